@@ -1,0 +1,33 @@
+#pragma once
+// Shared helpers of the rfaplan subcommands: option parsing of vectors, JSON views, printing.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "rfa/core/points.h"
+#include "rfa/io/dicom_scan.h"
+
+namespace rfa::cli {
+
+inline constexpr const char* kResearchBanner =
+    "rfaplan: RESEARCH USE ONLY. Not a medical device; not for clinical decisions.";
+
+/// Parses "a,b,c" (or one value "a" repeated when `allow_scalar`) into 3 doubles.
+/// \throws rfa::Error (kUsage) naming the option and the value.
+Vec3 parseVec3(const std::string& option, const std::string& text, bool allow_scalar);
+
+/// JSON of one series (UIDs, modality, size, spacing, orientation, warnings; LPS mm).
+nlohmann::json seriesToJson(const io::DicomSeries& s);
+
+/// Human-readable multi-line description of one series.
+std::string seriesToText(const io::DicomSeries& s);
+
+/// Registers each subcommand on `app`; each returns through the callback it sets.
+void addSeriesCommand(CLI::App& app, int& exit_code);
+void addConvertCommand(CLI::App& app, int& exit_code);
+void addPhantomCommand(CLI::App& app, int& exit_code);
+void addDemoCommand(CLI::App& app, int& exit_code);
+
+}  // namespace rfa::cli

@@ -1,0 +1,39 @@
+# Third-party packages, each found once and wrapped in an rfa::dep_* interface target.
+find_package(Threads REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(ZLIB REQUIRED)
+
+find_package(DCMTK REQUIRED CONFIG)
+add_library(rfa_dep_dcmtk INTERFACE)
+target_link_libraries(rfa_dep_dcmtk INTERFACE DCMTK::dcmdata DCMTK::dcmimgle DCMTK::dcmjpeg
+                      DCMTK::dcmjpls DCMTK::oflog DCMTK::ofstd)
+add_library(rfa::dep_dcmtk ALIAS rfa_dep_dcmtk)
+
+# GDCM decodes what DCMTK's free codecs cannot (JPEG 2000).
+find_package(GDCM REQUIRED)
+add_library(rfa_dep_gdcm INTERFACE)
+target_include_directories(rfa_dep_gdcm SYSTEM INTERFACE ${GDCM_INCLUDE_DIRS})
+target_link_libraries(rfa_dep_gdcm INTERFACE gdcmMSFF gdcmDSED gdcmCommon)
+add_library(rfa::dep_gdcm ALIAS rfa_dep_gdcm)
+
+# ITK: image file IO (NRRD, NIfTI) in rfa::io and the GDCM series reader used as benchmark baseline.
+find_package(ITK 5.2 REQUIRED COMPONENTS ITKCommon ITKIOImageBase ITKIONRRD ITKIONIFTI ITKIOGDCM)
+add_library(rfa_dep_itk INTERFACE)
+target_include_directories(rfa_dep_itk SYSTEM INTERFACE ${ITK_INCLUDE_DIRS})
+target_link_libraries(rfa_dep_itk INTERFACE ${ITK_LIBRARIES})
+add_library(rfa::dep_itk ALIAS rfa_dep_itk)
+
+find_package(CLI11 QUIET CONFIG)
+if(NOT TARGET CLI11::CLI11)
+  find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+  target_include_directories(CLI11::CLI11 INTERFACE ${CLI11_INCLUDE_DIR})
+endif()
+
+if(RFA_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(RFA_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,17 @@
+# rfa_add_test(NAME name LABELS l1 [l2...] SOURCES ... LIBS ...)
+# One GoogleTest executable, discovered by ctest with the given labels.
+# Tests find shared test data through RFA_SHARED_DIR (default: <source>/../shared).
+set(RFA_SHARED_DIR "${CMAKE_SOURCE_DIR}/../shared" CACHE PATH "Shared test data root (../shared)")
+function(rfa_add_test)
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "LABELS;SOURCES;LIBS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} rfa::testsupport GTest::gtest GTest::gtest_main
+                                          rfa::project_options)
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 600)
+  endif()
+  gtest_discover_tests(${T_NAME}
+    PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+               ENVIRONMENT "RFA_SHARED_DIR=${RFA_SHARED_DIR}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,32 @@
+#pragma once
+// Private helpers shared by the DICOM sources of rfa::io (DCMTK types stay out of public headers).
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcdatset.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "rfa/core/points.h"
+
+namespace rfa::io::detail {
+
+std::string getString(DcmItem& item, const DcmTagKey& tag);
+std::optional<double> getDouble(DcmItem& item, const DcmTagKey& tag, unsigned long pos = 0);
+std::optional<int> getInt(DcmItem& item, const DcmTagKey& tag);
+std::optional<Vec3> getVec3(DcmItem& item, const DcmTagKey& tag, unsigned long first);
+bool hasDicmPreamble(std::span<const std::uint8_t> bytes);
+bool looksLikeRawDataset(std::span<const std::uint8_t> bytes);
+
+/// Throws CorruptDataError if native (uncompressed) pixel data is shorter than Rows x Columns x
+/// frames x samples x BitsAllocated/8, or longer than the file holds.
+void checkPixelDataLength(DcmFileFormat& ff, const std::filesystem::path& file);
+
+/// True for the JPEG 2000 transfer syntaxes (decoded through GDCM).
+bool isJpeg2000(const std::string& transfer_syntax_uid);
+
+}  // namespace rfa::io::detail

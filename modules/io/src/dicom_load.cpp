@@ -1,0 +1,257 @@
+// Decoding of DICOM pixel data into a float volume, in parallel over files.
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+#include <gdcmImage.h>
+#include <gdcmImageReader.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "dicom_internal.h"
+#include "rfa/core/error.h"
+#include "rfa/core/parallel.h"
+#include "rfa/io/dicom_load.h"
+
+namespace rfa::io {
+namespace fs = std::filesystem;
+
+void initDicomCodecs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+    DcmRLEDecoderRegistration::registerCodecs();
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+  });
+}
+
+namespace detail {
+
+bool isJpeg2000(const std::string& ts) {
+  return ts == UID_JPEG2000LosslessOnlyTransferSyntax || ts == UID_JPEG2000TransferSyntax ||
+         ts == UID_JPEG2000Part2MulticomponentImageCompressionLosslessOnlyTransferSyntax ||
+         ts == UID_JPEG2000Part2MulticomponentImageCompressionTransferSyntax;
+}
+
+void checkPixelDataLength(DcmFileFormat& ff, const fs::path& file) {
+  DcmDataset& ds = *ff.getDataset();
+  DcmElement* px = nullptr;
+  if (ds.findAndGetElement(DCM_PixelData, px).bad() || px == nullptr) return;
+  const Uint32 declared = px->getLengthField();
+  if (declared == DCM_UndefinedLength) return;  // encapsulated: checked when decoded
+  Uint16 rows = 0, cols = 0, bits = 0, spp = 1;
+  ds.findAndGetUint16(DCM_Rows, rows);
+  ds.findAndGetUint16(DCM_Columns, cols);
+  ds.findAndGetUint16(DCM_BitsAllocated, bits);
+  ds.findAndGetUint16(DCM_SamplesPerPixel, spp);
+  const int frames = getInt(ds, DCM_NumberOfFrames).value_or(1);
+  const unsigned long long expected =
+      (static_cast<unsigned long long>(rows) * cols * static_cast<unsigned long long>(std::max(1, frames)) *
+           std::max<Uint16>(1, spp) * bits + 7) / 8;
+  if (declared < expected) {
+    throw CorruptDataError(file.string() + ": PixelData (7FE0,0010) holds " + std::to_string(declared) +
+                           " bytes, Rows x Columns x frames x BitsAllocated needs " +
+                           std::to_string(expected));
+  }
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  if (!ec && size < declared) {
+    throw CorruptDataError(file.string() + ": truncated: file has " + std::to_string(size) +
+                           " bytes but PixelData (7FE0,0010) alone declares " + std::to_string(declared));
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+// Raw stored pixel bytes of all frames of one file (host byte order, native layout).
+std::vector<std::uint8_t> readPixelBytes(const DicomSliceInfo& s) {
+  const std::string name = s.file.string();
+  const std::size_t frame_bytes =
+      static_cast<std::size_t>(s.rows) * s.columns * s.samples_per_pixel * (s.bits_allocated / 8U);
+  const std::size_t need = frame_bytes * static_cast<std::size_t>(s.number_of_frames);
+  std::vector<std::uint8_t> out;
+
+  if (detail::isJpeg2000(s.transfer_syntax_uid)) {
+    gdcm::ImageReader reader;
+    reader.SetFileName(name.c_str());
+    if (!reader.Read()) throw CorruptDataError(name + ": GDCM cannot read the JPEG 2000 file");
+    const gdcm::Image& img = reader.GetImage();
+    out.resize(img.GetBufferLength());
+    if (!img.GetBuffer(reinterpret_cast<char*>(out.data()))) {
+      throw CorruptDataError(name + ": JPEG 2000 pixel data (7FE0,0010) cannot be decoded");
+    }
+  } else {
+    DcmFileFormat ff;
+    OFCondition st = ff.loadFile(s.file.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+    if (st.bad()) throw CorruptDataError(name + ": cannot parse DICOM (" + st.text() + ")");
+    DcmDataset& ds = *ff.getDataset();
+    const DcmXfer xfer(ds.getOriginalXfer());
+    if (xfer.isEncapsulated()) {
+      st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+      if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit)) {
+        throw UnsupportedError(name + ": cannot decode transfer syntax " + s.transfer_syntax_uid + " (" +
+                               xfer.getXferName() + "): " + st.text());
+      }
+    }
+    DcmElement* px = nullptr;
+    if (ds.findAndGetElement(DCM_PixelData, px).bad() || px == nullptr) {
+      throw CorruptDataError(name + ": PixelData (7FE0,0010) missing");
+    }
+    const std::uint8_t* bytes = nullptr;
+    unsigned long len = 0;
+    if (px->getVR() == EVR_OW || s.bits_allocated > 8) {
+      Uint16* w = nullptr;
+      st = px->getUint16Array(w);
+      bytes = reinterpret_cast<const std::uint8_t*>(w);
+    } else {
+      Uint8* b = nullptr;
+      st = px->getUint8Array(b);
+      bytes = b;
+    }
+    len = px->getLength();
+    if (st.bad() || bytes == nullptr) {
+      throw CorruptDataError(name + ": PixelData (7FE0,0010) cannot be read (" + st.text() +
+                             "); the file may be truncated");
+    }
+    out.assign(bytes, bytes + std::min<std::size_t>(len, need));
+  }
+  if (out.size() < need) {
+    throw CorruptDataError(name + ": PixelData (7FE0,0010) has " + std::to_string(out.size()) +
+                           " bytes after decoding, expected " + std::to_string(need));
+  }
+  return out;
+}
+
+// Stored value -> rescaled float, honouring BitsStored/HighBit and the sign.
+template <class Raw>
+void convertFrame(const std::uint8_t* src, std::size_t count, const DicomSliceInfo& s, float* dst) {
+  const unsigned bits_stored = std::clamp<unsigned>(s.bits_stored, 1, sizeof(Raw) * 8);
+  const unsigned shift = s.high_bit + 1U >= bits_stored ? s.high_bit + 1U - bits_stored : 0U;
+  const bool is_signed = s.pixel_representation == 1;
+  const std::uint64_t mask = bits_stored >= 64 ? ~0ULL : ((1ULL << bits_stored) - 1ULL);
+  const std::uint64_t sign_bit = 1ULL << (bits_stored - 1U);
+  const float slope = static_cast<float>(s.rescale_slope);
+  const float intercept = static_cast<float>(s.rescale_intercept);
+  for (std::size_t i = 0; i < count; ++i) {
+    Raw r;
+    std::memcpy(&r, src + i * sizeof(Raw), sizeof(Raw));
+    std::uint64_t u = (static_cast<std::uint64_t>(r) >> shift) & mask;
+    std::int64_t v = static_cast<std::int64_t>(u);
+    if (is_signed && (u & sign_bit)) v -= static_cast<std::int64_t>(1ULL << bits_stored);
+    dst[i] = static_cast<float>(v) * slope + intercept;
+  }
+}
+
+void convertFrameAny(const std::uint8_t* src, std::size_t count, const DicomSliceInfo& s, float* dst) {
+  switch (s.bits_allocated) {
+    case 8: convertFrame<std::uint8_t>(src, count, s, dst); break;
+    case 16: convertFrame<std::uint16_t>(src, count, s, dst); break;
+    case 32: convertFrame<std::uint32_t>(src, count, s, dst); break;
+    default:
+      throw UnsupportedError(s.file.string() + ": BitsAllocated (0028,0100) = " +
+                             std::to_string(s.bits_allocated) + " is not supported (8, 16 or 32)");
+  }
+}
+
+void checkSupported(const DicomSliceInfo& s) {
+  if (s.samples_per_pixel != 1) {
+    throw UnsupportedError(s.file.string() + ": SamplesPerPixel (0028,0002) = " +
+                           std::to_string(s.samples_per_pixel) + ": colour images are not supported");
+  }
+  if (!s.photometric_interpretation.empty() && s.photometric_interpretation != "MONOCHROME2" &&
+      s.photometric_interpretation != "MONOCHROME1") {
+    throw UnsupportedError(s.file.string() + ": PhotometricInterpretation (0028,0004) = " +
+                           s.photometric_interpretation + " is not supported (grayscale only)");
+  }
+  if (s.bits_allocated != 8 && s.bits_allocated != 16 && s.bits_allocated != 32) {
+    throw UnsupportedError(s.file.string() + ": BitsAllocated (0028,0100) = " +
+                           std::to_string(s.bits_allocated) + " is not supported (8, 16 or 32)");
+  }
+}
+
+}  // namespace
+
+LoadedSeries loadSeries(const DicomSeries& series) {
+  initDicomCodecs();
+  if (!series.loadable) {
+    throw GeometryError("series " + series.id + " cannot be loaded: " + series.error);
+  }
+  LoadedSeries out;
+  out.series = series;
+  out.warnings = series.warnings;
+  const std::size_t n = series.slices.size();
+  const std::size_t nx = series.slices.front().columns;
+  const std::size_t ny = series.slices.front().rows;
+  const std::size_t plane = nx * ny;
+  for (const auto& s : series.slices) checkSupported(s);
+  if (std::any_of(series.slices.begin(), series.slices.end(),
+                  [](const DicomSliceInfo& s) { return s.photometric_interpretation == "MONOCHROME1"; })) {
+    out.warnings.push_back("MONOCHROME1 slices: values kept as stored (display must invert)");
+  }
+
+  // Slices as stored, one plane per slice, in sorted order.
+  const Size3 stored_size{nx, ny, n};
+  ImageVolume stored;
+  if (series.resampled) {
+    stored = ImageVolume(ImageGeometry(stored_size, Vec3(1, 1, 1), Vec3::Zero()));
+  } else {
+    stored = ImageVolume(series.geometry);
+  }
+  // Files hold one frame (classic) or many (enhanced): decode each file once.
+  std::map<fs::path, std::vector<std::size_t>> by_file;
+  for (std::size_t k = 0; k < n; ++k) by_file[series.slices[k].file].push_back(k);
+  std::vector<const std::vector<std::size_t>*> jobs;
+  jobs.reserve(by_file.size());
+  for (const auto& [file, ks] : by_file) jobs.push_back(&ks);
+  parallelFor(jobs.size(), [&](std::size_t j) {
+    const auto& ks = *jobs[j];
+    const DicomSliceInfo& first = series.slices[ks.front()];
+    const std::vector<std::uint8_t> bytes = readPixelBytes(first);
+    const std::size_t frame_bytes = plane * (first.bits_allocated / 8U);
+    for (const std::size_t k : ks) {
+      const DicomSliceInfo& s = series.slices[k];
+      convertFrameAny(bytes.data() + static_cast<std::size_t>(s.frame_index) * frame_bytes, plane, s,
+                      stored.slice(k).data());
+    }
+  });
+  if (!series.resampled) {
+    out.image = std::move(stored);
+    return out;
+  }
+
+  // Non-uniform spacing: interpolate linearly along the slice axis onto the uniform grid.
+  out.image = ImageVolume(series.geometry);
+  const auto& pos = series.slice_positions_mm;
+  const double step = series.geometry.spacing()[2] * series.geometry.direction().col(2).dot(
+                                                          series.slices.front().row_direction->cross(
+                                                              *series.slices.front().column_direction).normalized());
+  const std::size_t nk = series.geometry.size()[2];
+  parallelFor(nk, [&](std::size_t k) {
+    const double z = pos.front() + static_cast<double>(k) * step;
+    const auto it = std::upper_bound(pos.begin(), pos.end(), z);
+    std::size_t hi = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(it - pos.begin(), 1, static_cast<std::ptrdiff_t>(n - 1)));
+    const std::size_t lo = hi - 1;
+    const double t = std::clamp((z - pos[lo]) / (pos[hi] - pos[lo]), 0.0, 1.0);
+    const auto a = stored.slice(lo);
+    const auto b = stored.slice(hi);
+    auto dst = out.image.slice(k);
+    for (std::size_t i = 0; i < plane; ++i) {
+      dst[i] = static_cast<float>((1.0 - t) * a[i] + t * b[i]);
+    }
+  });
+  return out;
+}
+
+}  // namespace rfa::io
