@@ -31,8 +31,7 @@ struct StackKey {
   int rows, cols;
   long r[3], c[3];  // orientation rounded to 1e-3
   long prs, pcs;    // pixel spacing rounded to 1e-3 mm
-  bool has_geometry;
-  auto tie() const { return std::tie(rows, cols, r[0], r[1], r[2], c[0], c[1], c[2], prs, pcs, has_geometry); }
+  auto tie() const { return std::tie(rows, cols, r[0], r[1], r[2], c[0], c[1], c[2], prs, pcs); }
   bool operator<(const StackKey& o) const { return tie() < o.tie(); }
 };
 
@@ -40,7 +39,6 @@ StackKey stackKey(const DicomSliceInfo& s) {
   StackKey k{};
   k.rows = s.rows;
   k.cols = s.columns;
-  k.has_geometry = s.row_direction && s.column_direction && s.position;
   for (int a = 0; a < 3; ++a) {
     k.r[a] = s.row_direction ? std::lround((*s.row_direction)[a] * 1000) : 0;
     k.c[a] = s.column_direction ? std::lround((*s.column_direction)[a] * 1000) : 0;

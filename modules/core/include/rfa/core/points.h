@@ -8,6 +8,8 @@
 /// lives here and is tested; nothing else flips signs inline.
 
 #include <Eigen/Core>
+#include <Eigen/Geometry>
+#include <Eigen/LU>
 
 namespace rfa {
 
