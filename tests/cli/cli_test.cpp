@@ -1,1 +1,154 @@
+// The rfaplan executable end to end: outputs, files written, documented exit codes.
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "rfa/io/volume_file.h"
+#include "rfa/phantom/ct_writer.h"
+#include "test_support.h"
+
+namespace rfa {
+namespace {
+namespace fs = std::filesystem;
+using test::RunResult;
+using test::TempDir;
+
+RunResult rfaplan(std::vector<std::string> args) {
+  args.insert(args.begin(), RFAPLAN_EXE);
+  return test::run(args);
+}
+
+void writeSmallSeries(const fs::path& dir, const std::string& key, const Size3& size = {16, 12, 5}) {
+  ImageVolume v(ImageGeometry(size, Vec3(1.5, 1.5, 3), Vec3(-10, -10, 0)));
+  for (std::size_t i = 0; i < v.voxelCount(); ++i) v.data()[i] = static_cast<float>(i % 300) - 100.0F;
+  phantom::CtSeriesOptions o;
+  o.uid_key = key;
+  o.file_prefix = key;
+  phantom::writeCtSeries(v, dir, o);
+}
+
+TEST(Cli, VersionAndHelpSayResearchUseOnly) {
+  const RunResult v = rfaplan({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find("research use only"), std::string::npos) << v.out;
+  const RunResult h = rfaplan({"--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("RESEARCH USE ONLY"), std::string::npos);
+  EXPECT_NE(h.out.find("Exit codes"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(rfaplan({}).exit_code, 2);
+  EXPECT_EQ(rfaplan({"nosuchcommand"}).exit_code, 2);
+  EXPECT_EQ(rfaplan({"series"}).exit_code, 2);
+  EXPECT_EQ(rfaplan({"phantom", "--out", "x", "--lesions", "99"}).exit_code, 2);
+  EXPECT_EQ(rfaplan({"phantom", "--out", "x", "--size", "10,abc,3"}).exit_code, 2);
+}
+
+TEST(Cli, SeriesListsTextAndJson) {
+  TempDir tmp;
+  writeSmallSeries(tmp / "d", "A");
+  const RunResult t = rfaplan({"series", (tmp / "d").string()});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("1 series"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("16 x 12 x 5 voxels"), std::string::npos) << t.out;
+  const RunResult j = rfaplan({"series", (tmp / "d").string(), "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const auto doc = nlohmann::json::parse(j.out);
+  ASSERT_EQ(doc["series"].size(), 1U);
+  EXPECT_EQ(doc["series"][0]["slice_count"], 5);
+  EXPECT_EQ(doc["series"][0]["modality"], "CT");
+  EXPECT_DOUBLE_EQ(doc["series"][0]["spacing_mm"][2].get<double>(), 3.0);
+  EXPECT_FALSE(doc["series"][0]["study_instance_uid"].get<std::string>().empty());
+}
+
+TEST(Cli, BadInputsGiveDocumentedExitCodesAndMessages) {
+  TempDir tmp;
+  fs::create_directories(tmp / "empty");
+  RunResult r = rfaplan({"series", (tmp / "empty").string()});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("no files in folder"), std::string::npos) << r.err;
+
+  r = rfaplan({"series", (tmp / "does-not-exist").string()});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("input not found"), std::string::npos) << r.err;
+
+  std::ofstream(tmp / "notes.txt") << "hello";
+  r = rfaplan({"convert", (tmp / "notes.txt").string(), "-o", (tmp / "o.nrrd").string()});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("notes.txt: not a DICOM file"), std::string::npos) << r.err;
+
+  writeSmallSeries(tmp / "t", "T", {64, 64, 2});
+  fs::path one;
+  for (const auto& e : fs::directory_iterator(tmp / "t")) one = e.path();
+  fs::resize_file(one, fs::file_size(one) / 2);
+  r = rfaplan({"series", one.string()});
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(one.filename().string()), std::string::npos) << r.err;
+}
+
+TEST(Cli, ConvertWritesNrrdAndNiftiAndNeedsASeriesChoice) {
+  TempDir tmp;
+  writeSmallSeries(tmp / "d", "A");
+  RunResult r = rfaplan({"convert", (tmp / "d").string(), "-o", (tmp / "ct.nrrd").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const ImageVolume nrrd = io::readVolumeFile(tmp / "ct.nrrd");
+  EXPECT_EQ(nrrd.size(), (Size3{16, 12, 5}));
+  EXPECT_NEAR(nrrd.geometry().origin().x(), -10.0, 1e-6);
+  r = rfaplan({"convert", (tmp / "ct.nrrd").string(), "-o", (tmp / "ct.nii.gz").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(io::readVolumeFile(tmp / "ct.nii.gz").geometry().sameGrid(nrrd.geometry(), 1e-4));
+
+  writeSmallSeries(tmp / "d", "B", {8, 8, 3});
+  r = rfaplan({"convert", (tmp / "d").string(), "-o", (tmp / "x.nrrd").string()});
+  EXPECT_EQ(r.exit_code, 9);
+  EXPECT_NE(r.err.find("--series"), std::string::npos) << r.err;
+  r = rfaplan({"convert", (tmp / "d").string(), "-o", (tmp / "x.png").string()});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Cli, PhantomFolderLayoutAndItIsAcceptedAsInput) {
+  TempDir tmp;
+  const fs::path out = tmp / "ph";
+  RunResult r = rfaplan({"phantom", "--out", out.string(), "--lesions", "3", "--seed", "5", "--size", "96,80,40",
+                         "--spacing", "4,4,5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"liver", "lesions", "vessels", "bone", "lung", "body", "gallbladder"}) {
+    EXPECT_TRUE(fs::exists(out / "truth" / (std::string(f) + ".nrrd"))) << f;
+  }
+  std::ifstream tj(out / "truth.json");
+  const auto truth = nlohmann::json::parse(tj);
+  EXPECT_EQ(truth["lesions"].size(), 3U);
+  EXPECT_EQ(truth["frame"], "DICOM patient LPS, mm");
+  // The phantom folder itself is an input: its CT matches the truth grid.
+  r = rfaplan({"convert", out.string(), "-o", (tmp / "ct.nrrd").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const ImageVolume ct = io::readVolumeFile(tmp / "ct.nrrd");
+  const LabelMap liver = io::readLabelFile(out / "truth" / "liver.nrrd");
+  EXPECT_TRUE(ct.geometry().sameGrid(liver.geometry(), 1e-3));
+  EXPECT_EQ(ct.size(), (Size3{96, 80, 40}));
+  // Same seed, same UIDs: deterministic.
+  const fs::path out2 = tmp / "ph2";
+  r = rfaplan({"phantom", "--out", out2.string(), "--lesions", "3", "--seed", "5", "--size", "96,80,40",
+               "--spacing", "4,4,5"});
+  ASSERT_EQ(r.exit_code, 0);
+  std::ifstream tj2(out2 / "truth.json");
+  EXPECT_EQ(nlohmann::json::parse(tj2)["series"], truth["series"]);
+}
+
+TEST(Cli, DemoRunsThePipelineOnThePhantom) {
+  TempDir tmp;
+  const RunResult r = rfaplan({"demo", "--out", (tmp / "demo").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("RESEARCH USE ONLY"), std::string::npos);
+  EXPECT_NE(r.out.find("geometry matches"), std::string::npos) << r.out;
+  std::ifstream f(tmp / "demo" / "demo.json");
+  const auto j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["steps"]["load"]["max_abs_hu_difference_vs_truth"], 0.0);
+  EXPECT_TRUE(fs::exists(tmp / "demo" / "ct.nrrd"));
+}
+
+}  // namespace
+}  // namespace rfa

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything rfaplan needs to build, test and run on Debian 12 (bookworm), with apt.
+# Non-interactive and idempotent: packages already present are not touched, and apt-get update
+# runs only when something is missing. Uses sudo when not run as root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
+  # libraries
+  libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
+  zlib1g-dev libgtest-dev googletest libbenchmark-dev
+  # tools used by the tests and packaging: DCMTK and GDCM command lines, dciodvfy, dpkg-shlibdeps
+  dcmtk libgdcm-tools dicom3tools dpkg-dev file
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
