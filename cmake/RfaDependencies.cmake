@@ -17,6 +17,10 @@ target_include_directories(rfa_dep_gdcm SYSTEM INTERFACE ${GDCM_INCLUDE_DIRS})
 target_link_libraries(rfa_dep_gdcm INTERFACE gdcmMSFF gdcmDSED gdcmCommon)
 add_library(rfa::dep_gdcm ALIAS rfa_dep_gdcm)
 
+if(RFA_FUZZ_ONLY)
+  return()
+endif()
+
 # ITK: image file IO (NRRD, NIfTI) in rfa::io and the GDCM series reader used as benchmark baseline.
 find_package(ITK 5.2 REQUIRED COMPONENTS ITKCommon ITKIOImageBase ITKIONRRD ITKIONIFTI ITKIOMeta ITKIOGDCM)
 add_library(rfa_dep_itk INTERFACE)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 clone to a working rfaplan:
 #   packaging/bootstrap.sh demo   install deps (apt), build, run the demo on the bundled phantom case
-#   packaging/bootstrap.sh test   install deps (apt), build, run every test (release + ASan/UBSan/fuzz)
+#   packaging/bootstrap.sh test   install deps (apt), build, run every test (release, ASan/UBSan, fuzz)
 set -euo pipefail
 mode=${1:-demo}
 cd "$(dirname "$0")/.."
@@ -17,10 +17,14 @@ case $mode in
     ;;
   test)
     ctest --preset release
-    # Sanitizer build of the input-handling tests and the bounded fuzzing campaign.
+    # Input-handling tests again under AddressSanitizer + UBSan (g++).
     cmake --preset asan
     cmake --build --preset asan
     ctest --preset asan
+    # Bounded libFuzzer campaign over DICOM parsing and decoding (clang, ASan + UBSan).
+    cmake --preset fuzz
+    cmake --build --preset fuzz
+    ctest --preset fuzz
     ;;
   *)
     echo "usage: packaging/bootstrap.sh demo|test" >&2

@@ -1,6 +1,6 @@
-// libFuzzer entry: bytes -> DICOM header parsing -> series assembly -> pixel decoding.
-// Any exception derived from rfa::Error is an expected, clean rejection; anything else
-// (crash, sanitizer report, other exception) is a finding.
+// libFuzzer entry: bytes -> file -> DICOM header parsing -> series assembly -> pixel decoding, the
+// path every DICOM file takes in rfaplan. An exception derived from rfa::Error is a clean rejection;
+// anything else (crash, sanitizer report, other exception, runaway allocation) is a finding.
 #include <unistd.h>
 
 #include <cstdint>
@@ -14,39 +14,36 @@
 
 namespace {
 
+const std::filesystem::path& scratchFile() {
+  static const std::filesystem::path f =
+      std::filesystem::temp_directory_path() / ("rfa-fuzz-" + std::to_string(::getpid()) + ".dcm");
+  return f;
+}
+
 void exercise(const std::uint8_t* data, std::size_t size) {
-  namespace fs = std::filesystem;
-  const std::span<const std::uint8_t> bytes(data, size);
+  {
+    std::ofstream f(scratchFile(), std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
   std::vector<rfa::io::DicomSliceInfo> slices;
   try {
-    slices = rfa::io::readSliceHeadersFromMemory(bytes, "fuzz.dcm");
+    slices = rfa::io::readSliceHeaders(scratchFile());
   } catch (const rfa::Error&) {
     return;
   }
-  // Assemble one copy, and two copies at shifted positions (a 2-slice series).
-  auto one = rfa::io::assembleSeries(slices);
-  auto two_slices = slices;
+  // A second copy one slice further along the normal makes a two-slice series.
+  auto two = slices;
   for (auto s : slices) {
-    if (s.position) *s.position += s.row_direction && s.column_direction
-                                       ? s.row_direction->cross(*s.column_direction) * 2.5
-                                       : rfa::Vec3(0, 0, 2.5);
-    s.sop_instance_uid += ".2";
-    two_slices.push_back(s);
+    if (s.position && s.row_direction && s.column_direction) {
+      *s.position += s.row_direction->cross(*s.column_direction) * 2.5;
+    }
+    two.push_back(s);
   }
-  auto two = rfa::io::assembleSeries(two_slices);
-  (void)two;
-  // Decode through the file path (DCMTK/GDCM decoders read files).
-  static const fs::path file = fs::temp_directory_path() / ("rfa-fuzz-" + std::to_string(::getpid()) + ".dcm");
-  {
-    std::ofstream f(file, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  }
-  for (auto& s : one) {
-    for (auto& sl : s.slices) sl.file = file;
-    if (!s.loadable) continue;
-    if (s.geometry.voxelCount() > (1U << 22U)) continue;  // keep memory bounded
+  (void)rfa::io::assembleSeries(two);
+  for (const auto& series : rfa::io::assembleSeries(slices)) {
+    if (!series.loadable || series.geometry.voxelCount() > (std::size_t{1} << 22U)) continue;
     try {
-      (void)rfa::io::loadSeries(s);
+      (void)rfa::io::loadSeries(series);
     } catch (const rfa::Error&) {
     }
   }

@@ -1,7 +1,6 @@
 // Parsing of one DICOM file's header into DicomSliceInfo records (one per frame).
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
 #include <array>
@@ -18,9 +17,16 @@
 namespace rfa::io {
 namespace detail {
 
+bool isSmallElement(DcmItem& item, const DcmTagKey& tag) {
+  // Attributes read from headers are short; a huge length field is corruption, and loading it would
+  // allocate that much memory before the read fails.
+  DcmElement* e = nullptr;
+  return item.findAndGetElement(tag, e).good() && e != nullptr && e->getLengthField() <= 65536U;
+}
+
 std::string getString(DcmItem& item, const DcmTagKey& tag) {
   OFString v;
-  if (item.findAndGetOFStringArray(tag, v).good()) {
+  if (isSmallElement(item, tag) && item.findAndGetOFStringArray(tag, v).good()) {
     std::string s = v.c_str();
     // Trim padding spaces and NULs (UI values are NUL padded, others space padded).
     while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
@@ -33,13 +39,22 @@ std::string getString(DcmItem& item, const DcmTagKey& tag) {
 
 std::optional<double> getDouble(DcmItem& item, const DcmTagKey& tag, unsigned long pos) {
   Float64 v = 0;
-  if (item.findAndGetFloat64(tag, v, pos).good() && std::isfinite(v)) return v;
+  if (isSmallElement(item, tag) && item.findAndGetFloat64(tag, v, pos).good() && std::isfinite(v)) return v;
   return std::nullopt;
+}
+
+bool getU16(DcmItem& item, const DcmTagKey& tag, std::uint16_t& out) {
+  Uint16 v = 0;
+  if (isSmallElement(item, tag) && item.findAndGetUint16(tag, v).good()) {
+    out = v;
+    return true;
+  }
+  return false;
 }
 
 std::optional<int> getInt(DcmItem& item, const DcmTagKey& tag) {
   Sint32 v = 0;
-  if (item.findAndGetSint32(tag, v).good()) return static_cast<int>(v);
+  if (isSmallElement(item, tag) && item.findAndGetSint32(tag, v).good()) return static_cast<int>(v);
   return std::nullopt;
 }
 
@@ -73,6 +88,7 @@ namespace {
 using detail::getDouble;
 using detail::getInt;
 using detail::getString;
+using detail::getU16;
 using detail::getVec3;
 
 // Reads orientation/position/spacing/rescale from a functional-group item (enhanced multi-frame).
@@ -165,13 +181,13 @@ std::vector<DicomSliceInfo> slicesFromFileFormat(DcmFileFormat& ff, const std::f
   if (auto v = getDouble(ds, DCM_GantryDetectorTilt, 0)) s.gantry_tilt_deg = *v;
   if (auto v = getDouble(ds, DCM_RescaleSlope, 0)) s.rescale_slope = *v;
   if (auto v = getDouble(ds, DCM_RescaleIntercept, 0)) s.rescale_intercept = *v;
-  ds.findAndGetUint16(DCM_Rows, s.rows);
-  ds.findAndGetUint16(DCM_Columns, s.columns);
-  ds.findAndGetUint16(DCM_BitsAllocated, s.bits_allocated);
-  ds.findAndGetUint16(DCM_BitsStored, s.bits_stored);
-  ds.findAndGetUint16(DCM_HighBit, s.high_bit);
-  ds.findAndGetUint16(DCM_PixelRepresentation, s.pixel_representation);
-  if (ds.findAndGetUint16(DCM_SamplesPerPixel, s.samples_per_pixel).bad()) s.samples_per_pixel = 1;
+  getU16(ds, DCM_Rows, s.rows);
+  getU16(ds, DCM_Columns, s.columns);
+  getU16(ds, DCM_BitsAllocated, s.bits_allocated);
+  getU16(ds, DCM_BitsStored, s.bits_stored);
+  getU16(ds, DCM_HighBit, s.high_bit);
+  getU16(ds, DCM_PixelRepresentation, s.pixel_representation);
+  if (!getU16(ds, DCM_SamplesPerPixel, s.samples_per_pixel)) s.samples_per_pixel = 1;
   s.photometric_interpretation = getString(ds, DCM_PhotometricInterpretation);
   if (s.bits_stored == 0) s.bits_stored = s.bits_allocated;
   if (s.high_bit == 0 && s.bits_stored > 0) s.high_bit = static_cast<std::uint16_t>(s.bits_stored - 1);
@@ -240,27 +256,6 @@ std::vector<DicomSliceInfo> readSliceHeaders(const std::filesystem::path& file) 
   }
   detail::checkPixelDataLength(ff, file);
   return slicesFromFileFormat(ff, file);
-}
-
-std::vector<DicomSliceInfo> readSliceHeadersFromMemory(std::span<const std::uint8_t> bytes,
-                                                       const std::filesystem::path& name) {
-  initDicomCodecs();
-  const bool preamble = detail::hasDicmPreamble(bytes);
-  if (!preamble && !detail::looksLikeRawDataset(bytes)) {
-    throw NoDataError(name.string() + ": not a DICOM file (no 'DICM' prefix at byte 128)");
-  }
-  DcmInputBufferStream stream;
-  stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
-  stream.setEos();
-  DcmFileFormat ff;
-  ff.transferInit();
-  const OFCondition st = ff.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
-  ff.transferEnd();
-  if (st.bad()) {
-    throw CorruptDataError(name.string() + ": cannot parse DICOM (" + st.text() + ")");
-  }
-  detail::checkPixelDataLength(ff, name);
-  return slicesFromFileFormat(ff, name);
 }
 
 }  // namespace rfa::io

@@ -15,9 +15,11 @@
 
 namespace rfa::io::detail {
 
+bool isSmallElement(DcmItem& item, const DcmTagKey& tag);  ///< present and <= 64 KiB
 std::string getString(DcmItem& item, const DcmTagKey& tag);
 std::optional<double> getDouble(DcmItem& item, const DcmTagKey& tag, unsigned long pos = 0);
 std::optional<int> getInt(DcmItem& item, const DcmTagKey& tag);
+bool getU16(DcmItem& item, const DcmTagKey& tag, std::uint16_t& out);
 std::optional<Vec3> getVec3(DcmItem& item, const DcmTagKey& tag, unsigned long first);
 bool hasDicmPreamble(std::span<const std::uint8_t> bytes);
 bool looksLikeRawDataset(std::span<const std::uint8_t> bytes);

@@ -49,15 +49,15 @@ void checkPixelDataLength(DcmFileFormat& ff, const fs::path& file) {
   if (ds.findAndGetElement(DCM_PixelData, px).bad() || px == nullptr) return;
   const Uint32 declared = px->getLengthField();
   if (declared == DCM_UndefinedLength) return;  // encapsulated: checked when decoded
-  Uint16 rows = 0, cols = 0, bits = 0, spp = 1;
-  ds.findAndGetUint16(DCM_Rows, rows);
-  ds.findAndGetUint16(DCM_Columns, cols);
-  ds.findAndGetUint16(DCM_BitsAllocated, bits);
-  ds.findAndGetUint16(DCM_SamplesPerPixel, spp);
+  std::uint16_t rows = 0, cols = 0, bits = 0, spp = 1;
+  detail::getU16(ds, DCM_Rows, rows);
+  detail::getU16(ds, DCM_Columns, cols);
+  getU16(ds, DCM_BitsAllocated, bits);
+  getU16(ds, DCM_SamplesPerPixel, spp);
   const int frames = getInt(ds, DCM_NumberOfFrames).value_or(1);
   const unsigned long long expected =
       (static_cast<unsigned long long>(rows) * cols * static_cast<unsigned long long>(std::max(1, frames)) *
-           std::max<Uint16>(1, spp) * bits + 7) / 8;
+           std::max<std::uint16_t>(1, spp) * bits + 7) / 8;
   if (declared < expected) {
     throw CorruptDataError(file.string() + ": PixelData (7FE0,0010) holds " + std::to_string(declared) +
                            " bytes, Rows x Columns x frames x BitsAllocated needs " +
@@ -81,6 +81,10 @@ std::vector<std::uint8_t> readPixelBytes(const DicomSliceInfo& s) {
   const std::size_t frame_bytes =
       static_cast<std::size_t>(s.rows) * s.columns * s.samples_per_pixel * (s.bits_allocated / 8U);
   const std::size_t need = frame_bytes * static_cast<std::size_t>(s.number_of_frames);
+  if (need > (std::size_t{1} << 32U)) {
+    throw UnsupportedError(name + ": " + std::to_string(need >> 20U) +
+                           " MiB of pixel data in one file (Rows x Columns x NumberOfFrames); limit 4 GiB");
+  }
   std::vector<std::uint8_t> out;
 
   if (detail::isJpeg2000(s.transfer_syntax_uid)) {

@@ -259,20 +259,28 @@ TEST(DicomFilesNegative, TruncatedFileIsCorruptNamingTheFile) {
   EXPECT_THROW(scanDicom(tmp / "alone"), Error);
 }
 
-TEST(DicomFilesNegative, HeaderBytesInMemoryAreParsedOrRejectedCleanly) {
+TEST(DicomFilesNegative, EveryPrefixOfAFileIsParsedOrRejectedCleanly) {
   TempDir tmp;
-  phantom::writeCtSeries(pattern(ImageGeometry({8, 8, 1}, Vec3(1, 1, 1), Vec3::Zero())), tmp.path(), opts("mem"));
-  const fs::path f = filesIn(tmp.path()).front();
+  phantom::writeCtSeries(pattern(ImageGeometry({8, 8, 1}, Vec3(1, 1, 1), Vec3::Zero())), tmp / "s", opts("cut"));
+  const fs::path f = filesIn(tmp / "s").front();
   std::ifstream in(f, std::ios::binary);
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(readSliceHeadersFromMemory(bytes, "mem.dcm").size(), 1U);
-  // Every prefix either parses or throws an rfa::Error: never anything else.
-  for (std::size_t n = 0; n < bytes.size(); n += 7) {
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(readSliceHeaders(f).size(), 1U);
+  // Every prefix either parses (and then loads or fails cleanly) or throws an rfa::Error.
+  std::size_t parsed = 0;
+  for (std::size_t n = 0; n < bytes.size(); n += 5) {
+    const fs::path cut = tmp / "cut.dcm";
+    std::ofstream(cut, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(n));
     try {
-      readSliceHeadersFromMemory(std::span<const std::uint8_t>(bytes.data(), n), "prefix.dcm");
+      const auto slices = readSliceHeaders(cut);
+      ++parsed;
+      for (const auto& s : assembleSeries(slices)) {
+        if (s.loadable) loadSeries(s);
+      }
     } catch (const Error&) {
     }
   }
+  EXPECT_EQ(parsed, 0U) << "a truncated file was accepted";
 }
 
 }  // namespace

@@ -171,8 +171,7 @@ inline constexpr int kLastRib = 12;
 /// \brief Point (LPS mm) on the axis of rib `rib` on `side` at angle phi (rad) around the body,
 /// phi = 0 posterior midline, pi/2 lateral, pi anterior midline.
 Vec3 ribAxisPoint(int rib, int side, double phi);
-/// \brief Angular extent [start, end] (rad) of a rib.
-double ribPhiStart();
+/// \brief Anterior end (rad) of a rib's angular extent; all ribs start at 0.45 rad.
 double ribPhiEnd(int rib);
 std::vector<RibSegment> buildRibs();
 

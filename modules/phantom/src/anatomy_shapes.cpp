@@ -321,8 +321,6 @@ constexpr double kRibStepRad = 0.1;
 
 }  // namespace
 
-double ribPhiStart() { return kRibPhiStart; }
-
 double ribPhiEnd(int rib) {
   // Lower ribs end more laterally (costal margin); 11 and 12 are floating ribs.
   static constexpr std::array<double, 7> kEnd{2.65, 2.6, 2.5, 2.4, 2.25, 1.8, 1.3};

@@ -543,10 +543,9 @@ TEST(DefaultPhantom, TissueValues) {
   const Stats gb = ctStats(p, [&](std::size_t i) { return p.gallbladder.data()[i] != 0; });
   ASSERT_GT(gb.n, 100U);
   EXPECT_NEAR(gb.mean, 10.0, 3.0);
-  // Gallbladder of about 30 x 30 x 70 mm (16.5 ml) at most partly clipped.
+  // Gallbladder ellipsoid of 30 x 30 x 70 mm: 4/3 pi 15 15 35 mm^3 = 33 ml.
   const double gb_ml = static_cast<double>(gb.n) * p.ct.geometry().voxelVolumeMm3() / 1000.0;
-  EXPECT_GT(gb_ml, 10.0);
-  EXPECT_LT(gb_ml, 20.0);
+  EXPECT_NEAR(gb_ml, 33.0, 3.0);
 }
 
 TEST(DefaultPhantom, NoiseSigmaInHomogeneousLiver) {

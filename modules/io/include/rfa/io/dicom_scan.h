@@ -31,11 +31,6 @@ ScanResult scanDicom(const std::filesystem::path& path);
 /// \throws CorruptDataError (truncated/malformed), NoDataError (not DICOM or no pixel data).
 std::vector<DicomSliceInfo> readSliceHeaders(const std::filesystem::path& file);
 
-/// \brief Same as readSliceHeaders but from bytes in memory (the fuzzing entry point); `name` is
-/// used in messages and as DicomSliceInfo::file.
-std::vector<DicomSliceInfo> readSliceHeadersFromMemory(std::span<const std::uint8_t> bytes,
-                                                       const std::filesystem::path& name);
-
 /// \brief Groups slices by SeriesInstanceUID, then splits each UID by orientation, matrix size and
 /// pixel spacing into stacks; sorts each stack along its normal and checks it: duplicate positions
 /// (dropped, warned), missing slices / non-uniform spacing (warned; loading resamples to the median
