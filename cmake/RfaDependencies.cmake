@@ -10,12 +10,12 @@ target_link_libraries(rfa_dep_dcmtk INTERFACE DCMTK::dcmdata DCMTK::dcmimgle DCM
                       DCMTK::dcmjpls DCMTK::oflog DCMTK::ofstd)
 add_library(rfa::dep_dcmtk ALIAS rfa_dep_dcmtk)
 
-# GDCM decodes what DCMTK's free codecs cannot (JPEG 2000).
-find_package(GDCM REQUIRED)
-add_library(rfa_dep_gdcm INTERFACE)
-target_include_directories(rfa_dep_gdcm SYSTEM INTERFACE ${GDCM_INCLUDE_DIRS})
-target_link_libraries(rfa_dep_gdcm INTERFACE gdcmMSFF gdcmDSED gdcmCommon)
-add_library(rfa::dep_gdcm ALIAS rfa_dep_gdcm)
+# OpenJPEG decodes JPEG 2000 codestreams, which DCMTK's free codecs cannot (DCMTK extracts them).
+find_package(OpenJPEG REQUIRED CONFIG PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openjpeg-2.5)
+add_library(rfa_dep_openjpeg INTERFACE)
+target_include_directories(rfa_dep_openjpeg SYSTEM INTERFACE ${OPENJPEG_INCLUDE_DIRS})
+target_link_libraries(rfa_dep_openjpeg INTERFACE openjp2)
+add_library(rfa::dep_openjpeg ALIAS rfa_dep_openjpeg)
 
 if(RFA_FUZZ_ONLY)
   return()

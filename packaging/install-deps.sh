@@ -8,7 +8,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
   # libraries
-  libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
+  libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libopenjp2-7-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
   zlib1g-dev libgtest-dev googletest libbenchmark-dev
   # tools used by the tests and packaging: DCMTK and GDCM command lines, dciodvfy, dpkg-shlibdeps
   dcmtk libgdcm-tools dicom3tools dpkg-dev file

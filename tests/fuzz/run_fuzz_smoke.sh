@@ -10,7 +10,10 @@ mkdir -p "$work/corpus"
 extra=()
 [[ -d "$shared/testdata/dcmqi-liver-ct3slice" ]] && extra+=("$shared/testdata/dcmqi-liver-ct3slice")
 [[ -d "$shared/testdata/rtstruct-refs/pydicom_synthetic" ]] && extra+=("$shared/testdata/rtstruct-refs/pydicom_synthetic")
+here=$(cd "$(dirname "$0")" && pwd)
 cd "$work"
+# Third-party leaks (listed with reasons) are suppressed; everything else fails the run.
+export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 set +e
 "$fuzzer" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
   -print_final_stats=1 corpus "$seeds" "${extra[@]}" >"$work/log" 2>&1

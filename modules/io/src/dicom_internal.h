@@ -28,7 +28,7 @@ bool looksLikeRawDataset(std::span<const std::uint8_t> bytes);
 /// frames x samples x BitsAllocated/8, or longer than the file holds.
 void checkPixelDataLength(DcmFileFormat& ff, const std::filesystem::path& file);
 
-/// True for the JPEG 2000 transfer syntaxes (decoded through GDCM).
+/// True for the JPEG 2000 transfer syntaxes (decoded through OpenJPEG).
 bool isJpeg2000(const std::string& transfer_syntax_uid);
 
 }  // namespace rfa::io::detail

@@ -8,8 +8,8 @@
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
-#include <gdcmImage.h>
-#include <gdcmImageReader.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 
 #include <algorithm>
 #include <cstring>
@@ -18,6 +18,7 @@
 #include <mutex>
 
 #include "dicom_internal.h"
+#include "j2k_decode.h"
 #include "rfa/core/error.h"
 #include "rfa/core/parallel.h"
 #include "rfa/io/dicom_load.h"
@@ -75,6 +76,52 @@ void checkPixelDataLength(DcmFileFormat& ff, const fs::path& file) {
 
 namespace {
 
+// JPEG 2000: DCMTK gives the encapsulated fragments, OpenJPEG decodes each frame's codestream.
+void decodeJpeg2000File(const DicomSliceInfo& s, std::size_t frame_bytes, std::uint8_t* dst) {
+  const std::string name = s.file.string();
+  DcmFileFormat ff;
+  const OFCondition st = ff.loadFile(s.file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+  if (st.bad()) throw CorruptDataError(name + ": cannot parse DICOM (" + st.text() + ")");
+  DcmElement* elem = nullptr;
+  if (ff.getDataset()->findAndGetElement(DCM_PixelData, elem).bad() || elem == nullptr) {
+    throw CorruptDataError(name + ": PixelData (7FE0,0010) missing");
+  }
+  auto* px = dynamic_cast<DcmPixelData*>(elem);
+  DcmPixelSequence* seq = nullptr;
+  if (px == nullptr ||
+      px->getEncapsulatedRepresentation(ff.getDataset()->getOriginalXfer(), nullptr, seq).bad() || seq == nullptr) {
+    throw CorruptDataError(name + ": JPEG 2000 transfer syntax but PixelData (7FE0,0010) is not encapsulated");
+  }
+  // Item 0 is the basic offset table; then one or more fragments per frame.
+  const unsigned long items = seq->card();
+  const unsigned long fragments = items > 0 ? items - 1 : 0;
+  const auto frames = static_cast<unsigned long>(s.number_of_frames);
+  if (fragments == 0 || (frames > 1 && fragments != frames)) {
+    throw UnsupportedError(name + ": " + std::to_string(fragments) + " JPEG 2000 fragments for " +
+                           std::to_string(frames) + " frames (one fragment per frame, or one frame, supported)");
+  }
+  auto fragmentBytes = [&](unsigned long index, std::vector<std::uint8_t>& buf) {
+    DcmPixelItem* item = nullptr;
+    Uint8* bytes = nullptr;
+    if (seq->getItem(item, index).bad() || item == nullptr || item->getUint8Array(bytes).bad()) {
+      throw CorruptDataError(name + ": JPEG 2000 fragment " + std::to_string(index) + " cannot be read");
+    }
+    const Uint32 len = item->getLength();
+    if (len > 0 && bytes == nullptr) throw CorruptDataError(name + ": empty JPEG 2000 fragment");
+    buf.insert(buf.end(), bytes, bytes + len);
+  };
+  for (unsigned long f = 0; f < frames; ++f) {
+    std::vector<std::uint8_t> code;
+    if (frames == 1) {
+      for (unsigned long i = 1; i < items; ++i) fragmentBytes(i, code);
+    } else {
+      fragmentBytes(f + 1, code);
+    }
+    detail::decodeJpeg2000Frame(code.data(), code.size(), s.rows, s.columns, s.bits_allocated,
+                                name + " frame " + std::to_string(f), dst + f * frame_bytes);
+  }
+}
+
 // Raw stored pixel bytes of all frames of one file (host byte order, native layout).
 std::vector<std::uint8_t> readPixelBytes(const DicomSliceInfo& s) {
   const std::string name = s.file.string();
@@ -88,14 +135,9 @@ std::vector<std::uint8_t> readPixelBytes(const DicomSliceInfo& s) {
   std::vector<std::uint8_t> out;
 
   if (detail::isJpeg2000(s.transfer_syntax_uid)) {
-    gdcm::ImageReader reader;
-    reader.SetFileName(name.c_str());
-    if (!reader.Read()) throw CorruptDataError(name + ": GDCM cannot read the JPEG 2000 file");
-    const gdcm::Image& img = reader.GetImage();
-    out.resize(img.GetBufferLength());
-    if (!img.GetBuffer(reinterpret_cast<char*>(out.data()))) {
-      throw CorruptDataError(name + ": JPEG 2000 pixel data (7FE0,0010) cannot be decoded");
-    }
+    out.resize(need);
+    decodeJpeg2000File(s, frame_bytes, out.data());
+    return out;
   } else {
     DcmFileFormat ff;
     OFCondition st = ff.loadFile(s.file.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
