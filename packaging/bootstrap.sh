@@ -7,6 +7,8 @@ mode=${1:-demo}
 cd "$(dirname "$0")/.."
 
 packaging/install-deps.sh
+# ccache keys on paths relative to the checkout, so fresh clones reuse earlier builds.
+export CCACHE_BASEDIR="$PWD"
 cmake --preset release
 cmake --build --preset release
 

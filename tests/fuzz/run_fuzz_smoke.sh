@@ -16,7 +16,7 @@ cd "$work"
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 set +e
 "$fuzzer" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
-  -print_final_stats=1 corpus "$seeds" "${extra[@]}" >"$work/log" 2>&1
+  -print_final_stats=1 -artifact_prefix="$OLDPWD/" corpus "$seeds" "${extra[@]}" >"$work/log" 2>&1
 rc=$?
 set -e
 tail -n 25 "$work/log"

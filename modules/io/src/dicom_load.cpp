@@ -225,6 +225,12 @@ void checkSupported(const DicomSliceInfo& s) {
     throw UnsupportedError(s.file.string() + ": BitsAllocated (0028,0100) = " +
                            std::to_string(s.bits_allocated) + " is not supported (8, 16 or 32)");
   }
+  if (s.bits_stored == 0 || s.bits_stored > s.bits_allocated || s.high_bit >= s.bits_allocated ||
+      s.high_bit + 1U < s.bits_stored) {
+    throw CorruptDataError(s.file.string() + ": inconsistent BitsAllocated/BitsStored/HighBit (0028,0100-0102) = " +
+                           std::to_string(s.bits_allocated) + "/" + std::to_string(s.bits_stored) + "/" +
+                           std::to_string(s.high_bit));
+  }
 }
 
 }  // namespace
