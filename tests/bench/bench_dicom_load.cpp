@@ -48,10 +48,11 @@ void loadWithItk(benchmark::State& state, const std::string& dir) {
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
+    // Per-iteration runs (no repetitions) or the "mean" aggregate (with repetitions).
     for (const auto& r : runs) {
-      if (r.run_type == Run::RT_Iteration && r.iterations > 0) {
-        seconds_[r.benchmark_name()] = r.real_accumulated_time / static_cast<double>(r.iterations);
-      }
+      const bool use = (r.run_type == Run::RT_Iteration && r.iterations > 0) ||
+                       (r.run_type == Run::RT_Aggregate && r.aggregate_name == "mean");
+      if (use) seconds_[r.run_name.function_name] = r.GetAdjustedRealTime() / 1000.0;  // ms -> s
     }
     ConsoleReporter::ReportRuns(runs);
   }
