@@ -7,11 +7,14 @@ trap 'rm -rf "$work"' EXIT
 (cd "$build" && cpack -G DEB -B "$work" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
 deb=$(ls "$work"/*.deb)
 echo "package: $(basename "$deb")"
-dpkg-deb -c "$deb" | tee "$work/contents" | grep -q './usr/bin/rfaplan$'
+dpkg-deb -c "$deb" >"$work/contents"
+grep -q '\./usr/bin/rfaplan$' "$work/contents"
 dpkg-deb -f "$deb" Package Version Depends | tee "$work/fields"
 grep -q '^Package: rfaplan' "$work/fields"
-grep -qi 'RESEARCH USE ONLY' <(dpkg-deb -f "$deb" Description)
+dpkg-deb -f "$deb" Description >"$work/description"
+grep -qi 'RESEARCH USE ONLY' "$work/description"
 # The packaged binary runs.
 dpkg-deb -x "$deb" "$work/root"
-"$work/root/usr/bin/rfaplan" --version | grep -q 'research use only'
+"$work/root/usr/bin/rfaplan" --version >"$work/version"
+grep -q 'research use only' "$work/version"
 echo "package ok"

@@ -9,7 +9,8 @@
 namespace rfa::cli {
 
 void addConvertCommand(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("convert", "Convert a DICOM series (or volume file) to NRRD / NIfTI");
+  auto* cmd =
+      app.add_subcommand("convert", "Convert a DICOM series (or volume file) to NRRD / NIfTI");
   static std::string input;
   static std::string series;
   static std::string output;
@@ -18,12 +19,14 @@ void addConvertCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", output, "Output file: .nrrd, .nii, .nii.gz or .mha")->required();
   cmd->callback([&exit_code] {
     if (!io::isVolumeFileName(output)) {
-      throw Error(ExitCode::kUsage, "--output " + output + ": use a .nrrd, .nii, .nii.gz or .mha file name");
+      throw Error(ExitCode::kUsage,
+                  "--output " + output + ": use a .nrrd, .nii, .nii.gz or .mha file name");
     }
     const io::LoadedImage img = io::loadImage(input, series);
     for (const auto& w : img.warnings) std::cerr << "warning: " << w << "\n";
     io::writeVolumeFile(output, img.image);
-    std::cout << "wrote " << output << ": " << img.source << ", " << img.image.geometry().describe() << "\n";
+    std::cout << "wrote " << output << ": " << img.source << ", " << img.image.geometry().describe()
+              << "\n";
     exit_code = 0;
   });
 }

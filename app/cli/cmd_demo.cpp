@@ -22,7 +22,8 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 void addDemoCommand(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("demo", "Run the whole pipeline that exists on the built-in phantom case");
+  auto* cmd =
+      app.add_subcommand("demo", "Run the whole pipeline that exists on the built-in phantom case");
   static std::string out = "rfaplan-demo";
   static std::uint64_t seed = 1;
   cmd->add_option("--out", out, "Output folder")->capture_default_str();
@@ -50,7 +51,8 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
     // 2. DICOM discovery and loading, checked against the voxels that were written.
     t0 = std::chrono::steady_clock::now();
     const io::ScanResult scan = io::scanDicom(fs::path(out) / "phantom" / "ct");
-    if (scan.series.size() != 1) throw Error(ExitCode::kInternal, "demo: expected 1 series in the phantom");
+    if (scan.series.size() != 1)
+      throw Error(ExitCode::kInternal, "demo: expected 1 series in the phantom");
     const io::LoadedSeries loaded = io::loadSeries(scan.series.front());
     double max_diff = 0;
     const auto a = loaded.image.data();
@@ -77,7 +79,8 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
     io::writeVolumeFile(nrrd, loaded.image);
     report["steps"]["convert"] = {{"seconds", secondsSince(t0)}, {"file", nrrd.string()}};
     std::cout << "[3/3] converted to " << nrrd.string() << "\n";
-    std::cout << "\nNot yet in the demo (later issues): segmentation, thermal simulation, planning, export.\n";
+    std::cout << "\nNot yet in the demo (later issues): segmentation, thermal simulation, "
+                 "planning, export.\n";
 
     std::ofstream(fs::path(out) / "demo.json") << report.dump(2) << "\n";
     std::cout << "summary: " << (fs::path(out) / "demo.json").string() << "\n";

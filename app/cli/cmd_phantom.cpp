@@ -10,29 +10,39 @@
 namespace rfa::cli {
 
 void addPhantomCommand(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("phantom", "Write a synthetic abdominal CT phantom with ground truth");
+  auto* cmd =
+      app.add_subcommand("phantom", "Write a synthetic abdominal CT phantom with ground truth");
   static std::string out;
   static phantom::PhantomOptions opt;
   static std::string size_text = "256,256,100";
   static std::string spacing_text = "1.5,1.5,2.0";
-  cmd->add_option("--out", out, "Output folder (DIR/ct, DIR/truth/*.nrrd, DIR/truth.json)")->required();
-  cmd->add_option("--lesions", opt.lesions, "Number of lesions (0-12)")->check(CLI::Range(0, 12))->capture_default_str();
-  cmd->add_option("--seed", opt.seed, "Random seed (same seed, same phantom)")->capture_default_str();
+  cmd->add_option("--out", out, "Output folder (DIR/ct, DIR/truth/*.nrrd, DIR/truth.json)")
+      ->required();
+  cmd->add_option("--lesions", opt.lesions, "Number of lesions (0-12)")
+      ->check(CLI::Range(0, 12))
+      ->capture_default_str();
+  cmd->add_option("--seed", opt.seed, "Random seed (same seed, same phantom)")
+      ->capture_default_str();
   cmd->add_option("--size", size_text, "Voxels X,Y,Z")->capture_default_str();
-  cmd->add_option("--spacing", spacing_text, "Voxel spacing in mm: one value or X,Y,Z")->capture_default_str();
-  cmd->add_option("--noise", opt.noise_sigma_hu, "Image noise sigma (HU)")->check(CLI::Range(0.0, 200.0))->capture_default_str();
+  cmd->add_option("--spacing", spacing_text, "Voxel spacing in mm: one value or X,Y,Z")
+      ->capture_default_str();
+  cmd->add_option("--noise", opt.noise_sigma_hu, "Image noise sigma (HU)")
+      ->check(CLI::Range(0.0, 200.0))
+      ->capture_default_str();
   cmd->callback([&exit_code] {
     const Vec3 size = parseVec3("--size", size_text, false);
     for (int a = 0; a < 3; ++a) {
       if (size[a] < 1 || size[a] > 2048 || size[a] != std::floor(size[a])) {
-        throw Error(ExitCode::kUsage, "--size " + size_text + ": each value must be an integer in 1..2048");
+        throw Error(ExitCode::kUsage,
+                    "--size " + size_text + ": each value must be an integer in 1..2048");
       }
       opt.size[a] = static_cast<std::size_t>(size[a]);
     }
     opt.spacing_mm = parseVec3("--spacing", spacing_text, true);
     for (int a = 0; a < 3; ++a) {
       if (!(opt.spacing_mm[a] > 0.0) || opt.spacing_mm[a] > 20.0) {
-        throw Error(ExitCode::kUsage, "--spacing " + spacing_text + ": each value must be in (0, 20] mm");
+        throw Error(ExitCode::kUsage,
+                    "--spacing " + spacing_text + ": each value must be in (0, 20] mm");
       }
     }
     const auto t0 = std::chrono::steady_clock::now();
@@ -40,7 +50,8 @@ void addPhantomCommand(CLI::App& app, int& exit_code) {
     phantom::writePhantomFolder(p, out);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "phantom written to " << out << " (" << p.ct.geometry().describe() << ", "
-              << p.lesion_truth.size() << " lesions, liver " << p.liver_volume_ml << " mL, " << s << " s)\n";
+              << p.lesion_truth.size() << " lesions, liver " << p.liver_volume_ml << " mL, " << s
+              << " s)\n";
     exit_code = 0;
   });
 }

@@ -8,7 +8,8 @@
 namespace rfa::cli {
 
 void addSeriesCommand(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("series", "List DICOM image series in a folder (recursive), with warnings");
+  auto* cmd = app.add_subcommand("series",
+                                 "List DICOM image series in a folder (recursive), with warnings");
   static std::string input;
   static bool as_json = false;
   cmd->add_option("INPUT", input, "DICOM folder or file, or an rfaplan phantom folder")->required();
@@ -16,7 +17,8 @@ void addSeriesCommand(CLI::App& app, int& exit_code) {
   cmd->callback([&exit_code] {
     const io::ResolvedInput in = io::resolveInput(input);
     if (in.kind == io::InputKind::kVolumeFile) {
-      throw Error(ExitCode::kUsage, input + " is a volume file, not DICOM: 'series' lists DICOM series");
+      throw Error(ExitCode::kUsage,
+                  input + " is a volume file, not DICOM: 'series' lists DICOM series");
     }
     const io::ScanResult scan = io::scanDicom(in.image_path);
     if (as_json) {
@@ -27,11 +29,12 @@ void addSeriesCommand(CLI::App& app, int& exit_code) {
       j["series"] = nlohmann::json::array();
       for (const auto& s : scan.series) j["series"].push_back(seriesToJson(s));
       j["skipped"] = nlohmann::json::array();
-      for (const auto& sk : scan.skipped) j["skipped"].push_back({{"file", sk.file.string()}, {"reason", sk.reason}});
+      for (const auto& sk : scan.skipped)
+        j["skipped"].push_back({{"file", sk.file.string()}, {"reason", sk.reason}});
       std::cout << j.dump(2) << "\n";
     } else {
-      std::cout << scan.series.size() << " series in " << input << " (" << scan.files_examined << " files"
-                << (scan.used_dicomdir ? ", DICOMDIR present" : "") << ")\n";
+      std::cout << scan.series.size() << " series in " << input << " (" << scan.files_examined
+                << " files" << (scan.used_dicomdir ? ", DICOMDIR present" : "") << ")\n";
       for (const auto& s : scan.series) std::cout << "\n" << seriesToText(s);
       if (!scan.skipped.empty()) {
         std::cout << "\n" << scan.skipped.size() << " file(s) skipped:\n";

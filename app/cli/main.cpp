@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
   CLI::App app{std::string("rfaplan ") + RFAPLAN_VERSION +
                " - planning of ultrasound-guided radiofrequency ablation of liver metastases.\n" +
                rfa::cli::kResearchBanner};
-  app.set_version_flag("--version", std::string("rfaplan ") + RFAPLAN_VERSION + " (research use only)");
+  app.set_version_flag("--version",
+                       std::string("rfaplan ") + RFAPLAN_VERSION + " (research use only)");
   app.require_subcommand(1);
   int exit_code = 0;
   rfa::cli::addSeriesCommand(app, exit_code);

@@ -1,6 +1,6 @@
 // Benchmark: load a DICOM CT series with rfaplan (scan + sort + parallel decode) and with ITK's
-// GDCMSeriesFileNames + ImageSeriesReader<float> + GDCMImageIO, in the same run, and print the ratio.
-// usage: bench_dicom_load [benchmark flags] DIR [DIR...]
+// GDCMSeriesFileNames + ImageSeriesReader<float> + GDCMImageIO, in the same run, and print the
+// ratio. usage: bench_dicom_load [benchmark flags] DIR [DIR...]
 #include <benchmark/benchmark.h>
 #include <itkGDCMImageIO.h>
 #include <itkGDCMSeriesFileNames.h>
@@ -40,7 +40,8 @@ void loadWithItk(benchmark::State& state, const std::string& dir) {
     reader->SetFileNames(names->GetFileNames(uids.front()));
     reader->Update();
     benchmark::DoNotOptimize(reader->GetOutput()->GetBufferPointer());
-    state.counters["voxels"] = static_cast<double>(reader->GetOutput()->GetLargestPossibleRegion().GetNumberOfPixels());
+    state.counters["voxels"] =
+        static_cast<double>(reader->GetOutput()->GetLargestPossibleRegion().GetNumberOfPixels());
   }
 }
 
@@ -61,8 +62,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       const auto a = seconds_.find("rfaplan_load/" + d);
       const auto b = seconds_.find("itk_gdcm_series_reader/" + d);
       if (a == seconds_.end() || b == seconds_.end()) continue;
-      std::printf("RATIO %s: rfaplan %.3f s, ITK %.3f s, rfaplan/ITK = %.2f\n", d.c_str(), a->second,
-                  b->second, a->second / b->second);
+      std::printf("RATIO %s: rfaplan %.3f s, ITK %.3f s, rfaplan/ITK = %.2f\n", d.c_str(),
+                  a->second, b->second, a->second / b->second);
     }
   }
 
@@ -86,9 +87,11 @@ int main(int argc, char** argv) {
       return 3;
     }
     benchmark::RegisterBenchmark(("rfaplan_load/" + d).c_str(), loadWithRfaplan, d)
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
     benchmark::RegisterBenchmark(("itk_gdcm_series_reader/" + d).c_str(), loadWithItk, d)
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

@@ -9,8 +9,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if [[ $mode == smoke ]]; then
   "$rfaplan" phantom --out "$work/p" --size 64,64,20 --spacing 3 --lesions 1 >/dev/null
-  "$bench" --benchmark_min_time=0.01 "$work/p/ct" | tee "$work/out.txt"
-  grep -q '^RATIO ' "$work/out.txt"
+  "$bench" --benchmark_min_time=0.01 --benchmark_color=false "$work/p/ct" | tee "$work/out.txt"
+  grep -q 'RATIO ' "$work/out.txt"
   exit 0
 fi
 dirs=()
@@ -21,4 +21,4 @@ else
 fi
 "$rfaplan" phantom --out "$work/p300" --size 512,512,300 --spacing 0.75,0.75,1.0 --lesions 4 >/dev/null
 dirs+=("$work/p300/ct")
-"$bench" --benchmark_repetitions=${RFA_BENCH_REPS:-5} --benchmark_report_aggregates_only=true "${dirs[@]}"
+"$bench" --benchmark_color=false --benchmark_repetitions=${RFA_BENCH_REPS:-5} --benchmark_report_aggregates_only=true "${dirs[@]}"

@@ -19,9 +19,11 @@ RunResult rfaplan(std::vector<std::string> args) {
   return test::run(args);
 }
 
-void writeSmallSeries(const fs::path& dir, const std::string& key, const Size3& size = {16, 12, 5}) {
+void writeSmallSeries(const fs::path& dir, const std::string& key,
+                      const Size3& size = {16, 12, 5}) {
   ImageVolume v(ImageGeometry(size, Vec3(1.5, 1.5, 3), Vec3(-10, -10, 0)));
-  for (std::size_t i = 0; i < v.voxelCount(); ++i) v.data()[i] = static_cast<float>(i % 300) - 100.0F;
+  for (std::size_t i = 0; i < v.voxelCount(); ++i)
+    v.data()[i] = static_cast<float>(i % 300) - 100.0F;
   phantom::CtSeriesOptions o;
   o.uid_key = key;
   o.file_prefix = key;
@@ -112,8 +114,8 @@ TEST(Cli, ConvertWritesNrrdAndNiftiAndNeedsASeriesChoice) {
 TEST(Cli, PhantomFolderLayoutAndItIsAcceptedAsInput) {
   TempDir tmp;
   const fs::path out = tmp / "ph";
-  RunResult r = rfaplan({"phantom", "--out", out.string(), "--lesions", "3", "--seed", "5", "--size", "96,80,40",
-                         "--spacing", "4,4,5"});
+  RunResult r = rfaplan({"phantom", "--out", out.string(), "--lesions", "3", "--seed", "5",
+                         "--size", "96,80,40", "--spacing", "4,4,5"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"liver", "lesions", "vessels", "bone", "lung", "body", "gallbladder"}) {
     EXPECT_TRUE(fs::exists(out / "truth" / (std::string(f) + ".nrrd"))) << f;
@@ -131,8 +133,8 @@ TEST(Cli, PhantomFolderLayoutAndItIsAcceptedAsInput) {
   EXPECT_EQ(ct.size(), (Size3{96, 80, 40}));
   // Same seed, same UIDs: deterministic.
   const fs::path out2 = tmp / "ph2";
-  r = rfaplan({"phantom", "--out", out2.string(), "--lesions", "3", "--seed", "5", "--size", "96,80,40",
-               "--spacing", "4,4,5"});
+  r = rfaplan({"phantom", "--out", out2.string(), "--lesions", "3", "--seed", "5", "--size",
+               "96,80,40", "--spacing", "4,4,5"});
   ASSERT_EQ(r.exit_code, 0);
   std::ifstream tj2(out2 / "truth.json");
   EXPECT_EQ(nlohmann::json::parse(tj2)["series"], truth["series"]);

@@ -1,6 +1,7 @@
 // libFuzzer entry: bytes -> file -> DICOM header parsing -> series assembly -> pixel decoding, the
-// path every DICOM file takes in rfaplan. An exception derived from rfa::Error is a clean rejection;
-// anything else (crash, sanitizer report, other exception, runaway allocation) is a finding.
+// path every DICOM file takes in rfaplan. An exception derived from rfa::Error is a clean
+// rejection; anything else (crash, sanitizer report, other exception, runaway allocation) is a
+// finding.
 #include <unistd.h>
 
 #include <cstdint>

@@ -33,8 +33,8 @@ fs::path sharedTestData(const std::string& rel) {
 TempDir::TempDir() {
   std::random_device rd;
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const fs::path p = fs::temp_directory_path() / ("rfa-test-" + std::to_string(::getpid()) + "-" +
-                                                    std::to_string(rd()));
+    const fs::path p = fs::temp_directory_path() /
+                       ("rfa-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     std::error_code ec;
     if (fs::create_directory(p, ec)) {
       path_ = p;
@@ -111,7 +111,8 @@ std::string md5Hex(const void* data, std::size_t size) {
 std::string int16Md5(const ImageVolume& v) {
   std::vector<std::int16_t> buf(v.voxelCount());
   const auto d = v.data();
-  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::int16_t>(std::lround(d[i]));
+  for (std::size_t i = 0; i < buf.size(); ++i)
+    buf[i] = static_cast<std::int16_t>(std::lround(d[i]));
   return md5Hex(buf.data(), buf.size() * sizeof(std::int16_t));  // x86: little endian
 }
 

@@ -17,10 +17,11 @@ std::filesystem::path sharedDir();
 std::filesystem::path sharedTestData(const std::string& rel);
 
 /// Skips the current test, saying which shared data is missing, if `p` is empty.
-#define RFA_SKIP_IF_MISSING(p, what)                                                       \
-  do {                                                                                     \
-    if ((p).empty()) GTEST_SKIP() << "shared test data absent: " << (what)                 \
-                                  << " (set RFA_SHARED_DIR or place ../shared beside the repo)"; \
+#define RFA_SKIP_IF_MISSING(p, what)                                              \
+  do {                                                                            \
+    if ((p).empty())                                                              \
+      GTEST_SKIP() << "shared test data absent: " << (what)                       \
+                   << " (set RFA_SHARED_DIR or place ../shared beside the repo)"; \
   } while (0)
 
 /// A fresh folder under the system temp dir, removed with its content on destruction.

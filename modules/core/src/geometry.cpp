@@ -35,7 +35,9 @@ ImageGeometry::ImageGeometry(const Size3& size, const Vec3& spacing_mm, const Ve
   lps_to_index_ = index_to_lps_.inverse();
 }
 
-double ImageGeometry::voxelVolumeMm3() const { return std::abs(index_to_lps_.determinant()); }
+double ImageGeometry::voxelVolumeMm3() const {
+  return std::abs(index_to_lps_.determinant());
+}
 
 bool ImageGeometry::contains(const Index3& ijk) const {
   for (int a = 0; a < 3; ++a) {
@@ -69,9 +71,10 @@ Vec3 ImageGeometry::centerLps() const {
 
 std::string ImageGeometry::describe() const {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%zux%zux%zu @ %.4gx%.4gx%.4g mm, origin LPS (%.2f, %.2f, %.2f) mm",
-                size_[0], size_[1], size_[2], spacing_[0], spacing_[1], spacing_[2], origin_[0],
-                origin_[1], origin_[2]);
+  std::snprintf(buf, sizeof buf,
+                "%zux%zux%zu @ %.4gx%.4gx%.4g mm, origin LPS (%.2f, %.2f, %.2f) mm", size_[0],
+                size_[1], size_[2], spacing_[0], spacing_[1], spacing_[2], origin_[0], origin_[1],
+                origin_[2]);
   return buf;
 }
 

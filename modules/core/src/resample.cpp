@@ -25,7 +25,9 @@ double sampleLinear(const Volume<T>& v, const Vec3& index) {
     i1[a] = std::min(i0[a] + 1, s[a] - 1);
     w[a] = x - f;
   }
-  auto at = [&](std::size_t i, std::size_t j, std::size_t k) { return static_cast<double>(v(i, j, k)); };
+  auto at = [&](std::size_t i, std::size_t j, std::size_t k) {
+    return static_cast<double>(v(i, j, k));
+  };
   const double c00 = at(i0[0], i0[1], i0[2]) * (1 - w[0]) + at(i1[0], i0[1], i0[2]) * w[0];
   const double c10 = at(i0[0], i1[1], i0[2]) * (1 - w[0]) + at(i1[0], i1[1], i0[2]) * w[0];
   const double c01 = at(i0[0], i0[1], i1[2]) * (1 - w[0]) + at(i1[0], i0[1], i1[2]) * w[0];
@@ -69,9 +71,12 @@ Volume<T> resample(const Volume<T>& source, const ImageGeometry& target, Interpo
         }
         if (!inside) continue;
         if (interp == Interpolation::kNearest) {
-          const auto ni = static_cast<std::size_t>(std::clamp(std::lround(idx[0]), 0L, long(ss[0] - 1)));
-          const auto nj = static_cast<std::size_t>(std::clamp(std::lround(idx[1]), 0L, long(ss[1] - 1)));
-          const auto nk = static_cast<std::size_t>(std::clamp(std::lround(idx[2]), 0L, long(ss[2] - 1)));
+          const auto ni =
+              static_cast<std::size_t>(std::clamp(std::lround(idx[0]), 0L, long(ss[0] - 1)));
+          const auto nj =
+              static_cast<std::size_t>(std::clamp(std::lround(idx[1]), 0L, long(ss[1] - 1)));
+          const auto nk =
+              static_cast<std::size_t>(std::clamp(std::lround(idx[2]), 0L, long(ss[2] - 1)));
           out(i, j, k) = source(ni, nj, nk);
         } else {
           out(i, j, k) = castSample<T>(sampleLinear(source, idx));
@@ -86,17 +91,19 @@ ImageGeometry withSpacing(const ImageGeometry& g, const Vec3& spacing_mm) {
   Size3 size{};
   for (int a = 0; a < 3; ++a) {
     if (!(spacing_mm[a] > 0.0) || !std::isfinite(spacing_mm[a])) {
-      throw GeometryError("resampling spacing must be > 0 mm, got " + std::to_string(spacing_mm[a]));
+      throw GeometryError("resampling spacing must be > 0 mm, got " +
+                          std::to_string(spacing_mm[a]));
     }
     const double extent = static_cast<double>(g.size()[a]) * g.spacing()[a];
-    size[a] = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(extent / spacing_mm[a])));
+    size[a] =
+        std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(extent / spacing_mm[a])));
   }
   // Keep the outer boundary of voxel 0 in place: origin moves by half the spacing difference.
   const Vec3 shift = 0.5 * (spacing_mm - g.spacing());
   return ImageGeometry(size, spacing_mm, g.origin() + g.direction() * shift, g.direction());
 }
 
-#define RFA_INSTANTIATE_RESAMPLE(T)                                                      \
+#define RFA_INSTANTIATE_RESAMPLE(T)                                                         \
   template Volume<T> resample<T>(const Volume<T>&, const ImageGeometry&, Interpolation, T); \
   template double sampleLinear<T>(const Volume<T>&, const Vec3&);
 RFA_INSTANTIATE_RESAMPLE(float)

@@ -21,7 +21,8 @@ TEST(Geometry, IndexToLpsIdentity) {
 }
 
 TEST(Geometry, RoundTripWithRotationAndShear) {
-  // Rows along -x (a prone/flipped acquisition) and a gantry tilt of 15 degrees: slice axis sheared.
+  // Rows along -x (a prone/flipped acquisition) and a gantry tilt of 15 degrees: slice axis
+  // sheared.
   Mat3 d;
   const double t = 15.0 * M_PI / 180.0;
   d.col(0) = Vec3(-1, 0, 0);

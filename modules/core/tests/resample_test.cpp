@@ -43,7 +43,8 @@ TEST(Resample, NearestKeepsLabelsAndRotatedGridMapsBack) {
   const ImageGeometry r({8, 8, 3}, Vec3(1, 1, 1), Vec3(7, 0, 0), rot);
   const LabelMap out = resample(src, r, Interpolation::kNearest, std::uint16_t{0});
   const Vec3 idx = r.lpsToIndex(Vec3(6, 1, 1));
-  EXPECT_EQ(out(static_cast<std::size_t>(std::lround(idx[0])), static_cast<std::size_t>(std::lround(idx[1])),
+  EXPECT_EQ(out(static_cast<std::size_t>(std::lround(idx[0])),
+                static_cast<std::size_t>(std::lround(idx[1])),
                 static_cast<std::size_t>(std::lround(idx[2]))),
             5);
   std::size_t count = 0;

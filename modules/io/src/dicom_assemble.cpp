@@ -71,22 +71,26 @@ void finishStack(DicomSeries& s) {
     if (sl.position && sl.row_direction && sl.column_direction) {
       placed.push_back(std::move(sl));
     } else {
-      unplaced.push_back(sl.file.filename().string() +
-                         (sl.number_of_frames > 1 ? " frame " + std::to_string(sl.frame_index) : ""));
+      unplaced.push_back(
+          sl.file.filename().string() +
+          (sl.number_of_frames > 1 ? " frame " + std::to_string(sl.frame_index) : ""));
     }
   }
   if (placed.empty()) {
     s.slices.clear();
     s.loadable = false;
-    s.error = "no slice has ImagePositionPatient (0020,0032) and ImageOrientationPatient (0020,0037)" +
-              (unplaced.empty() ? std::string() : " (e.g. " + unplaced.front() + ")") +
-              ": cannot place the slices in patient space";
+    s.error =
+        "no slice has ImagePositionPatient (0020,0032) and ImageOrientationPatient (0020,0037)" +
+        (unplaced.empty() ? std::string() : " (e.g. " + unplaced.front() + ")") +
+        ": cannot place the slices in patient space";
     return;
   }
   if (!unplaced.empty()) {
-    s.warnings.push_back(std::to_string(unplaced.size()) +
-                         " slice(s) without ImagePositionPatient (0020,0032)/ImageOrientationPatient "
-                         "(0020,0037) dropped, e.g. " + unplaced.front());
+    s.warnings.push_back(
+        std::to_string(unplaced.size()) +
+        " slice(s) without ImagePositionPatient (0020,0032)/ImageOrientationPatient "
+        "(0020,0037) dropped, e.g. " +
+        unplaced.front());
   }
   s.slices = std::move(placed);
 
@@ -95,19 +99,20 @@ void finishStack(DicomSeries& s) {
   Vec3 normal = row.cross(col);
   if (normal.norm() < 1e-6 || std::abs(row.dot(col)) > 1e-2) {
     s.loadable = false;
-    s.error = "ImageOrientationPatient (0020,0037) in " + s.slices.front().file.filename().string() +
-              " is not two orthogonal unit vectors";
+    s.error = "ImageOrientationPatient (0020,0037) in " +
+              s.slices.front().file.filename().string() + " is not two orthogonal unit vectors";
     return;
   }
   normal.normalize();
 
   // Sort by distance along the normal; InstanceNumber only breaks exact ties.
-  std::stable_sort(s.slices.begin(), s.slices.end(), [&](const DicomSliceInfo& a, const DicomSliceInfo& b) {
-    const double da = normal.dot(*a.position);
-    const double db = normal.dot(*b.position);
-    if (da != db) return da < db;
-    return a.instance_number.value_or(0) < b.instance_number.value_or(0);
-  });
+  std::stable_sort(s.slices.begin(), s.slices.end(),
+                   [&](const DicomSliceInfo& a, const DicomSliceInfo& b) {
+                     const double da = normal.dot(*a.position);
+                     const double db = normal.dot(*b.position);
+                     if (da != db) return da < db;
+                     return a.instance_number.value_or(0) < b.instance_number.value_or(0);
+                   });
 
   // Duplicate positions (same place twice): keep the first, warn with file names.
   const double row_sp = s.slices.front().row_spacing > 0 ? s.slices.front().row_spacing : 1.0;
@@ -116,11 +121,12 @@ void finishStack(DicomSeries& s) {
     std::size_t dropped = 0;
     std::string example;
     for (auto& sl : s.slices) {
-      if (!unique.empty() && (*sl.position - *unique.back().position).norm() < 1e-3 * row_sp + 1e-4) {
+      if (!unique.empty() &&
+          (*sl.position - *unique.back().position).norm() < 1e-3 * row_sp + 1e-4) {
         ++dropped;
         if (example.empty()) {
-          example = sl.file.filename().string() + " duplicates " + unique.back().file.filename().string() +
-                    " at " + vecStr(*sl.position);
+          example = sl.file.filename().string() + " duplicates " +
+                    unique.back().file.filename().string() + " at " + vecStr(*sl.position);
         }
         continue;
       }
@@ -140,7 +146,8 @@ void finishStack(DicomSeries& s) {
 
   if (first.row_spacing <= 0 || first.column_spacing <= 0) {
     s.loadable = false;
-    s.error = "PixelSpacing (0028,0030) missing or not positive in " + first.file.filename().string();
+    s.error =
+        "PixelSpacing (0028,0030) missing or not positive in " + first.file.filename().string();
     return;
   }
 
@@ -148,7 +155,8 @@ void finishStack(DicomSeries& s) {
   double spacing_k = first.slice_thickness > 0 ? first.slice_thickness : 1.0;
   if (n >= 2) {
     std::vector<double> diffs;
-    for (std::size_t i = 1; i < n; ++i) diffs.push_back(s.slice_positions_mm[i] - s.slice_positions_mm[i - 1]);
+    for (std::size_t i = 1; i < n; ++i)
+      diffs.push_back(s.slice_positions_mm[i] - s.slice_positions_mm[i - 1]);
     const double med = median(diffs);
     spacing_k = med;
     const Vec3 span = *s.slices.back().position - *first.position;
@@ -161,7 +169,8 @@ void finishStack(DicomSeries& s) {
       slice_axis = axis.normalized();
       s.warnings.push_back("gantry tilt " + fmt("%.2f", tilt) +
                            " deg (slice positions drift off the slice normal; GantryDetectorTilt "
-                           "(0018,1120) = " + fmt("%.2f", first.gantry_tilt_deg) +
+                           "(0018,1120) = " +
+                           fmt("%.2f", first.gantry_tilt_deg) +
                            "): the volume keeps the sheared geometry (non-orthogonal direction)");
     }
     // Positions must lie on one line.
@@ -171,7 +180,8 @@ void finishStack(DicomSeries& s) {
       off_line = std::max(off_line, (d - axis * normal.dot(d)).norm());
     }
     if (off_line > 0.5 * std::max(first.row_spacing, first.column_spacing)) {
-      s.warnings.push_back("slice positions do not lie on a line (max deviation " + fmt("%.2f", off_line) +
+      s.warnings.push_back("slice positions do not lie on a line (max deviation " +
+                           fmt("%.2f", off_line) +
                            " mm): slices are placed by their position along the normal only");
     }
     // Non-uniform spacing and gaps.
@@ -196,9 +206,10 @@ void finishStack(DicomSeries& s) {
                                s.slices[i + 1].file.filename().string() + ")");
         }
       }
-      s.warnings.push_back("non-uniform slice spacing (median " + fmt("%.4g", med) + " mm, max deviation " +
-                           fmt("%.4g", worst) + " mm): the volume is resampled linearly to " +
-                           fmt("%.4g", med) + " mm along the slice axis");
+      s.warnings.push_back("non-uniform slice spacing (median " + fmt("%.4g", med) +
+                           " mm, max deviation " + fmt("%.4g", worst) +
+                           " mm): the volume is resampled linearly to " + fmt("%.4g", med) +
+                           " mm along the slice axis");
     }
   }
 
@@ -214,7 +225,8 @@ void finishStack(DicomSeries& s) {
   // Spacing along a tilted axis is the distance between slice origins, not along the normal.
   const double k_step = spacing_k / std::max(1e-9, slice_axis.dot(normal));
   try {
-    s.geometry = ImageGeometry(size, Vec3(first.column_spacing, first.row_spacing, k_step), *first.position, dir);
+    s.geometry = ImageGeometry(size, Vec3(first.column_spacing, first.row_spacing, k_step),
+                               *first.position, dir);
     s.loadable = true;
   } catch (const Error& e) {
     s.loadable = false;
@@ -231,8 +243,8 @@ std::vector<DicomSeries> assembleSeries(std::vector<DicomSliceInfo> slices) {
   for (auto& s : slices) {
     std::string uid = s.series_instance_uid;
     if (uid.empty()) {
-      const std::string key = "rfaplan-series/" + s.frame_of_reference_uid + "/" + s.modality + "/" +
-                              s.series_description + "/" +
+      const std::string key = "rfaplan-series/" + s.frame_of_reference_uid + "/" + s.modality +
+                              "/" + s.series_description + "/" +
                               (s.series_number ? std::to_string(*s.series_number) : "") + "/" +
                               std::to_string(s.rows) + "x" + std::to_string(s.columns);
       uid = makeUidFromKey(key);
@@ -250,16 +262,19 @@ std::vector<DicomSeries> assembleSeries(std::vector<DicomSliceInfo> slices) {
       stacks[k].push_back(std::move(s));
     }
     // Largest stack first so that "UID#1" is the main one.
-    std::vector<std::pair<StackKey, std::vector<DicomSliceInfo>>> ordered(stacks.begin(), stacks.end());
-    std::stable_sort(ordered.begin(), ordered.end(),
-                     [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+    std::vector<std::pair<StackKey, std::vector<DicomSliceInfo>>> ordered(stacks.begin(),
+                                                                          stacks.end());
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+      return a.second.size() > b.second.size();
+    });
     std::string split_note;
     if (ordered.size() > 1) {
       split_note = "SeriesInstanceUID " + uid + " holds " + std::to_string(ordered.size()) +
                    " stacks with different size/orientation/spacing (mixed sizes); split into:";
       for (std::size_t i = 0; i < ordered.size(); ++i) {
-        split_note += " #" + std::to_string(i + 1) + " " + std::to_string(ordered[i].second.size()) +
-                      " slices " + describeKey(ordered[i].first) + ";";
+        split_note += " #" + std::to_string(i + 1) + " " +
+                      std::to_string(ordered[i].second.size()) + " slices " +
+                      describeKey(ordered[i].first) + ";";
       }
     }
     for (std::size_t i = 0; i < ordered.size(); ++i) {
@@ -276,8 +291,10 @@ std::vector<DicomSeries> assembleSeries(std::vector<DicomSliceInfo> slices) {
       s.frame_of_reference_uid = f.frame_of_reference_uid;
       if (!split_note.empty()) s.warnings.push_back(split_note);
       if (s.series_uid_generated) {
-        s.warnings.push_back("SeriesInstanceUID (0020,000E) is empty: files grouped by frame of reference, "
-                             "modality, description, number and size; generated UID " + uid);
+        s.warnings.push_back(
+            "SeriesInstanceUID (0020,000E) is empty: files grouped by frame of reference, "
+            "modality, description, number and size; generated UID " +
+            uid);
       }
       // Per-file notes, summarised (one line per distinct note).
       std::map<std::string, std::size_t> notes;

@@ -39,7 +39,8 @@ std::string getString(DcmItem& item, const DcmTagKey& tag) {
 
 std::optional<double> getDouble(DcmItem& item, const DcmTagKey& tag, unsigned long pos) {
   Float64 v = 0;
-  if (isSmallElement(item, tag) && item.findAndGetFloat64(tag, v, pos).good() && std::isfinite(v)) return v;
+  if (isSmallElement(item, tag) && item.findAndGetFloat64(tag, v, pos).good() && std::isfinite(v))
+    return v;
   return std::nullopt;
 }
 
@@ -113,7 +114,8 @@ void applyFunctionalGroup(DcmItem& group, DicomSliceInfo& s) {
   }
 }
 
-std::vector<DicomSliceInfo> slicesFromFileFormat(DcmFileFormat& ff, const std::filesystem::path& file) {
+std::vector<DicomSliceInfo> slicesFromFileFormat(DcmFileFormat& ff,
+                                                 const std::filesystem::path& file) {
   DcmDataset& ds = *ff.getDataset();
   DcmMetaInfo& meta = *ff.getMetaInfo();
   const std::string name = file.string();
@@ -122,8 +124,9 @@ std::vector<DicomSliceInfo> slicesFromFileFormat(DcmFileFormat& ff, const std::f
     const std::string cls = getString(ds, DCM_SOPClassUID);
     const char* cls_name = cls.empty() ? nullptr : dcmFindNameOfUID(cls.c_str());
     throw NoDataError(name + ": DICOM object without pixel data (7FE0,0010)" +
-                      (cls.empty() ? std::string() : std::string(", SOP class ") +
-                                                         (cls_name ? cls_name : cls.c_str())));
+                      (cls.empty()
+                           ? std::string()
+                           : std::string(", SOP class ") + (cls_name ? cls_name : cls.c_str())));
   }
 
   {
@@ -142,16 +145,18 @@ std::vector<DicomSliceInfo> slicesFromFileFormat(DcmFileFormat& ff, const std::f
   s.sop_class_uid = getString(ds, DCM_SOPClassUID);
   if (s.sop_class_uid.empty()) {
     s.sop_class_uid = getString(meta, DCM_MediaStorageSOPClassUID);
-    s.notes.push_back(s.sop_class_uid.empty()
-                          ? "SOPClassUID (0008,0016) is empty"
-                          : "SOPClassUID (0008,0016) is empty; used MediaStorageSOPClassUID (0002,0002)");
+    s.notes.push_back(
+        s.sop_class_uid.empty()
+            ? "SOPClassUID (0008,0016) is empty"
+            : "SOPClassUID (0008,0016) is empty; used MediaStorageSOPClassUID (0002,0002)");
   }
   s.sop_instance_uid = getString(ds, DCM_SOPInstanceUID);
   if (s.sop_instance_uid.empty()) {
     s.sop_instance_uid = getString(meta, DCM_MediaStorageSOPInstanceUID);
-    s.notes.push_back(s.sop_instance_uid.empty()
-                          ? "SOPInstanceUID (0008,0018) is empty"
-                          : "SOPInstanceUID (0008,0018) is empty; used MediaStorageSOPInstanceUID (0002,0003)");
+    s.notes.push_back(
+        s.sop_instance_uid.empty()
+            ? "SOPInstanceUID (0008,0018) is empty"
+            : "SOPInstanceUID (0008,0018) is empty; used MediaStorageSOPInstanceUID (0002,0003)");
   }
   s.study.specific_character_set = getString(ds, DCM_SpecificCharacterSet);
   s.study.patient_name = getString(ds, DCM_PatientName);
@@ -190,7 +195,8 @@ std::vector<DicomSliceInfo> slicesFromFileFormat(DcmFileFormat& ff, const std::f
   if (!getU16(ds, DCM_SamplesPerPixel, s.samples_per_pixel)) s.samples_per_pixel = 1;
   s.photometric_interpretation = getString(ds, DCM_PhotometricInterpretation);
   if (s.bits_stored == 0) s.bits_stored = s.bits_allocated;
-  if (s.high_bit == 0 && s.bits_stored > 0) s.high_bit = static_cast<std::uint16_t>(s.bits_stored - 1);
+  if (s.high_bit == 0 && s.bits_stored > 0)
+    s.high_bit = static_cast<std::uint16_t>(s.bits_stored - 1);
   if (s.rescale_slope == 0.0) {
     s.notes.push_back("RescaleSlope (0028,1053) is 0; used 1");
     s.rescale_slope = 1.0;

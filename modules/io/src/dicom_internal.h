@@ -1,9 +1,9 @@
 #pragma once
 // Private helpers shared by the DICOM sources of rfa::io (DCMTK types stay out of public headers).
+#include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
-#include <dcmtk/dcmdata/dcdatset.h>
 
 #include <cstdint>
 #include <filesystem>

@@ -2,20 +2,22 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+#include <dcmtk/dcmdata/dcfcache.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
-#include <dcmtk/dcmdata/dcpixseq.h>
-#include <dcmtk/dcmdata/dcpxitem.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <type_traits>
 
 #include "dicom_internal.h"
 #include "j2k_decode.h"
@@ -56,19 +58,22 @@ void checkPixelDataLength(DcmFileFormat& ff, const fs::path& file) {
   getU16(ds, DCM_BitsAllocated, bits);
   getU16(ds, DCM_SamplesPerPixel, spp);
   const int frames = getInt(ds, DCM_NumberOfFrames).value_or(1);
-  const unsigned long long expected =
-      (static_cast<unsigned long long>(rows) * cols * static_cast<unsigned long long>(std::max(1, frames)) *
-           std::max<std::uint16_t>(1, spp) * bits + 7) / 8;
+  const unsigned long long expected = (static_cast<unsigned long long>(rows) * cols *
+                                           static_cast<unsigned long long>(std::max(1, frames)) *
+                                           std::max<std::uint16_t>(1, spp) * bits +
+                                       7) /
+                                      8;
   if (declared < expected) {
-    throw CorruptDataError(file.string() + ": PixelData (7FE0,0010) holds " + std::to_string(declared) +
-                           " bytes, Rows x Columns x frames x BitsAllocated needs " +
-                           std::to_string(expected));
+    throw CorruptDataError(
+        file.string() + ": PixelData (7FE0,0010) holds " + std::to_string(declared) +
+        " bytes, Rows x Columns x frames x BitsAllocated needs " + std::to_string(expected));
   }
   std::error_code ec;
   const auto size = fs::file_size(file, ec);
   if (!ec && size < declared) {
     throw CorruptDataError(file.string() + ": truncated: file has " + std::to_string(size) +
-                           " bytes but PixelData (7FE0,0010) alone declares " + std::to_string(declared));
+                           " bytes but PixelData (7FE0,0010) alone declares " +
+                           std::to_string(declared));
   }
 }
 
@@ -80,7 +85,8 @@ namespace {
 void decodeJpeg2000File(const DicomSliceInfo& s, std::size_t frame_bytes, std::uint8_t* dst) {
   const std::string name = s.file.string();
   DcmFileFormat ff;
-  const OFCondition st = ff.loadFile(s.file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+  const OFCondition st =
+      ff.loadFile(s.file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
   if (st.bad()) throw CorruptDataError(name + ": cannot parse DICOM (" + st.text() + ")");
   DcmElement* elem = nullptr;
   if (ff.getDataset()->findAndGetElement(DCM_PixelData, elem).bad() || elem == nullptr) {
@@ -89,8 +95,10 @@ void decodeJpeg2000File(const DicomSliceInfo& s, std::size_t frame_bytes, std::u
   auto* px = dynamic_cast<DcmPixelData*>(elem);
   DcmPixelSequence* seq = nullptr;
   if (px == nullptr ||
-      px->getEncapsulatedRepresentation(ff.getDataset()->getOriginalXfer(), nullptr, seq).bad() || seq == nullptr) {
-    throw CorruptDataError(name + ": JPEG 2000 transfer syntax but PixelData (7FE0,0010) is not encapsulated");
+      px->getEncapsulatedRepresentation(ff.getDataset()->getOriginalXfer(), nullptr, seq).bad() ||
+      seq == nullptr) {
+    throw CorruptDataError(
+        name + ": JPEG 2000 transfer syntax but PixelData (7FE0,0010) is not encapsulated");
   }
   // Item 0 is the basic offset table; then one or more fragments per frame.
   const unsigned long items = seq->card();
@@ -98,13 +106,15 @@ void decodeJpeg2000File(const DicomSliceInfo& s, std::size_t frame_bytes, std::u
   const auto frames = static_cast<unsigned long>(s.number_of_frames);
   if (fragments == 0 || (frames > 1 && fragments != frames)) {
     throw UnsupportedError(name + ": " + std::to_string(fragments) + " JPEG 2000 fragments for " +
-                           std::to_string(frames) + " frames (one fragment per frame, or one frame, supported)");
+                           std::to_string(frames) +
+                           " frames (one fragment per frame, or one frame, supported)");
   }
   auto fragmentBytes = [&](unsigned long index, std::vector<std::uint8_t>& buf) {
     DcmPixelItem* item = nullptr;
     Uint8* bytes = nullptr;
     if (seq->getItem(item, index).bad() || item == nullptr || item->getUint8Array(bytes).bad()) {
-      throw CorruptDataError(name + ": JPEG 2000 fragment " + std::to_string(index) + " cannot be read");
+      throw CorruptDataError(name + ": JPEG 2000 fragment " + std::to_string(index) +
+                             " cannot be read");
     }
     const Uint32 len = item->getLength();
     if (len > 0 && bytes == nullptr) throw CorruptDataError(name + ": empty JPEG 2000 fragment");
@@ -122,89 +132,114 @@ void decodeJpeg2000File(const DicomSliceInfo& s, std::size_t frame_bytes, std::u
   }
 }
 
-// Raw stored pixel bytes of all frames of one file (host byte order, native layout).
-std::vector<std::uint8_t> readPixelBytes(const DicomSliceInfo& s) {
+// Raw stored pixel bytes of all frames of one file (host byte order, native layout) into `out`
+// (a per-thread buffer reused across files, so large slices do not cost a fresh allocation each).
+void readPixelBytes(const DicomSliceInfo& s, std::vector<std::uint8_t>& out) {
   const std::string name = s.file.string();
   const std::size_t frame_bytes =
       static_cast<std::size_t>(s.rows) * s.columns * s.samples_per_pixel * (s.bits_allocated / 8U);
   const std::size_t need = frame_bytes * static_cast<std::size_t>(s.number_of_frames);
   if (need > (std::size_t{1} << 32U)) {
-    throw UnsupportedError(name + ": " + std::to_string(need >> 20U) +
-                           " MiB of pixel data in one file (Rows x Columns x NumberOfFrames); limit 4 GiB");
+    throw UnsupportedError(
+        name + ": " + std::to_string(need >> 20U) +
+        " MiB of pixel data in one file (Rows x Columns x NumberOfFrames); limit 4 GiB");
   }
-  std::vector<std::uint8_t> out;
-
+  out.resize(need);
   if (detail::isJpeg2000(s.transfer_syntax_uid)) {
-    out.resize(need);
     decodeJpeg2000File(s, frame_bytes, out.data());
-    return out;
-  } else {
-    DcmFileFormat ff;
-    OFCondition st = ff.loadFile(s.file.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
-    if (st.bad()) throw CorruptDataError(name + ": cannot parse DICOM (" + st.text() + ")");
-    DcmDataset& ds = *ff.getDataset();
-    const DcmXfer xfer(ds.getOriginalXfer());
-    if (xfer.isEncapsulated()) {
-      st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
-      if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit)) {
-        throw UnsupportedError(name + ": cannot decode transfer syntax " + s.transfer_syntax_uid + " (" +
-                               xfer.getXferName() + "): " + st.text());
-      }
-    }
-    DcmElement* px = nullptr;
+    return;
+  }
+  DcmFileFormat ff;
+  OFCondition st = ff.loadFile(s.file.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+  if (st.bad()) throw CorruptDataError(name + ": cannot parse DICOM (" + st.text() + ")");
+  DcmDataset& ds = *ff.getDataset();
+  const DcmXfer xfer(ds.getOriginalXfer());
+  DcmElement* px = nullptr;
+  if (!xfer.isEncapsulated()) {
+    // Native pixel data stays on disk until now: copy it straight into the buffer.
     if (ds.findAndGetElement(DCM_PixelData, px).bad() || px == nullptr) {
       throw CorruptDataError(name + ": PixelData (7FE0,0010) missing");
     }
-    const std::uint8_t* bytes = nullptr;
-    unsigned long len = 0;
-    if (px->getVR() == EVR_OW || s.bits_allocated > 8) {
-      Uint16* w = nullptr;
-      st = px->getUint16Array(w);
-      bytes = reinterpret_cast<const std::uint8_t*>(w);
-    } else {
-      Uint8* b = nullptr;
-      st = px->getUint8Array(b);
-      bytes = b;
+    if (px->getLengthField() < need) {
+      throw CorruptDataError(name + ": PixelData (7FE0,0010) holds " + std::to_string(px->getLengthField()) +
+                             " bytes, expected " + std::to_string(need));
     }
-    len = px->getLength();
-    if (st.bad() || bytes == nullptr) {
+    DcmFileCache cache;
+    st = px->getPartialValue(out.data(), 0, static_cast<Uint32>(need), &cache);
+    if (st.bad()) {
       throw CorruptDataError(name + ": PixelData (7FE0,0010) cannot be read (" + st.text() +
                              "); the file may be truncated");
     }
-    out.assign(bytes, bytes + std::min<std::size_t>(len, need));
+    return;
   }
-  if (out.size() < need) {
-    throw CorruptDataError(name + ": PixelData (7FE0,0010) has " + std::to_string(out.size()) +
-                           " bytes after decoding, expected " + std::to_string(need));
+  st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+  if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit)) {
+    throw UnsupportedError(name + ": cannot decode transfer syntax " + s.transfer_syntax_uid + " (" +
+                           xfer.getXferName() + "): " + st.text());
   }
-  return out;
+  if (ds.findAndGetElement(DCM_PixelData, px).bad() || px == nullptr) {
+    throw CorruptDataError(name + ": PixelData (7FE0,0010) missing");
+  }
+  const std::uint8_t* bytes = nullptr;
+  if (px->getVR() == EVR_OW || s.bits_allocated > 8) {
+    Uint16* w = nullptr;
+    st = px->getUint16Array(w);
+    bytes = reinterpret_cast<const std::uint8_t*>(w);
+  } else {
+    Uint8* b = nullptr;
+    st = px->getUint8Array(b);
+    bytes = b;
+  }
+  if (st.bad() || bytes == nullptr || px->getLength() < need) {
+    throw CorruptDataError(name + ": PixelData (7FE0,0010) cannot be decoded to " + std::to_string(need) +
+                           " bytes (" + st.text() + ")");
+  }
+  std::memcpy(out.data(), bytes, need);
 }
 
-// Stored value -> rescaled float, honouring BitsStored/HighBit and the sign.
+// Stored value -> rescaled float, honouring BitsStored/HighBit and the sign (two's complement in
+// BitsStored bits). Separate signed/unsigned loops so that the compiler vectorises them.
 template <class Raw>
 void convertFrame(const std::uint8_t* src, std::size_t count, const DicomSliceInfo& s, float* dst) {
-  const unsigned bits_stored = std::clamp<unsigned>(s.bits_stored, 1, sizeof(Raw) * 8);
-  const unsigned shift = s.high_bit + 1U >= bits_stored ? s.high_bit + 1U - bits_stored : 0U;
-  const bool is_signed = s.pixel_representation == 1;
-  const std::uint64_t mask = bits_stored >= 64 ? ~0ULL : ((1ULL << bits_stored) - 1ULL);
-  const std::uint64_t sign_bit = 1ULL << (bits_stored - 1U);
+  using Wide = std::conditional_t<sizeof(Raw) <= 2, std::uint32_t, std::uint64_t>;
+  using SWide = std::make_signed_t<Wide>;
+  constexpr unsigned kWideBits = sizeof(Wide) * 8U;
+  const unsigned bits_stored = s.bits_stored;  // validated: 1 <= bits_stored <= 8 * sizeof(Raw)
+  const unsigned shift = s.high_bit + 1U - bits_stored;
+  const Wide mask = bits_stored >= kWideBits ? ~Wide{0} : static_cast<Wide>((Wide{1} << bits_stored) - 1U);
+  const unsigned up = kWideBits - bits_stored;
   const float slope = static_cast<float>(s.rescale_slope);
   const float intercept = static_cast<float>(s.rescale_intercept);
-  for (std::size_t i = 0; i < count; ++i) {
-    Raw r;
-    std::memcpy(&r, src + i * sizeof(Raw), sizeof(Raw));
-    std::uint64_t u = (static_cast<std::uint64_t>(r) >> shift) & mask;
-    std::int64_t v = static_cast<std::int64_t>(u);
-    if (is_signed && (u & sign_bit)) v -= static_cast<std::int64_t>(1ULL << bits_stored);
-    dst[i] = static_cast<float>(v) * slope + intercept;
+  if (s.pixel_representation == 1) {
+    for (std::size_t i = 0; i < count; ++i) {
+      Raw r;
+      std::memcpy(&r, src + i * sizeof(Raw), sizeof(Raw));
+      const Wide u = (static_cast<Wide>(r) >> shift) & mask;
+      const SWide v = static_cast<SWide>(u << up) >> up;  // sign-extend from BitsStored
+      dst[i] = static_cast<float>(v) * slope + intercept;
+    }
+  } else {
+    for (std::size_t i = 0; i < count; ++i) {
+      Raw r;
+      std::memcpy(&r, src + i * sizeof(Raw), sizeof(Raw));
+      const Wide u = (static_cast<Wide>(r) >> shift) & mask;
+      dst[i] = static_cast<float>(u) * slope + intercept;
+    }
   }
 }
 
-void convertFrameAny(const std::uint8_t* src, std::size_t count, const DicomSliceInfo& s, float* dst) {
+void convertFrameAny(const std::uint8_t* src, std::size_t count, const DicomSliceInfo& s,
+                     float* dst) {
   switch (s.bits_allocated) {
-    case 8: convertFrame<std::uint8_t>(src, count, s, dst); break;
-    case 16: convertFrame<std::uint16_t>(src, count, s, dst); break;
-    case 32: convertFrame<std::uint32_t>(src, count, s, dst); break;
+    case 8:
+      convertFrame<std::uint8_t>(src, count, s, dst);
+      break;
+    case 16:
+      convertFrame<std::uint16_t>(src, count, s, dst);
+      break;
+    case 32:
+      convertFrame<std::uint32_t>(src, count, s, dst);
+      break;
     default:
       throw UnsupportedError(s.file.string() + ": BitsAllocated (0028,0100) = " +
                              std::to_string(s.bits_allocated) + " is not supported (8, 16 or 32)");
@@ -213,8 +248,9 @@ void convertFrameAny(const std::uint8_t* src, std::size_t count, const DicomSlic
 
 void checkSupported(const DicomSliceInfo& s) {
   if (s.samples_per_pixel != 1) {
-    throw UnsupportedError(s.file.string() + ": SamplesPerPixel (0028,0002) = " +
-                           std::to_string(s.samples_per_pixel) + ": colour images are not supported");
+    throw UnsupportedError(
+        s.file.string() + ": SamplesPerPixel (0028,0002) = " + std::to_string(s.samples_per_pixel) +
+        ": colour images are not supported");
   }
   if (!s.photometric_interpretation.empty() && s.photometric_interpretation != "MONOCHROME2" &&
       s.photometric_interpretation != "MONOCHROME1") {
@@ -227,9 +263,10 @@ void checkSupported(const DicomSliceInfo& s) {
   }
   if (s.bits_stored == 0 || s.bits_stored > s.bits_allocated || s.high_bit >= s.bits_allocated ||
       s.high_bit + 1U < s.bits_stored) {
-    throw CorruptDataError(s.file.string() + ": inconsistent BitsAllocated/BitsStored/HighBit (0028,0100-0102) = " +
-                           std::to_string(s.bits_allocated) + "/" + std::to_string(s.bits_stored) + "/" +
-                           std::to_string(s.high_bit));
+    throw CorruptDataError(s.file.string() +
+                           ": inconsistent BitsAllocated/BitsStored/HighBit (0028,0100-0102) = " +
+                           std::to_string(s.bits_allocated) + "/" + std::to_string(s.bits_stored) +
+                           "/" + std::to_string(s.high_bit));
   }
 }
 
@@ -248,19 +285,17 @@ LoadedSeries loadSeries(const DicomSeries& series) {
   const std::size_t ny = series.slices.front().rows;
   const std::size_t plane = nx * ny;
   for (const auto& s : series.slices) checkSupported(s);
-  if (std::any_of(series.slices.begin(), series.slices.end(),
-                  [](const DicomSliceInfo& s) { return s.photometric_interpretation == "MONOCHROME1"; })) {
+  if (std::any_of(series.slices.begin(), series.slices.end(), [](const DicomSliceInfo& s) {
+        return s.photometric_interpretation == "MONOCHROME1";
+      })) {
     out.warnings.push_back("MONOCHROME1 slices: values kept as stored (display must invert)");
   }
 
   // Slices as stored, one plane per slice, in sorted order.
   const Size3 stored_size{nx, ny, n};
-  ImageVolume stored;
-  if (series.resampled) {
-    stored = ImageVolume(ImageGeometry(stored_size, Vec3(1, 1, 1), Vec3::Zero()));
-  } else {
-    stored = ImageVolume(series.geometry);
-  }
+  // Every plane is written below, so the voxels need no initialisation.
+  ImageVolume stored = ImageVolume::uninitialized(
+      series.resampled ? ImageGeometry(stored_size, Vec3(1, 1, 1), Vec3::Zero()) : series.geometry);
   // Files hold one frame (classic) or many (enhanced): decode each file once.
   std::map<fs::path, std::vector<std::size_t>> by_file;
   for (std::size_t k = 0; k < n; ++k) by_file[series.slices[k].file].push_back(k);
@@ -270,12 +305,13 @@ LoadedSeries loadSeries(const DicomSeries& series) {
   parallelFor(jobs.size(), [&](std::size_t j) {
     const auto& ks = *jobs[j];
     const DicomSliceInfo& first = series.slices[ks.front()];
-    const std::vector<std::uint8_t> bytes = readPixelBytes(first);
+    thread_local std::vector<std::uint8_t> bytes;
+    readPixelBytes(first, bytes);
     const std::size_t frame_bytes = plane * (first.bits_allocated / 8U);
     for (const std::size_t k : ks) {
       const DicomSliceInfo& s = series.slices[k];
-      convertFrameAny(bytes.data() + static_cast<std::size_t>(s.frame_index) * frame_bytes, plane, s,
-                      stored.slice(k).data());
+      convertFrameAny(bytes.data() + static_cast<std::size_t>(s.frame_index) * frame_bytes, plane,
+                      s, stored.slice(k).data());
     }
   });
   if (!series.resampled) {
@@ -284,16 +320,19 @@ LoadedSeries loadSeries(const DicomSeries& series) {
   }
 
   // Non-uniform spacing: interpolate linearly along the slice axis onto the uniform grid.
-  out.image = ImageVolume(series.geometry);
+  out.image = ImageVolume::uninitialized(series.geometry);
   const auto& pos = series.slice_positions_mm;
-  const double step = series.geometry.spacing()[2] * series.geometry.direction().col(2).dot(
-                                                          series.slices.front().row_direction->cross(
-                                                              *series.slices.front().column_direction).normalized());
+  const double step = series.geometry.spacing()[2] *
+                      series.geometry.direction().col(2).dot(
+                          series.slices.front()
+                              .row_direction->cross(*series.slices.front().column_direction)
+                              .normalized());
   const std::size_t nk = series.geometry.size()[2];
   parallelFor(nk, [&](std::size_t k) {
     const double z = pos.front() + static_cast<double>(k) * step;
     const auto it = std::upper_bound(pos.begin(), pos.end(), z);
-    std::size_t hi = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(it - pos.begin(), 1, static_cast<std::ptrdiff_t>(n - 1)));
+    std::size_t hi = static_cast<std::size_t>(
+        std::clamp<std::ptrdiff_t>(it - pos.begin(), 1, static_cast<std::ptrdiff_t>(n - 1)));
     const std::size_t lo = hi - 1;
     const double t = std::clamp((z - pos[lo]) / (pos[hi] - pos[lo]), 0.0, 1.0);
     const auto a = stored.slice(lo);

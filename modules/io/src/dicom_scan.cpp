@@ -72,7 +72,8 @@ ScanResult scanDicom(const fs::path& path) {
       why += "\n  " + result.skipped[i].reason;
     }
     for (const auto& s : result.skipped) any_corrupt = any_corrupt || s.looks_like_dicom;
-    if (result.skipped.size() > 5) why += "\n  ... and " + std::to_string(result.skipped.size() - 5) + " more";
+    if (result.skipped.size() > 5)
+      why += "\n  ... and " + std::to_string(result.skipped.size() - 5) + " more";
     const std::string msg = "no DICOM image found in " + path.string() + " (" +
                             std::to_string(files.size()) + " file(s) examined):" + why;
     if (any_corrupt) throw CorruptDataError(msg);

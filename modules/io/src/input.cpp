@@ -31,7 +31,9 @@ LoadedImage loadImage(const fs::path& input, const std::string& series_id) {
   const ResolvedInput in = resolveInput(input);
   LoadedImage out;
   if (in.kind == InputKind::kVolumeFile) {
-    if (!series_id.empty()) throw SelectionError("--series " + series_id + " given, but " + input.string() + " is a volume file");
+    if (!series_id.empty())
+      throw SelectionError("--series " + series_id + " given, but " + input.string() +
+                           " is a volume file");
     out.image = readVolumeFile(in.image_path);
     out.source = in.image_path.filename().string();
     return out;
@@ -39,15 +41,17 @@ LoadedImage loadImage(const fs::path& input, const std::string& series_id) {
   ScanResult scan = scanDicom(in.image_path);
   std::vector<const DicomSeries*> candidates;
   for (const auto& s : scan.series) {
-    if (series_id.empty() ? s.loadable : (s.id == series_id || s.series_instance_uid == series_id)) {
+    if (series_id.empty() ? s.loadable
+                          : (s.id == series_id || s.series_instance_uid == series_id)) {
       candidates.push_back(&s);
     }
   }
   auto list = [&] {
     std::string l;
     for (const auto& s : scan.series) {
-      l += "\n  " + s.id + "  " + s.modality + "  '" + s.description + "'  " + std::to_string(s.slices.size()) +
-           " slices" + (s.loadable ? "" : "  (not loadable: " + s.error + ")");
+      l += "\n  " + s.id + "  " + s.modality + "  '" + s.description + "'  " +
+           std::to_string(s.slices.size()) + " slices" +
+           (s.loadable ? "" : "  (not loadable: " + s.error + ")");
     }
     return l;
   };
@@ -56,7 +60,8 @@ LoadedImage loadImage(const fs::path& input, const std::string& series_id) {
       const DicomSeries& s = scan.series.front();
       throw GeometryError("no loadable series in " + input.string() + ": " + s.id + ": " + s.error);
     }
-    throw SelectionError("series " + series_id + " not found in " + input.string() + "; series there:" + list());
+    throw SelectionError("series " + series_id + " not found in " + input.string() +
+                         "; series there:" + list());
   }
   if (candidates.size() > 1) {
     throw SelectionError(std::to_string(candidates.size()) + " series in " + input.string() +

@@ -16,12 +16,14 @@ namespace rfa::io::detail {
 namespace {
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
 bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 itk::ImageIOBase::Pointer ioFor(const std::string& file) {
@@ -40,11 +42,14 @@ void toFloat(const void* buf, std::size_t n, float* dst) {
 
 }  // namespace
 
-bool hasVolumeIo(const std::string& file) { return ioFor(file) != nullptr; }
+bool hasVolumeIo(const std::string& file) {
+  return ioFor(file) != nullptr;
+}
 
 PlainVolume readPlainVolume(const std::string& file) {
   itk::ImageIOBase::Pointer io = ioFor(file);
-  if (!io) throw UnsupportedError(file + ": unknown volume file extension (use .nrrd, .nii(.gz), .mha)");
+  if (!io)
+    throw UnsupportedError(file + ": unknown volume file extension (use .nrrd, .nii(.gz), .mha)");
   io->SetFileName(file);
   std::vector<char> buffer;
   PlainVolume out;
@@ -55,7 +60,8 @@ PlainVolume readPlainVolume(const std::string& file) {
                              " components per voxel; only scalar volumes are supported");
     }
     const unsigned dims = io->GetNumberOfDimensions();
-    if (dims < 2 || dims > 3) throw UnsupportedError(file + ": " + std::to_string(dims) + "-D image; expected 3-D");
+    if (dims < 2 || dims > 3)
+      throw UnsupportedError(file + ": " + std::to_string(dims) + "-D image; expected 3-D");
     itk::ImageIORegion region(dims);
     for (unsigned a = 0; a < dims; ++a) {
       region.SetIndex(a, 0);
@@ -64,7 +70,8 @@ PlainVolume readPlainVolume(const std::string& file) {
       out.spacing[a] = io->GetSpacing(a);
       out.origin[a] = io->GetOrigin(a);
       const std::vector<double> d = io->GetDirection(a);
-      for (unsigned r = 0; r < 3; ++r) out.direction[r * 3 + a] = r < d.size() ? d[r] : (r == a ? 1.0 : 0.0);
+      for (unsigned r = 0; r < 3; ++r)
+        out.direction[r * 3 + a] = r < d.size() ? d[r] : (r == a ? 1.0 : 0.0);
     }
     if (dims == 2) {  // third axis: cross product of the first two
       const auto& d = out.direction;
@@ -83,24 +90,46 @@ PlainVolume readPlainVolume(const std::string& file) {
   float* dst = out.voxels.data();
   using C = itk::IOComponentEnum;
   switch (io->GetComponentType()) {
-    case C::UCHAR: toFloat<std::uint8_t>(buffer.data(), n, dst); break;
-    case C::CHAR: toFloat<std::int8_t>(buffer.data(), n, dst); break;
-    case C::USHORT: toFloat<std::uint16_t>(buffer.data(), n, dst); break;
-    case C::SHORT: toFloat<std::int16_t>(buffer.data(), n, dst); break;
-    case C::UINT: toFloat<std::uint32_t>(buffer.data(), n, dst); break;
-    case C::INT: toFloat<std::int32_t>(buffer.data(), n, dst); break;
-    case C::ULONG: toFloat<std::uint64_t>(buffer.data(), n, dst); break;
-    case C::LONG: toFloat<std::int64_t>(buffer.data(), n, dst); break;
-    case C::FLOAT: toFloat<float>(buffer.data(), n, dst); break;
-    case C::DOUBLE: toFloat<double>(buffer.data(), n, dst); break;
+    case C::UCHAR:
+      toFloat<std::uint8_t>(buffer.data(), n, dst);
+      break;
+    case C::CHAR:
+      toFloat<std::int8_t>(buffer.data(), n, dst);
+      break;
+    case C::USHORT:
+      toFloat<std::uint16_t>(buffer.data(), n, dst);
+      break;
+    case C::SHORT:
+      toFloat<std::int16_t>(buffer.data(), n, dst);
+      break;
+    case C::UINT:
+      toFloat<std::uint32_t>(buffer.data(), n, dst);
+      break;
+    case C::INT:
+      toFloat<std::int32_t>(buffer.data(), n, dst);
+      break;
+    case C::ULONG:
+      toFloat<std::uint64_t>(buffer.data(), n, dst);
+      break;
+    case C::LONG:
+      toFloat<std::int64_t>(buffer.data(), n, dst);
+      break;
+    case C::FLOAT:
+      toFloat<float>(buffer.data(), n, dst);
+      break;
+    case C::DOUBLE:
+      toFloat<double>(buffer.data(), n, dst);
+      break;
     default:
       throw UnsupportedError(file + ": voxel type " +
-                             itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType()) + " is not supported");
+                             itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType()) +
+                             " is not supported");
   }
   return out;
 }
 
-void writePlainVolume(const std::string& file, const PlainVolume& g, const void* data, VoxelType type) {
+void writePlainVolume(const std::string& file, const PlainVolume& g, const void* data,
+                      VoxelType type) {
   itk::ImageIOBase::Pointer io = ioFor(file);
   if (!io) throw WriteError(file + ": unknown volume file extension (use .nrrd, .nii.gz, .mha)");
   io->SetNumberOfDimensions(3);
@@ -108,16 +137,25 @@ void writePlainVolume(const std::string& file, const PlainVolume& g, const void*
     io->SetDimensions(a, static_cast<unsigned>(g.size[a]));
     io->SetSpacing(a, g.spacing[a]);
     io->SetOrigin(a, g.origin[a]);
-    io->SetDirection(a, std::vector<double>{g.direction[a], g.direction[3 + a], g.direction[6 + a]});
+    io->SetDirection(a,
+                     std::vector<double>{g.direction[a], g.direction[3 + a], g.direction[6 + a]});
   }
   using C = itk::IOComponentEnum;
   io->SetPixelType(itk::IOPixelEnum::SCALAR);
   io->SetNumberOfComponents(1);
   switch (type) {
-    case VoxelType::kFloat: io->SetComponentType(C::FLOAT); break;
-    case VoxelType::kInt16: io->SetComponentType(C::SHORT); break;
-    case VoxelType::kUInt16: io->SetComponentType(C::USHORT); break;
-    case VoxelType::kUInt8: io->SetComponentType(C::UCHAR); break;
+    case VoxelType::kFloat:
+      io->SetComponentType(C::FLOAT);
+      break;
+    case VoxelType::kInt16:
+      io->SetComponentType(C::SHORT);
+      break;
+    case VoxelType::kUInt16:
+      io->SetComponentType(C::USHORT);
+      break;
+    case VoxelType::kUInt8:
+      io->SetComponentType(C::UCHAR);
+      break;
   }
   io->SetUseCompression(true);
   io->SetFileName(file);

@@ -26,6 +26,7 @@ PlainVolume readPlainVolume(const std::string& file);
 
 /// Writes `data` (type `type`, x fastest) with geometry from `geometry`; gzip where possible.
 /// Throws WriteError naming the file.
-void writePlainVolume(const std::string& file, const PlainVolume& geometry, const void* data, VoxelType type);
+void writePlainVolume(const std::string& file, const PlainVolume& geometry, const void* data,
+                      VoxelType type);
 
 }  // namespace rfa::io::detail

@@ -62,19 +62,25 @@ struct ImageDeleter {
 
 }  // namespace
 
-void decodeJpeg2000Frame(const std::uint8_t* data, std::size_t size, unsigned rows, unsigned columns,
-                         unsigned bits_allocated, const std::string& what, std::uint8_t* dst) {
-  if (size < 12) throw CorruptDataError(what + ": JPEG 2000 fragment too short (" + std::to_string(size) + " bytes)");
+void decodeJpeg2000Frame(const std::uint8_t* data, std::size_t size, unsigned rows,
+                         unsigned columns, unsigned bits_allocated, const std::string& what,
+                         std::uint8_t* dst) {
+  if (size < 12)
+    throw CorruptDataError(what + ": JPEG 2000 fragment too short (" + std::to_string(size) +
+                           " bytes)");
   // JP2 files start with a signature box; raw codestreams with SOC (FF 4F).
-  static const std::uint8_t jp2_sig[12] = {0, 0, 0, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A};
+  static const std::uint8_t jp2_sig[12] = {0,   0,   0,    0x0C, 'j',  'P',
+                                           ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A};
   const bool jp2 = std::memcmp(data, jp2_sig, sizeof jp2_sig) == 0;
-  std::unique_ptr<opj_codec_t, CodecDeleter> codec(opj_create_decompress(jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
+  std::unique_ptr<opj_codec_t, CodecDeleter> codec(
+      opj_create_decompress(jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
   opj_set_info_handler(codec.get(), quiet, nullptr);
   opj_set_warning_handler(codec.get(), quiet, nullptr);
   opj_set_error_handler(codec.get(), quiet, nullptr);
   opj_dparameters_t params;
   opj_set_default_decoder_parameters(&params);
-  if (!opj_setup_decoder(codec.get(), &params)) throw CorruptDataError(what + ": JPEG 2000 decoder set-up failed");
+  if (!opj_setup_decoder(codec.get(), &params))
+    throw CorruptDataError(what + ": JPEG 2000 decoder set-up failed");
 
   MemoryStream ms{data, size, 0};
   std::unique_ptr<opj_stream_t, StreamDeleter> stream(opj_stream_create(64 * 1024, OPJ_TRUE));
@@ -96,10 +102,12 @@ void decodeJpeg2000Frame(const std::uint8_t* data, std::size_t size, unsigned ro
   }
   const opj_image_comp_t& hdr = image->comps[0];
   if (hdr.w != columns || hdr.h != rows || hdr.dx != 1 || hdr.dy != 1) {
-    throw CorruptDataError(what + ": JPEG 2000 image is " + std::to_string(hdr.w) + "x" + std::to_string(hdr.h) +
-                           ", Rows/Columns say " + std::to_string(columns) + "x" + std::to_string(rows));
+    throw CorruptDataError(what + ": JPEG 2000 image is " + std::to_string(hdr.w) + "x" +
+                           std::to_string(hdr.h) + ", Rows/Columns say " + std::to_string(columns) +
+                           "x" + std::to_string(rows));
   }
-  if (!opj_decode(codec.get(), stream.get(), image.get()) || !opj_end_decompress(codec.get(), stream.get())) {
+  if (!opj_decode(codec.get(), stream.get(), image.get()) ||
+      !opj_end_decompress(codec.get(), stream.get())) {
     throw CorruptDataError(what + ": JPEG 2000 pixel data (7FE0,0010) cannot be decoded");
   }
   const opj_image_comp_t& c = image->comps[0];
@@ -108,13 +116,17 @@ void decodeJpeg2000Frame(const std::uint8_t* data, std::size_t size, unsigned ro
   for (std::size_t i = 0; i < n; ++i) {
     const auto v = static_cast<std::uint32_t>(c.data[i]);  // two's complement bits kept
     switch (bits_allocated) {
-      case 8: dst[i] = static_cast<std::uint8_t>(v); break;
+      case 8:
+        dst[i] = static_cast<std::uint8_t>(v);
+        break;
       case 16: {
         const auto w = static_cast<std::uint16_t>(v);
         std::memcpy(dst + 2 * i, &w, 2);
         break;
       }
-      default: std::memcpy(dst + 4 * i, &v, 4); break;
+      default:
+        std::memcpy(dst + 4 * i, &v, 4);
+        break;
     }
   }
 }

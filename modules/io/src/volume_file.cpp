@@ -36,18 +36,22 @@ constexpr detail::VoxelType voxelTypeOf() {
 
 }  // namespace
 
-bool isVolumeFileName(const fs::path& file) { return detail::hasVolumeIo(file.filename().string()); }
+bool isVolumeFileName(const fs::path& file) {
+  return detail::hasVolumeIo(file.filename().string());
+}
 
 ImageVolume readVolumeFile(const fs::path& file) {
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) throw NotFoundError("volume file not found: " + file.string());
+  if (!fs::is_regular_file(file, ec))
+    throw NotFoundError("volume file not found: " + file.string());
   detail::PlainVolume p = detail::readPlainVolume(file.string());
   Mat3 dir;
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 3; ++c) dir(r, c) = p.direction[r * 3 + c];
   ImageGeometry g;
   try {
-    g = ImageGeometry({p.size[0], p.size[1], p.size[2]}, Vec3(p.spacing[0], p.spacing[1], p.spacing[2]),
+    g = ImageGeometry({p.size[0], p.size[1], p.size[2]},
+                      Vec3(p.spacing[0], p.spacing[1], p.spacing[2]),
                       Vec3(p.origin[0], p.origin[1], p.origin[2]), dir);
   } catch (const GeometryError& e) {
     throw GeometryError(file.string() + ": " + e.what());
@@ -65,8 +69,8 @@ LabelMap readLabelFile(const fs::path& file) {
   for (std::size_t i = 0; i < src.size(); ++i) {
     const float v = src[i];
     if (!(v >= 0.0F && v <= 65535.0F) || v != std::floor(v)) {
-      throw CorruptDataError(file.string() + ": voxel " + std::to_string(i) + " has value " + std::to_string(v) +
-                             ", not a label (integer 0..65535)");
+      throw CorruptDataError(file.string() + ": voxel " + std::to_string(i) + " has value " +
+                             std::to_string(v) + ", not a label (integer 0..65535)");
     }
     dst[i] = static_cast<std::uint16_t>(v);
   }
@@ -83,9 +87,11 @@ void writeVolumeFile(const fs::path& file, const Volume<T>& volume) {
   fs::create_directories(dir, ec);
   if (ec) throw WriteError("cannot create folder " + dir.string() + ": " + ec.message());
   // Same extension, hidden temporary name, then rename: readers never see a half-written file.
-  const fs::path tmp = dir / (".rfa-tmp-" + std::to_string(::getpid()) + "-" + file.filename().string());
+  const fs::path tmp =
+      dir / (".rfa-tmp-" + std::to_string(::getpid()) + "-" + file.filename().string());
   try {
-    detail::writePlainVolume(tmp.string(), plainGeometry(volume.geometry()), volume.data().data(), voxelTypeOf<T>());
+    detail::writePlainVolume(tmp.string(), plainGeometry(volume.geometry()), volume.data().data(),
+                             voxelTypeOf<T>());
   } catch (...) {
     fs::remove(tmp, ec);
     throw;

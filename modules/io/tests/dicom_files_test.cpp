@@ -36,7 +36,8 @@ phantom::CtSeriesOptions opts(const std::string& key) {
 }
 
 bool anyContains(const std::vector<std::string>& v, const std::string& text) {
-  return std::any_of(v.begin(), v.end(), [&](const std::string& w) { return w.find(text) != std::string::npos; });
+  return std::any_of(v.begin(), v.end(),
+                     [&](const std::string& w) { return w.find(text) != std::string::npos; });
 }
 
 std::vector<fs::path> filesIn(const fs::path& dir) {
@@ -121,7 +122,8 @@ TEST(DicomFiles, RemovedMiddleSliceIsReportedAndInterpolated) {
   const ScanResult scan = scanDicom(tmp.path());
   ASSERT_EQ(scan.series.size(), 1U);
   const DicomSeries& s = scan.series.front();
-  EXPECT_TRUE(anyContains(s.warnings, "missing slice(s): gap of 4.000 mm")) << ::testing::PrintToString(s.warnings);
+  EXPECT_TRUE(anyContains(s.warnings, "missing slice(s): gap of 4.000 mm"))
+      << ::testing::PrintToString(s.warnings);
   EXPECT_TRUE(anyContains(s.warnings, "-2.000 mm")) << ::testing::PrintToString(s.warnings);
   EXPECT_TRUE(anyContains(s.warnings, "2.000 mm ("));
   const LoadedSeries l = loadSeries(s);
@@ -154,7 +156,8 @@ TEST(DicomFiles, MissingFrameOfReferenceIsGeneratedAndSaid) {
   TempDir tmp;
   auto o = opts("nofor");
   o.write_frame_of_reference = false;
-  phantom::writeCtSeries(pattern(ImageGeometry({8, 8, 3}, Vec3(1, 1, 1), Vec3::Zero())), tmp.path(), o);
+  phantom::writeCtSeries(pattern(ImageGeometry({8, 8, 3}, Vec3(1, 1, 1), Vec3::Zero())), tmp.path(),
+                         o);
   const ScanResult scan = scanDicom(tmp.path());
   ASSERT_EQ(scan.series.size(), 1U);
   EXPECT_TRUE(scan.series[0].frame_of_reference_generated);
@@ -168,13 +171,15 @@ TEST(DicomFiles, CompressedTransferSyntaxesDecodeToSameVoxels) {
       {"JPEG-LS lossless", {"dcmcjpls"}},
   };
   for (const auto& [name, cmd] : codecs) {
-    if (!test::haveProgram(cmd.front())) GTEST_SKIP() << cmd.front() << " (DCMTK tools) not installed";
+    if (!test::haveProgram(cmd.front()))
+      GTEST_SKIP() << cmd.front() << " (DCMTK tools) not installed";
   }
   TempDir tmp;
   const ImageGeometry g({32, 24, 6}, Vec3(0.7, 0.7, 1.5), Vec3(5, 6, 7));
   const ImageVolume v = pattern(g);
   phantom::writeCtSeries(v, tmp / "plain", opts("codec"));
-  const std::string plain_md5 = test::int16Md5(loadSeries(scanDicom(tmp / "plain").series.front()).image);
+  const std::string plain_md5 =
+      test::int16Md5(loadSeries(scanDicom(tmp / "plain").series.front()).image);
   ASSERT_EQ(plain_md5, test::int16Md5(v));
   for (const auto& [name, cmd] : codecs) {
     const fs::path out = tmp / name;
@@ -218,13 +223,15 @@ TEST(DicomFilesNegative, NonDicomFileIsNoDataNamingTheFile) {
     scanDicom(tmp / "notes.txt");
     FAIL();
   } catch (const NoDataError& e) {
-    EXPECT_NE(std::string(e.what()).find("notes.txt: not a DICOM file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("notes.txt: not a DICOM file"), std::string::npos)
+        << e.what();
   }
 }
 
 TEST(DicomFilesNegative, JunkBesideASeriesIsSkippedWithReason) {
   TempDir tmp;
-  phantom::writeCtSeries(pattern(ImageGeometry({8, 8, 4}, Vec3(1, 1, 1), Vec3::Zero())), tmp.path(), opts("junk"));
+  phantom::writeCtSeries(pattern(ImageGeometry({8, 8, 4}, Vec3(1, 1, 1), Vec3::Zero())), tmp.path(),
+                         opts("junk"));
   std::ofstream(tmp / "README") << "scanner export\n";
   const ScanResult scan = scanDicom(tmp.path());
   ASSERT_EQ(scan.series.size(), 1U);
@@ -235,7 +242,8 @@ TEST(DicomFilesNegative, JunkBesideASeriesIsSkippedWithReason) {
 
 TEST(DicomFilesNegative, TruncatedFileIsCorruptNamingTheFile) {
   TempDir tmp;
-  phantom::writeCtSeries(pattern(ImageGeometry({64, 64, 3}, Vec3(1, 1, 1), Vec3::Zero())), tmp / "s", opts("trunc"));
+  phantom::writeCtSeries(pattern(ImageGeometry({64, 64, 3}, Vec3(1, 1, 1), Vec3::Zero())),
+                         tmp / "s", opts("trunc"));
   const auto files = filesIn(tmp / "s");
   // Alone: the truncated file is reported as corrupt (exit code 5).
   fs::create_directories(tmp / "alone");
@@ -261,7 +269,8 @@ TEST(DicomFilesNegative, TruncatedFileIsCorruptNamingTheFile) {
 
 TEST(DicomFilesNegative, EveryPrefixOfAFileIsParsedOrRejectedCleanly) {
   TempDir tmp;
-  phantom::writeCtSeries(pattern(ImageGeometry({8, 8, 1}, Vec3(1, 1, 1), Vec3::Zero())), tmp / "s", opts("cut"));
+  phantom::writeCtSeries(pattern(ImageGeometry({8, 8, 1}, Vec3(1, 1, 1), Vec3::Zero())), tmp / "s",
+                         opts("cut"));
   const fs::path f = filesIn(tmp / "s").front();
   std::ifstream in(f, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -270,7 +279,8 @@ TEST(DicomFilesNegative, EveryPrefixOfAFileIsParsedOrRejectedCleanly) {
   std::size_t parsed = 0;
   for (std::size_t n = 0; n < bytes.size(); n += 5) {
     const fs::path cut = tmp / "cut.dcm";
-    std::ofstream(cut, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(n));
+    std::ofstream(cut, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<std::streamsize>(n));
     try {
       const auto slices = readSliceHeaders(cut);
       ++parsed;

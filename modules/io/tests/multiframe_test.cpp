@@ -50,9 +50,12 @@ void writeEnhancedCt(const std::filesystem::path& file, int nx, int ny, int fram
     per->findOrCreateSequenceItem(DCM_PlanePositionSequence, item, 0);
     const std::string ipp = "-5\\-6\\" + std::to_string(100 + 2 * z_index);
     item->putAndInsertString(DCM_ImagePositionPatient, ipp.c_str());
-    for (int i = 0; i < nx * ny; ++i) px[static_cast<std::size_t>(f * nx * ny + i)] = static_cast<Uint16>(z_index * 100 + i);
+    for (int i = 0; i < nx * ny; ++i)
+      px[static_cast<std::size_t>(f * nx * ny + i)] = static_cast<Uint16>(z_index * 100 + i);
   }
-  ASSERT_TRUE(d.putAndInsertUint16Array(DCM_PixelData, px.data(), static_cast<unsigned long>(px.size())).good());
+  ASSERT_TRUE(
+      d.putAndInsertUint16Array(DCM_PixelData, px.data(), static_cast<unsigned long>(px.size()))
+          .good());
   ASSERT_TRUE(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
 }
 

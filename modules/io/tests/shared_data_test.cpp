@@ -19,7 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 bool anyContains(const std::vector<std::string>& v, const std::string& text) {
-  return std::any_of(v.begin(), v.end(), [&](const std::string& w) { return w.find(text) != std::string::npos; });
+  return std::any_of(v.begin(), v.end(),
+                     [&](const std::string& w) { return w.find(text) != std::string::npos; });
 }
 
 struct IrcadbReference {
@@ -96,13 +97,16 @@ TEST(SharedData, Ircadb17CopiesRenamedNestedAndRecompressedGiveSameVoxels) {
     std::string name;
     std::vector<std::string> cmd;  // empty: plain copy
   };
-  const std::vector<Variant> variants = {
-      {"renamed", {}}, {"rle", {"dcmcrle"}}, {"jpegls", {"dcmcjpls"}}, {"jpeg_lossless", {"dcmcjpeg", "+e1"}}};
+  const std::vector<Variant> variants = {{"renamed", {}},
+                                         {"rle", {"dcmcrle"}},
+                                         {"jpegls", {"dcmcjpls"}},
+                                         {"jpeg_lossless", {"dcmcjpeg", "+e1"}}};
   for (const auto& v : variants) {
     // Shuffled names, three levels of sub-folders, odd extensions.
     parallelFor(files.size(), [&](std::size_t i) {
       const std::size_t p = perm[i];
-      const fs::path dst = tmp.path() / v.name / ("d" + std::to_string(p % 3)) / ("e" + std::to_string(p % 5)) /
+      const fs::path dst = tmp.path() / v.name / ("d" + std::to_string(p % 3)) /
+                           ("e" + std::to_string(p % 5)) /
                            ("x" + std::to_string(p * 7919 % 1000) + (p % 2 ? ".dcm" : ".IMA"));
       fs::create_directories(dst.parent_path());
       if (v.cmd.empty()) {
@@ -134,7 +138,8 @@ TEST(SharedData, TotalSegmentatorJpeg2000WithEmptySopClassLoadsWithWarning) {
   ASSERT_TRUE(img.series.has_value());
   EXPECT_EQ(img.series->slices.size(), 20U);
   EXPECT_EQ(img.series->slices[0].transfer_syntax_uid, "1.2.840.10008.1.2.4.90");
-  EXPECT_TRUE(anyContains(img.warnings, "SOPClassUID (0008,0016) is empty")) << ::testing::PrintToString(img.warnings);
+  EXPECT_TRUE(anyContains(img.warnings, "SOPClassUID (0008,0016) is empty"))
+      << ::testing::PrintToString(img.warnings);
   EXPECT_EQ(img.image.size()[0], 512U);
   // CT in HU: air outside the body, soft tissue inside.
   const auto [mn, mx] = std::minmax_element(img.image.data().begin(), img.image.data().end());
@@ -149,8 +154,9 @@ TEST(SharedData, DcmqiThreeSliceCtLoads) {
   const ScanResult scan = scanDicom(dir);
   // The SEG object in the folder is not an image series.
   ASSERT_EQ(scan.series.size(), 1U);
-  EXPECT_TRUE(std::any_of(scan.skipped.begin(), scan.skipped.end(),
-                          [](const SkippedFile& s) { return s.reason.find("Segmentation") != std::string::npos; }));
+  EXPECT_TRUE(std::any_of(scan.skipped.begin(), scan.skipped.end(), [](const SkippedFile& s) {
+    return s.reason.find("Segmentation") != std::string::npos;
+  }));
   const LoadedImage img = loadImage(dir);
   EXPECT_EQ(img.image.size()[2], 3U);
   // The dcmqi NRRD of the liver lies on the same grid.

@@ -46,7 +46,8 @@ TEST_P(VolumeFileRoundTrip, KeepsGeometryAndValues) {
   EXPECT_EQ(n, 1U);
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, VolumeFileRoundTrip, ::testing::Values(".nrrd", ".nii.gz", ".nii", ".mha"));
+INSTANTIATE_TEST_SUITE_P(Formats, VolumeFileRoundTrip,
+                         ::testing::Values(".nrrd", ".nii.gz", ".nii", ".mha"));
 
 TEST(VolumeFile, LabelsRoundTripAsUint16) {
   test::TempDir tmp;
@@ -84,7 +85,8 @@ TEST(VolumeFile, InputResolverAcceptsVolumeFiles) {
 TEST(VolumeFile, BadFilesGiveClearErrors) {
   test::TempDir tmp;
   EXPECT_THROW(readVolumeFile(tmp / "missing.nrrd"), NotFoundError);
-  std::ofstream(tmp / "junk.nrrd") << "NRRD0004\ntype: float\ndimension: 3\nsizes: 10 10 10\nencoding: raw\n\n";
+  std::ofstream(tmp / "junk.nrrd")
+      << "NRRD0004\ntype: float\ndimension: 3\nsizes: 10 10 10\nencoding: raw\n\n";
   EXPECT_THROW(readVolumeFile(tmp / "junk.nrrd"), CorruptDataError);
   EXPECT_THROW(writeVolumeFile(tmp / "out.xyz", ImageVolume(rotatedGeometry())), WriteError);
   // Non-integer value where a label is expected.

@@ -1,5 +1,6 @@
-// generatePhantom(): validates the options, builds the seeded anatomy (vessel trees, lesions) around
-// the fixed organs, paints all volumes and fills the ground truth. LPS mm, grid centre at (0,0,0).
+// generatePhantom(): validates the options, builds the seeded anatomy (vessel trees, lesions)
+// around the fixed organs, paints all volumes and fills the ground truth. LPS mm, grid centre at
+// (0,0,0).
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -43,8 +44,8 @@ void validate(const PhantomOptions& o) {
 ImageGeometry centredGeometry(const PhantomOptions& o) {
   Vec3 origin;
   for (int a = 0; a < 3; ++a) {
-    origin[a] = -0.5 * (static_cast<double>(o.size[static_cast<std::size_t>(a)]) - 1.0) *
-                o.spacing_mm[a];
+    origin[a] =
+        -0.5 * (static_cast<double>(o.size[static_cast<std::size_t>(a)]) - 1.0) * o.spacing_mm[a];
   }
   return {o.size, o.spacing_mm, origin};
 }

@@ -1,6 +1,6 @@
 // Seeded placement of the hypodense lesions by rejection sampling: inside the liver (>= 2.5 mm from
-// the capsule), clear of vessel lumens and of each other; lesion 1 next to a vessel, lesion 2 behind
-// a rib. All lengths LPS mm (grid centre at 0).
+// the capsule), clear of vessel lumens and of each other; lesion 1 next to a vessel, lesion 2
+// behind a rib. All lengths LPS mm (grid centre at 0).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -16,17 +16,17 @@ namespace rfa::phantom::detail {
 namespace {
 
 constexpr double kPi = std::numbers::pi;
-constexpr double kCapsuleMarginMm = 2.5;    // lesion surface to liver capsule
-constexpr double kLesionGapMm = 5.0;        // between lesions (bounding spheres)
-constexpr double kVesselGapMm = 1.0;        // lesion surface to any vessel lumen
-constexpr double kTouchGapMinMm = 1.2;      // lesion 1 to its vessel lumen: [min, max]
+constexpr double kCapsuleMarginMm = 2.5;  // lesion surface to liver capsule
+constexpr double kLesionGapMm = 5.0;      // between lesions (bounding spheres)
+constexpr double kVesselGapMm = 1.0;      // lesion surface to any vessel lumen
+constexpr double kTouchGapMinMm = 1.2;    // lesion 1 to its vessel lumen: [min, max]
 constexpr double kTouchGapMaxMm = 2.8;
 constexpr double kTouchVesselRadiusMm = 2.5;  // lesion 1 touches a vessel >= 5 mm in diameter
 constexpr double kMinDiameterMm = 5.0;
-constexpr double kRelaxFactor = 0.85;       // diameter shrink per failed level
+constexpr double kRelaxFactor = 0.85;  // diameter shrink per failed level
 constexpr int kRelaxLevels = 8;
 constexpr int kTriesPerLevel = 250;
-constexpr double kCentralDepthMm = 10.0;    // surface-to-capsule depth of a "central" lesion
+constexpr double kCentralDepthMm = 10.0;  // surface-to-capsule depth of a "central" lesion
 
 // A lesion shape with its surface samples (offsets from the centre and outward unit normals).
 struct Candidate {
@@ -71,7 +71,8 @@ void setCenter(LesionShape& shape, const Vec3& center) {
 bool insideLiver(const Candidate& c, const Vec3& center) {
   if (usableLiverSdf(center) > -0.8 * c.shape.semi_axes.minCoeff()) return false;  // quick reject
   for (std::size_t k = 0; k < c.offsets.size(); ++k) {
-    if (usableLiverSdf(center + c.offsets[k] + kCapsuleMarginMm * c.normals[k]) >= 0.0) return false;
+    if (usableLiverSdf(center + c.offsets[k] + kCapsuleMarginMm * c.normals[k]) >= 0.0)
+      return false;
   }
   return true;
 }
@@ -95,7 +96,8 @@ bool clearOfVessels(const Candidate& c, const Vec3& center,
   return true;
 }
 
-bool clearOfLesions(const Candidate& c, const Vec3& center, const std::vector<LesionShape>& placed) {
+bool clearOfLesions(const Candidate& c, const Vec3& center,
+                    const std::vector<LesionShape>& placed) {
   return std::all_of(placed.begin(), placed.end(), [&](const LesionShape& l) {
     return (l.center - center).norm() >=
            l.boundingRadius() + c.shape.boundingRadius() + kLesionGapMm;
@@ -113,7 +115,7 @@ std::string depthLocation(const Candidate& c, const Vec3& center) {
   return depth >= kCentralDepthMm ? "central" : "peripheral";
 }
 
-// ---- The three kinds of placement; each returns true and fills `out` on success. ---------------
+// ---- The three kinds of placement; each returns true and fills `out` on success ----
 
 bool placeAnywhere(double diameter, const std::vector<VesselSegment>& vessels,
                    const std::vector<LesionShape>& placed, Rng& rng, LesionShape& out) {
@@ -199,7 +201,8 @@ bool placeBehindRib(double diameter, const std::vector<VesselSegment>& vessels,
       }
     }
     if (enter < 0.0) continue;
-    const double depth = enter + c.shape.boundingRadius() + kCapsuleMarginMm + rng.uniform(0.0, 8.0);
+    const double depth =
+        enter + c.shape.boundingRadius() + kCapsuleMarginMm + rng.uniform(0.0, 8.0);
     const Vec3 center = rib_point + inward * depth;
     if (!fits(c, center, vessels, placed, -1)) continue;
     int hit_rib = 0;
@@ -216,8 +219,8 @@ bool placeBehindRib(double diameter, const std::vector<VesselSegment>& vessels,
 enum class Kind { kAnywhere, kNextToVessel, kBehindRib };
 
 bool tryPlace(Kind kind, double diameter, const std::vector<VesselSegment>& vessels,
-              const std::vector<RibSegment>& ribs, const std::vector<LesionShape>& placed,
-              Rng& rng, LesionShape& out) {
+              const std::vector<RibSegment>& ribs, const std::vector<LesionShape>& placed, Rng& rng,
+              LesionShape& out) {
   switch (kind) {
     case Kind::kNextToVessel:
       return placeNextToVessel(diameter, vessels, placed, rng, out);
@@ -278,7 +281,8 @@ std::vector<LesionShape> placeLesions(int n, const std::vector<VesselSegment>& v
   std::vector<LesionShape> placed;
   for (const int i : order) {
     const Kind kind = i == 0 ? Kind::kNextToVessel : (i == 1 ? Kind::kBehindRib : Kind::kAnywhere);
-    LesionShape l = placeOne(kind, diameters[static_cast<std::size_t>(i)], vessels, ribs, placed, rng);
+    LesionShape l =
+        placeOne(kind, diameters[static_cast<std::size_t>(i)], vessels, ribs, placed, rng);
     l.label = i + 1;
     placed.push_back(l);
   }

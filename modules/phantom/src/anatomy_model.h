@@ -1,7 +1,7 @@
 #pragma once
 /// \file anatomy_model.h
-/// \brief Private building blocks of generatePhantom(): the fixed analytic anatomy, the seeded vessel
-/// trees and lesions, and the voxel painter.
+/// \brief Private building blocks of generatePhantom(): the fixed analytic anatomy, the seeded
+/// vessel trees and lesions, and the voxel painter.
 ///
 /// Every position and length here is LPS millimetres with the voxel grid centre at (0,0,0):
 /// +x towards the patient's Left, +y Posterior, +z Superior. The liver lies at negative x.
@@ -37,13 +37,13 @@ inline constexpr float kPortalHu = 185.0F;
 inline constexpr float kHepaticHu = 172.0F;
 
 // ------------------------------------------------------------------------------------------------
-// Deterministic random numbers (identical on every platform and standard library).
+// Deterministic random numbers (no std distributions, whose algorithms differ between standard
+// libraries).
 
 /// \brief SplitMix64 finaliser: a well-mixed 64-bit hash of `x`.
 std::uint64_t splitMix64(std::uint64_t x);
 
-/// \brief Seeded generator; uniform doubles are built from raw 64-bit draws (no std distributions,
-/// whose algorithms differ between standard libraries).
+/// \brief Seeded generator; uniform doubles are built from raw 64-bit draws.
 class Rng {
  public:
   /// \brief Independent stream `stream` of `seed`.
@@ -115,10 +115,10 @@ struct BodySection {
 };
 BodySection bodySection(double z);
 
-inline constexpr double kSkinMm = 2.0;         ///< skin thickness (mm)
-inline constexpr double kFatDepthMm = 15.0;    ///< depth (mm) of the fat/muscle interface
-inline constexpr double kMuscleDepthMm = 27.0; ///< depth (mm) of the muscle/cavity interface
-inline constexpr double kRibDepthMm = 21.0;    ///< depth (mm) of the rib axes below the skin
+inline constexpr double kSkinMm = 2.0;          ///< skin thickness (mm)
+inline constexpr double kFatDepthMm = 15.0;     ///< depth (mm) of the fat/muscle interface
+inline constexpr double kMuscleDepthMm = 27.0;  ///< depth (mm) of the muscle/cavity interface
+inline constexpr double kRibDepthMm = 21.0;     ///< depth (mm) of the rib axes below the skin
 inline constexpr double kRibRadiusMm = 5.5;
 
 /// \brief Approximate signed distance (mm) to the inner surface of the muscle wall (negative in the
@@ -127,7 +127,7 @@ double cavitySdf(const Vec3& p);
 
 /// \brief Approximate signed distance (mm) to the liver capsule (gallbladder not removed).
 double liverSdf(const Vec3& p);
-/// \brief Conservative bounding box of {liverSdf < 8 mm}.
+/// \brief Bounding box (LPS mm) of {liverSdf < 8 mm}, with margin.
 Box liverBounds();
 
 /// \brief The gallbladder: an ellipsoid at the inferior liver surface.
@@ -193,8 +193,8 @@ struct VesselSegment {
   Vec3 b{0, 0, 0};  ///< end, LPS mm
   double radius = 0;
   Tree tree = Tree::kPortal;
-  int generation = 0;  ///< 0 = trunk
-  int parent = -1;     ///< index of the parent segment, -1 for trunks
+  int generation = 0;     ///< 0 = trunk
+  int parent = -1;        ///< index of the parent segment, -1 for trunks
   bool expanded = false;  ///< children have been attempted
   Box box;
 };
@@ -204,9 +204,10 @@ void addVesselTrunks(std::vector<VesselSegment>& segments);
 
 struct LesionShape;
 
-/// \brief Grows every unexpanded segment of radius >= min_parent_radius / 0.75 by binary branching
-/// (children radius 0.75 x parent) until children would be thinner than min_radius (mm). Children
-/// stay inside the usable liver, clear of other vessels and of `lesions`.
+/// \brief Breadth first, gives every segment not yet expanded whose children (radius 0.75 x its
+/// radius) would be >= min_radius (mm) up to two children (binary branching), repeated down the
+/// generations. A child is kept only if its lumen stays inside the usable liver, clear of other
+/// vessels and of `lesions`; otherwise that branch ends.
 void growVesselTrees(std::vector<VesselSegment>& segments, double min_radius,
                      const std::vector<LesionShape>& lesions, Rng& rng);
 

@@ -1,6 +1,6 @@
 // Voxel painter: evaluates the analytic anatomy at every voxel centre (LPS mm), one k-slice per
-// parallel task, with per-slice and per-row culling of primitives by their bounding boxes; then adds
-// Gaussian noise seeded per slice so the result does not depend on thread scheduling.
+// parallel task, with per-slice and per-row culling of primitives by their bounding boxes; then
+// adds Gaussian noise seeded per slice so the result does not depend on thread scheduling.
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -75,7 +75,7 @@ std::vector<const T*> filterByZ(const std::vector<T>& in, double z) {
   return out;
 }
 
-// Index of the lesion containing p, or nullptr.
+// The lesion containing p, or nullptr.
 const LesionShape* lesionAt(const Vec3& p, const RowScene& row) {
   for (const LesionShape* l : row.lesions) {
     if (l->box.containsX(p.x()) && l->contains(p)) return l;
@@ -122,8 +122,7 @@ VoxelValue classify(const Vec3& p, const RowScene& row, const StaticBoxes& boxes
   VoxelValue v;
   if (std::abs(p.x()) > row.half_width[0]) return v;  // air outside the skin
   v.body = 1;
-  const double liver_sdf =
-      (row.liver && boxes.liver.containsX(p.x())) ? liverSdf(p) : kFar;
+  const double liver_sdf = (row.liver && boxes.liver.containsX(p.x())) ? liverSdf(p) : kFar;
   const bool in_gallbladder =
       row.gallbladder && boxes.gallbladder.containsX(p.x()) && gallbladder().contains(p);
   if (const LesionShape* l = lesionAt(p, row)) {

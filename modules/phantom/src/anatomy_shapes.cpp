@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <utility>
 
 #include "anatomy_model.h"
 
@@ -18,7 +19,7 @@ constexpr double kHuge = 1e9;  // "no bound" along an axis (mm)
 
 }  // namespace
 
-// ---- Random numbers ------------------------------------------------------------------------------
+// ---- Random numbers ----
 
 std::uint64_t splitMix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ULL;
@@ -30,7 +31,9 @@ std::uint64_t splitMix64(std::uint64_t x) {
 Rng::Rng(std::uint64_t seed, std::uint64_t stream)
     : engine_(splitMix64(splitMix64(seed) ^ (stream * 0xD1B54A32D192ED03ULL))) {}
 
-double Rng::uniform() { return static_cast<double>(engine_() >> 11U) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(engine_() >> 11U) * 0x1.0p-53;
+}
 
 std::size_t Rng::index(std::size_t n) {
   const auto i = static_cast<std::size_t>(uniform() * static_cast<double>(n));
@@ -56,9 +59,11 @@ Mat3 Rng::rotation() {
   return q.normalized().toRotationMatrix();
 }
 
-double openUnit(std::uint64_t bits) { return static_cast<double>((bits >> 11U) + 1U) * 0x1.0p-53; }
+double openUnit(std::uint64_t bits) {
+  return static_cast<double>((bits >> 11U) + 1U) * 0x1.0p-53;
+}
 
-// ---- Geometry helpers ----------------------------------------------------------------------------
+// ---- Geometry helpers ----
 
 Box capsuleBox(const Vec3& a, const Vec3& b, double radius) {
   const Vec3 r = Vec3::Constant(radius);
@@ -117,7 +122,9 @@ double smoothMin(double a, double b, double k) {
   return std::min(a, b) - h * h * k * 0.25;
 }
 
-double smoothMax(double a, double b, double k) { return -smoothMin(-a, -b, k); }
+double smoothMax(double a, double b, double k) {
+  return -smoothMin(-a, -b, k);
+}
 
 double ellipsoidSdf(const Vec3& q, const Vec3& semi_axes) {
   const double k0 = q.cwiseQuotient(semi_axes).norm();
@@ -144,7 +151,7 @@ Vec3 rotateAbout(const Vec3& v, const Vec3& axis, double angle) {
   return v * c + axis.cross(v) * s + axis * axis.dot(v) * (1.0 - c);
 }
 
-// ---- Body wall -----------------------------------------------------------------------------------
+// ---- Body wall ----
 
 BodySection bodySection(double z) {
   // About 330 x 240 mm, a few mm wider in the lower abdomen and narrower AP towards the thorax.
@@ -156,7 +163,7 @@ double cavitySdf(const Vec3& p) {
   return ellipseSdf(p.x(), p.y(), s.a - kMuscleDepthMm, s.b - kMuscleDepthMm);
 }
 
-// ---- Liver ---------------------------------------------------------------------------------------
+// ---- Liver ----
 
 namespace {
 
@@ -180,7 +187,9 @@ double belowVisceralPlane(const Vec3& p) {
 }
 
 // Signed distance (mm) to a keep-out cylinder around the spine (posterior midline).
-double spineKeepOut(const Vec3& p) { return std::hypot(p.x(), p.y() - 60.0) - 30.0; }
+double spineKeepOut(const Vec3& p) {
+  return std::hypot(p.x(), p.y() - 60.0) - 30.0;
+}
 
 // Low-frequency surface undulation (mm) so that the organ is not a pure quadric.
 double undulation(const Vec3& p) {
@@ -217,7 +226,7 @@ Box liverBounds() {
   return box;
 }
 
-// ---- Gallbladder ---------------------------------------------------------------------------------
+// ---- Gallbladder ----
 
 bool Gallbladder::contains(const Vec3& p) const {
   const Vec3 q = rotation.transpose() * (p - center);
@@ -245,9 +254,11 @@ const Gallbladder& gallbladder() {
   return kGallbladder;
 }
 
-double usableLiverSdf(const Vec3& p) { return std::max(liverSdf(p), -gallbladder().sdf(p)); }
+double usableLiverSdf(const Vec3& p) {
+  return std::max(liverSdf(p), -gallbladder().sdf(p));
+}
 
-// ---- Spine ---------------------------------------------------------------------------------------
+// ---- Spine ----
 
 namespace {
 
@@ -271,7 +282,8 @@ bool inPosteriorElements(const Vec3& p, double z_center) {
   const double y = p.y();
   const double r_canal = std::hypot(x, y - kCanalY);
   if (r_canal >= kCanalRadius && r_canal <= kArchOuterRadius) return true;  // neural arch
-  if (std::abs(x) >= 7.0 && std::abs(x) <= 14.0 && y >= 70.0 && y <= kCanalY) return true;  // pedicles
+  if (std::abs(x) >= 7.0 && std::abs(x) <= 14.0 && y >= 70.0 && y <= kCanalY)
+    return true;  // pedicles
   const Vec3 spinous_a(0.0, 100.0, z_center + 4.0);
   const Vec3 spinous_b(0.0, 107.0, z_center - 6.0);
   if (pointSegmentDistance2(p, spinous_a, spinous_b) <= 4.5 * 4.5) return true;
@@ -283,18 +295,21 @@ bool inPosteriorElements(const Vec3& p, double z_center) {
 
 }  // namespace
 
-Box spineBounds() { return {Vec3(-46.0, 38.0, -kHuge), Vec3(46.0, 112.0, kHuge)}; }
+Box spineBounds() {
+  return {Vec3(-46.0, 38.0, -kHuge), Vec3(46.0, 112.0, kHuge)};
+}
 
 SpineSample spineAt(const Vec3& p) {
   const double x = p.x();
   const double y = p.y();
-  const double local = p.z() - kVertebraPhaseMm -
-                       kVertebraPeriodMm * std::floor((p.z() - kVertebraPhaseMm) / kVertebraPeriodMm);
+  const double local =
+      p.z() - kVertebraPhaseMm -
+      kVertebraPeriodMm * std::floor((p.z() - kVertebraPhaseMm) / kVertebraPeriodMm);
   const bool in_disc = local < kDiscMm;
   if (insideEllipse(x, y - kBodyCenterY, kBodySemiX, kBodySemiY)) {
     if (in_disc) return {true, false, kDiscHu};
-    const bool cancellous = insideEllipse(x, y - kBodyCenterY, kBodySemiX - kCorticalMm,
-                                          kBodySemiY - kCorticalMm);
+    const bool cancellous =
+        insideEllipse(x, y - kBodyCenterY, kBodySemiX - kCorticalMm, kBodySemiY - kCorticalMm);
     return {true, true, cancellous ? kCancellousHu : kCorticalHu};
   }
   if (std::hypot(x, y - kCanalY) < kCanalRadius) return {true, false, kCsfHu};
@@ -309,14 +324,14 @@ bool inParaspinalMuscle(const Vec3& p, double grow_mm) {
   return insideEllipse(x - 36.0, p.y() - 92.0, 24.0 + grow_mm, 14.0 + grow_mm);
 }
 
-// ---- Ribs ----------------------------------------------------------------------------------------
+// ---- Ribs ----
 
 namespace {
 
-constexpr double kRibPhiStart = 0.45;      // rad, posterior start (lateral to the spine)
-constexpr double kRibSpacingMm = 22.0;     // z spacing of the posterior rib ends
-constexpr double kRibTopZ = 117.0;         // z of the posterior end of rib 6 (mm)
-constexpr double kRibSlopeMmPerRad = 22.0; // ribs descend towards anterior
+constexpr double kRibPhiStart = 0.45;       // rad, posterior start (lateral to the spine)
+constexpr double kRibSpacingMm = 22.0;      // z spacing of the posterior rib ends
+constexpr double kRibTopZ = 117.0;          // z of the posterior end of rib 6 (mm)
+constexpr double kRibSlopeMmPerRad = 22.0;  // ribs descend towards anterior
 constexpr double kRibStepRad = 0.1;
 
 }  // namespace
@@ -328,8 +343,8 @@ double ribPhiEnd(int rib) {
 }
 
 Vec3 ribAxisPoint(int rib, int side, double phi) {
-  const double z = kRibTopZ - kRibSpacingMm * (rib - kFirstRib) -
-                   kRibSlopeMmPerRad * (phi - kRibPhiStart);
+  const double z =
+      kRibTopZ - kRibSpacingMm * (rib - kFirstRib) - kRibSlopeMmPerRad * (phi - kRibPhiStart);
   const BodySection s = bodySection(z);
   return {side * (s.a - kRibDepthMm) * std::sin(phi), (s.b - kRibDepthMm) * std::cos(phi), z};
 }
@@ -357,7 +372,7 @@ std::vector<RibSegment> buildRibs() {
   return ribs;
 }
 
-// ---- Lung bases ----------------------------------------------------------------------------------
+// ---- Lung bases ----
 
 namespace {
 
@@ -369,7 +384,9 @@ bool inHeart(const Vec3& p) {
 
 }  // namespace
 
-Box lungBounds() { return {Vec3(-kHuge, -kHuge, 0.0), Vec3(kHuge, kHuge, kHuge)}; }
+Box lungBounds() {
+  return {Vec3(-kHuge, -kHuge, 0.0), Vec3(kHuge, kHuge, kHuge)};
+}
 
 bool inLung(const Vec3& p, double liver_sdf) {
   const double x = p.x();
@@ -387,7 +404,7 @@ bool inLung(const Vec3& p, double liver_sdf) {
   return !inHeart(p);
 }
 
-// ---- Skin ----------------------------------------------------------------------------------------
+// ---- Skin ----
 
 namespace {
 

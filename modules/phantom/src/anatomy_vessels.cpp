@@ -13,10 +13,10 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 constexpr double kTrunkRadiusMm = 6.0;
-constexpr double kRadiusRatio = 0.75;        // child radius / parent radius
-constexpr double kVesselClearanceMm = 1.5;   // lumen-to-lumen gap between unrelated segments
-constexpr double kLesionClearanceMm = 1.5;   // lumen to lesion bounding sphere
-constexpr double kCapsuleMarginMm = 1.0;     // lumen to liver capsule
+constexpr double kRadiusRatio = 0.75;       // child radius / parent radius
+constexpr double kVesselClearanceMm = 1.5;  // lumen-to-lumen gap between unrelated segments
+constexpr double kLesionClearanceMm = 1.5;  // lumen to lesion bounding sphere
+constexpr double kCapsuleMarginMm = 1.0;    // lumen to liver capsule
 constexpr int kBranchTries = 24;
 constexpr int kRingPoints = 8;
 constexpr double kRingStepMm = 2.0;
@@ -38,8 +38,8 @@ Vec3 hepaticConfluence() {
   return {kIvcX, kIvcY, 0.0};
 }
 
-// True if the lumen of the capsule a-b (radius r), grown by kCapsuleMarginMm, lies inside the usable
-// liver, ignoring the first skip_mm of the axis (inside the parent's lumen).
+// True if the lumen of the capsule a-b (radius r), grown by kCapsuleMarginMm, lies inside the
+// usable liver, ignoring the first skip_mm of the axis (inside the parent's lumen).
 bool lumenInsideLiver(const Vec3& a, const Vec3& b, double radius, double skip_mm) {
   const Vec3 axis = b - a;
   const double length = axis.norm();

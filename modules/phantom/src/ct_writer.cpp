@@ -5,13 +5,13 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
-#include <unistd.h>
 
 #include "rfa/core/error.h"
 #include "rfa/core/parallel.h"
@@ -42,7 +42,8 @@ std::string dsMulti(std::initializer_list<double> values) {
 void put(DcmDataset& d, const DcmTagKey& tag, const std::string& value) {
   const OFCondition st = d.putAndInsertString(tag, value.c_str());
   if (st.bad()) {
-    throw WriteError("cannot set DICOM attribute " + std::string(DcmTag(tag).getTagName()) + ": " + st.text());
+    throw WriteError("cannot set DICOM attribute " + std::string(DcmTag(tag).getTagName()) + ": " +
+                     st.text());
   }
 }
 
@@ -53,11 +54,12 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
   fs::create_directories(dir, ec);
   if (ec) throw WriteError("cannot create folder " + dir.string() + ": " + ec.message());
   const auto& g = hu.geometry();
-  const std::string study_uid = o.study_instance_uid.empty() ? makeUidFromKey(o.uid_key + "/study") : o.study_instance_uid;
+  const std::string study_uid =
+      o.study_instance_uid.empty() ? makeUidFromKey(o.uid_key + "/study") : o.study_instance_uid;
   const std::string series_uid =
       o.series_instance_uid.empty() ? makeUidFromKey(o.uid_key + "/series") : o.series_instance_uid;
-  const std::string for_uid =
-      o.frame_of_reference_uid.empty() ? makeUidFromKey(o.uid_key + "/for") : o.frame_of_reference_uid;
+  const std::string for_uid = o.frame_of_reference_uid.empty() ? makeUidFromKey(o.uid_key + "/for")
+                                                               : o.frame_of_reference_uid;
   const Vec3 row = g.direction().col(0);
   const Vec3 col = g.direction().col(1);
   const std::size_t nx = g.size()[0];
@@ -68,7 +70,8 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
   parallelFor(nz, [&](std::size_t k) {
     DcmFileFormat ff;
     DcmDataset& d = *ff.getDataset();
-    const std::string sop_uid = makeUidFromKey(o.uid_key + "/series/" + series_uid + "/slice/" + std::to_string(k));
+    const std::string sop_uid =
+        makeUidFromKey(o.uid_key + "/series/" + series_uid + "/slice/" + std::to_string(k));
     const Vec3 pos = g.indexToLps(Vec3(0, 0, static_cast<double>(k)));
     put(d, DCM_SpecificCharacterSet, "ISO_IR 100");
     put(d, DCM_ImageType, "ORIGINAL\\PRIMARY\\AXIAL");
@@ -102,7 +105,8 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
     put(d, DCM_AcquisitionNumber, "1");
     put(d, DCM_InstanceNumber, std::to_string(k + 1));
     put(d, DCM_ImagePositionPatient, dsMulti({pos.x(), pos.y(), pos.z()}));
-    put(d, DCM_ImageOrientationPatient, dsMulti({row.x(), row.y(), row.z(), col.x(), col.y(), col.z()}));
+    put(d, DCM_ImageOrientationPatient,
+        dsMulti({row.x(), row.y(), row.z(), col.x(), col.y(), col.z()}));
     if (o.write_frame_of_reference) put(d, DCM_FrameOfReferenceUID, for_uid);
     put(d, DCM_PositionReferenceIndicator, "");
     put(d, DCM_SliceLocation, ds(pos.z()));
@@ -138,8 +142,8 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
 void writePhantomFolder(const Phantom& p, const fs::path& dir) {
   const PhantomOptions& o = p.options;
   CtSeriesOptions co;
-  co.uid_key = "rfaplan-phantom/seed-" + std::to_string(o.seed) + "/lesions-" + std::to_string(o.lesions) + "/" +
-               p.ct.geometry().describe();
+  co.uid_key = "rfaplan-phantom/seed-" + std::to_string(o.seed) + "/lesions-" +
+               std::to_string(o.lesions) + "/" + p.ct.geometry().describe();
   co.patient_id = "RFAPHANTOM-" + std::to_string(o.seed);
   writeCtSeries(p.ct, dir / "ct", co);
 
@@ -182,7 +186,9 @@ void writePhantomFolder(const Phantom& p, const fs::path& dir) {
   }
   j["vessels"] = json::array();
   for (const auto& s : p.vessel_truth) {
-    j["vessels"].push_back({{"tree", s.tree}, {"start_lps_mm", v3(s.start_lps)}, {"end_lps_mm", v3(s.end_lps)},
+    j["vessels"].push_back({{"tree", s.tree},
+                            {"start_lps_mm", v3(s.start_lps)},
+                            {"end_lps_mm", v3(s.end_lps)},
                             {"radius_mm", s.radius_mm}});
   }
   j["files"] = {{"ct", "ct/"},

@@ -21,7 +21,7 @@
 namespace rfa::phantom {
 namespace {
 
-// ---- Helpers -------------------------------------------------------------------------------------
+// ---- Helpers ----
 
 // 128 x 128 x 60 voxels of 3 mm: fast, for determinism and noise.
 PhantomOptions smallOptions(std::uint64_t seed, int lesions = 4) {
@@ -75,7 +75,9 @@ std::vector<Voxel> lesionVoxels(const Phantom& p, int label) {
 }
 
 // Half the voxel diagonal (mm): the largest distance from a point to its nearest voxel centre.
-double halfDiagonal(const Phantom& p) { return 0.5 * p.ct.geometry().spacing().norm(); }
+double halfDiagonal(const Phantom& p) {
+  return 0.5 * p.ct.geometry().spacing().norm();
+}
 
 double pointSegmentDistance(const Vec3& x, const Vec3& a, const Vec3& b) {
   const Vec3 ab = b - a;
@@ -129,24 +131,44 @@ bool pathCrossesBone(const Phantom& p, const Vec3& a, const Vec3& b) {
   return false;
 }
 
-// Voxels of `voxels` that have a 6-neighbour with a different lesion label.
-std::vector<Voxel> boundary(const Phantom& p, const std::vector<Voxel>& voxels, int label) {
-  std::vector<Voxel> out;
-  for (const Voxel& v : voxels) {
-    const std::array<std::array<int, 3>, 6> d{{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0},
-                                               {0, -1, 0}, {0, 0, 1}, {0, 0, -1}}};
-    for (const auto& o : d) {
-      const Index3 n{static_cast<std::int64_t>(v.i) + o[0], static_cast<std::int64_t>(v.j) + o[1],
-                     static_cast<std::int64_t>(v.k) + o[2]};
-      if (!p.ct.geometry().contains(n) ||
-          p.lesions(static_cast<std::size_t>(n[0]), static_cast<std::size_t>(n[1]),
-                    static_cast<std::size_t>(n[2])) != label) {
-        out.push_back(v);
-        break;
-      }
-    }
-  }
+// Centres (LPS mm) of the surface voxels of every lesion (index = label; 0 unused): lesion voxels
+// with a 6-neighbour of another label or outside the grid.
+std::vector<std::vector<Vec3>> lesionSurfaces(const Phantom& p) {
+  std::vector<std::vector<Vec3>> out(static_cast<std::size_t>(p.options.lesions) + 1);
+  const Size3& s = p.ct.size();
+  forEachVoxel(p, [&](const Voxel& v, std::size_t n) {
+    const std::uint16_t label = p.lesions.data()[n];
+    if (label == 0 || label >= out.size()) return;
+    const bool surface =
+        v.i == 0 || v.j == 0 || v.k == 0 || v.i + 1 == s[0] || v.j + 1 == s[1] || v.k + 1 == s[2] ||
+        p.lesions(v.i - 1, v.j, v.k) != label || p.lesions(v.i + 1, v.j, v.k) != label ||
+        p.lesions(v.i, v.j - 1, v.k) != label || p.lesions(v.i, v.j + 1, v.k) != label ||
+        p.lesions(v.i, v.j, v.k - 1) != label || p.lesions(v.i, v.j, v.k + 1) != label;
+    if (surface) out[label].push_back(lps(p, v));
+  });
   return out;
+}
+
+// Smallest distance (mm) between two point sets; pairs farther apart than `enough` may be
+// reported as any value >= `enough` (bounding-sphere pruning).
+double setDistance(const std::vector<Vec3>& a, const std::vector<Vec3>& b, double enough) {
+  const auto sphere = [](const std::vector<Vec3>& pts) {
+    Vec3 c(0, 0, 0);
+    for (const Vec3& x : pts) c += x;
+    c /= static_cast<double>(pts.size());
+    double r = 0;
+    for (const Vec3& x : pts) r = std::max(r, (x - c).norm());
+    return std::pair<Vec3, double>{c, r};
+  };
+  const auto [ca, ra] = sphere(a);
+  const auto [cb, rb] = sphere(b);
+  const double lower = (ca - cb).norm() - ra - rb;  // triangle inequality
+  if (lower >= enough) return lower;
+  double d2 = std::numeric_limits<double>::max();
+  for (const Vec3& x : a) {
+    for (const Vec3& y : b) d2 = std::min(d2, (x - y).squaredNorm());
+  }
+  return std::sqrt(d2);
 }
 
 struct Stats {
@@ -179,12 +201,12 @@ Stats ctStats(const Phantom& p, Pred&& pred) {
 // Liver parenchyma: liver voxels that are not lesion, vessel or gallbladder.
 auto parenchyma(const Phantom& p) {
   return [&p](std::size_t i) {
-    return p.liver.data()[i] != 0 && p.lesions.data()[i] == 0 && p.vessel_radius.data()[i] == 0.0F &&
-           p.gallbladder.data()[i] == 0;
+    return p.liver.data()[i] != 0 && p.lesions.data()[i] == 0 &&
+           p.vessel_radius.data()[i] == 0.0F && p.gallbladder.data()[i] == 0;
   };
 }
 
-// ---- Lesion invariants, shared by the default phantom and the seed sweep --------------------------
+// ---- Lesion invariants, shared by the default phantom and the seed sweep ----
 
 void expectLabelsPresent(const Phantom& p) {
   const int n = p.options.lesions;
@@ -222,16 +244,13 @@ void expectLesionsInsideLiver(const Phantom& p) {
   EXPECT_EQ(outside, 0U);
 }
 
+// Voxel centres of different lesions are >= 5 mm apart (the designed surface gap).
 void expectLesionsApart(const Phantom& p) {
-  std::vector<std::vector<Voxel>> edges;
-  for (int l = 1; l <= p.options.lesions; ++l) edges.push_back(boundary(p, lesionVoxels(p, l), l));
-  for (std::size_t a = 0; a < edges.size(); ++a) {
-    for (std::size_t b = a + 1; b < edges.size(); ++b) {
-      double d = std::numeric_limits<double>::max();
-      for (const Voxel& u : edges[a]) {
-        for (const Voxel& w : edges[b]) d = std::min(d, (lps(p, u) - lps(p, w)).norm());
-      }
-      EXPECT_GE(d, 5.0) << "lesions " << a + 1 << " and " << b + 1;
+  const std::vector<std::vector<Vec3>> surfaces = lesionSurfaces(p);
+  for (std::size_t a = 1; a < surfaces.size(); ++a) {
+    for (std::size_t b = a + 1; b < surfaces.size(); ++b) {
+      ASSERT_FALSE(surfaces[a].empty() || surfaces[b].empty());
+      EXPECT_GE(setDistance(surfaces[a], surfaces[b], 5.0), 5.0) << "lesions " << a << ", " << b;
     }
   }
 }
@@ -269,7 +288,7 @@ void expectLesionTwoBehindRib(const Phantom& p) {
   const Vec3 skin = nearestOutsideVoxel(p, t.center_lps);
   EXPECT_TRUE(pathCrossesBone(p, t.center_lps, skin))
       << "centre " << t.center_lps.transpose() << " skin " << skin.transpose();
-  EXPECT_LT(t.center_lps.x(), 0.0);  // patient right
+  EXPECT_LT(t.center_lps.x(), 0.0);   // patient right
   EXPECT_LT(t.center_lps.y(), 30.0);  // lateral or anterior, not posterior
 }
 
@@ -284,7 +303,8 @@ void expectLesionSizes(const Phantom& p) {
     EXPECT_GE(t.mean_hu, 40.0);
     EXPECT_LE(t.mean_hu, 55.0);
     EXPECT_NEAR(t.diameter_mm, 2.0 * t.semi_axes_mm.mean(), 1e-9);
-    EXPECT_NEAR(t.volume_ml_analytic, 4.0 / 3.0 * std::numbers::pi * t.semi_axes_mm.prod() / 1000.0, 1e-9);
+    EXPECT_NEAR(t.volume_ml_analytic, 4.0 / 3.0 * std::numbers::pi * t.semi_axes_mm.prod() / 1000.0,
+                1e-9);
     EXPECT_FALSE(t.location.empty());
     if (t.diameter_mm >= 10.0) {
       EXPECT_NEAR(t.volume_ml_voxels, t.volume_ml_analytic, 0.15 * t.volume_ml_analytic)
@@ -308,7 +328,7 @@ void expectAllLesionInvariants(const Phantom& p) {
   if (p.options.lesions >= 2) expectLesionTwoBehindRib(p);
 }
 
-// ---- Options -------------------------------------------------------------------------------------
+// ---- Options ----
 
 TEST(PhantomOptionsTest, RejectsLesionCountOutsideRange) {
   PhantomOptions o = smallOptions(1);
@@ -344,7 +364,7 @@ TEST(PhantomOptionsTest, ZeroAndTwelveLesions) {
   expectAllLesionInvariants(twelve);
 }
 
-// ---- Grid and determinism ------------------------------------------------------------------------
+// ---- Grid and determinism ----
 
 TEST(PhantomGrid, CentredOnOriginWithRequestedSizeAndSpacing) {
   const PhantomOptions o = smallOptions(1);
@@ -369,8 +389,8 @@ TEST(PhantomDeterminism, SameSeedSameBytesDifferentSeedDifferent) {
   const auto bytes = [](const ImageVolume& v) { return v.voxelCount() * sizeof(float); };
   ASSERT_EQ(a.ct.voxelCount(), b.ct.voxelCount());
   EXPECT_EQ(std::memcmp(a.ct.data().data(), b.ct.data().data(), bytes(a.ct)), 0);
-  EXPECT_TRUE(std::equal(a.lesions.data().begin(), a.lesions.data().end(),
-                         b.lesions.data().begin()));
+  EXPECT_TRUE(
+      std::equal(a.lesions.data().begin(), a.lesions.data().end(), b.lesions.data().begin()));
   EXPECT_EQ(a.vessel_truth.size(), b.vessel_truth.size());
   EXPECT_NE(std::memcmp(a.ct.data().data(), c.ct.data().data(), bytes(a.ct)), 0);
   EXPECT_NE(a.lesion_truth[0].center_lps, c.lesion_truth[0].center_lps);
@@ -393,7 +413,7 @@ TEST(PhantomDeterminism, IndependentOfThreadCount) {
             0);
 }
 
-// ---- The default phantom -------------------------------------------------------------------------
+// ---- The default phantom ----
 
 TEST(DefaultPhantom, LesionLabelsAndTruth) {
   const Phantom& p = defaultPhantom();
@@ -408,9 +428,13 @@ TEST(DefaultPhantom, LesionsInsideLiverApartAndClearOfVessels) {
   expectLesionsClearOfLumens(p);
 }
 
-TEST(DefaultPhantom, LesionOneTouchesAThickVessel) { expectLesionOneNextToVessel(defaultPhantom()); }
+TEST(DefaultPhantom, LesionOneTouchesAThickVessel) {
+  expectLesionOneNextToVessel(defaultPhantom());
+}
 
-TEST(DefaultPhantom, LesionTwoLiesBehindARib) { expectLesionTwoBehindRib(defaultPhantom()); }
+TEST(DefaultPhantom, LesionTwoLiesBehindARib) {
+  expectLesionTwoBehindRib(defaultPhantom());
+}
 
 TEST(DefaultPhantom, LiverVolumeAndPosition) {
   const Phantom& p = defaultPhantom();
@@ -566,7 +590,7 @@ TEST(PhantomNoise, SigmaFollowsTheOption) {
   }
 }
 
-// ---- Other seeds ---------------------------------------------------------------------------------
+// ---- Other seeds ----
 
 class PhantomSeeds : public ::testing::TestWithParam<std::pair<std::uint64_t, int>> {};
 

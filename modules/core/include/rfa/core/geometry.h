@@ -4,10 +4,11 @@
 ///
 /// A voxel with continuous index (i, j, k) has its centre at
 ///   p_LPS = origin + direction * diag(spacing) * (i, j, k)^T
-/// where `origin` is the centre of voxel (0,0,0) (DICOM ImagePositionPatient (0020,0032) of the first
-/// slice), the columns of `direction` are the unit LPS directions of the i (column), j (row) and
-/// k (slice) axes (DICOM ImageOrientationPatient (0020,0037) and the slice normal), and `spacing` is in
-/// mm. `direction` must be invertible; it need not be orthogonal (a gantry-tilted CT keeps its shear).
+/// where `origin` is the centre of voxel (0,0,0) (DICOM ImagePositionPatient (0020,0032) of the
+/// first slice), the columns of `direction` are the unit LPS directions of the i (column), j (row)
+/// and k (slice) axes (DICOM ImageOrientationPatient (0020,0037) and the slice normal), and
+/// `spacing` is in mm. `direction` must be invertible; it need not be orthogonal (a gantry-tilted
+/// CT keeps its shear).
 
 #include <array>
 #include <cstddef>

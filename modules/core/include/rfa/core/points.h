@@ -17,8 +17,12 @@ using Vec3 = Eigen::Vector3d;  ///< generic 3-vector (frame given by the variabl
 using Mat3 = Eigen::Matrix3d;  ///< 3x3 matrix
 
 /// \brief Converts a point or direction from LPS to RAS (flips x and y). mm in, mm out.
-inline Vec3 lpsToRas(const Vec3& lps) { return {-lps.x(), -lps.y(), lps.z()}; }
+inline Vec3 lpsToRas(const Vec3& lps) {
+  return {-lps.x(), -lps.y(), lps.z()};
+}
 /// \brief Converts a point or direction from RAS to LPS (flips x and y). mm in, mm out.
-inline Vec3 rasToLps(const Vec3& ras) { return {-ras.x(), -ras.y(), ras.z()}; }
+inline Vec3 rasToLps(const Vec3& ras) {
+  return {-ras.x(), -ras.y(), ras.z()};
+}
 
 }  // namespace rfa

@@ -13,8 +13,8 @@ std::string makeUid();
 /// \brief A UID determined by `key` (same key -> same UID), for reproducible phantoms and tests.
 std::string makeUidFromKey(std::string_view key);
 
-/// \brief True if `uid` is a syntactically valid DICOM UID (PS3.5 9.1: digits and dots, <= 64 chars,
-/// no empty component, no leading zero in a multi-digit component).
+/// \brief True if `uid` is a syntactically valid DICOM UID (PS3.5 9.1: digits and dots, <= 64
+/// chars, no empty component, no leading zero in a multi-digit component).
 bool isValidUid(std::string_view uid);
 
 }  // namespace rfa

@@ -4,13 +4,36 @@
 /// (linear index = i + nx * (j + ny * k)), the layout of DICOM frames stacked along k.
 
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "rfa/core/geometry.h"
 
 namespace rfa {
+
+/// \brief Allocator whose value-less construct() leaves trivial types uninitialised, so that a
+/// volume about to be overwritten is not first zeroed (saves a pass over memory on large loads).
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() noexcept = default;
+  template <class U>
+  explicit DefaultInitAllocator(const DefaultInitAllocator<U>& /*other*/) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
 
 /// \brief Voxel container with geometry. Value semantics (copy = deep copy; move is cheap).
 template <class T>
@@ -22,6 +45,15 @@ class Volume {
   /// \brief Allocates geometry.voxelCount() voxels set to `fill`.
   explicit Volume(ImageGeometry geometry, T fill = T{})
       : geometry_(std::move(geometry)), data_(geometry_.voxelCount(), fill) {}
+
+  /// \brief Allocates without initialising the voxels: every voxel must be written before it is
+  /// read. For loaders that fill the whole grid.
+  [[nodiscard]] static Volume uninitialized(ImageGeometry geometry) {
+    Volume v;
+    v.geometry_ = std::move(geometry);
+    v.data_ = Storage(v.geometry_.voxelCount());
+    return v;
+  }
 
   [[nodiscard]] const ImageGeometry& geometry() const { return geometry_; }
   [[nodiscard]] const Size3& size() const { return geometry_.size(); }
@@ -53,11 +85,12 @@ class Volume {
   }
 
  private:
+  using Storage = std::vector<T, DefaultInitAllocator<T>>;
   ImageGeometry geometry_;
-  std::vector<T> data_;
+  Storage data_;
 };
 
-using ImageVolume = Volume<float>;      ///< intensities: Hounsfield units for CT, scaled values for MR
+using ImageVolume = Volume<float>;  ///< intensities: Hounsfield units for CT, scaled values for MR
 using LabelMap = Volume<std::uint16_t>;  ///< 0 = background, 1..N = labels or instances
 using Mask = Volume<std::uint8_t>;       ///< 0 / 1
 

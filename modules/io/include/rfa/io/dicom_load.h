@@ -22,8 +22,8 @@ struct LoadedSeries {
 /// JPEG-LS through DCMTK; JPEG 2000 through GDCM) into a float volume on series.geometry.
 /// Non-uniform slice spacing is resampled linearly along the slice axis to the median spacing.
 /// \throws GeometryError if the series is not loadable (series.error says why).
-/// \throws CorruptDataError naming the file if a slice cannot be decoded or its pixel data is short.
-/// \throws UnsupportedError for colour images or bit depths other than 8/16/32.
+/// \throws CorruptDataError naming the file if a slice cannot be decoded or its pixel data is
+/// short. \throws UnsupportedError for colour images or bit depths other than 8/16/32.
 LoadedSeries loadSeries(const DicomSeries& series);
 
 /// \brief Registers DCMTK's decoders (RLE, JPEG, JPEG-LS) once and silences DCMTK's console logger

@@ -17,7 +17,8 @@ struct ScanResult {
   std::vector<DicomSeries> series;
   std::vector<SkippedFile> skipped;  ///< non-image DICOM objects, non-DICOM files, unreadable files
   std::size_t files_examined = 0;
-  bool used_dicomdir = false;  ///< a DICOMDIR was found (its records are not needed: files are scanned)
+  bool used_dicomdir =
+      false;  ///< a DICOMDIR was found (its records are not needed: files are scanned)
 };
 
 /// \brief Scans `path` (a folder, searched recursively, or a single file) for DICOM image series.
@@ -35,8 +36,8 @@ std::vector<DicomSliceInfo> readSliceHeaders(const std::filesystem::path& file);
 /// pixel spacing into stacks; sorts each stack along its normal and checks it: duplicate positions
 /// (dropped, warned), missing slices / non-uniform spacing (warned; loading resamples to the median
 /// spacing), gantry tilt (warned; geometry keeps the shear), missing position/orientation (those
-/// slices dropped, or the stack marked not loadable), missing FrameOfReferenceUID (derived, warned).
-/// Never throws for bad geometry: problems are recorded in each series.
+/// slices dropped, or the stack marked not loadable), missing FrameOfReferenceUID (derived,
+/// warned). Never throws for bad geometry: problems are recorded in each series.
 std::vector<DicomSeries> assembleSeries(std::vector<DicomSliceInfo> slices);
 
 }  // namespace rfa::io

@@ -35,21 +35,22 @@ struct DicomSliceInfo {
   std::filesystem::path file;
   int frame_index = 0;  ///< 0-based frame within `file` (0 for single-frame files)
   int number_of_frames = 1;
-  std::string transfer_syntax_uid;  ///< (0002,0010)
-  std::string sop_class_uid;        ///< (0008,0016), or (0002,0002) if that is empty
-  std::string sop_instance_uid;     ///< (0008,0018), or (0002,0003) if that is empty
-  std::string series_instance_uid;  ///< (0020,000E) (may be empty in broken files)
-  std::string frame_of_reference_uid;  ///< (0020,0052)
-  std::string modality;                ///< (0008,0060)
-  std::string series_description;      ///< (0008,103E)
-  std::optional<int> series_number;    ///< (0020,0011)
-  std::optional<int> instance_number;  ///< (0020,0013)
+  std::string transfer_syntax_uid;        ///< (0002,0010)
+  std::string sop_class_uid;              ///< (0008,0016), or (0002,0002) if that is empty
+  std::string sop_instance_uid;           ///< (0008,0018), or (0002,0003) if that is empty
+  std::string series_instance_uid;        ///< (0020,000E) (may be empty in broken files)
+  std::string frame_of_reference_uid;     ///< (0020,0052)
+  std::string modality;                   ///< (0008,0060)
+  std::string series_description;         ///< (0008,103E)
+  std::optional<int> series_number;       ///< (0020,0011)
+  std::optional<int> instance_number;     ///< (0020,0013)
   std::optional<int> acquisition_number;  ///< (0020,0012)
-  std::optional<Vec3> position;      ///< ImagePositionPatient (0020,0032), LPS mm, centre of 1st voxel
-  std::optional<Vec3> row_direction;  ///< ImageOrientationPatient (0020,0037) first triplet (along a row)
+  std::optional<Vec3> position;  ///< ImagePositionPatient (0020,0032), LPS mm, centre of 1st voxel
+  std::optional<Vec3>
+      row_direction;  ///< ImageOrientationPatient (0020,0037) first triplet (along a row)
   std::optional<Vec3> column_direction;  ///< second triplet (down a column)
-  double row_spacing = 0;     ///< PixelSpacing (0028,0030)[0]: mm between rows (0 if absent)
-  double column_spacing = 0;  ///< PixelSpacing (0028,0030)[1]: mm between columns (0 if absent)
+  double row_spacing = 0;      ///< PixelSpacing (0028,0030)[0]: mm between rows (0 if absent)
+  double column_spacing = 0;   ///< PixelSpacing (0028,0030)[1]: mm between columns (0 if absent)
   double slice_thickness = 0;  ///< (0018,0050), 0 if absent
   double gantry_tilt_deg = 0;  ///< GantryDetectorTilt (0018,1120), 0 if absent
   std::uint16_t rows = 0, columns = 0;
@@ -59,7 +60,8 @@ struct DicomSliceInfo {
   double rescale_slope = 1.0;      ///< (0028,1053) or the frame's Pixel Value Transformation
   double rescale_intercept = 0.0;  ///< (0028,1052)
   DicomStudyInfo study;            ///< patient/study modules of this file
-  std::vector<std::string> notes;  ///< per-file oddities found while parsing (e.g. empty SOPClassUID)
+  std::vector<std::string>
+      notes;  ///< per-file oddities found while parsing (e.g. empty SOPClassUID)
 };
 
 /// \brief A file that was looked at and not used, with the reason.
@@ -80,8 +82,8 @@ struct DicomSeries {
   DicomStudyInfo study;
   std::string frame_of_reference_uid;
   bool frame_of_reference_generated = false;  ///< true if absent from the files and derived
-  std::vector<DicomSliceInfo> slices;  ///< sorted ascending along the slice axis
-  std::vector<double> slice_positions_mm;  ///< position of each slice along the slice axis (mm)
+  std::vector<DicomSliceInfo> slices;         ///< sorted ascending along the slice axis
+  std::vector<double> slice_positions_mm;     ///< position of each slice along the slice axis (mm)
   /// Geometry of the volume as loaded (uniform spacing; see `resampled`). Valid only if `loadable`.
   ImageGeometry geometry;
   bool loadable = false;   ///< false when no volume can be formed; `error` says why

@@ -32,7 +32,8 @@ struct CtSeriesOptions {
 /// 16-bit with RescaleIntercept -1024 (values clamped to [-1024, 3071]), explicit VR little endian.
 /// ImagePositionPatient/ImageOrientationPatient come from hu.geometry() (LPS mm).
 /// \throws WriteError naming the file.
-void writeCtSeries(const ImageVolume& hu, const std::filesystem::path& dir, const CtSeriesOptions& options);
+void writeCtSeries(const ImageVolume& hu, const std::filesystem::path& dir,
+                   const CtSeriesOptions& options);
 
 /// \brief Writes `phantom` as DIR/ct/ (DICOM), DIR/truth/<structure>.nrrd and DIR/truth.json.
 /// \throws WriteError.

@@ -3,9 +3,10 @@
 /// \brief Synthetic abdominal CT phantom with exact ground truth (all coordinates LPS mm).
 ///
 /// The anatomy is fixed in millimetres around the grid centre (it does not scale with the field of
-/// view): skin/fat, muscle wall, ribs and spine, lung bases, a liver with portal-venous-phase HU and
-/// noise, portal and hepatic vessel trees (3-12 mm diameter), a gallbladder and N hypodense lesions
-/// (5-50 mm) of which some touch a vessel and one lies behind a rib. Deterministic for a seed.
+/// view): skin/fat, muscle wall, ribs and spine, lung bases, a liver with portal-venous-phase HU
+/// and noise, portal and hepatic vessel trees (3-12 mm diameter), a gallbladder and N hypodense
+/// lesions (5-50 mm) of which some touch a vessel and one lies behind a rib. Deterministic for a
+/// seed.
 
 #include <cstdint>
 #include <string>
@@ -17,29 +18,29 @@ namespace rfa::phantom {
 
 /// \brief What to generate.
 struct PhantomOptions {
-  int lesions = 4;                  ///< number of lesions, 0..12
-  std::uint64_t seed = 1;           ///< same seed + options -> identical output, bit for bit
-  Size3 size{256, 256, 100};        ///< voxels (columns, rows, slices)
-  Vec3 spacing_mm{1.5, 1.5, 2.0};   ///< mm (column, row, slice)
-  double noise_sigma_hu = 10.0;     ///< Gaussian image noise (HU), 0 for none
+  int lesions = 4;                 ///< number of lesions, 0..12
+  std::uint64_t seed = 1;          ///< same seed + options -> identical output, bit for bit
+  Size3 size{256, 256, 100};       ///< voxels (columns, rows, slices)
+  Vec3 spacing_mm{1.5, 1.5, 2.0};  ///< mm (column, row, slice)
+  double noise_sigma_hu = 10.0;    ///< Gaussian image noise (HU), 0 for none
 };
 
 /// \brief Ground truth of one lesion.
 struct LesionTruth {
-  int label = 0;                   ///< instance label in `lesions` (1..N)
-  Vec3 center_lps{0, 0, 0};        ///< centre, LPS mm
-  Vec3 semi_axes_mm{0, 0, 0};      ///< ellipsoid semi-axes (mm) before rotation
-  double diameter_mm = 0;          ///< nominal diameter (mm): 2 x mean semi-axis
-  double volume_ml_analytic = 0;   ///< 4/3 pi abc / 1000
-  double volume_ml_voxels = 0;     ///< voxel count x voxel volume / 1000
+  int label = 0;                      ///< instance label in `lesions` (1..N)
+  Vec3 center_lps{0, 0, 0};           ///< centre, LPS mm
+  Vec3 semi_axes_mm{0, 0, 0};         ///< ellipsoid semi-axes (mm) before rotation
+  double diameter_mm = 0;             ///< nominal diameter (mm): 2 x mean semi-axis
+  double volume_ml_analytic = 0;      ///< 4/3 pi abc / 1000
+  double volume_ml_voxels = 0;        ///< voxel count x voxel volume / 1000
   Vec3 centroid_voxels_lps{0, 0, 0};  ///< centroid of the voxelised lesion, LPS mm
-  double mean_hu = 0;              ///< designed lesion HU (before noise)
-  std::string location;            ///< e.g. "next to hepatic vein", "behind rib 9", "central"
+  double mean_hu = 0;                 ///< designed lesion HU (before noise)
+  std::string location;               ///< e.g. "next to hepatic vein", "behind rib 9", "central"
 };
 
 /// \brief Ground truth of one vessel segment (a capsule) of a tree.
 struct VesselSegmentTruth {
-  std::string tree;     ///< "portal" or "hepatic"
+  std::string tree;                           ///< "portal" or "hepatic"
   Vec3 start_lps{0, 0, 0}, end_lps{0, 0, 0};  ///< segment axis end points, LPS mm
   double radius_mm = 0;
 };
