@@ -1,4 +1,4 @@
-# rfa_add_test(NAME name LABELS l1 [l2...] SOURCES ... LIBS ...)
+# rfa_add_test(NAME name LABELS label SOURCES ... LIBS ...)
 # One GoogleTest executable, discovered by ctest with the given labels.
 # Tests find shared test data through RFA_SHARED_DIR (default: <source>/../shared).
 set(RFA_SHARED_DIR "${CMAKE_SOURCE_DIR}/../shared" CACHE PATH "Shared test data root (../shared)")
@@ -9,6 +9,11 @@ function(rfa_add_test)
                                           rfa::project_options)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
+  endif()
+  # One label per suite: gtest_discover_tests cannot pass a list-valued property.
+  list(LENGTH T_LABELS _n)
+  if(NOT _n EQUAL 1)
+    message(FATAL_ERROR "rfa_add_test(${T_NAME}): give exactly one label (presets select by regex)")
   endif()
   gtest_discover_tests(${T_NAME}
     PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}

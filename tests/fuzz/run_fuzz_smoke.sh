@@ -13,7 +13,7 @@ extra=()
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$work"
 # Third-party leaks (listed with reasons) are suppressed; everything else fails the run.
-export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
+export LSAN_OPTIONS="suppressions=$here/../sanitizers/lsan.supp:print_suppressions=0"
 set +e
 "$fuzzer" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
   -print_final_stats=1 -artifact_prefix="$OLDPWD/" corpus "$seeds" "${extra[@]}" >"$work/log" 2>&1

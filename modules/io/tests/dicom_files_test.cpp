@@ -198,6 +198,27 @@ TEST(DicomFiles, CompressedTransferSyntaxesDecodeToSameVoxels) {
   }
 }
 
+TEST(DicomFiles, DicomdirIsNoticedAndFilesWithoutExtensionAreRead) {
+  if (!test::haveProgram("dcmmkdir")) GTEST_SKIP() << "dcmmkdir (DCMTK tools) not installed";
+  TempDir tmp;
+  phantom::writeCtSeries(pattern(ImageGeometry({16, 16, 3}, Vec3(1, 1, 1), Vec3::Zero())), tmp / "w",
+                         opts("dicomdir"));
+  fs::create_directories(tmp / "media" / "IMG");
+  int n = 0;
+  for (const auto& f : filesIn(tmp / "w")) {
+    fs::copy_file(f, tmp / "media" / "IMG" / ("IM" + std::to_string(++n)));  // ISO 9660 names
+  }
+  const std::string media = (tmp / "media").string();
+  const auto r = test::run({"sh", "-c", "cd '" + media + "' && dcmmkdir --recurse IMG"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(tmp / "media" / "DICOMDIR"));
+  const ScanResult scan = scanDicom(tmp / "media");
+  EXPECT_TRUE(scan.used_dicomdir);
+  ASSERT_EQ(scan.series.size(), 1U);
+  EXPECT_EQ(scan.series[0].slices.size(), 3U);
+  EXPECT_TRUE(scan.skipped.empty());
+}
+
 // ---- bad input: clear errors with the documented code, never a crash ----
 
 TEST(DicomFilesNegative, EmptyFolderIsNoData) {
