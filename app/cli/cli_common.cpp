@@ -19,8 +19,8 @@ Vec3 parseVec3(const std::string& option, const std::string& text, bool allow_sc
       if (used != item.size() || !std::isfinite(d)) throw std::invalid_argument(item);
       v.push_back(d);
     } catch (const std::exception&) {
-      throw Error(ExitCode::kUsage,
-                  option + ": '" + text + "' is not a number list (expected x,y,z)");
+      throw Error(ExitCode::kUsage, std::string(option).append(": '").append(text).append(
+                                        "' is not a number list (expected x,y,z)"));
     }
   }
   if (v.size() == 1 && allow_scalar) return {v[0], v[0], v[0]};

@@ -6,7 +6,9 @@
 #include "cli_common.h"
 #include "rfa/core/error.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{std::string("rfaplan ") + RFAPLAN_VERSION +
                " - planning of ultrasound-guided radiofrequency ablation of liver metastases.\n" +
                rfa::cli::kResearchBanner};
@@ -34,4 +36,15 @@ int main(int argc, char** argv) {
     return static_cast<int>(rfa::ExitCode::kInternal);
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (...) {
+    std::cerr << "rfaplan: internal error while starting\n";
+    return static_cast<int>(rfa::ExitCode::kInternal);
+  }
 }

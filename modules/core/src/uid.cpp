@@ -8,7 +8,8 @@
 namespace rfa {
 namespace {
 
-__extension__ typedef unsigned __int128 u128;  // GCC/Clang extension, used only here
+// GCC/Clang extension; `using` cannot carry __extension__ under -Wpedantic.
+__extension__ typedef unsigned __int128 u128;  // NOLINT(modernize-use-using)
 
 std::string toDecimal(u128 v) {
   if (v == 0) return "0";

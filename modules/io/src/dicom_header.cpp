@@ -27,7 +27,7 @@ bool isSmallElement(DcmItem& item, const DcmTagKey& tag) {
 std::string getString(DcmItem& item, const DcmTagKey& tag) {
   OFString v;
   if (isSmallElement(item, tag) && item.findAndGetOFStringArray(tag, v).good()) {
-    std::string s = v.c_str();
+    std::string s(v.data(), v.size());
     // Trim padding spaces and NULs (UI values are NUL padded, others space padded).
     while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
     std::size_t b = 0;

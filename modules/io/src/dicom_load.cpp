@@ -1,10 +1,10 @@
 // Decoding of DICOM pixel data into a float volume, in parallel over files.
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfcache.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcpixel.h>
 #include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcpxitem.h>
-#include <dcmtk/dcmdata/dcfcache.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
@@ -161,8 +161,9 @@ void readPixelBytes(const DicomSliceInfo& s, std::vector<std::uint8_t>& out) {
       throw CorruptDataError(name + ": PixelData (7FE0,0010) missing");
     }
     if (px->getLengthField() < need) {
-      throw CorruptDataError(name + ": PixelData (7FE0,0010) holds " + std::to_string(px->getLengthField()) +
-                             " bytes, expected " + std::to_string(need));
+      throw CorruptDataError(name + ": PixelData (7FE0,0010) holds " +
+                             std::to_string(px->getLengthField()) + " bytes, expected " +
+                             std::to_string(need));
     }
     DcmFileCache cache;
     st = px->getPartialValue(out.data(), 0, static_cast<Uint32>(need), &cache);
@@ -174,8 +175,8 @@ void readPixelBytes(const DicomSliceInfo& s, std::vector<std::uint8_t>& out) {
   }
   st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
   if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit)) {
-    throw UnsupportedError(name + ": cannot decode transfer syntax " + s.transfer_syntax_uid + " (" +
-                           xfer.getXferName() + "): " + st.text());
+    throw UnsupportedError(name + ": cannot decode transfer syntax " + s.transfer_syntax_uid +
+                           " (" + xfer.getXferName() + "): " + st.text());
   }
   if (ds.findAndGetElement(DCM_PixelData, px).bad() || px == nullptr) {
     throw CorruptDataError(name + ": PixelData (7FE0,0010) missing");
@@ -191,8 +192,8 @@ void readPixelBytes(const DicomSliceInfo& s, std::vector<std::uint8_t>& out) {
     bytes = b;
   }
   if (st.bad() || bytes == nullptr || px->getLength() < need) {
-    throw CorruptDataError(name + ": PixelData (7FE0,0010) cannot be decoded to " + std::to_string(need) +
-                           " bytes (" + st.text() + ")");
+    throw CorruptDataError(name + ": PixelData (7FE0,0010) cannot be decoded to " +
+                           std::to_string(need) + " bytes (" + st.text() + ")");
   }
   std::memcpy(out.data(), bytes, need);
 }
@@ -206,7 +207,8 @@ void convertFrame(const std::uint8_t* src, std::size_t count, const DicomSliceIn
   constexpr unsigned kWideBits = sizeof(Wide) * 8U;
   const unsigned bits_stored = s.bits_stored;  // validated: 1 <= bits_stored <= 8 * sizeof(Raw)
   const unsigned shift = s.high_bit + 1U - bits_stored;
-  const Wide mask = bits_stored >= kWideBits ? ~Wide{0} : static_cast<Wide>((Wide{1} << bits_stored) - 1U);
+  const Wide mask =
+      bits_stored >= kWideBits ? ~Wide{0} : static_cast<Wide>((Wide{1} << bits_stored) - 1U);
   const unsigned up = kWideBits - bits_stored;
   const float slope = static_cast<float>(s.rescale_slope);
   const float intercept = static_cast<float>(s.rescale_intercept);

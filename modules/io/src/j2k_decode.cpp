@@ -83,7 +83,8 @@ void decodeJpeg2000Frame(const std::uint8_t* data, std::size_t size, unsigned ro
     throw CorruptDataError(what + ": JPEG 2000 decoder set-up failed");
 
   MemoryStream ms{data, size, 0};
-  std::unique_ptr<opj_stream_t, StreamDeleter> stream(opj_stream_create(64 * 1024, OPJ_TRUE));
+  std::unique_ptr<opj_stream_t, StreamDeleter> stream(
+      opj_stream_create(std::size_t{64} * 1024, OPJ_TRUE));
   opj_stream_set_user_data(stream.get(), &ms, nullptr);
   opj_stream_set_user_data_length(stream.get(), size);
   opj_stream_set_read_function(stream.get(), readFn);

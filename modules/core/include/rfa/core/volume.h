@@ -48,9 +48,9 @@ class Volume {
 
   /// \brief Allocates without initialising the voxels: every voxel must be written before it is
   /// read. For loaders that fill the whole grid.
-  [[nodiscard]] static Volume uninitialized(ImageGeometry geometry) {
+  [[nodiscard]] static Volume uninitialized(const ImageGeometry& geometry) {
     Volume v;
-    v.geometry_ = std::move(geometry);
+    v.geometry_ = geometry;
     v.data_ = Storage(v.geometry_.voxelCount());
     return v;
   }
