@@ -29,5 +29,6 @@ void addSeriesCommand(CLI::App& app, int& exit_code);
 void addConvertCommand(CLI::App& app, int& exit_code);
 void addPhantomCommand(CLI::App& app, int& exit_code);
 void addDemoCommand(CLI::App& app, int& exit_code);
+void addSegmentCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

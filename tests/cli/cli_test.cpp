@@ -152,5 +152,48 @@ TEST(Cli, DemoRunsThePipelineOnThePhantom) {
   EXPECT_TRUE(fs::exists(tmp / "demo" / "ct.nrrd"));
 }
 
+
+TEST(Cli, SegmentWritesMasksAndMeasurementsAndRejectsBadSeeds) {
+  TempDir tmp;
+  const fs::path ph = tmp / "ph";
+  RunResult r = rfaplan({"phantom", "--out", ph.string(), "--lesions", "2", "--seed", "3", "--size", "160,160,70",
+                         "--spacing", "2.4,2.4,2.8"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream tj(ph / "truth.json");
+  const auto truth = nlohmann::json::parse(tj);
+  std::vector<std::string> args = {"segment", ph.string(), "-o", (tmp / "seg").string()};
+  for (const auto& l : truth["lesions"]) {
+    const auto& c = l["center_lps_mm"];
+    args.push_back("--lesion-seed");
+    args.push_back(std::to_string(c[0].get<double>()) + "," + std::to_string(c[1].get<double>()) + "," +
+                   std::to_string(c[2].get<double>()));
+  }
+  r = rfaplan(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"body", "lung", "bone", "liver", "lesions"}) {
+    EXPECT_TRUE(fs::exists(tmp / "seg" / (std::string(f) + ".nrrd"))) << f;
+  }
+  std::ifstream lj(tmp / "seg" / "lesions.json");
+  const auto report = nlohmann::json::parse(lj);
+  ASSERT_EQ(report["lesions"].size(), 2U);
+  EXPECT_EQ(report["frame"], "DICOM patient LPS, mm");
+  // Each segmented lesion's volume is close to the truth (both in mL).
+  for (std::size_t n = 0; n < 2; ++n) {
+    const double truth_ml = truth["lesions"][n]["volume_ml_voxels"].get<double>();
+    EXPECT_NEAR(report["lesions"][n]["volume_ml"].get<double>(), truth_ml, 0.25 * truth_ml + 0.2) << n;
+  }
+  const LabelMap lesions = io::readLabelFile(tmp / "seg" / "lesions.nrrd");
+  const LabelMap liver = io::readLabelFile(ph / "truth" / "liver.nrrd");
+  EXPECT_TRUE(lesions.geometry().sameGrid(liver.geometry(), 1e-3));
+
+  // A seed outside the image (exit 6) and a seed in the air around the body (exit 4).
+  r = rfaplan({"segment", ph.string(), "-o", (tmp / "bad").string(), "--lesion-seed", "0,0,5000"});
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  EXPECT_NE(r.err.find("outside the image"), std::string::npos) << r.err;
+  r = rfaplan({"segment", ph.string(), "-o", (tmp / "bad").string(), "--lesion-seed", "-185,-185,0"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("outside the body"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace rfa

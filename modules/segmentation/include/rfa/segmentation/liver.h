@@ -1,0 +1,87 @@
+#pragma once
+/// \file liver.h
+/// \brief Automatic liver segmentation on contrast CT (Hounsfield units), optionally guided by
+/// seed points. Research use only.
+///
+/// Positions (seeds, centroids) are DICOM patient LPS in mm (+x patient Left, +y Posterior,
+/// +z Superior), intensities in HU, volumes in mL (1 mL = 1000 mm^3). "Patient right" is the side
+/// of smaller LPS x than the centroid of the body mask; absolute coordinates are never assumed (a
+/// volume whose origin puts the body at positive x works the same).
+///
+/// Method (segmentLiver()):
+///  1. Work grid: the CT grid with spacing max(working_spacing_mm, CT spacing) per axis; the CT is
+///     box-averaged onto it, then median filtered (3x3x3).
+///  2. Body mask (segmentBody()) on the work grid.
+///  3. Intensity model: without seeds, the mode of the histogram of soft tissue
+///     ([soft_tissue_min_hu, soft_tissue_max_hu]) inside the body eroded by body_margin_mm, on the
+///     patient-right half; the standard deviation from the peak's width at half maximum. With
+///     seeds, the median and spread of the voxels within seed_radius_mm of the seeds.
+///  4. Threshold at [mean - lower_sd x sd, mean + upper_sd x sd] inside the body, opening by
+///     opening_radius_mm (cuts thin bridges to heart, stomach, kidney, spleen, muscle), then the
+///     component that contains the seeds, or else the one with most voxels on the patient-right
+///     half. It is grown back into the thresholded voxels within the opening radius.
+///  5. The model is re-estimated (median and spread) on that component and step 4 runs once
+///     more.
+///  6. Closing by closing_radius_mm, hole filling in 3D and per axial slice (lesions and vessels
+///     inside the liver join it), largest component.
+///  7. Surface lesions: components of the hypodense voxels ([lesion_min_hu, lower threshold),
+///     opened by lesion_opening_mm) with at least lesion_contact of their surface facing the liver
+///     are added; closing and hole filling again; then voxels below fluid_max_hu (gallbladder,
+///     bile, also fluid cysts) are removed and the largest component kept.
+///  8. Back to the CT grid by trilinear interpolation of the 0/1 mask, threshold 0.5.
+///
+/// Plausibility checks make the function throw rather than return a garbage mask: no tissue in
+/// the soft-tissue range, a result smaller than min_liver_ml or larger than max_body_fraction of
+/// the body, or a centroid not on the patient-right side of the body.
+
+#include <span>
+
+#include "rfa/core/volume.h"
+
+namespace rfa::segmentation {
+
+/// \brief Parameters of segmentLiver(). The defaults suit portal-venous CT of the adult abdomen.
+struct LiverOptions {
+  double working_spacing_mm = 2.0;   ///< work grid spacing (mm); the CT spacing if coarser
+  float soft_tissue_min_hu = 40.0F;  ///< histogram range of candidate parenchyma (HU)
+  float soft_tissue_max_hu = 250.0F;
+  double body_margin_mm = 10.0;  ///< body wall excluded from the histogram (mm)
+  double lower_sd = 3.5;         ///< threshold window: mean - lower_sd x sd
+  double upper_sd = 2.5;         ///< to mean + upper_sd x sd (brighter: vessels, heart, kidney)
+  double min_sd_hu = 6.0;        ///< bounds of the estimated standard deviation (HU)
+  double max_sd_hu = 25.0;
+  double opening_radius_mm = 5.0;  ///< opening that separates the liver from its neighbours (mm)
+  double closing_radius_mm = 8.0;  ///< closing that takes in surface lesions and vessels (mm)
+  float lesion_min_hu = 20.0F;     ///< hypodense lesions at the surface: lowest HU
+  double lesion_opening_mm = 4.0;  ///< opening of the hypodense mask (drops partial-volume rims)
+  double lesion_contact = 0.5;     ///< least fraction of a lesion's surface facing the liver
+  float fluid_max_hu = 20.0F;      ///< enclosed fluid (gallbladder, bile) below this is removed
+  double seed_radius_mm = 10.0;    ///< neighbourhood of a seed used for the model (mm)
+  double min_liver_ml = 300.0;     ///< smaller results are "no liver found"
+  double max_body_fraction = 0.5;  ///< results larger than this fraction of the body are refused
+};
+
+/// \brief Result of segmentLiver().
+struct LiverSegmentation {
+  Mask mask;            ///< 0/1 on the CT grid (same ImageGeometry)
+  double mean_hu = 0;   ///< parenchyma intensity model: centre (HU, of the smoothed CT)
+  double sd_hu = 0;     ///< and standard deviation (HU)
+  double lower_hu = 0;  ///< threshold window used (HU)
+  double upper_hu = 0;
+  double volume_ml = 0;        ///< volume of `mask` (mL)
+  Vec3 centroid_lps{0, 0, 0};  ///< centroid of `mask`, LPS mm
+  Vec3 seed_lps{0, 0, 0};  ///< the seed used: the first user seed inside the body, or the automatic
+                           ///< one (the voxel of the chosen component deepest inside it), LPS mm
+  bool seed_from_user = false;  ///< true when `seeds_lps` was given and used
+};
+
+/// \brief Segments the liver (parenchyma with the lesions and vessels inside it) of a CT in HU.
+/// `seeds_lps` (optional, LPS mm) are points inside the liver; they fix the intensity model and
+/// the component. Deterministic; the heavy passes run on rfa::parallelFor.
+/// \throws NoDataError whose message starts with "no liver found:" when the volume is empty, has
+/// no body, or holds no liver-like region (see the plausibility checks above), or when every seed
+/// lies outside the grid or the body.
+LiverSegmentation segmentLiver(const ImageVolume& ct_hu, const LiverOptions& options = {},
+                               std::span<const Vec3> seeds_lps = {});
+
+}  // namespace rfa::segmentation
