@@ -150,6 +150,8 @@ TEST(Cli, DemoRunsThePipelineOnThePhantom) {
   const auto j = nlohmann::json::parse(f);
   EXPECT_EQ(j["steps"]["load"]["max_abs_hu_difference_vs_truth"], 0.0);
   EXPECT_TRUE(fs::exists(tmp / "demo" / "ct.nrrd"));
+  EXPECT_GE(j["steps"]["segmentation"]["liver_dice"].get<double>(), 0.97);
+  EXPECT_TRUE(fs::exists(tmp / "demo" / "segmentation" / "lesions.nrrd"));
 }
 
 
