@@ -22,7 +22,8 @@ if(RFA_FUZZ_ONLY)
 endif()
 
 # ITK: image file IO (NRRD, NIfTI) in rfa::io and the GDCM series reader used as benchmark baseline.
-find_package(ITK 5.2 REQUIRED COMPONENTS ITKCommon ITKIOImageBase ITKIONRRD ITKIONIFTI ITKIOMeta ITKIOGDCM)
+find_package(ITK 5.2 REQUIRED COMPONENTS ITKCommon ITKIOImageBase ITKIONRRD ITKIONIFTI ITKIOMeta ITKIOGDCM
+             ITKRegionGrowing)
 add_library(rfa_dep_itk INTERFACE)
 target_include_directories(rfa_dep_itk SYSTEM INTERFACE ${ITK_INCLUDE_DIRS})
 target_link_libraries(rfa_dep_itk INTERFACE ${ITK_LIBRARIES})
