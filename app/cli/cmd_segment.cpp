@@ -8,9 +8,11 @@
 #include "rfa/io/input.h"
 #include "rfa/io/volume_file.h"
 #include "rfa/segmentation/body.h"
+#include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/lesion.h"
 #include "rfa/segmentation/liver.h"
 #include "rfa/segmentation/measurements.h"
+#include "rfa/segmentation/vessels.h"
 
 namespace rfa::cli {
 namespace {
@@ -45,12 +47,13 @@ nlohmann::json measurementJson(const segmentation::LesionMeasurement& m) {
 void addSegmentCommand(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "segment",
-      "Segment body, lung, bone, liver and lesions (from seeds) and measure the lesions");
+      "Segment body, lung, bone, liver, vessels (with radius) and lesions; measure the lesions");
   static std::string input;
   static std::string series;
   static std::string out;
   static std::vector<std::string> lesion_seeds;
   static std::vector<std::string> liver_seeds;
+  static bool auto_lesions = false;
   cmd->add_option("INPUT", input, "DICOM folder/file, phantom folder or volume file")->required();
   cmd->add_option("--series", series, "SeriesInstanceUID (or id from 'rfaplan series')");
   cmd->add_option("--lesion-seed", lesion_seeds,
@@ -59,6 +62,10 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--liver-seed", liver_seeds,
                   "Point inside the liver, x,y,z in LPS mm (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_flag(
+      "--auto-lesions", auto_lesions,
+      "Also detect lesion candidates in the liver automatically (each with a score, to accept or "
+      "reject); they get the labels after the seeded lesions");
   cmd->add_option("-o,--output", out, "Output folder")->required();
   cmd->callback([&exit_code] {
     nlohmann::json report;
@@ -94,6 +101,16 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
                        {"seed_from_user", liver.seed_from_user}};
 
     t0 = Clock::now();
+    const segmentation::VesselSegmentation vessels = segmentation::segmentVessels(ct, liver.mask);
+    std::size_t large = 0;
+    for (const auto v : vessels.large.data()) large += v != 0 ? 1 : 0;
+    report["timing_s"]["vessels"] = since(t0);
+    report["vessels"] = {{"voxels", vessels.voxel_count},
+                         {"voxels_diameter_ge_3mm", large},
+                         {"parenchyma_hu", vessels.parenchyma_hu},
+                         {"lumen_threshold_hu", vessels.threshold_hu}};
+
+    t0 = Clock::now();
     LabelMap lesions(ct.geometry(), 0);
     nlohmann::json seeds = nlohmann::json::array();
     for (std::size_t n = 0; n < lesion_points.size(); ++n) {
@@ -108,6 +125,7 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
         }
       }
       seeds.push_back({{"label", label},
+                       {"source", "seed"},
                        {"seed_lps_mm", v3(lesion_points[n])},
                        {"hyperdense", les.hyperdense},
                        {"lesion_median_hu", les.lesion_median_hu},
@@ -116,17 +134,38 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
                        {"reached_search_limit", les.reached_search_limit},
                        {"voxels_shared_with_earlier_lesions", les.voxel_count - taken}});
     }
+    if (auto_lesions) {
+      const auto candidates = segmentation::detectLesionCandidates(ct, liver.mask);
+      for (const auto& c : candidates) {
+        const auto label = static_cast<std::uint16_t>(seeds.size() + 1);
+        std::size_t taken = 0;
+        for (const std::size_t i : c.voxels) {
+          if (lesions.data()[i] == 0) {
+            lesions.data()[i] = label;
+            ++taken;
+          }
+        }
+        if (taken == 0) continue;  // the same lesion was already segmented from a seed
+        seeds.push_back({{"label", label},
+                         {"source", "automatic candidate"},
+                         {"seed_lps_mm", v3(c.seed_lps)},
+                         {"score", c.score},
+                         {"hyperdense", c.hyperdense},
+                         {"contrast_hu", c.contrast_hu},
+                         {"contrast_to_noise", c.cnr},
+                         {"compactness", c.compactness},
+                         {"voxels_shared_with_earlier_lesions", c.voxels.size() - taken}});
+      }
+    }
     report["timing_s"]["lesions"] = since(t0);
     report["lesions"] = nlohmann::json::array();
-    for (const auto& m : segmentation::measureLesions(lesions)) {
+    for (const auto& m : segmentation::measureLesions(lesions, vessels.radius_mm)) {
       nlohmann::json j = measurementJson(m);
+      j["gap_to_vessel_diameter_ge_3mm_mm"] =
+          m.vessel_gap_mm ? nlohmann::json(*m.vessel_gap_mm) : nlohmann::json(nullptr);
       j["segmentation"] = seeds[m.label - 1];
       report["lesions"].push_back(j);
     }
-    report["not_yet_available"] = {
-        "vessels.nrrd (multi-scale vesselness with radius) and the distance of each lesion to the "
-        "nearest >= 3 mm vessel",
-        "--auto-lesions (automatic candidate detection)"};
 
     const fs::path dir(out);
     io::writeVolumeFile(dir / "body.nrrd", body);
@@ -134,6 +173,7 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
     io::writeVolumeFile(dir / "bone.nrrd", bone);
     io::writeVolumeFile(dir / "liver.nrrd", liver.mask);
     io::writeVolumeFile(dir / "lesions.nrrd", lesions);
+    io::writeVolumeFile(dir / "vessels.nrrd", vessels.radius_mm);
     std::ofstream(dir / "lesions.json") << report.dump(2) << "\n";
     std::cout << "segmented " << img.source << ": liver " << liver.volume_ml << " mL, "
               << report["lesions"].size() << " lesion(s) -> " << out << "\n";

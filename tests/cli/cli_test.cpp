@@ -1,6 +1,7 @@
 // The rfaplan executable end to end: outputs, files written, documented exit codes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -154,12 +155,11 @@ TEST(Cli, DemoRunsThePipelineOnThePhantom) {
   EXPECT_TRUE(fs::exists(tmp / "demo" / "segmentation" / "lesions.nrrd"));
 }
 
-
 TEST(Cli, SegmentWritesMasksAndMeasurementsAndRejectsBadSeeds) {
   TempDir tmp;
   const fs::path ph = tmp / "ph";
-  RunResult r = rfaplan({"phantom", "--out", ph.string(), "--lesions", "2", "--seed", "3", "--size", "160,160,70",
-                         "--spacing", "2.4,2.4,2.8"});
+  RunResult r = rfaplan({"phantom", "--out", ph.string(), "--lesions", "2", "--seed", "3", "--size",
+                         "160,160,70", "--spacing", "2.4,2.4,2.8"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream tj(ph / "truth.json");
   const auto truth = nlohmann::json::parse(tj);
@@ -167,14 +167,20 @@ TEST(Cli, SegmentWritesMasksAndMeasurementsAndRejectsBadSeeds) {
   for (const auto& l : truth["lesions"]) {
     const auto& c = l["center_lps_mm"];
     args.push_back("--lesion-seed");
-    args.push_back(std::to_string(c[0].get<double>()) + "," + std::to_string(c[1].get<double>()) + "," +
-                   std::to_string(c[2].get<double>()));
+    args.push_back(std::to_string(c[0].get<double>()) + "," + std::to_string(c[1].get<double>()) +
+                   "," + std::to_string(c[2].get<double>()));
   }
   r = rfaplan(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* f : {"body", "lung", "bone", "liver", "lesions"}) {
+  for (const char* f : {"body", "lung", "bone", "liver", "lesions", "vessels"}) {
     EXPECT_TRUE(fs::exists(tmp / "seg" / (std::string(f) + ".nrrd"))) << f;
   }
+  // vessels.nrrd holds radii in mm within the phantom's range (1.5-6 mm, a voxel of slack).
+  const ImageVolume radius = io::readVolumeFile(tmp / "seg" / "vessels.nrrd");
+  const auto [rmin, rmax] = std::minmax_element(radius.data().begin(), radius.data().end());
+  EXPECT_EQ(*rmin, 0.0F);
+  EXPECT_GT(*rmax, 1.5F);
+  EXPECT_LT(*rmax, 9.0F);
   std::ifstream lj(tmp / "seg" / "lesions.json");
   const auto report = nlohmann::json::parse(lj);
   ASSERT_EQ(report["lesions"].size(), 2U);
@@ -182,7 +188,8 @@ TEST(Cli, SegmentWritesMasksAndMeasurementsAndRejectsBadSeeds) {
   // Each segmented lesion's volume is close to the truth (both in mL).
   for (std::size_t n = 0; n < 2; ++n) {
     const double truth_ml = truth["lesions"][n]["volume_ml_voxels"].get<double>();
-    EXPECT_NEAR(report["lesions"][n]["volume_ml"].get<double>(), truth_ml, 0.25 * truth_ml + 0.2) << n;
+    EXPECT_NEAR(report["lesions"][n]["volume_ml"].get<double>(), truth_ml, 0.25 * truth_ml + 0.2)
+        << n;
   }
   const LabelMap lesions = io::readLabelFile(tmp / "seg" / "lesions.nrrd");
   const LabelMap liver = io::readLabelFile(ph / "truth" / "liver.nrrd");
@@ -192,9 +199,39 @@ TEST(Cli, SegmentWritesMasksAndMeasurementsAndRejectsBadSeeds) {
   r = rfaplan({"segment", ph.string(), "-o", (tmp / "bad").string(), "--lesion-seed", "0,0,5000"});
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.err.find("outside the image"), std::string::npos) << r.err;
-  r = rfaplan({"segment", ph.string(), "-o", (tmp / "bad").string(), "--lesion-seed", "-185,-185,0"});
+  r = rfaplan(
+      {"segment", ph.string(), "-o", (tmp / "bad").string(), "--lesion-seed", "-185,-185,0"});
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("outside the body"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SegmentAutoLesionsFindsThePhantomLesions) {
+  TempDir tmp;
+  const fs::path ph = tmp / "ph";
+  RunResult r = rfaplan({"phantom", "--out", ph.string(), "--lesions", "4", "--seed", "2", "--size",
+                         "192,192,80", "--spacing", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = rfaplan({"segment", ph.string(), "--auto-lesions", "-o", (tmp / "seg").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream tj(ph / "truth.json");
+  const auto truth = nlohmann::json::parse(tj);
+  std::ifstream lj(tmp / "seg" / "lesions.json");
+  const auto report = nlohmann::json::parse(lj);
+  // Every truth lesion >= 10 mm has a detected lesion whose centroid is within its radius.
+  for (const auto& t : truth["lesions"]) {
+    if (t["diameter_mm"].get<double>() < 10.0) continue;
+    const Vec3 c(t["center_lps_mm"][0].get<double>(), t["center_lps_mm"][1].get<double>(),
+                 t["center_lps_mm"][2].get<double>());
+    bool hit = false;
+    for (const auto& l : report["lesions"]) {
+      const Vec3 d(l["centroid_lps_mm"][0].get<double>(), l["centroid_lps_mm"][1].get<double>(),
+                   l["centroid_lps_mm"][2].get<double>());
+      hit = hit || (d - c).norm() < t["diameter_mm"].get<double>() / 2.0;
+    }
+    EXPECT_TRUE(hit) << "lesion " << t["label"] << " (" << t["diameter_mm"] << " mm) not found";
+    EXPECT_EQ(report["lesions"][0]["segmentation"]["source"], "automatic candidate");
+  }
+  EXPECT_LE(report["lesions"].size(), truth["lesions"].size() + 1);
 }
 
 }  // namespace

@@ -38,10 +38,10 @@ std::array<double, 2> medianAndSd(std::vector<float>& v) {
 }
 
 void checkOptions(const CandidateOptions& o) {
-  const bool ok = o.smoothing_sigma_mm >= 0 && o.parenchyma_erosion_mm >= 0 &&
-                  o.threshold_sd > 0 && o.min_contrast_hu >= 0 && o.min_diameter_mm >= 0 &&
-                  o.min_compactness >= 0 && o.rim_mm >= 0 && o.max_rim_fraction >= 0 &&
-                  o.cnr_full > 0 && o.compactness_full > 0 && o.size_full_mm > 0;
+  const bool ok = o.smoothing_sigma_mm >= 0 && o.parenchyma_erosion_mm >= 0 && o.threshold_sd > 0 &&
+                  o.min_contrast_hu >= 0 && o.min_diameter_mm >= 0 && o.min_compactness >= 0 &&
+                  o.rim_mm >= 0 && o.max_rim_fraction >= 0 && o.cnr_full > 0 &&
+                  o.compactness_full > 0 && o.size_full_mm > 0;
   if (!ok) throw GeometryError("lesion candidates: an option is out of range");
 }
 
@@ -56,17 +56,13 @@ struct Pending {
 
 // Thresholded components of one polarity that pass the hard rejections.
 void findComponents(const Mask& selected, const ImageVolume& raw, const ImageVolume& smooth,
-                    const Volume<float>& liver_depth2, bool hyperdense,
-                    const CandidateOptions& o, CandidateReport& rep,
-                    std::vector<Pending>& out) {
+                    const Volume<float>& liver_depth2, bool hyperdense, const CandidateOptions& o,
+                    CandidateReport& rep, std::vector<Pending>& out) {
   const double min_ml = std::numbers::pi / 6.0 * std::pow(o.min_diameter_mm, 3) / 1000.0;
-  const Mask kept =
-      removeSmallComponents(selected, std::max<std::size_t>(1, voxelsForVolume(
-                                                                   selected.geometry(), min_ml)));
-  const std::size_t all = labelComponents(selected).count();
+  const Mask kept = removeSmallComponents(
+      selected, std::max<std::size_t>(1, voxelsForVolume(selected.geometry(), min_ml)));
   const ComponentLabels cl = labelComponents(kept);
-  rep.components += all;
-  rep.rejected_small += all - cl.count();
+  rep.components += cl.count();
   Mask outside(kept.geometry(), 0);
   for (std::size_t n = 0; n < kept.voxelCount(); ++n) outside.data()[n] = kept.data()[n] == 0;
   const Volume<float> inner = squaredDistanceMm2(outside);
@@ -127,7 +123,9 @@ void refine(const ImageVolume& ct, const Mask& liver, const Box& box, const Imag
   p.refined = true;
 }
 
-double clamp01(double x) { return std::clamp(x, 0.0, 1.0); }
+double clamp01(double x) {
+  return std::clamp(x, 0.0, 1.0);
+}
 
 }  // namespace
 
@@ -183,8 +181,8 @@ std::vector<LesionCandidate> detectLesionCandidates(const ImageVolume& ct_hu, co
     Mask selected(liv.geometry(), 0);
     for (std::size_t n = 0; n < liv.voxelCount(); ++n) {
       const float v = smooth.data()[n];
-      const bool in = hyper ? v > rep.hyper_threshold_hu
-                            : (v < rep.hypo_threshold_hu && v >= o.hypo_min_hu);
+      const bool in =
+          hyper ? v > rep.hyper_threshold_hu : (v < rep.hypo_threshold_hu && v >= o.hypo_min_hu);
       selected.data()[n] = liv.data()[n] != 0 && in ? 1 : 0;
     }
     findComponents(selected, raw, smooth, liver_depth2, hyper, o, rep, pending);

@@ -32,15 +32,15 @@ Volume<T> cropVolume(const Volume<T>& v, const Box& box);
 /// Statistics of one labelled region of a crop. Index-space quantities are in crop voxels.
 struct RegionStats {
   std::size_t count = 0;
-  Vec3 centroid_index{0, 0, 0};   // crop continuous index
-  double mean_raw = 0;            // HU, unsmoothed CT
-  double mean_smooth = 0;         // HU, smoothed CT
-  double rim_fraction = 0;        // voxels within the rim / count
+  Vec3 centroid_index{0, 0, 0};                 // crop continuous index
+  double mean_raw = 0;                          // HU, unsmoothed CT
+  double mean_smooth = 0;                       // HU, smoothed CT
+  double rim_fraction = 0;                      // voxels within the rim / count
   std::array<std::size_t, 3> deepest{0, 0, 0};  // crop index of the deepest voxel
-  double deepest_mm2 = -1;        // its squared depth (mm^2); -1 without a depth map
-  double longest_extent_mm = 0;   // over 13 directions, voxel width included
-  double compactness = 0;         // volume / volume of the sphere of the longest extent, <= 1
-  double diameter_mm = 0;         // equivalent sphere diameter
+  double deepest_mm2 = -1;                      // its squared depth (mm^2); -1 without a depth map
+  double longest_extent_mm = 0;                 // over 13 directions, voxel width included
+  double compactness = 0;  // volume / volume of the sphere of the longest extent, <= 1
+  double diameter_mm = 0;  // equivalent sphere diameter
   double volume_ml = 0;
 };
 

@@ -65,11 +65,11 @@ Box nonZeroBox(const Mask& mask, std::size_t margin) {
 template <class T>
 Volume<T> cropVolume(const Volume<T>& v, const Box& box) {
   const ImageGeometry& g = v.geometry();
-  const Vec3 origin = g.indexToLps(Vec3(static_cast<double>(box.lo[0]),
-                                        static_cast<double>(box.lo[1]),
-                                        static_cast<double>(box.lo[2])));
-  Volume<T> out = Volume<T>::uninitialized(
-      ImageGeometry(box.size, g.spacing(), origin, g.direction()));
+  const Vec3 origin =
+      g.indexToLps(Vec3(static_cast<double>(box.lo[0]), static_cast<double>(box.lo[1]),
+                        static_cast<double>(box.lo[2])));
+  Volume<T> out =
+      Volume<T>::uninitialized(ImageGeometry(box.size, g.spacing(), origin, g.direction()));
   for (std::size_t k = 0; k < box.size[2]; ++k) {
     for (std::size_t j = 0; j < box.size[1]; ++j) {
       const T* src = &v.data()[box.fullIndex(v.size(), 0, j, k)];

@@ -14,19 +14,16 @@ struct FrangiParameters {
   double c_hu = 8.0;
 };
 
-/// Multi-scale response on one grid: max vesselness over the scales and, at the scale that gave
-/// it, the Gaussian-smoothed image (HU) and the sigma (mm). 0 outside `active`.
-struct VesselnessMaps {
-  ImageVolume vesselness;
-  ImageVolume smoothed_hu;
-  ImageVolume best_sigma_mm;
-};
-
 /// Frangi vesselness for bright tubes at every sigma of `sigmas_mm` (mm; per-axis sigma in voxels
-/// from the spacing), evaluated on the voxels of `active` (same grid as `image`).
-VesselnessMaps multiScaleVesselness(const ImageVolume& image, const Mask& active,
-                                    const std::vector<double>& sigmas_mm,
-                                    const FrangiParameters& parameters);
+/// from the spacing), evaluated on the voxels of `active` (same grid as `image`) where the image
+/// smoothed at that sigma is at least `min_smoothed_hu`: the maximum over the scales, in [0, 1],
+/// 0 elsewhere.
+ImageVolume multiScaleVesselness(const ImageVolume& image, const Mask& active,
+                                 const std::vector<double>& sigmas_mm,
+                                 const FrangiParameters& parameters, float min_smoothed_hu);
+
+/// Separable Gaussian of `sigma_mm` (mm; clamped borders); a copy when sigma_mm <= 0.
+ImageVolume gaussianSmooth(const ImageVolume& image, double sigma_mm);
 
 /// Eigenvalues of the symmetric 3x3 matrix [a b c; b d e; c e f], sorted by increasing absolute
 /// value (closed form, trigonometric).

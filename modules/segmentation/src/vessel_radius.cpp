@@ -94,7 +94,10 @@ ImageVolume localThicknessRadius(const Mask& mask) {
         for (I64 i = std::max<I64>(0, b.centre[0] - hi);
              i <= std::min<I64>(static_cast<I64>(s[0]) - 1, b.centre[0] + hi); ++i) {
           const double dx = static_cast<double>(i - b.centre[0]) * sp[0];
-          if (dx * dx >= rem) continue;
+          if (dx * dx >= rem ||
+              mask(static_cast<std::size_t>(i), static_cast<std::size_t>(j), k) == 0) {
+            continue;
+          }
           float& o = out(static_cast<std::size_t>(i), static_cast<std::size_t>(j), k);
           o = std::max(o, b.radius);
         }

@@ -32,8 +32,8 @@ Volume<T> crop(const Volume<T>& v, const Box& b) {
   const ImageGeometry& g = v.geometry();
   const Vec3 origin = g.indexToLps(Vec3(static_cast<double>(b.lo[0]), static_cast<double>(b.lo[1]),
                                         static_cast<double>(b.lo[2])));
-  Volume<T> out = Volume<T>::uninitialized(
-      ImageGeometry(b.size(), g.spacing(), origin, g.direction()));
+  Volume<T> out =
+      Volume<T>::uninitialized(ImageGeometry(b.size(), g.spacing(), origin, g.direction()));
   const Size3 s = b.size();
   for (std::size_t k = 0; k < s[2]; ++k) {
     for (std::size_t j = 0; j < s[1]; ++j) {
@@ -68,14 +68,15 @@ void validate(const ImageVolume& ct, const Mask& region, const VesselOptions& o)
     throw GeometryError("segmentVessels: the region (" + region.geometry().describe() +
                         ") is not on the CT grid (" + ct.geometry().describe() + ")");
   }
-  const bool bad_sigma = o.sigmas_mm.empty() ||
-                         std::any_of(o.sigmas_mm.begin(), o.sigmas_mm.end(),
-                                     [](double s) { return !(s > 0.0) || !std::isfinite(s); });
+  const bool bad_sigma =
+      o.sigmas_mm.empty() || std::any_of(o.sigmas_mm.begin(), o.sigmas_mm.end(),
+                                         [](double s) { return !(s > 0.0) || !std::isfinite(s); });
   if (bad_sigma || !(o.region_margin_mm >= 0.0) || !(o.alpha > 0.0) || !(o.beta > 0.0) ||
       !(o.frangi_c_hu > 0.0) || !(o.min_contrast_hu > 0.0) || !(o.grow_mm >= 0.0) ||
-      !(o.bone_guard_mm >= 0.0) || !(o.large_radius_mm >= 0.0) || !(o.radius_offset_mm >= 0.0)) {
-    throw GeometryError("segmentVessels: an option is out of range (sigmas, margins, alpha, beta, "
-                        "c, contrast and radii must be positive)");
+      !(o.bone_guard_mm >= 0.0) || !(o.large_radius_mm >= 0.0)) {
+    throw GeometryError(
+        "segmentVessels: an option is out of range (sigmas, margins, alpha, beta, "
+        "c, contrast and radii must be positive)");
   }
 }
 
@@ -123,20 +124,17 @@ Mask lumenMask(const ImageVolume& ct, const Mask& region, const Mask& search,
   r.parenchyma_sd_hu = 1.4826 * median(std::move(values));
 
   const FrangiParameters fp{o.alpha, o.beta, o.frangi_c_hu};
-  const vessel_detail::VesselnessMaps maps =
-      vessel_detail::multiScaleVesselness(ct, search, o.sigmas_mm, fp);
-  if (o.keep_vesselness) r.vesselness = maps.vesselness;
+  const double seed_floor = r.parenchyma_hu + 0.5 * o.min_contrast_hu;
+  const ImageVolume vesselness = vessel_detail::multiScaleVesselness(
+      ct, search, o.sigmas_mm, fp, static_cast<float>(seed_floor));
+  if (o.keep_vesselness) r.vesselness = vesselness;
   const Mask guard = dilate(threshold(ct, o.max_vessel_hu), o.bone_guard_mm);
 
   Mask seeds(ct.geometry(), 0);
   std::vector<float> seed_hu;
-  const double seed_floor = r.parenchyma_hu + 0.5 * o.min_contrast_hu;
   for (std::size_t n = 0; n < ct.voxelCount(); ++n) {
     if (search.data()[n] == 0 || guard.data()[n] != 0) continue;
-    if (maps.vesselness.data()[n] < o.seed_vesselness || maps.smoothed_hu.data()[n] < seed_floor ||
-        ct.data()[n] >= o.max_vessel_hu) {
-      continue;
-    }
+    if (vesselness.data()[n] < o.seed_vesselness || ct.data()[n] >= o.max_vessel_hu) continue;
     seeds.data()[n] = 1;
     seed_hu.push_back(ct.data()[n]);
   }
@@ -146,11 +144,12 @@ Mask lumenMask(const ImageVolume& ct, const Mask& region, const Mask& search,
   r.threshold_hu = std::max(seed_floor, 0.5 * (r.parenchyma_hu + r.vessel_hu));
 
   const Mask near = dilate(seeds, o.grow_mm);
+  const ImageVolume lumen_hu = vessel_detail::gaussianSmooth(ct, o.lumen_smoothing_mm);
   Mask candidate(ct.geometry(), 0);
   for (std::size_t n = 0; n < ct.voxelCount(); ++n) {
-    const float v = ct.data()[n];
-    candidate.data()[n] = (search.data()[n] != 0 && near.data()[n] != 0 &&
-                           guard.data()[n] == 0 && v >= r.threshold_hu && v < o.max_vessel_hu)
+    const float v = lumen_hu.data()[n];
+    candidate.data()[n] = (search.data()[n] != 0 && near.data()[n] != 0 && guard.data()[n] == 0 &&
+                           v >= r.threshold_hu && v < o.max_vessel_hu)
                               ? 1
                               : 0;
   }
@@ -166,7 +165,7 @@ Mask lumenMask(const ImageVolume& ct, const Mask& region, const Mask& search,
   keep[0] = 0;
   Mask mask(ct.geometry(), 0);
   for (std::size_t n = 0; n < ct.voxelCount(); ++n) mask.data()[n] = keep[cc.labels.data()[n]];
-  return mask;
+  return fillHoles(mask);
 }
 
 }  // namespace
@@ -199,16 +198,12 @@ VesselSegmentation segmentVessels(const ImageVolume& ct_hu, const Mask& region,
     paste(r.vesselness, part.vesselness, box);
   }
 
-  ImageVolume radius = vessel_detail::localThicknessRadius(mask);
-  const Vec3& sp = g.spacing();
-  const auto floor_mm = static_cast<float>(0.5 * std::min({sp[0], sp[1], sp[2]}));
+  const ImageVolume radius = vessel_detail::localThicknessRadius(mask);
   Mask large(mask.geometry(), 0);
   for (std::size_t n = 0; n < mask.voxelCount(); ++n) {
     if (mask.data()[n] == 0) continue;
     ++r.voxel_count;
-    float& x = radius.data()[n];
-    x = std::max(floor_mm, x - static_cast<float>(options.radius_offset_mm));
-    large.data()[n] = x >= options.large_radius_mm ? 1 : 0;
+    large.data()[n] = radius.data()[n] >= options.large_radius_mm ? 1 : 0;
   }
   paste(r.mask, mask, box);
   paste(r.large, large, box);

@@ -38,19 +38,19 @@ AxisKernels makeKernels(double s) {
     sum0 += g[i];
   }
   double m1 = 0;
-  double mean2 = 0;
+  double sum2 = 0;
   for (int t = -k.radius; t <= k.radius; ++t) {
     const std::size_t i = static_cast<std::size_t>(t + k.radius);
     g[i] /= sum0;
     g1[i] = t * g[i];
     m1 += t * g1[i];
     g2[i] = (t * t / (s * s) - 1.0) * g[i];
-    mean2 += g2[i];
+    sum2 += g2[i];
   }
   double m2 = 0;
   for (int t = -k.radius; t <= k.radius; ++t) {
     const std::size_t i = static_cast<std::size_t>(t + k.radius);
-    g2[i] -= mean2 * g[i];  // sum 0 (g sums to 1)
+    g2[i] -= sum2 * g[i];  // sum 0 (g sums to 1)
     m2 += 0.5 * t * t * g2[i];
   }
   for (std::size_t i = 0; i < n; ++i) {
@@ -61,31 +61,48 @@ AxisKernels makeKernels(double s) {
   return k;
 }
 
-// Correlates every line of `in` along `axis` with `w` (clamped borders) into a new volume.
+// Correlates every line of `in` along `axis` with `w` (clamped borders) into a new volume. Along
+// x through a padded copy of the row; along y and z whole x-rows are combined (contiguous, so the
+// inner loop vectorises). Parallel over slices (x, y) or rows (z).
 ImageVolume filterAxis(const ImageVolume& in, int axis, const std::vector<float>& w) {
   ImageVolume out = ImageVolume::uninitialized(in.geometry());
-  const int r = static_cast<int>(w.size() / 2);
+  const I64 r = static_cast<I64>(w.size() / 2);
   const Size3 s = in.size();
-  const std::array<std::size_t, 3> stride{1, s[0], s[0] * s[1]};
-  const std::size_t ax = static_cast<std::size_t>(axis);
-  const std::size_t a1 = axis == 0 ? 1 : 0;
-  const std::size_t a2 = axis == 2 ? 1 : 2;
-  const std::size_t len = s[ax];
-  const I64 last = static_cast<I64>(len) - 1;
+  const std::size_t nx = s[0];
   const float* src = in.data().data();
   float* dst = out.data().data();
-  parallelFor(s[a2], [&](std::size_t b) {
-    std::vector<float> line(len);
-    for (std::size_t a = 0; a < s[a1]; ++a) {
-      const std::size_t base = a * stride[a1] + b * stride[a2];
-      for (std::size_t n = 0; n < len; ++n) line[n] = src[base + n * stride[ax]];
-      for (std::size_t n = 0; n < len; ++n) {
-        float acc = 0;
-        for (int t = -r; t <= r; ++t) {
-          const I64 m = std::clamp(static_cast<I64>(n) + t, I64{0}, last);
-          acc += w[static_cast<std::size_t>(t + r)] * line[static_cast<std::size_t>(m)];
+  const auto rowAt = [&](std::size_t j, std::size_t k) { return (j + s[1] * k) * nx; };
+  if (axis == 0) {
+    parallelFor(s[2], [&](std::size_t k) {
+      std::vector<float> line(nx + 2 * static_cast<std::size_t>(r));
+      for (std::size_t j = 0; j < s[1]; ++j) {
+        const float* row = src + rowAt(j, k);
+        for (I64 n = -r; n < static_cast<I64>(nx) + r; ++n) {
+          line[static_cast<std::size_t>(n + r)] =
+              row[std::clamp<I64>(n, 0, static_cast<I64>(nx) - 1)];
         }
-        dst[base + n * stride[ax]] = acc;
+        float* o = dst + rowAt(j, k);
+        for (std::size_t n = 0; n < nx; ++n) {
+          float acc = 0;
+          for (std::size_t t = 0; t < w.size(); ++t) acc += w[t] * line[n + t];
+          o[n] = acc;
+        }
+      }
+    });
+    return out;
+  }
+  const std::size_t len = s[static_cast<std::size_t>(axis)];
+  const std::size_t other = axis == 1 ? s[2] : s[1];
+  parallelFor(other, [&](std::size_t b) {
+    for (std::size_t n = 0; n < len; ++n) {
+      float* o = dst + (axis == 1 ? rowAt(n, b) : rowAt(b, n));
+      std::fill(o, o + nx, 0.0F);
+      for (I64 t = -r; t <= r; ++t) {
+        const auto m = static_cast<std::size_t>(
+            std::clamp<I64>(static_cast<I64>(n) + t, 0, static_cast<I64>(len) - 1));
+        const float* row = src + (axis == 1 ? rowAt(m, b) : rowAt(b, m));
+        const float wt = w[static_cast<std::size_t>(t + r)];
+        for (std::size_t i = 0; i < nx; ++i) o[i] += wt * row[i];
       }
     }
   });
@@ -102,7 +119,8 @@ ScaleDerivatives derivativesAt(const ImageVolume& image, double sigma_mm) {
   std::array<AxisKernels, 3> k;
   for (int a = 0; a < 3; ++a) k[static_cast<std::size_t>(a)] = makeKernels(sigma_mm / sp[a]);
   const auto pass = [&](const ImageVolume& v, int axis, int order) {
-    return filterAxis(v, axis, k[static_cast<std::size_t>(axis)].w[static_cast<std::size_t>(order)]);
+    return filterAxis(v, axis,
+                      k[static_cast<std::size_t>(axis)].w[static_cast<std::size_t>(order)]);
   };
   ScaleDerivatives d;
   {
@@ -149,6 +167,14 @@ double frangi(const std::array<double, 3>& l, const FrangiParameters& p) {
 
 }  // namespace
 
+ImageVolume gaussianSmooth(const ImageVolume& image, double sigma_mm) {
+  if (sigma_mm <= 0.0) return image;
+  const Vec3& sp = image.geometry().spacing();
+  ImageVolume v = image;
+  for (int a = 2; a >= 0; --a) v = filterAxis(v, a, makeKernels(sigma_mm / sp[a]).w[0]);
+  return v;
+}
+
 std::array<double, 3> symmetricEigenvalues(double a, double b, double c, double d, double e,
                                            double f) {
   std::array<double, 3> l{};
@@ -165,7 +191,8 @@ std::array<double, 3> symmetricEigenvalues(double a, double b, double c, double 
     const double bb = b / p;
     const double bc = c / p;
     const double be = e / p;
-    const double det = ba * (bd * bf - be * be) - bb * (bb * bf - be * bc) + bc * (bb * be - bd * bc);
+    const double det =
+        ba * (bd * bf - be * be) - bb * (bb * bf - be * bc) + bc * (bb * be - bd * bc);
     const double phi = std::acos(std::clamp(det / 2.0, -1.0, 1.0)) / 3.0;
     const double e1 = q + 2.0 * p * std::cos(phi);
     const double e3 = q + 2.0 * p * std::cos(phi + 2.0 * std::numbers::pi / 3.0);
@@ -175,26 +202,21 @@ std::array<double, 3> symmetricEigenvalues(double a, double b, double c, double 
   return l;
 }
 
-VesselnessMaps multiScaleVesselness(const ImageVolume& image, const Mask& active,
-                                    const std::vector<double>& sigmas_mm,
-                                    const FrangiParameters& parameters) {
-  VesselnessMaps m{ImageVolume(image.geometry(), 0.0F), ImageVolume(image.geometry(), 0.0F),
-                   ImageVolume(image.geometry(), 0.0F)};
+ImageVolume multiScaleVesselness(const ImageVolume& image, const Mask& active,
+                                 const std::vector<double>& sigmas_mm,
+                                 const FrangiParameters& parameters, float min_smoothed_hu) {
+  ImageVolume m(image.geometry(), 0.0F);
   const Size3 s = image.size();
   const std::size_t slice = s[0] * s[1];
   for (const double sigma : sigmas_mm) {
     const ScaleDerivatives d = derivativesAt(image, sigma);
     parallelFor(s[2], [&](std::size_t k) {
       for (std::size_t n = k * slice; n < (k + 1) * slice; ++n) {
-        if (active.data()[n] == 0) continue;
+        if (active.data()[n] == 0 || d.g.data()[n] < min_smoothed_hu) continue;
         const auto l = symmetricEigenvalues(d.xx.data()[n], d.xy.data()[n], d.xz.data()[n],
                                             d.yy.data()[n], d.yz.data()[n], d.zz.data()[n]);
         const float v = static_cast<float>(frangi(l, parameters));
-        if (v > m.vesselness.data()[n]) {
-          m.vesselness.data()[n] = v;
-          m.smoothed_hu.data()[n] = d.g.data()[n];
-          m.best_sigma_mm.data()[n] = static_cast<float>(sigma);
-        }
+        m.data()[n] = std::max(m.data()[n], v);
       }
     });
   }
