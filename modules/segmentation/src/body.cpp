@@ -1,5 +1,6 @@
 // Body, lung and bone masks from HU thresholds, connected components and hole filling.
 #include "rfa/segmentation/body.h"
+#include "select_voxels.h"
 
 #include <sstream>
 #include <string>
@@ -11,19 +12,6 @@
 namespace rfa::segmentation {
 
 namespace {
-
-// out[n] = keep(n) for every voxel, parallel over slices.
-template <class Keep>
-Mask threshold(const ImageGeometry& geometry, Keep&& keep) {
-  Mask out = Mask::uninitialized(geometry);
-  const std::size_t per_slice = geometry.size()[0] * geometry.size()[1];
-  parallelFor(geometry.size()[2], [&](std::size_t k) {
-    for (std::size_t n = k * per_slice; n < (k + 1) * per_slice; ++n) {
-      out.data()[n] = keep(n) ? 1 : 0;
-    }
-  });
-  return out;
-}
 
 void requireSameGrid(const ImageVolume& ct, const Mask& body, const char* what) {
   if (!ct.geometry().sameGrid(body.geometry())) {
@@ -44,7 +32,7 @@ Mask segmentBody(const ImageVolume& ct_hu, const BodyOptions& options) {
   if (ct_hu.empty()) throw NoDataError("no body found: the CT volume is empty");
   const float air = options.air_threshold_hu;
   const Mask tissue =
-      threshold(ct_hu.geometry(), [&](std::size_t n) { return ct_hu.data()[n] > air; });
+      detail::selectVoxels(ct_hu.geometry(), [&](std::size_t n) { return ct_hu.data()[n] > air; });
   const Mask body = largestComponent(tissue, Connectivity::k6);
   const std::size_t voxels = countSet(body);
   const std::size_t needed = voxelsForVolume(ct_hu.geometry(), options.min_body_ml);
@@ -61,7 +49,7 @@ Mask segmentBody(const ImageVolume& ct_hu, const BodyOptions& options) {
 Mask segmentLungs(const ImageVolume& ct_hu, const Mask& body, const LungOptions& options) {
   requireSameGrid(ct_hu, body, "segmentLungs");
   const float air = options.air_threshold_hu;
-  const Mask inside_air = threshold(ct_hu.geometry(), [&](std::size_t n) {
+  const Mask inside_air = detail::selectVoxels(ct_hu.geometry(), [&](std::size_t n) {
     return body.data()[n] != 0 && ct_hu.data()[n] < air;
   });
   const Mask lungs = removeSmallComponents(
@@ -76,13 +64,13 @@ Mask segmentLungs(const ImageVolume& ct_hu, const LungOptions& options) {
 Mask segmentBone(const ImageVolume& ct_hu, const Mask& body, const BoneOptions& options) {
   requireSameGrid(ct_hu, body, "segmentBone");
   const float level = options.threshold_hu;
-  Mask bone = threshold(ct_hu.geometry(), [&](std::size_t n) {
+  Mask bone = detail::selectVoxels(ct_hu.geometry(), [&](std::size_t n) {
     return body.data()[n] != 0 && ct_hu.data()[n] > level;
   });
   if (options.fill_marrow) {
     const Mask filled = fillHolesPerSlice(bone);
     const float marrow = options.marrow_min_hu;
-    bone = threshold(ct_hu.geometry(), [&](std::size_t n) {
+    bone = detail::selectVoxels(ct_hu.geometry(), [&](std::size_t n) {
       return bone.data()[n] != 0 || (filled.data()[n] != 0 && ct_hu.data()[n] >= marrow);
     });
   }

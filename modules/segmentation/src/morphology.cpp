@@ -11,6 +11,7 @@
 #include "distance_detail.h"
 #include "rfa/core/parallel.h"
 #include "rfa/segmentation/components.h"
+#include "select_voxels.h"
 
 namespace rfa::segmentation {
 
@@ -113,33 +114,21 @@ Mask pasted(const Mask& like, const Mask& part, const Region& r) {
   return out;
 }
 
-// out[n] = keep(n) for every voxel, parallel over slices.
-template <class Keep>
-Mask select(const ImageGeometry& geometry, Keep&& keep) {
-  Mask out = Mask::uninitialized(geometry);
-  const std::size_t per_slice = geometry.size()[0] * geometry.size()[1];
-  parallelFor(geometry.size()[2], [&](std::size_t k) {
-    for (std::size_t n = k * per_slice; n < (k + 1) * per_slice; ++n) {
-      out.data()[n] = keep(n) ? 1 : 0;
-    }
-  });
-  return out;
-}
-
 // Dilation and erosion of a whole grid (outside it: background for dilation, foreground for
 // erosion).
 Mask dilateGrid(const Mask& m, double r2) {
   const Volume<float> d2 = detail::squaredDistance(m, true, r2);
-  return select(m.geometry(), [&](std::size_t n) { return d2.data()[n] <= r2; });
+  return detail::selectVoxels(m.geometry(), [&](std::size_t n) { return d2.data()[n] <= r2; });
 }
 
 Mask erodeGrid(const Mask& m, double r2) {
   const Volume<float> d2 = detail::squaredDistance(m, false, r2);
-  return select(m.geometry(), [&](std::size_t n) { return m.data()[n] != 0 && d2.data()[n] > r2; });
+  return detail::selectVoxels(m.geometry(),
+                              [&](std::size_t n) { return m.data()[n] != 0 && d2.data()[n] > r2; });
 }
 
 Mask binarised(const Mask& mask) {
-  return select(mask.geometry(), [&](std::size_t n) { return mask.data()[n] != 0; });
+  return detail::selectVoxels(mask.geometry(), [&](std::size_t n) { return mask.data()[n] != 0; });
 }
 
 }  // namespace
