@@ -2,6 +2,7 @@
 // mm morphology on a crop around the seed (method in lesion.h).
 #include "rfa/segmentation/lesion.h"
 
+#include "convex_hull.h"
 #include "lesion_smoothing.h"
 
 #include <algorithm>
@@ -50,7 +51,8 @@ double oneSidedSd(const std::vector<float>& v, double m, double lesion) {
 // A box of the CT around the seed with the smoothed CT, the allowed voxels and the seed.
 struct Crop {
   std::array<I64, 3> lo{0, 0, 0};
-  ImageVolume smooth;  // crop geometry
+  ImageVolume raw;     // the CT in the crop (crop geometry)
+  ImageVolume smooth;  // the same, smoothed
   Mask allowed;        // inside the search ball and (if given) the dilated liver
   Mask liver_ok;       // inside the dilated liver (all 1 without a liver)
   std::array<I64, 3> seed{0, 0, 0};
@@ -98,6 +100,7 @@ Crop makeCrop(const ImageVolume& ct, const Index3& seed, const LesionSeedOptions
     }
   }
   if (liver != nullptr) c.liver_ok = dilate(c.liver_ok, o.liver_margin_mm);
+  c.raw = c.smooth;
   lesion_detail::smoothInside(c.smooth, liver != nullptr ? &c.liver_ok : nullptr,
                               o.smoothing_sigma_mm);
   c.allowed = c.liver_ok;
@@ -206,6 +209,18 @@ double thresholdBetween(double lesion, double surround, double surround_sd,
   const double gap =
       std::clamp(o.surround_sd_factor * surround_sd, o.min_gap_fraction * contrast, 0.5 * contrast);
   return surround > lesion ? surround - gap : surround + gap;
+}
+
+// Adds to `m` the voxels of `c.allowed` brighter than calcification_hu on the unsmoothed CT
+// within calcification_reach_mm of `m`: calcified parts of the lesion at its border.
+void addCalcifications(Mask& m, const Crop& c, const LesionSeedOptions& o) {
+  const Mask near = dilate(m, o.calcification_reach_mm);
+  for (std::size_t n = 0; n < m.voxelCount(); ++n) {
+    if (near.data()[n] != 0 && c.allowed.data()[n] != 0 &&
+        c.raw.data()[n] > o.calcification_hu) {
+      m.data()[n] = 1;
+    }
+  }
 }
 
 }  // namespace
@@ -350,6 +365,12 @@ LesionSegmentation segmentLesionFromSeed(const ImageVolume& ct, const Vec3& seed
   m = componentAt(m, c, o.core_radius_mm);
   if (o.closing_radius_mm > 0) m = close(m, o.closing_radius_mm);
   m = componentAt(fillHoles(m), c, o.core_radius_mm);
+  if (o.calcification_reach_mm > 0) addCalcifications(m, c, o);
+  if (o.convex_per_slice) {
+    m = detail::convexHullPerSlice(m);
+    for (std::size_t n = 0; n < m.voxelCount(); ++n) m.data()[n] &= c.allowed.data()[n];
+    m = componentAt(m, c, o.core_radius_mm);
+  }
 
   // Back onto the CT grid, with the diagnostics.
   r.mask = Mask(g, 0);

@@ -166,17 +166,17 @@ TumourResult segmentIrcadbTumour(const std::filesystem::path& root, const std::s
 }
 
 // Acceptance: Dice >= 0.80 (tumour 2) and >= 0.65 (tumour 1), volumes within 10 % of the
-// reference. The volume criteria are not met (figures below); those tests are disabled so that
-// they stay visible as not met.
+// reference. Tumour 1's volume criterion is not met (figures below); that test is disabled so that
+// it stays visible as not met.
 TEST(LesionFromSeed, Ircadb17Tumour2Dice) {
   const std::filesystem::path root = rfa::test::sharedTestData("ircadb1-17");
   RFA_SKIP_IF_MISSING(root, "ircadb1-17");
   EXPECT_GE(segmentIrcadbTumour(root, "livertumor2", kTumour2).dice, 0.80);
 }
 
-// Not met: measured 65.2 mL against 78.6 mL (-17 %). The reference outline includes a rim of
-// near-parenchyma density around the hypodense core that the threshold leaves out.
-TEST(LesionFromSeed, DISABLED_Ircadb17Tumour2Volume) {
+// Measured 78.0 mL against 78.6 mL (-0.8 %): the per-slice convex hull takes back the rim of
+// near-parenchyma density that the threshold leaves out (65.2 mL, -17 %, without it).
+TEST(LesionFromSeed, Ircadb17Tumour2Volume) {
   const std::filesystem::path root = rfa::test::sharedTestData("ircadb1-17");
   RFA_SKIP_IF_MISSING(root, "ircadb1-17");
   EXPECT_NEAR(segmentIrcadbTumour(root, "livertumor2", kTumour2).volume_ml, 78.637, 0.10 * 78.637);
@@ -188,8 +188,10 @@ TEST(LesionFromSeed, Ircadb17Tumour1Dice) {
   EXPECT_GE(segmentIrcadbTumour(root, "livertumor1", kTumour1).dice, 0.65);
 }
 
-// Not met: measured 50.8 mL against 85.6 mL (-41 %). The reference includes calcified and
-// liver-dense parts of this heterogeneous tumour that are not enclosed by its hypodense part.
+// Not met: measured 67.7 mL against 85.6 mL (-21 %; -41 % before the calcification and convex
+// hull steps). The reference includes liver-density parts of this heterogeneous tumour, caudal to
+// its hypodense part (slices 84-103 hold a third to a half of it), that no intensity rule separates
+// from the parenchyma.
 TEST(LesionFromSeed, DISABLED_Ircadb17Tumour1Volume) {
   const std::filesystem::path root = rfa::test::sharedTestData("ircadb1-17");
   RFA_SKIP_IF_MISSING(root, "ircadb1-17");
