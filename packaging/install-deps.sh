@@ -10,6 +10,8 @@ packages=(
   # libraries
   libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libopenjp2-7-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
   zlib1g-dev libgtest-dev googletest libbenchmark-dev
+  # headless OpenGL 4.3 compute for the thermal GLSL backend: EGL + Mesa llvmpipe (no X needed)
+  libegl-dev libopengl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
   # tools used by the tests and packaging: DCMTK and GDCM command lines, dciodvfy, dpkg-shlibdeps
   dcmtk libgdcm-tools dicom3tools dpkg-dev file
 )

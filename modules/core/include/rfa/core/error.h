@@ -32,6 +32,11 @@ class Error : public std::runtime_error {
   ExitCode code_;
 };
 
+/// \brief A parameter value out of its range (power <= 0, unknown option value).
+class UsageError : public Error {
+ public:
+  explicit UsageError(const std::string& m) : Error(ExitCode::kUsage, m) {}
+};
 /// \brief Input path missing or unreadable.
 class NotFoundError : public Error {
  public:

@@ -1,0 +1,153 @@
+// simulateAblation(): published zone size of the 3 cm cooled-tip protocol in homogeneous perfused
+// liver, the vessel heat sink (6 mm vs 1 mm vessel beside the electrode), the bad inputs.
+#include "rfa/thermal/simulation.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "rfa/core/error.h"
+
+namespace rfa::thermal {
+namespace {
+
+const ElectrodeCatalog& catalog() {
+  static const ElectrodeCatalog c = loadElectrodeCatalog(defaultElectrodeDir());
+  return c;
+}
+
+void print(const std::string& what, const SimulationResult& r) {
+  std::cout << what << ": zone " << r.zone_volume_ml << " mL, along " << r.length_along_mm
+            << " mm, across " << r.width_u_mm << " x " << r.width_v_mm << " mm, Tmax "
+            << r.max_temperature_c << " C, energy " << r.energy_j / 1000 << " kJ, "
+            << r.backend << ", " << r.steps << " steps of " << r.dt_s << " s, "
+            << r.potential_solves << " potential solves (" << r.potential_iterations
+            << " CG iterations), impedance " << r.generator.front().impedance_ohm << " -> "
+            << r.generator.back().impedance_ohm << " ohm, wall " << r.wall_seconds << " s\n";
+}
+
+const NeedlePose kPose{Vec3(10, -20, 30), Vec3(0, 0, 1)};
+
+const SimulationResult& cooledTip3cm() {
+  static const SimulationResult r = [] {
+    SimulationSettings s;
+    s.backend = BackendChoice::kCpu;
+    return simulateAblation(catalog().find("cooltip-3cm"), kPose, s);
+  }();
+  return r;
+}
+
+// Reference: PMC4463338 (four RF systems with their default protocols, ex vivo bovine liver):
+// Cool-tip 3 cm, 12.0 min: 28.5 +- 6.5 cm3. It is the only 3 cm / 12 min volume among the
+// references of physics.md, hence the range mean +- 1 SD. The model's net power was calibrated on
+// that mean (resources/electrodes/cooltip-3cm.json), so the volume check is partly circular; the
+// axes are not calibrated: the short axis must be at least the 3 cm target (the system is sold
+// for 3 cm zones) and below the ex vivo equivalent-sphere diameter + 1 cm, the long axis longer
+// than the exposure.
+TEST(Simulation, CooledTip3cmTwelveMinutesIsInThePublishedRange) {
+  const SimulationResult& r = cooledTip3cm();
+  print("cooltip-3cm 12 min, 1 mm, homogeneous perfused liver", r);
+  EXPECT_EQ(r.backend, "cpu");
+  EXPECT_NEAR(r.simulated_seconds, 720.0, r.dt_s);
+  EXPECT_GE(r.zone_volume_ml, 22.0);
+  EXPECT_LE(r.zone_volume_ml, 35.0);
+  EXPECT_GE(std::min(r.width_u_mm, r.width_v_mm), 27.0);
+  EXPECT_LE(std::max(r.width_u_mm, r.width_v_mm), 48.0);
+  EXPECT_GT(r.length_along_mm, 30.0);
+  EXPECT_LT(r.max_temperature_c, 100.5);
+}
+
+// Zone radius (mm) from the needle axis along +u in the plane through the middle of the active
+// part: the last zone voxel of the contiguous run starting at the axis.
+double radiusTowardsU(const SimulationResult& r, const NeedlePose& pose, double mid_mm) {
+  const Mat3 f = needleFrame(pose);
+  const Vec3 start = pose.tip_lps - f.col(2) * mid_mm;
+  const double step = 0.25;
+  double last = 0;
+  for (double d = 0; d < 40; d += step) {
+    const Vec3 idx = r.grid.lpsToIndex(start + f.col(0) * d);
+    const Index3 n{std::lround(idx.x()), std::lround(idx.y()), std::lround(idx.z())};
+    if (!r.grid.contains(n)) break;
+    if (r.zone(static_cast<std::size_t>(n[0]), static_cast<std::size_t>(n[1]),
+               static_cast<std::size_t>(n[2])) == 0) {
+      break;
+    }
+    last = d;
+  }
+  return last;
+}
+
+// A straight vessel parallel to the needle, its wall 5 mm from the electrode axis on the +u side.
+SimulationResult withVessel(double diameter_mm, Material material) {
+  const Electrode& e = catalog().find("cooltip-3cm");
+  SimulationSettings s;
+  s.backend = BackendChoice::kCpu;
+  const ImageGeometry grid = simulationGrid(e, kPose, s);
+  TissueModel t = homogeneousLiver(grid);
+  const Mat3 f = needleFrame(kPose);
+  const Vec3 axis_point = kPose.tip_lps + f.col(0) * (5.0 + 0.5 * diameter_mm);
+  const Size3& n = grid.size();
+  std::size_t count = 0;
+  for (std::size_t k = 0; k < n[2]; ++k) {
+    for (std::size_t j = 0; j < n[1]; ++j) {
+      for (std::size_t i = 0; i < n[0]; ++i) {
+        const Vec3 p = grid.indexToLps(
+            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
+        const Vec3 d = p - axis_point;
+        const double radial = (d - f.col(2) * d.dot(f.col(2))).norm();
+        if (radial <= 0.5 * diameter_mm + 1e-9) {
+          t.material(i, j, k) = static_cast<std::uint8_t>(material);
+          ++count;
+        }
+      }
+    }
+  }
+  EXPECT_GT(count, 0U);
+  return simulateAblation(e, kPose, s, &t);
+}
+
+TEST(Simulation, LargeVesselShrinksTheZoneOnItsSideAndASmallOneHardly) {
+  const double base = radiusTowardsU(cooledTip3cm(), kPose, 15.0);
+  const SimulationResult big = withVessel(6.0, Material::kLargeVessel);
+  const SimulationResult small = withVessel(1.0, Material::kBlood);
+  print("with a 6 mm vessel, wall 5 mm from the axis", big);
+  print("with a 1 mm vessel, wall 5 mm from the axis", small);
+  const double r_big = radiusTowardsU(big, kPose, 15.0);
+  const double r_small = radiusTowardsU(small, kPose, 15.0);
+  std::cout << "zone radius towards the vessel: none " << base << " mm, 6 mm vessel " << r_big
+            << " mm (-" << base - r_big << "), 1 mm vessel " << r_small << " mm (-"
+            << base - r_small << ")\n";
+  EXPECT_GE(base - r_big, 3.0);
+  EXPECT_LT(base - r_small, 1.0);
+  EXPECT_LT(big.zone_volume_ml, cooledTip3cm().zone_volume_ml);
+}
+
+TEST(Simulation, BadInputsGiveClearErrors) {
+  const Electrode& e = catalog().find("cooltip-3cm");
+  SimulationSettings s;
+  s.backend = BackendChoice::kCpu;
+  s.power_w = 0.0;
+  EXPECT_THROW(simulateAblation(e, kPose, s), UsageError);
+  s.power_w = -5.0;
+  EXPECT_THROW(simulateAblation(e, kPose, s), UsageError);
+  s.power_w.reset();
+  s.duration_s = 0.0;
+  EXPECT_THROW(simulateAblation(e, kPose, s), UsageError);
+  s.duration_s.reset();
+  // A tip outside the tissue grid.
+  const TissueModel t = homogeneousLiver(ImageGeometry({20, 20, 20}, Vec3(1, 1, 1), Vec3(0, 0, 0)));
+  try {
+    (void)simulateAblation(e, NeedlePose{Vec3(100, 100, 100), Vec3(0, 0, 1)}, s, &t);
+    ADD_FAILURE() << "no exception";
+  } catch (const GeometryError& x) {
+    EXPECT_NE(std::string(x.what()).find("outside the simulation grid"), std::string::npos)
+        << x.what();
+  }
+  EXPECT_THROW((void)catalog().find("no-such-electrode"), NotFoundError);
+  EXPECT_THROW((void)parseZoneCriterion("t99"), UsageError);
+  EXPECT_THROW(simulateAblation(e, NeedlePose{Vec3(0, 0, 0), Vec3(0, 0, 0)}, s), GeometryError);
+}
+
+}  // namespace
+}  // namespace rfa::thermal
