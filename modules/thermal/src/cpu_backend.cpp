@@ -2,6 +2,7 @@
 // (rfa::parallelFor), double-buffered temperature. Memory per voxel update: T read (plus the
 // neighbours, from cache), T' written, q, material, Omega, T_max, CEM43 read and written.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -16,6 +17,7 @@ namespace {
 class CpuBackend final : public HeatBackend {
  public:
   explicit CpuBackend(const HeatProblem& p) : p_(p) {
+    for (std::size_t m = 0; m < kMaterialCount; ++m) held_[m] = !std::isnan(p_.held[m]);
     const std::size_t n = p_.voxelCount();
     t_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -48,66 +50,103 @@ class CpuBackend final : public HeatBackend {
 
  private:
   void step() {
-    const auto nx = static_cast<std::ptrdiff_t>(p_.size[0]);
-    const auto ny = static_cast<std::ptrdiff_t>(p_.size[1]);
-    const auto nz = static_cast<std::ptrdiff_t>(p_.size[2]);
-    const std::ptrdiff_t sy = nx;
-    const std::ptrdiff_t sz = nx * ny;
-    parallelFor(p_.size[2], [&](std::size_t kk) {
-      const auto k = static_cast<std::ptrdiff_t>(kk);
-      for (std::ptrdiff_t j = 0; j < ny; ++j) {
-        for (std::ptrdiff_t i = 0; i < nx; ++i) {
-          const std::ptrdiff_t n = i + sy * j + sz * k;
-          update(n, i, j, k, nx, ny, nz, sy, sz);
+    const std::size_t nx = p_.size[0];
+    const std::size_t ny = p_.size[1];
+    const std::size_t nz = p_.size[2];
+    parallelFor(nz, [&](std::size_t k) {
+      for (std::size_t j = 0; j < ny; ++j) {
+        const std::size_t row = nx * (j + ny * k);
+        const bool edge = j == 0 || k == 0 || j + 1 == ny || k + 1 == nz || nx < 3;
+        if (edge) {
+          for (std::size_t i = 0; i < nx; ++i) update(row + i, i, j, k);
+          continue;
         }
+        update(row, 0, j, k);
+        interiorRow(row + 1, nx - 2);
+        update(row + nx - 1, nx - 1, j, k);
       }
     });
   }
 
-  // One voxel; the sum is taken in the order x-, x+, y-, y+, z-, z+ (as in the GLSL kernel).
-  void update(std::ptrdiff_t n, std::ptrdiff_t i, std::ptrdiff_t j, std::ptrdiff_t k,
-              std::ptrdiff_t nx, std::ptrdiff_t ny, std::ptrdiff_t nz, std::ptrdiff_t sy,
-              std::ptrdiff_t sz) {
-    const auto un = static_cast<std::size_t>(n);
-    const std::uint8_t m = p_.material[un];
-    const float ti = t_[un];
-    float tn = 0;
-    const float held = p_.held[m];
-    if (!std::isnan(held)) {
-      tn = held;
-    } else {
-      float sum = 0.0F;
-      const auto face = [&](int axis, bool inside, std::ptrdiff_t off) {
-        if (inside) {
-          const auto o = static_cast<std::size_t>(n + off);
-          sum += p_.g[static_cast<std::size_t>(axis)][m][p_.material[o]] * (t_[o] - ti);
-        } else if (!p_.insulated_boundary) {
-          sum += p_.g[static_cast<std::size_t>(axis)][m][m] * (p_.boundary_temperature_c - ti);
-        }
-      };
-      face(0, i > 0, -1);
-      face(0, i + 1 < nx, 1);
-      face(1, j > 0, -sy);
-      face(1, j + 1 < ny, sy);
-      face(2, k > 0, -sz);
-      face(2, k + 1 < nz, sz);
-      const float w = omega_[un];
-      const float s = (p_.perfusion_stops_with_damage && w > 0.0F) ? std::exp(-w) : 1.0F;
-      tn = ti + p_.dt_over_rhoc[m] * (sum + q_[un] - p_.perf[m] * s * (ti - p_.arterial_c));
-      tn = std::min(tn, p_.vaporisation_c);
-    }
-    next_[un] = tn;
-    if (tn > tmax_[un]) tmax_[un] = tn;
-    if (tn >= p_.damage_floor_c) {
-      omega_[un] += p_.dt_s * std::exp(p_.ln_a - p_.ea_over_r_k / (tn + 273.15F));
-    }
-    if (tn >= 39.0F) {
-      const float r = tn >= 43.0F ? 0.5F : 0.25F;
-      cem_[un] += p_.dt_s / 60.0F * std::pow(r, 43.0F - tn);
+  // Voxels n .. n + count - 1 of a row with all six neighbours inside the grid: no bound tests,
+  // same arithmetic in the same order as update().
+  void interiorRow(std::size_t n0, std::size_t count) {
+    const std::size_t sy = p_.size[0];
+    const std::size_t sz = p_.size[0] * p_.size[1];
+    const std::uint8_t* mat = p_.material.data();
+    const float* t = t_.data();
+    for (std::size_t n = n0; n < n0 + count; ++n) {
+      const std::uint8_t m = mat[n];
+      if (held_[m]) {
+        finish(n, p_.held[m]);
+        continue;
+      }
+      const float ti = t[n];
+      const auto& g0 = p_.g[0][m];
+      const auto& g1 = p_.g[1][m];
+      const auto& g2 = p_.g[2][m];
+      float sum = g0[mat[n - 1]] * (t[n - 1] - ti);
+      sum += g0[mat[n + 1]] * (t[n + 1] - ti);
+      sum += g1[mat[n - sy]] * (t[n - sy] - ti);
+      sum += g1[mat[n + sy]] * (t[n + sy] - ti);
+      sum += g2[mat[n - sz]] * (t[n - sz] - ti);
+      sum += g2[mat[n + sz]] * (t[n + sz] - ti);
+      finish(n, freeUpdate(n, m, ti, sum));
     }
   }
 
+  // T' of a free voxel from its face sum.
+  [[nodiscard]] float freeUpdate(std::size_t n, std::uint8_t m, float ti, float sum) const {
+    const float w = omega_[n];
+    const float s = (p_.perfusion_stops_with_damage && w > 0.0F) ? std::exp(-w) : 1.0F;
+    const float tn =
+        ti + p_.dt_over_rhoc[m] * (sum + q_[n] - p_.perf[m] * s * (ti - p_.arterial_c));
+    return std::min(tn, p_.vaporisation_c);
+  }
+
+  // Stores T' and accumulates T_max, Omega and CEM43.
+  void finish(std::size_t n, float tn) {
+    next_[n] = tn;
+    if (tn > tmax_[n]) tmax_[n] = tn;
+    if (tn >= p_.damage_floor_c) {
+      omega_[n] += p_.dt_s * std::exp(p_.ln_a - p_.ea_over_r_k / (tn + 273.15F));
+    }
+    if (tn >= 39.0F) {
+      const float r = tn >= 43.0F ? 0.5F : 0.25F;
+      cem_[n] += p_.dt_s / 60.0F * std::pow(r, 43.0F - tn);
+    }
+  }
+
+  // Any voxel (bounds tested); the sum is taken in the order x-, x+, y-, y+, z-, z+ (as in the
+  // GLSL kernel).
+  void update(std::size_t n, std::size_t i, std::size_t j, std::size_t k) {
+    const std::uint8_t m = p_.material[n];
+    if (held_[m]) {
+      finish(n, p_.held[m]);
+      return;
+    }
+    const float ti = t_[n];
+    const std::size_t sy = p_.size[0];
+    const std::size_t sz = p_.size[0] * p_.size[1];
+    float sum = 0.0F;
+    const auto face = [&](std::size_t axis, bool inside, std::size_t o) {
+      if (inside) {
+        sum += p_.g[axis][m][p_.material[o]] * (t_[o] - ti);
+      } else if (!p_.insulated_boundary) {
+        sum += p_.g[axis][m][m] * (p_.boundary_temperature_c - ti);
+      }
+    };
+    face(0, i > 0, n - 1);
+    face(0, i + 1 < p_.size[0], n + 1);
+    face(1, j > 0, n - sy);
+    face(1, j + 1 < p_.size[1], n + sy);
+    face(2, k > 0, n - sz);
+    face(2, k + 1 < p_.size[2], n + sz);
+    finish(n, freeUpdate(n, m, ti, sum));
+  }
+
   HeatProblem p_;
+  std::array<bool, kMaterialCount> held_{};
   std::vector<float> t_, next_, tmax_, q_, omega_, cem_;
 };
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -121,6 +122,57 @@ TEST(Simulation, LargeVesselShrinksTheZoneOnItsSideAndASmallOneHardly) {
   EXPECT_GE(base - r_big, 3.0);
   EXPECT_LT(base - r_small, 1.0);
   EXPECT_LT(big.zone_volume_ml, cooledTip3cm().zone_volume_ml);
+}
+
+// Acceptance: CPU and GL on the same case, zone Dice >= 0.99 and max temperature difference
+// <= 0.5 C. A 3 cm cooled tip next to a large vessel, 2 mm voxels, 3 minutes (llvmpipe is slow).
+TEST(Simulation, CpuAndGlAgreeOnTheSameCase) {
+  const Electrode& e = catalog().find("cooltip-3cm");
+  SimulationSettings s;
+  s.spacing_mm = 2.0;
+  s.margin_mm = 20.0;
+  s.duration_s = 180.0;
+  const ImageGeometry grid = simulationGrid(e, kPose, s);
+  TissueModel t = homogeneousLiver(grid);
+  const Mat3 f = needleFrame(kPose);
+  const Vec3 axis_point = kPose.tip_lps + f.col(0) * 9.0;
+  for (std::size_t n = 0; n < t.material.voxelCount(); ++n) {
+    const std::size_t i = n % grid.size()[0];
+    const std::size_t j = (n / grid.size()[0]) % grid.size()[1];
+    const std::size_t k = n / (grid.size()[0] * grid.size()[1]);
+    const Vec3 d = grid.indexToLps(Vec3(static_cast<double>(i), static_cast<double>(j),
+                                        static_cast<double>(k))) - axis_point;
+    if ((d - f.col(2) * d.dot(f.col(2))).norm() <= 3.0) {
+      t.material.data()[n] = static_cast<std::uint8_t>(Material::kLargeVessel);
+    }
+  }
+  s.backend = BackendChoice::kGl;
+  SimulationResult gl;
+  try {
+    gl = simulateAblation(e, kPose, s, &t);
+  } catch (const UnsupportedError& x) {
+    GTEST_SKIP() << "no OpenGL 4.3 context: " << x.what();
+  }
+  s.backend = BackendChoice::kCpu;
+  const SimulationResult cpu = simulateAblation(e, kPose, s, &t);
+  print("CPU", cpu);
+  print("GL", gl);
+  double max_dt = 0;
+  std::size_t both = 0;
+  std::size_t a = 0;
+  std::size_t b = 0;
+  for (std::size_t n = 0; n < cpu.zone.voxelCount(); ++n) {
+    max_dt = std::max(max_dt, static_cast<double>(std::abs(cpu.temperature_max_c.data()[n] -
+                                                           gl.temperature_max_c.data()[n])));
+    a += cpu.zone.data()[n];
+    b += gl.zone.data()[n];
+    both += cpu.zone.data()[n] & gl.zone.data()[n];
+  }
+  const double dice = 2.0 * static_cast<double>(both) / static_cast<double>(a + b);
+  std::cout << "CPU vs GL: zone Dice " << dice << ", max |dTmax| " << max_dt << " C\n";
+  ASSERT_GT(a, 100U);
+  EXPECT_GE(dice, 0.99);
+  EXPECT_LE(max_dt, 0.5);
 }
 
 TEST(Simulation, BadInputsGiveClearErrors) {
