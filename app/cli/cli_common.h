@@ -30,5 +30,6 @@ void addConvertCommand(CLI::App& app, int& exit_code);
 void addPhantomCommand(CLI::App& app, int& exit_code);
 void addDemoCommand(CLI::App& app, int& exit_code);
 void addSegmentCommand(CLI::App& app, int& exit_code);
+void addSimulateCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

@@ -20,6 +20,7 @@ int run(int argc, char** argv) {
   rfa::cli::addConvertCommand(app, exit_code);
   rfa::cli::addPhantomCommand(app, exit_code);
   rfa::cli::addSegmentCommand(app, exit_code);
+  rfa::cli::addSimulateCommand(app, exit_code);
   rfa::cli::addDemoCommand(app, exit_code);
   app.footer(
       "Exit codes: 0 ok, 1 internal error, 2 usage, 3 input not found, 4 no usable data, 5 corrupt "

@@ -26,7 +26,7 @@
 
 namespace {
 
-using namespace rfa;          // NOLINT(google-build-using-namespace): benchmark file
+using namespace rfa;           // NOLINT(google-build-using-namespace): benchmark file
 using namespace rfa::thermal;  // NOLINT(google-build-using-namespace)
 
 constexpr double kBytesPerUpdate = 25.0;
@@ -47,7 +47,8 @@ double measureTriad() {
       const std::size_t hi = (ch + 1) * n / chunks;
       for (std::size_t i = lo; i < hi; ++i) a[i] = b[i] + 0.5F * c[i];
     });
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   benchmark::DoNotOptimize(a.data());
   return 16.0 * static_cast<double>(n) / best / 1e9;
@@ -77,7 +78,8 @@ void stepBenchmark(benchmark::State& state, BackendChoice choice) {
     b->advance(steps);
     b->readTemperature(probe);  // forces completion (GL) and is part of the cost
   }
-  const double updates = static_cast<double>(state.iterations()) * steps * static_cast<double>(p.voxelCount());
+  const double updates =
+      static_cast<double>(state.iterations()) * steps * static_cast<double>(p.voxelCount());
   state.counters["updates_per_s"] = benchmark::Counter(updates, benchmark::Counter::kIsRate);
   state.counters["GB_per_s_at_25B"] =
       benchmark::Counter(updates * kBytesPerUpdate / 1e9, benchmark::Counter::kIsRate);
@@ -90,9 +92,10 @@ void protocolBenchmark(benchmark::State& state, BackendChoice choice) {
   const Electrode& e = catalog.find("cooltip-3cm");
   const NeedlePose pose{Vec3(0, 0, 15), Vec3(0, 0, 1)};
   const std::size_t n = g_quick ? 48 : 128;
-  const ImageGeometry grid({n, n, n}, Vec3(1, 1, 1),
-                           Vec3(-0.5 * static_cast<double>(n - 1), -0.5 * static_cast<double>(n - 1),
-                                -0.5 * static_cast<double>(n - 1)));
+  const ImageGeometry grid(
+      {n, n, n}, Vec3(1, 1, 1),
+      Vec3(-0.5 * static_cast<double>(n - 1), -0.5 * static_cast<double>(n - 1),
+           -0.5 * static_cast<double>(n - 1)));
   const TissueModel tissue = homogeneousLiver(grid);
   SimulationSettings s;
   s.backend = choice;
@@ -126,19 +129,27 @@ int main(int argc, char** argv) {
   std::cout << "triad bandwidth " << g_triad_gbs << " GB/s -> roofline "
             << g_triad_gbs / kBytesPerUpdate << " G voxel updates/s at " << kBytesPerUpdate
             << " B/update (" << rfa::workerCount() << " threads)\n";
-  const std::vector<std::int64_t> sizes = g_quick ? std::vector<std::int64_t>{32}
-                                                  : std::vector<std::int64_t>{128, 256};
+  const std::vector<std::int64_t> sizes =
+      g_quick ? std::vector<std::int64_t>{32} : std::vector<std::int64_t>{128, 256};
   for (const auto size : sizes) {
     benchmark::RegisterBenchmark("bioheat_step_cpu", stepBenchmark, BackendChoice::kCpu)
-        ->Arg(size)->Unit(benchmark::kMillisecond)->UseRealTime();
+        ->Arg(size)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
     benchmark::RegisterBenchmark("bioheat_step_gl", stepBenchmark, BackendChoice::kGl)
-        ->Arg(size)->Unit(benchmark::kMillisecond)->UseRealTime();
+        ->Arg(size)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
   benchmark::RegisterBenchmark("protocol_12min_128_cpu", protocolBenchmark, BackendChoice::kCpu)
-      ->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+      ->Iterations(1)
+      ->Unit(benchmark::kSecond)
+      ->UseRealTime();
   if (std::getenv("RFA_BENCH_GL_PROTOCOL") != nullptr || g_quick) {
     benchmark::RegisterBenchmark("protocol_12min_128_gl", protocolBenchmark, BackendChoice::kGl)
-        ->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+        ->Iterations(1)
+        ->Unit(benchmark::kSecond)
+        ->UseRealTime();
   }
   benchmark::Initialize(&n_args, args.data());
   benchmark::RunSpecifiedBenchmarks();

@@ -234,5 +234,167 @@ TEST(Cli, SegmentAutoLesionsFindsThePhantomLesions) {
   EXPECT_LE(report["lesions"].size(), truth["lesions"].size() + 1);
 }
 
+// A small phantom (fast to write and load) and the centre of its largest lesion as "x,y,z".
+std::string writeSimulationPhantom(const fs::path& dir) {
+  const RunResult r = rfaplan({"phantom", "--out", dir.string(), "--lesions", "2", "--seed", "5",
+                               "--size", "96,80,40", "--spacing", "4,4,5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream tj(dir / "truth.json");
+  const auto truth = nlohmann::json::parse(tj);
+  const nlohmann::json* largest = nullptr;
+  for (const auto& l : truth["lesions"]) {
+    if (largest == nullptr || l["diameter_mm"] > (*largest)["diameter_mm"]) largest = &l;
+  }
+  const auto& c = (*largest)["center_lps_mm"];
+  return std::to_string(c[0].get<double>()) + "," + std::to_string(c[1].get<double>()) + "," +
+         std::to_string(c[2].get<double>());
+}
+
+// A short, coarse run (about 0.5 s): 2 mm voxels, 120 s of the default protocol.
+std::vector<std::string> simulateArgs(const fs::path& ph, const std::string& tip,
+                                      const fs::path& out,
+                                      const std::string& electrode = "cooltip-3cm") {
+  return {"simulate", ph.string(), "--electrode", electrode,    "--tip", tip,  "--direction",
+          "1,0,1",    "--spacing", "2",           "--duration", "120",   "-o", out.string()};
+}
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+TEST(Cli, SimulateOnThePhantomWritesZoneMapsAndReport) {
+  TempDir tmp;
+  const fs::path ph = tmp / "ph";
+  const std::string tip = writeSimulationPhantom(ph);
+  const fs::path out = tmp / "sim";
+  const RunResult r = rfaplan(with(simulateArgs(ph, tip, out), {"--backend", "cpu"}));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("simulated cooltip-3cm"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" mL"), std::string::npos) << r.out;
+  for (const char* f : {"zone.nrrd", "temperature_max.nrrd", "damage.nrrd", "zone.json"}) {
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  }
+  std::ifstream zj(out / "zone.json");
+  const auto j = nlohmann::json::parse(zj);
+  EXPECT_EQ(j["frame"], "DICOM patient LPS, mm");
+  EXPECT_EQ(j["electrode"], "cooltip-3cm");
+  EXPECT_EQ(j["protocol"], "impedance-12min");
+  EXPECT_EQ(j["tissue"], "homogeneous liver");
+  EXPECT_EQ(j["backend"], "cpu");
+  EXPECT_TRUE(j["fallback_reason"].is_null());
+  EXPECT_TRUE(j["power_override_w"].is_null());
+  EXPECT_EQ(j["duration_s"], 120.0);
+  EXPECT_EQ(j["zone_criterion"], "arrhenius");
+  EXPECT_GT(j["zone_volume_ml"].get<double>(), 0.0);
+  EXPECT_GT(j["zone_length_along_needle_mm"].get<double>(), 30.0);  // the 3 cm active part
+  EXPECT_GT(j["zone_width_u_mm"].get<double>(), 0.0);
+  EXPECT_GT(j["max_temperature_c"].get<double>(), 50.0);
+  EXPECT_GT(j["energy_j"].get<double>(), 0.0);
+  EXPECT_GE(j["simulated_s"].get<double>(), 120.0);
+  EXPECT_GT(j["steps"].get<int>(), 0);
+  EXPECT_GT(j["potential_solves"].get<int>(), 0);
+  ASSERT_EQ(j["generator"].size(), j["potential_solves"].get<std::size_t>());
+  EXPECT_GT(j["generator"][0]["power_w"].get<double>(), 0.0);
+  EXPECT_GT(j["generator"][0]["impedance_ohm"].get<double>(), 0.0);
+  EXPECT_FALSE(j["generator"][0]["rolled_off"].get<bool>());
+
+  // The three maps load back on the grid that zone.json describes (LPS, 2 mm).
+  const LabelMap zone = io::readLabelFile(out / "zone.nrrd");
+  const ImageVolume tmax = io::readVolumeFile(out / "temperature_max.nrrd");
+  const ImageVolume omega = io::readVolumeFile(out / "damage.nrrd");
+  EXPECT_TRUE(tmax.geometry().sameGrid(zone.geometry(), 1e-3));
+  EXPECT_TRUE(omega.geometry().sameGrid(zone.geometry(), 1e-3));
+  const auto& g = j["grid"];
+  for (std::size_t a = 0; a < 3; ++a) {
+    EXPECT_EQ(zone.size()[a], g["size"][a].get<std::size_t>());
+    EXPECT_NEAR(zone.geometry().spacing()[static_cast<int>(a)], 2.0, 1e-6);
+    EXPECT_NEAR(zone.geometry().origin()[static_cast<int>(a)], g["origin_lps_mm"][a].get<double>(),
+                1e-3);
+  }
+  std::size_t voxels = 0;
+  for (const auto v : zone.data()) voxels += v != 0 ? 1 : 0;
+  EXPECT_NEAR(static_cast<double>(voxels) * 8.0 / 1000.0, j["zone_volume_ml"].get<double>(), 1e-9);
+  EXPECT_NEAR(*std::max_element(tmax.data().begin(), tmax.data().end()),
+              j["max_temperature_c"].get<double>(), 1e-3);
+  EXPECT_GE(*std::max_element(omega.data().begin(), omega.data().end()), 1.0F);
+}
+
+TEST(Cli, SimulateWithLabelsAndBackendChoices) {
+  TempDir tmp;
+  const fs::path ph = tmp / "ph";
+  const std::string tip = writeSimulationPhantom(ph);
+  // The phantom's truth folder has the layout of 'rfaplan segment' output; drop one file: it is
+  // simply absent.
+  const fs::path labels = tmp / "labels";
+  fs::copy(ph / "truth", labels);
+  fs::remove(labels / "lung.nrrd");
+  RunResult r = rfaplan(
+      with(simulateArgs(ph, tip, tmp / "sim"), {"--labels", labels.string(), "--backend", "cpu"}));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::ifstream zj(tmp / "sim" / "zone.json");
+  const auto j = nlohmann::json::parse(zj);
+  EXPECT_EQ(j["tissue"], "segmentation labels");
+  EXPECT_TRUE(j["labels"]["files"]["lung"].is_null());
+  EXPECT_FALSE(j["labels"]["files"]["liver"].is_null());
+  EXPECT_GT(j["tissue_voxels"]["tumour"].get<std::size_t>(), 0U);  // tip in the lesion's centre
+  EXPECT_GT(j["zone_volume_ml"].get<double>(), 0.0);
+
+  r = rfaplan(with(simulateArgs(ph, tip, tmp / "x"), {"--labels", (tmp / "nope").string()}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("nope"), std::string::npos) << r.err;
+
+  // GL switched off: 'gl' is unsupported (exit 7, with the reason); 'auto' falls back with a note.
+  std::vector<std::string> off = {"/usr/bin/env", "RFA_GL=off", RFAPLAN_EXE};
+  std::vector<std::string> args = off;
+  for (const auto& a : with(simulateArgs(ph, tip, tmp / "gl"), {"--backend", "gl"})) {
+    args.push_back(a);
+  }
+  r = test::run(args);
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.err.find("RFA_GL"), std::string::npos) << r.err;
+  args = off;
+  for (const auto& a : with(simulateArgs(ph, tip, tmp / "auto"), {"--backend", "auto"})) {
+    args.push_back(a);
+  }
+  r = test::run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("note: "), std::string::npos) << r.err;
+  std::ifstream aj(tmp / "auto" / "zone.json");
+  const auto a = nlohmann::json::parse(aj);
+  EXPECT_EQ(a["backend"], "cpu");
+  EXPECT_NE(a["fallback_reason"].get<std::string>().find("RFA_GL"), std::string::npos);
+}
+
+TEST(Cli, SimulateRejectsBadOptionsWithDocumentedExitCodes) {
+  TempDir tmp;
+  const fs::path ph = tmp / "ph";
+  const std::string tip = writeSimulationPhantom(ph);
+  const fs::path out = tmp / "sim";
+  RunResult r = rfaplan(simulateArgs(ph, "0,0,5000", out));
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  EXPECT_NE(r.err.find("outside the image"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("5000.0"), std::string::npos) << r.err;
+  r = rfaplan(with(simulateArgs(ph, tip, out), {"--power", "0"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--power"), std::string::npos) << r.err;
+  r = rfaplan(with(simulateArgs(ph, tip, out), {"--duration", "-5"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--duration"), std::string::npos) << r.err;
+  r = rfaplan(simulateArgs(ph, tip, out, "nope"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cooltip-3cm"), std::string::npos) << r.err;
+  r = rfaplan(with(simulateArgs(ph, tip, out), {"--backend", "bogus"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;
+  r = rfaplan(with(simulateArgs(ph, tip, out), {"--zone", "t70"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = rfaplan(with(simulateArgs(ph, tip, out), {"--protocol", "nope"}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  r = rfaplan(with(simulateArgs(ph, tip, out), {"--tip", "1,2"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_FALSE(fs::exists(out / "zone.json"));
+}
+
 }  // namespace
 }  // namespace rfa

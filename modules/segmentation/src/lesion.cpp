@@ -216,8 +216,7 @@ double thresholdBetween(double lesion, double surround, double surround_sd,
 void addCalcifications(Mask& m, const Crop& c, const LesionSeedOptions& o) {
   const Mask near = dilate(m, o.calcification_reach_mm);
   for (std::size_t n = 0; n < m.voxelCount(); ++n) {
-    if (near.data()[n] != 0 && c.allowed.data()[n] != 0 &&
-        c.raw.data()[n] > o.calcification_hu) {
+    if (near.data()[n] != 0 && c.allowed.data()[n] != 0 && c.raw.data()[n] > o.calcification_hu) {
       m.data()[n] = 1;
     }
   }

@@ -9,9 +9,12 @@ namespace rfa::thermal {
 std::unique_ptr<HeatBackend> makeBackend(BackendChoice choice, const HeatProblem& problem,
                                          std::string* fallback_reason) {
   switch (choice) {
-    case BackendChoice::kCpu: return makeCpuBackend(problem);
-    case BackendChoice::kGl: return makeGlBackend(problem);
-    case BackendChoice::kAuto: break;
+    case BackendChoice::kCpu:
+      return makeCpuBackend(problem);
+    case BackendChoice::kGl:
+      return makeGlBackend(problem);
+    case BackendChoice::kAuto:
+      break;
   }
   try {
     std::unique_ptr<HeatBackend> gl = makeGlBackend(problem);
@@ -19,8 +22,8 @@ std::unique_ptr<HeatBackend> makeBackend(BackendChoice choice, const HeatProblem
     for (const char* software : {"llvmpipe", "softpipe", "swrast", "lavapipe"}) {
       if (name.find(software) != std::string::npos) {
         if (fallback_reason != nullptr) {
-          *fallback_reason = "GL renderer is software (" + name +
-                             "): the CPU backend is faster, using the CPU";
+          *fallback_reason =
+              "GL renderer is software (" + name + "): the CPU backend is faster, using the CPU";
         }
         return makeCpuBackend(problem);
       }

@@ -26,7 +26,9 @@ double faceConductance(const MaterialTable& t, std::size_t a, std::size_t b, dou
   return 2.0 * ka * kb / (ka + kb) / (dx * dx);
 }
 
-double rhoC(const MaterialProperties& p) { return p.density_kg_m3 * p.heat_capacity_j_kgk; }
+double rhoC(const MaterialProperties& p) {
+  return p.density_kg_m3 * p.heat_capacity_j_kgk;
+}
 
 double perfusionCoefficient(const MaterialTable& t, const MaterialProperties& p) {
   return p.perfusion_per_s * t.blood_density_kg_m3 * t.blood_heat_capacity_j_kgk;
@@ -64,8 +66,8 @@ HeatProblem makeHeatProblem(const Size3& size, const Vec3& spacing_mm,
   if (spacing_mm.minCoeff() <= 0) throw GeometryError("heat problem: spacing must be > 0 mm");
   for (const std::uint8_t m : material) {
     if (m >= kMaterialCount) {
-      throw CorruptDataError("heat problem: material index " + std::to_string(m) +
-                             " (valid 0.." + std::to_string(kMaterialCount - 1) + ")");
+      throw CorruptDataError("heat problem: material index " + std::to_string(m) + " (valid 0.." +
+                             std::to_string(kMaterialCount - 1) + ")");
     }
   }
   const double limit = stableTimeStep(table, spacing_mm);
@@ -93,8 +95,8 @@ HeatProblem makeHeatProblem(const Size3& size, const Vec3& spacing_mm,
     const MaterialProperties& m = table.m[a];
     p.dt_over_rhoc[a] = static_cast<float>(dt_s / rhoC(m));
     p.perf[a] = static_cast<float>(perfusionCoefficient(table, m));
-    p.held[a] = m.held ? static_cast<float>(m.held_temperature_c)
-                       : std::numeric_limits<float>::quiet_NaN();
+    p.held[a] =
+        m.held ? static_cast<float>(m.held_temperature_c) : std::numeric_limits<float>::quiet_NaN();
   }
   p.arterial_c = static_cast<float>(table.arterial_temperature_c);
   p.boundary_temperature_c = p.arterial_c;

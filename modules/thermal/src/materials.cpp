@@ -5,14 +5,22 @@ namespace rfa::thermal {
 
 std::string materialName(Material m) {
   switch (m) {
-    case Material::kLiver: return "liver";
-    case Material::kTumour: return "tumour";
-    case Material::kBlood: return "blood (small vessel)";
-    case Material::kLargeVessel: return "large vessel";
-    case Material::kFat: return "fat";
-    case Material::kBone: return "bone";
-    case Material::kCooledElectrode: return "cooled electrode";
-    case Material::kAir: return "air";
+    case Material::kLiver:
+      return "liver";
+    case Material::kTumour:
+      return "tumour";
+    case Material::kBlood:
+      return "blood (small vessel)";
+    case Material::kLargeVessel:
+      return "large vessel";
+    case Material::kFat:
+      return "fat";
+    case Material::kBone:
+      return "bone";
+    case Material::kCooledElectrode:
+      return "cooled electrode";
+    case Material::kAir:
+      return "air";
   }
   return "material " + std::to_string(static_cast<int>(m));
 }

@@ -19,8 +19,9 @@ class PotentialSolver {
  public:
   /// `material`/`active` on a grid of `size` and `spacing_mm`; the box is the bounding box of the
   /// active voxels grown by `pad_mm` (clipped to the grid).
-  PotentialSolver(const Size3& size, const Vec3& spacing_mm, const std::vector<std::uint8_t>& material,
-                  const Mask& active, const MaterialTable& table, double pad_mm);
+  PotentialSolver(const Size3& size, const Vec3& spacing_mm,
+                  const std::vector<std::uint8_t>& material, const Mask& active,
+                  const MaterialTable& table, double pad_mm);
 
   /// Solves with sigma(T) for `temperature_c` (full grid) and writes the Joule heating at 1 V
   /// (W/m3) into `q` (full grid, 0 outside the box). Returns the total power at 1 V (W), i.e.

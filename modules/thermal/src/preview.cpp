@@ -23,7 +23,9 @@ namespace {
 
 using nlohmann::json;
 
-bool positiveFinite(double v) { return std::isfinite(v) && v > 0; }
+bool positiveFinite(double v) {
+  return std::isfinite(v) && v > 0;
+}
 
 std::string formatNumber(double v) {
   std::ostringstream s;
@@ -33,10 +35,14 @@ std::string formatNumber(double v) {
 
 const char* criterionName(ZoneCriterion z) {
   switch (z) {
-    case ZoneCriterion::kArrhenius: return "arrhenius";
-    case ZoneCriterion::kIsotherm50: return "t50";
-    case ZoneCriterion::kIsotherm60: return "t60";
-    case ZoneCriterion::kCem43: return "cem43";
+    case ZoneCriterion::kArrhenius:
+      return "arrhenius";
+    case ZoneCriterion::kIsotherm50:
+      return "t50";
+    case ZoneCriterion::kIsotherm60:
+      return "t60";
+    case ZoneCriterion::kCem43:
+      return "cem43";
   }
   return "arrhenius";
 }
@@ -142,7 +148,9 @@ PreviewCalibration readCalibration(const FieldReader& r, const json& j, const st
   return c;
 }
 
-double round4(double v) { return std::round(v * 1e4) / 1e4; }
+double round4(double v) {
+  return std::round(v * 1e4) / 1e4;
+}
 
 }  // namespace
 
@@ -222,9 +230,8 @@ PreviewCalibration calibratePreview(const Electrode& electrode, const Protocol& 
       for (std::size_t i = 0; i < n[0]; ++i) {
         if (r.zone(i, j, k) == 0) continue;
         ++count;
-        const double c = w.dot(grid.indexToLps(Vec3(static_cast<double>(i),
-                                                     static_cast<double>(j),
-                                                     static_cast<double>(k))) -
+        const double c = w.dot(grid.indexToLps(Vec3(static_cast<double>(i), static_cast<double>(j),
+                                                    static_cast<double>(k))) -
                                pose.tip_lps);
         w_lo = std::min(w_lo, c);
         w_hi = std::max(w_hi, c);
@@ -352,8 +359,7 @@ const PreviewCalibration& findCalibration(const std::vector<PreviewCalibration>&
     available += (available.empty() ? "" : ", ") + c.electrode + " / " + c.protocol;
   }
   throw NotFoundError("no preview calibration for electrode '" + electrode + "' with protocol '" +
-                      protocol + "' (available: " + (available.empty() ? "none" : available) +
-                      ")");
+                      protocol + "' (available: " + (available.empty() ? "none" : available) + ")");
 }
 
 std::filesystem::path defaultPreviewCalibrationFile() {

@@ -7,8 +7,8 @@
 #include <limits>
 #include <sstream>
 
-#include "rfa/core/error.h"
 #include "potential.h"
+#include "rfa/core/error.h"
 
 namespace rfa::thermal {
 
@@ -45,10 +45,18 @@ Mask zoneOf(const HeatFields& f, ZoneCriterion z, const ImageGeometry& grid) {
   for (std::size_t i = 0; i < m.voxelCount(); ++i) {
     bool in = false;
     switch (z) {
-      case ZoneCriterion::kArrhenius: in = f.omega[i] >= 1.0F; break;
-      case ZoneCriterion::kIsotherm50: in = f.temperature_max_c[i] >= 50.0F; break;
-      case ZoneCriterion::kIsotherm60: in = f.temperature_max_c[i] >= 60.0F; break;
-      case ZoneCriterion::kCem43: in = f.cem43_min[i] >= 240.0F; break;
+      case ZoneCriterion::kArrhenius:
+        in = f.omega[i] >= 1.0F;
+        break;
+      case ZoneCriterion::kIsotherm50:
+        in = f.temperature_max_c[i] >= 50.0F;
+        break;
+      case ZoneCriterion::kIsotherm60:
+        in = f.temperature_max_c[i] >= 60.0F;
+        break;
+      case ZoneCriterion::kCem43:
+        in = f.cem43_min[i] >= 240.0F;
+        break;
     }
     m.data()[i] = in ? 1 : 0;
   }
@@ -131,8 +139,8 @@ TissueModel tissueFromLabels(const ImageGeometry& grid, const SegmentationLabels
 SimulationResult simulateAblation(const Electrode& electrode, const NeedlePose& pose,
                                   const SimulationSettings& settings, const TissueModel* tissue) {
   const auto wall0 = std::chrono::steady_clock::now();
-  const Protocol& protocol = settings.protocol.empty() ? electrode.protocols.at(0)
-                                                       : electrode.protocol(settings.protocol);
+  const Protocol& protocol =
+      settings.protocol.empty() ? electrode.protocols.at(0) : electrode.protocol(settings.protocol);
   const double duration = settings.duration_s.value_or(protocol.duration_s);
   if (!(duration > 0)) {
     throw UsageError("duration must be > 0 s (got " + std::to_string(duration) + ")");
@@ -159,14 +167,13 @@ SimulationResult simulateAblation(const Electrode& electrode, const NeedlePose& 
     }
   }
   const Vec3 spacing = grid.spacing();
-  HeatProblem problem = makeHeatProblem(grid.size(), spacing, mat, table, settings.damage,
-                                        settings.dt_s);
+  HeatProblem problem =
+      makeHeatProblem(grid.size(), spacing, mat, table, settings.damage, settings.dt_s);
   problem.vaporisation_c = static_cast<float>(settings.vaporisation_c);
   SimulationResult r;
   r.grid = grid;
   r.dt_s = problem.dt_s;
-  std::unique_ptr<HeatBackend> backend =
-      makeBackend(settings.backend, problem, &r.fallback_reason);
+  std::unique_ptr<HeatBackend> backend = makeBackend(settings.backend, problem, &r.fallback_reason);
   r.backend = backend->name();
 
   // Electric problem: electrode at 1 V, sub-box faces at 0 V, sigma(T) per voxel.
@@ -256,8 +263,7 @@ SimulationResult simulateAblation(const Electrode& electrode, const NeedlePose& 
     r.length_along_mm = hi[2] - lo[2] + grid.spacing().z();
   }
   r.max_temperature_c = *std::max_element(f.temperature_max_c.begin(), f.temperature_max_c.end());
-  r.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return r;
 }
 

@@ -27,7 +27,9 @@ struct Grid {
                 1.0 / (s.spacing_m[2] * s.spacing_m[2])} {}
 };
 
-inline double harmonic(double a, double b) { return (a > 0 && b > 0) ? 2 * a * b / (a + b) : 0; }
+inline double harmonic(double a, double b) {
+  return (a > 0 && b > 0) ? 2 * a * b / (a + b) : 0;
+}
 
 // Calls fn(offset, axis, inside) for the six faces of voxel (i, j, k), in a fixed order.
 template <class Fn>
@@ -63,7 +65,9 @@ SolveReport solveStencil(const StencilSystem& s, const std::vector<float>& f, st
                          double tolerance, int max_iterations) {
   const Grid g(s);
   const std::size_t n = s.k.size();
-  const auto isFixed = [&](I v) { return !s.fixed.empty() && s.fixed[static_cast<std::size_t>(v)]; };
+  const auto isFixed = [&](I v) {
+    return !s.fixed.empty() && s.fixed[static_cast<std::size_t>(v)];
+  };
   // Diagonal (positive), right-hand side b = f + couplings to fixed values, and the couplings
   // between free voxels: c[axis][v] links v and v + stride(axis) (0 when either is fixed).
   std::vector<double> diag(n, 0.0);
@@ -112,9 +116,13 @@ SolveReport solveStencil(const StencilSystem& s, const std::vector<float>& f, st
           if (i + 1 < g.nx) acc -= c[0][uv] * p[uv + 1];
           if (i > 0) acc -= c[0][uv - 1] * p[uv - 1];
           if (j + 1 < g.ny) acc -= c[1][uv] * p[uv + static_cast<std::size_t>(g.sy)];
-          if (j > 0) acc -= c[1][uv - static_cast<std::size_t>(g.sy)] * p[uv - static_cast<std::size_t>(g.sy)];
+          if (j > 0)
+            acc -=
+                c[1][uv - static_cast<std::size_t>(g.sy)] * p[uv - static_cast<std::size_t>(g.sy)];
           if (k + 1 < g.nz) acc -= c[2][uv] * p[uv + static_cast<std::size_t>(g.sz)];
-          if (k > 0) acc -= c[2][uv - static_cast<std::size_t>(g.sz)] * p[uv - static_cast<std::size_t>(g.sz)];
+          if (k > 0)
+            acc -=
+                c[2][uv - static_cast<std::size_t>(g.sz)] * p[uv - static_cast<std::size_t>(g.sz)];
           out[uv] = acc;
         }
       }
@@ -199,7 +207,9 @@ SolveReport solveStencil(const StencilSystem& s, const std::vector<float>& f, st
 double jouleHeating(const StencilSystem& s, const std::vector<float>& u, std::vector<float>& q) {
   const Grid g(s);
   q.assign(s.k.size(), 0.0F);
-  const auto isFixed = [&](I v) { return !s.fixed.empty() && s.fixed[static_cast<std::size_t>(v)]; };
+  const auto isFixed = [&](I v) {
+    return !s.fixed.empty() && s.fixed[static_cast<std::size_t>(v)];
+  };
   const double volume = s.spacing_m[0] * s.spacing_m[1] * s.spacing_m[2];
   const double watts = sumOver(g, [&](I v, I i, I j, I k) {
     const auto uv = static_cast<std::size_t>(v);

@@ -16,11 +16,11 @@ namespace rfa::thermal::detail {
 struct StencilSystem {
   Size3 size{0, 0, 0};
   Vec3 spacing_m{1e-3, 1e-3, 1e-3};
-  std::vector<float> k;               ///< per voxel, >= 0
-  std::vector<float> a;               ///< per voxel sink, >= 0 (empty = 0)
-  std::vector<std::uint8_t> fixed;    ///< per voxel, nonzero = Dirichlet (empty = none)
+  std::vector<float> k;             ///< per voxel, >= 0
+  std::vector<float> a;             ///< per voxel sink, >= 0 (empty = 0)
+  std::vector<std::uint8_t> fixed;  ///< per voxel, nonzero = Dirichlet (empty = none)
   bool insulated_outside = false;
-  double outside_value = 0.0;         ///< Dirichlet value beyond the grid faces
+  double outside_value = 0.0;  ///< Dirichlet value beyond the grid faces
 };
 
 struct SolveReport {

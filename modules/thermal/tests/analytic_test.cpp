@@ -26,10 +26,10 @@ namespace {
 constexpr double kPower = 0.2;  // W
 
 struct Errors {
-  double max_abs = 0;      // K, over voxels outside the 5x5x5 block and r <= r_max
-  double peak_rise = 0;    // K, largest simulated rise (at the source)
-  double near_rise = 0;    // K, largest analytic rise among the compared voxels
-  double at_points = 0;    // K, max error at r = 6, 8, 10 mm on the three axes
+  double max_abs = 0;    // K, over voxels outside the 5x5x5 block and r <= r_max
+  double peak_rise = 0;  // K, largest simulated rise (at the source)
+  double near_rise = 0;  // K, largest analytic rise among the compared voxels
+  double at_points = 0;  // K, max error at r = 6, 8, 10 mm on the three axes
 };
 
 // Grid of n^3 voxels of spacing h (mm), source in the centre voxel (n odd).
@@ -101,8 +101,9 @@ TEST(BioheatAnalytic, SteadyPerfusedPointSourceIsSecondOrder) {
   const Errors e05 = steady(0.5);
   for (const auto& [h, e] : {std::pair{2.0, e2}, {1.0, e1}, {0.5, e05}}) {
     std::cout << "steady h " << h << " mm: max error " << e.max_abs << " K of peak rise "
-              << e.peak_rise << " K (" << 100 * e.max_abs / e.peak_rise
-              << " %; " << 100 * e.max_abs / e.near_rise << " % of the rise 3 voxels out), error at r = 6/8/10 mm " << e.at_points << " K\n";
+              << e.peak_rise << " K (" << 100 * e.max_abs / e.peak_rise << " %; "
+              << 100 * e.max_abs / e.near_rise
+              << " % of the rise 3 voxels out), error at r = 6/8/10 mm " << e.at_points << " K\n";
     EXPECT_LE(e.max_abs, 0.02 * e.peak_rise) << h;
   }
   const double p1 = std::log2(e2.at_points / e1.at_points);
@@ -117,8 +118,8 @@ TEST(BioheatAnalytic, TimeSteppingReachesTheSteadyState) {
   const double h = 1.0;
   const MaterialTable t = liverOnly(true);
   const std::size_t n = 41;
-  const HeatProblem p = makeHeatProblem({n, n, n}, Vec3(h, h, h),
-                                        std::vector<std::uint8_t>(n * n * n, 0), t, {}, 0);
+  const HeatProblem p =
+      makeHeatProblem({n, n, n}, Vec3(h, h, h), std::vector<std::uint8_t>(n * n * n, 0), t, {}, 0);
   auto b = makeCpuBackend(p);
   std::vector<float> q(n * n * n, 0.0F);
   q[n * n * n / 2] = static_cast<float>(kPower / 1e-9);
@@ -147,9 +148,8 @@ Errors transient(double h, double t_s) {
   const auto n = static_cast<std::size_t>(2 * std::lround(22.0 / h) + 1);  // +-22 mm
   const double limit = stableTimeStep(t, Vec3(h, h, h));
   const int steps = static_cast<int>(std::ceil(t_s / (0.9 * limit)));
-  const HeatProblem p = makeHeatProblem({n, n, n}, Vec3(h, h, h),
-                                        std::vector<std::uint8_t>(n * n * n, 0), t, {},
-                                        t_s / steps);
+  const HeatProblem p = makeHeatProblem(
+      {n, n, n}, Vec3(h, h, h), std::vector<std::uint8_t>(n * n * n, 0), t, {}, t_s / steps);
   auto b = makeCpuBackend(p);
   std::vector<float> q(n * n * n, 0.0F);
   q[n * n * n / 2] = static_cast<float>(kPower / std::pow(h * 1e-3, 3));
@@ -170,8 +170,9 @@ TEST(BioheatAnalytic, TransientPointSourceWithoutPerfusionIsSecondOrder) {
   const Errors e05 = transient(0.5, t_s);
   for (const auto& [h, e] : {std::pair{2.0, e2}, {1.0, e1}, {0.5, e05}}) {
     std::cout << "transient 60 s h " << h << " mm: max error " << e.max_abs << " K of peak rise "
-              << e.peak_rise << " K (" << 100 * e.max_abs / e.peak_rise
-              << " %; " << 100 * e.max_abs / e.near_rise << " % of the rise 3 voxels out), error at r = 6/8/10 mm " << e.at_points << " K\n";
+              << e.peak_rise << " K (" << 100 * e.max_abs / e.peak_rise << " %; "
+              << 100 * e.max_abs / e.near_rise
+              << " % of the rise 3 voxels out), error at r = 6/8/10 mm " << e.at_points << " K\n";
     EXPECT_LE(e.max_abs, 0.02 * e.peak_rise) << h;
   }
   const double p1 = std::log2(e2.at_points / e1.at_points);

@@ -21,11 +21,11 @@ const ElectrodeCatalog& catalog() {
 void print(const std::string& what, const SimulationResult& r) {
   std::cout << what << ": zone " << r.zone_volume_ml << " mL, along " << r.length_along_mm
             << " mm, across " << r.width_u_mm << " x " << r.width_v_mm << " mm, Tmax "
-            << r.max_temperature_c << " C, energy " << r.energy_j / 1000 << " kJ, "
-            << r.backend << ", " << r.steps << " steps of " << r.dt_s << " s, "
-            << r.potential_solves << " potential solves (" << r.potential_iterations
-            << " CG iterations), impedance " << r.generator.front().impedance_ohm << " -> "
-            << r.generator.back().impedance_ohm << " ohm, wall " << r.wall_seconds << " s\n";
+            << r.max_temperature_c << " C, energy " << r.energy_j / 1000 << " kJ, " << r.backend
+            << ", " << r.steps << " steps of " << r.dt_s << " s, " << r.potential_solves
+            << " potential solves (" << r.potential_iterations << " CG iterations), impedance "
+            << r.generator.front().impedance_ohm << " -> " << r.generator.back().impedance_ohm
+            << " ohm, wall " << r.wall_seconds << " s\n";
 }
 
 const NeedlePose kPose{Vec3(10, -20, 30), Vec3(0, 0, 1)};
@@ -141,7 +141,8 @@ TEST(Simulation, CpuAndGlAgreeOnTheSameCase) {
     const std::size_t j = (n / grid.size()[0]) % grid.size()[1];
     const std::size_t k = n / (grid.size()[0] * grid.size()[1]);
     const Vec3 d = grid.indexToLps(Vec3(static_cast<double>(i), static_cast<double>(j),
-                                        static_cast<double>(k))) - axis_point;
+                                        static_cast<double>(k))) -
+                   axis_point;
     if ((d - f.col(2) * d.dot(f.col(2))).norm() <= 3.0) {
       t.material.data()[n] = static_cast<std::uint8_t>(Material::kLargeVessel);
     }

@@ -67,23 +67,23 @@ namespace rfa::segmentation {
 
 /// \brief Parameters of segmentLesionFromSeed(). Lengths in mm, intensities in HU.
 struct LesionSeedOptions {
-  double max_radius_mm = 40.0;       ///< the lesion is searched within this distance of the seed
-  double core_radius_mm = 3.0;       ///< ball around the seed for the first lesion estimate
-  double smoothing_sigma_mm = 1.0;   ///< Gaussian smoothing before thresholding; 0 = none
-  double min_contrast_hu = 15.0;     ///< least lesion/surrounding difference accepted
-  double surround_sd_factor = 1.0;   ///< threshold this many surrounding SDs from its median...
-  double min_gap_fraction = 0.35;    ///< ...but at least this fraction of the contrast away
-  double shell_gap_mm = 1.5;         ///< surrounding band starts this far outside the region
-  double shell_width_mm = 4.0;       ///< thickness of the surrounding band / search shells
-  double far_margin_hu = 80.0;       ///< least reach of the band beyond the lesion median
-  double liver_margin_mm = 0.0;      ///< dilation of the liver mask, when one is given
-  double opening_radius_mm = 1.5;    ///< 0 = no opening
-  double closing_radius_mm = 4.0;    ///< 0 = no closing
-  int max_iterations = 8;            ///< threshold re-estimations
+  double max_radius_mm = 40.0;          ///< the lesion is searched within this distance of the seed
+  double core_radius_mm = 3.0;          ///< ball around the seed for the first lesion estimate
+  double smoothing_sigma_mm = 1.0;      ///< Gaussian smoothing before thresholding; 0 = none
+  double min_contrast_hu = 15.0;        ///< least lesion/surrounding difference accepted
+  double surround_sd_factor = 1.0;      ///< threshold this many surrounding SDs from its median...
+  double min_gap_fraction = 0.35;       ///< ...but at least this fraction of the contrast away
+  double shell_gap_mm = 1.5;            ///< surrounding band starts this far outside the region
+  double shell_width_mm = 4.0;          ///< thickness of the surrounding band / search shells
+  double far_margin_hu = 80.0;          ///< least reach of the band beyond the lesion median
+  double liver_margin_mm = 0.0;         ///< dilation of the liver mask, when one is given
+  double opening_radius_mm = 1.5;       ///< 0 = no opening
+  double closing_radius_mm = 4.0;       ///< 0 = no closing
+  int max_iterations = 8;               ///< threshold re-estimations
   double calcification_reach_mm = 5.0;  ///< calcifications this close are added; 0 = never
   float calcification_hu = 250.0F;      ///< above portal-venous vessel enhancement
   bool convex_per_slice = true;         ///< fill each axial slice to its convex hull
-  float air_threshold_hu = -300.0F;  ///< a seed below this lies in air (outside the body)
+  float air_threshold_hu = -300.0F;     ///< a seed below this lies in air (outside the body)
 };
 
 /// \brief Result of segmentLesionFromSeed().

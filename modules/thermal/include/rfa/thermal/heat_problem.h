@@ -11,13 +11,13 @@
 /// the six face neighbours n (axis a_f); G = harmonic-mean conductivity / dx_a^2 (W/(m3 K)), or
 /// 1 / (dx/(2k) + 1/h) / dx towards a held convective-wall material, 0 across an insulating one.
 /// Outside the grid: `boundary_temperature_c` through G[a][m_i][m_i] (Dirichlet) or nothing
-/// (insulated); then T'_i = min(T'_i, vaporisation_c). s_i = exp(-Omega_i) when perfusion stops with damage, else 1. After the update,
-/// for T' >= damage_floor_c: Omega += dt A exp(-Ea / (R (T' + 273.15))) (below the floor the
-/// rate is taken as 0: with the liver A and Ea it would add 0.2 over 12 min at 37 C and throttle
-/// the perfusion of healthy tissue); T_max = max(T_max, T'); CEM43 += dt/60 R^(43 - T') with
-/// R = 0.5 above 43 C, 0.25 below (Sapareto & Dewey 1984), skipped below 39 C (a minute there
-/// adds < 0.004 equivalent minutes). exp(-Omega) is taken as 1 while Omega is 0.
-/// Stability: dt <= 1 / max_m (sum of the six largest G of m + perf[m]) * rhoc[m] over the free
+/// (insulated); then T'_i = min(T'_i, vaporisation_c). s_i = exp(-Omega_i) when perfusion stops
+/// with damage, else 1. After the update, for T' >= damage_floor_c: Omega += dt A exp(-Ea / (R (T'
+/// + 273.15))) (below the floor the rate is taken as 0: with the liver A and Ea it would add 0.2
+/// over 12 min at 37 C and throttle the perfusion of healthy tissue); T_max = max(T_max, T'); CEM43
+/// += dt/60 R^(43 - T') with R = 0.5 above 43 C, 0.25 below (Sapareto & Dewey 1984), skipped below
+/// 39 C (a minute there adds < 0.004 equivalent minutes). exp(-Omega) is taken as 1 while Omega is
+/// 0. Stability: dt <= 1 / max_m (sum of the six largest G of m + perf[m]) * rhoc[m] over the free
 /// materials of the table, which is the dt <= dx^2 / (6 alpha) rule for a homogeneous material.
 
 #include <array>

@@ -38,13 +38,13 @@ struct MaterialProperties {
   double density_kg_m3 = 1079;
   double heat_capacity_j_kgk = 3540;
   double conductivity_w_mk = 0.52;
-  double sigma_s_m = 0.333;                ///< electric conductivity at 37 C
-  double sigma_per_k = 0.015;              ///< relative change of sigma per K below 100 C
-  double perfusion_per_s = 0.0036;         ///< blood perfusion rate w (m3 blood / m3 tissue / s)
-  bool held = false;                       ///< temperature held (Dirichlet), not solved
-  bool convective_wall = false;            ///< held voxels exchange heat through wall h
-  bool insulating = false;                 ///< no heat or current crosses its faces
-  double held_temperature_c = 37.0;        ///< for held materials (coolant, blood)
+  double sigma_s_m = 0.333;          ///< electric conductivity at 37 C
+  double sigma_per_k = 0.015;        ///< relative change of sigma per K below 100 C
+  double perfusion_per_s = 0.0036;   ///< blood perfusion rate w (m3 blood / m3 tissue / s)
+  bool held = false;                 ///< temperature held (Dirichlet), not solved
+  bool convective_wall = false;      ///< held voxels exchange heat through wall h
+  bool insulating = false;           ///< no heat or current crosses its faces
+  double held_temperature_c = 37.0;  ///< for held materials (coolant, blood)
 };
 
 /// \brief The table used by a simulation.
@@ -52,8 +52,8 @@ struct MaterialTable {
   std::array<MaterialProperties, kMaterialCount> m{};
   double blood_density_kg_m3 = 1060;
   double blood_heat_capacity_j_kgk = 3639;
-  double arterial_temperature_c = 37.0;   ///< perfusion sink temperature and initial temperature
-  double vessel_wall_h_w_m2k = 230.0;     ///< Go-Smart venous wall heat transfer coefficient
+  double arterial_temperature_c = 37.0;     ///< perfusion sink temperature and initial temperature
+  double vessel_wall_h_w_m2k = 230.0;       ///< Go-Smart venous wall heat transfer coefficient
   bool perfusion_stops_with_damage = true;  ///< w x exp(-Omega): dead tissue is not perfused
 
   /// Defaults with the sources in the file comment. The cooled-electrode temperature defaults to
@@ -63,12 +63,14 @@ struct MaterialTable {
   [[nodiscard]] const MaterialProperties& operator[](Material x) const {
     return m[static_cast<std::size_t>(x)];
   }
-  [[nodiscard]] MaterialProperties& operator[](Material x) { return m[static_cast<std::size_t>(x)]; }
+  [[nodiscard]] MaterialProperties& operator[](Material x) {
+    return m[static_cast<std::size_t>(x)];
+  }
 };
 
 /// \brief Arrhenius liver damage parameters (physics.md: A = 7.39e39 1/s, Ea = 2.577e5 J/mol).
 struct DamageModel {
-  double ln_a = 91.80;                ///< ln(A / (1/s)) = ln(7.39e39)
+  double ln_a = 91.80;                   ///< ln(A / (1/s)) = ln(7.39e39)
   double ea_over_r_k = 2.577e5 / 8.314;  ///< Ea / R in kelvin
 };
 

@@ -56,8 +56,8 @@ struct EllipsoidZone {
 struct PreviewCalibration {
   std::string electrode;
   std::string protocol;
-  double power_w = 0;     ///< the protocol's last scheduled power, or the override used
-  double duration_s = 0;  ///< the protocol's duration, or the override used
+  double power_w = 0;           ///< the protocol's last scheduled power, or the override used
+  double duration_s = 0;        ///< the protocol's duration, or the override used
   double centre_offset_mm = 0;  ///< zone centre along w from the tip; negative = behind the tip
   double semi_across_mm = 0;    ///< semi-axis along u and v
   double semi_along_mm = 0;     ///< semi-axis along w

@@ -42,17 +42,17 @@ enum class ZoneCriterion {
 ZoneCriterion parseZoneCriterion(const std::string& s);
 
 struct SimulationSettings {
-  double spacing_mm = 1.0;          ///< isotropic simulation voxel
-  double margin_mm = 30.0;          ///< box margin around the active part
+  double spacing_mm = 1.0;  ///< isotropic simulation voxel
+  double margin_mm = 30.0;  ///< box margin around the active part
   BackendChoice backend = BackendChoice::kAuto;
   double potential_interval_s = 5.0;  ///< sigma(T) re-solve period
   double potential_pad_mm = 15.0;     ///< potential box: active part bounding box + this
-  double dt_s = 0;                  ///< 0 = 0.9 x the stability limit
-  std::string protocol;             ///< empty = the electrode's first protocol
-  std::optional<double> power_w;    ///< overrides the protocol: constant power
-  std::optional<double> duration_s; ///< overrides the protocol's duration
+  double dt_s = 0;                    ///< 0 = 0.9 x the stability limit
+  std::string protocol;               ///< empty = the electrode's first protocol
+  std::optional<double> power_w;      ///< overrides the protocol: constant power
+  std::optional<double> duration_s;   ///< overrides the protocol's duration
   ZoneCriterion zone = ZoneCriterion::kArrhenius;
-  double vaporisation_c = 100.0;     ///< tissue temperature cap (HeatProblem::vaporisation_c)
+  double vaporisation_c = 100.0;  ///< tissue temperature cap (HeatProblem::vaporisation_c)
   MaterialTable materials = MaterialTable::defaults();
   DamageModel damage{};
 };
@@ -100,21 +100,21 @@ struct SimulationResult {
   ImageVolume damage_omega;
   ImageVolume cem43_min;
   Mask zone;
-  std::string backend;                 ///< name() of the backend used
-  std::string fallback_reason;         ///< why GL was not used (kAuto), else empty
+  std::string backend;          ///< name() of the backend used
+  std::string fallback_reason;  ///< why GL was not used (kAuto), else empty
   double wall_seconds = 0;
   double simulated_seconds = 0;
   double dt_s = 0;
   int steps = 0;
-  double energy_j = 0;                 ///< delivered by the generator
+  double energy_j = 0;  ///< delivered by the generator
   double zone_volume_ml = 0;
-  double length_along_mm = 0;          ///< zone extent along the needle axis w
-  double width_u_mm = 0;               ///< zone extent along u (through the axis)
-  double width_v_mm = 0;               ///< zone extent along v
+  double length_along_mm = 0;  ///< zone extent along the needle axis w
+  double width_u_mm = 0;       ///< zone extent along u (through the axis)
+  double width_v_mm = 0;       ///< zone extent along v
   double max_temperature_c = 0;
   std::vector<GeneratorSample> generator;  ///< one sample per potential solve
   int potential_solves = 0;
-  int potential_iterations = 0;         ///< conjugate-gradient iterations, all solves
+  int potential_iterations = 0;  ///< conjugate-gradient iterations, all solves
 };
 
 /// \brief Runs the simulation. `tissue` null = homogeneous liver on simulationGrid().
