@@ -185,8 +185,8 @@ GlParams makeParams(const HeatProblem& p) {
   u.ea_over_r_k = p.ea_over_r_k;
   u.damage_floor_c = p.damage_floor_c;
   u.dt_s = p.dt_s;
-  u.vaporisation_c = std::isfinite(p.vaporisation_c) ? p.vaporisation_c
-                                                      : std::numeric_limits<float>::max();
+  u.vaporisation_c =
+      std::isfinite(p.vaporisation_c) ? p.vaporisation_c : std::numeric_limits<float>::max();
   return u;
 }
 

@@ -95,7 +95,9 @@ TEST(PreviewCalibration, ShippedFileCoversTheCatalogue) {
     // The ellipsoid's volume is the solver's (rounding of the stored numbers aside).
     const double v = previewZone(c, NeedlePose{}).volumeMl();
     EXPECT_NEAR(v, c.solver_volume_ml, 0.002 * c.solver_volume_ml) << e.name;
-    EXPECT_GT(c.fit_dice, 0.8) << e.name;
+    // An ellipsoid fits the zone of straight shafts well; the lobed zone of a tine array less so
+    // (a known limitation of the preview: the planner confirms with the solver).
+    EXPECT_GT(c.fit_dice, e.tines ? 0.7 : 0.95) << e.name;
   }
   for (const PreviewCalibration& c : cals) {
     EXPECT_NO_THROW((void)catalog().find(c.electrode).protocol(c.protocol)) << c.electrode;
