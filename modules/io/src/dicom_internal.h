@@ -31,4 +31,13 @@ void checkPixelDataLength(DcmFileFormat& ff, const std::filesystem::path& file);
 /// True for the JPEG 2000 transfer syntaxes (decoded through OpenJPEG).
 bool isJpeg2000(const std::string& transfer_syntax_uid);
 
+/// True for the JPEG process 1-14 transfer syntaxes (1.2.840.10008.1.2.4.50-.79: DCMTK's dcmjpeg).
+bool isDcmjpegJpeg(const std::string& transfer_syntax_uid);
+
+/// Walks the JPEG markers of a first fragment as DCMTK 3.6.7's bit-depth scan
+/// (DJCodecDecoder::scanJpegDataForBitDepth) does, and returns the byte offset where that scan
+/// would stop advancing (a TEM marker FF01 before the frame header: it loops forever there), or
+/// -1 when the scan ends (frame header found, invalid marker or end of data).
+long jpegBitDepthScanHangsAt(std::span<const std::uint8_t> fragment);
+
 }  // namespace rfa::io::detail

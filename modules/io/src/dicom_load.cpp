@@ -46,6 +46,39 @@ bool isJpeg2000(const std::string& ts) {
          ts == UID_JPEG2000Part2MulticomponentImageCompressionTransferSyntax;
 }
 
+bool isDcmjpegJpeg(const std::string& ts) {
+  const std::string prefix = "1.2.840.10008.1.2.4.";
+  if (ts.rfind(prefix, 0) != 0 || ts.size() != prefix.size() + 2) return false;
+  const int n = (ts[prefix.size()] - '0') * 10 + (ts[prefix.size() + 1] - '0');
+  return n >= 50 && n <= 79;
+}
+
+long jpegBitDepthScanHangsAt(std::span<const std::uint8_t> p) {
+  std::size_t off = 0;
+  while (off + 4 < p.size()) {
+    const unsigned hi = p[off];
+    const unsigned lo = p[off + 1];
+    const auto length = static_cast<std::size_t>((p[off + 2] << 8U) | p[off + 3]);
+    if (hi == 0xFF && lo >= 0xC0 && lo <= 0xCF && lo != 0xC4 && lo != 0xC8 && lo != 0xCC) {
+      return -1;  // frame header: the scan returns its precision
+    }
+    if (hi == 0xFF && (lo == 0xC4 || lo == 0xC8 || lo == 0xCC || (lo >= 0xDA && lo <= 0xFE))) {
+      off += length + 2;
+    } else if (hi == 0xFF && lo >= 0xD0 && lo <= 0xD9) {
+      off += 2;
+    } else if (hi == 0xFF && lo == 0xFF) {
+      off += 1;
+    } else if (hi == 0xFF && lo == 0x01) {
+      return static_cast<long>(off);  // TEM: the scan does not advance
+    } else if (hi == 0xFF && lo > 2 && lo <= 0xBF) {
+      off += 2;
+    } else {
+      return -1;  // invalid marker: the scan gives up (decoding then fails cleanly)
+    }
+  }
+  return -1;
+}
+
 void checkPixelDataLength(DcmFileFormat& ff, const fs::path& file) {
   DcmDataset& ds = *ff.getDataset();
   DcmElement* px = nullptr;
@@ -134,6 +167,33 @@ void decodeJpeg2000File(const DicomSliceInfo& s, std::size_t frame_bytes, std::u
 
 // Raw stored pixel bytes of all frames of one file (host byte order, native layout) into `out`
 // (a per-thread buffer reused across files, so large slices do not cost a fresh allocation each).
+// DCMTK 3.6.7's JPEG decoder first scans the first fragment for the bit depth, and that scan never
+// returns on a TEM marker (FF01) before the frame header (found by fuzzing): refuse such a stream.
+void guardJpegScan(DcmDataset& ds, const std::string& name) {
+  DcmElement* elem = nullptr;
+  if (ds.findAndGetElement(DCM_PixelData, elem).bad() || elem == nullptr) return;
+  auto* px = dynamic_cast<DcmPixelData*>(elem);
+  DcmPixelSequence* seq = nullptr;
+  if (px == nullptr ||
+      px->getEncapsulatedRepresentation(ds.getOriginalXfer(), nullptr, seq).bad() ||
+      seq == nullptr || seq->card() < 2) {
+    return;  // DCMTK reports these itself
+  }
+  DcmPixelItem* item = nullptr;
+  Uint8* bytes = nullptr;
+  if (seq->getItem(item, 1).bad() || item == nullptr || item->getUint8Array(bytes).bad() ||
+      bytes == nullptr) {
+    return;
+  }
+  const long at = detail::jpegBitDepthScanHangsAt({bytes, item->getLength()});
+  if (at >= 0) {
+    throw CorruptDataError(name +
+                           ": malformed JPEG stream in PixelData (7FE0,0010): TEM marker "
+                           "(FF01) before the frame header at byte " +
+                           std::to_string(at) + " of the first fragment");
+  }
+}
+
 void readPixelBytes(const DicomSliceInfo& s, std::vector<std::uint8_t>& out) {
   const std::string name = s.file.string();
   const std::size_t frame_bytes =
@@ -173,6 +233,7 @@ void readPixelBytes(const DicomSliceInfo& s, std::vector<std::uint8_t>& out) {
     }
     return;
   }
+  if (detail::isDcmjpegJpeg(s.transfer_syntax_uid)) guardJpegScan(ds, name);
   st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
   if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit)) {
     throw UnsupportedError(name + ": cannot decode transfer syntax " + s.transfer_syntax_uid +

@@ -201,8 +201,8 @@ TEST(DicomFiles, CompressedTransferSyntaxesDecodeToSameVoxels) {
 TEST(DicomFiles, DicomdirIsNoticedAndFilesWithoutExtensionAreRead) {
   if (!test::haveProgram("dcmmkdir")) GTEST_SKIP() << "dcmmkdir (DCMTK tools) not installed";
   TempDir tmp;
-  phantom::writeCtSeries(pattern(ImageGeometry({16, 16, 3}, Vec3(1, 1, 1), Vec3::Zero())), tmp / "w",
-                         opts("dicomdir"));
+  phantom::writeCtSeries(pattern(ImageGeometry({16, 16, 3}, Vec3(1, 1, 1), Vec3::Zero())),
+                         tmp / "w", opts("dicomdir"));
   fs::create_directories(tmp / "media" / "IMG");
   int n = 0;
   for (const auto& f : filesIn(tmp / "w")) {
@@ -312,6 +312,30 @@ TEST(DicomFilesNegative, EveryPrefixOfAFileIsParsedOrRejectedCleanly) {
     }
   }
   EXPECT_EQ(parsed, 0U) << "a truncated file was accepted";
+}
+
+}  // namespace
+}  // namespace rfa::io
+
+namespace rfa::io {
+namespace {
+
+// Found by the fuzz smoke run: a JPEG-lossless file whose first fragment has a TEM marker (FF01)
+// before the frame header. DCMTK 3.6.7's bit-depth scan never returns on it; rfaplan refuses the
+// file with a clear error instead (and fast).
+TEST(DicomFilesNegative, JpegWithTemMarkerBeforeTheFrameHeaderIsCorruptNotAHang) {
+  const std::filesystem::path seed =
+      std::filesystem::path(RFA_TESTDATA_DIR) / "fuzz-seeds" / "regress_jpeg_tem_before_sof.dcm";
+  ASSERT_TRUE(std::filesystem::exists(seed)) << seed;
+  const rfa::test::TempDir dir;
+  std::filesystem::copy_file(seed, dir / "x.dcm");
+  try {
+    (void)loadImage(dir.path());
+    ADD_FAILURE() << "no exception";
+  } catch (const CorruptDataError& e) {
+    EXPECT_NE(std::string(e.what()).find("TEM marker (FF01)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("x.dcm"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
