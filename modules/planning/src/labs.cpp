@@ -4,16 +4,16 @@
 #include <chrono>
 #include <utility>
 
-#include "field_reader.h"
 #include "rfa/core/error.h"
+#include "rfa/core/json_fields.h"
 
 namespace rfa::planning {
 
 namespace {
 
-using detail::FieldReader;
-using detail::formatNumber;
-using detail::json;
+using json_io::FieldReader;
+using json_io::formatNumber;
+using json_io::json;
 
 // True for a valid calendar date written yyyy-mm-dd.
 bool isIsoDate(const std::string& s) {
@@ -150,7 +150,7 @@ std::string toString(LabDecision decision) {
 }
 
 std::vector<LabResults> readLabsFile(const std::filesystem::path& file) {
-  const json root = detail::parseJsonFile(file, "lab results");
+  const json root = json_io::parseJsonFile(file, "lab results");
   const FieldReader r(file.filename().string());
   std::vector<LabResults> out;
   if (root.is_object() && root.contains("sessions")) {

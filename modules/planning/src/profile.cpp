@@ -6,15 +6,15 @@
 #include <cstdlib>
 #include <utility>
 
-#include "field_reader.h"
 #include "rfa/core/error.h"
+#include "rfa/core/json_fields.h"
 
 namespace rfa::planning {
 
 namespace {
 
-using detail::FieldReader;
-using detail::json;
+using json_io::FieldReader;
+using json_io::json;
 
 constexpr int kMaxDays = 3650;
 
@@ -203,7 +203,7 @@ std::string toString(LimitKind kind) {
 }
 
 ProtocolProfile readProfileFile(const std::filesystem::path& file) {
-  const json root = detail::parseJsonFile(file, "protocol profile");
+  const json root = json_io::parseJsonFile(file, "protocol profile");
   return parseProfile(FieldReader(file.filename().string()), root);
 }
 
@@ -244,7 +244,7 @@ const ProtocolProfile& findProfile(const std::vector<ProtocolProfile>& profiles,
     names.push_back(p.name);
   }
   throw NotFoundError("unknown protocol profile '" + name +
-                      "' (available: " + detail::joinNames(names) + ")");
+                      "' (available: " + json_io::joinNames(names) + ")");
 }
 
 std::filesystem::path defaultProfileDir() {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rfa/core/error.h"
+#include "rfa/core/json_fields.h"
 
 namespace rfa::thermal {
 
@@ -24,103 +25,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string joinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "none" : out;
-}
-
-std::string formatNumber(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-// Typed, range-checked access to the fields of one electrode file. Paths are JSON paths such as
-// "protocols[0].power[1].time_s"; every failure throws CorruptDataError("<file>: <path> <what>").
-class FieldReader {
- public:
-  explicit FieldReader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    throw CorruptDataError(file_ + ": " + (path.empty() ? "" : path + " ") + what);
-  }
-  static std::string member(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-  static std::string element(const std::string& path, std::size_t i) {
-    return path + "[" + std::to_string(i) + "]";
-  }
-
-  // `j` must be an object whose keys are all in `allowed` (keys starting with '_' are comments).
-  void object(const json& j, const std::string& path,
-              std::initializer_list<const char*> allowed) const {
-    if (!j.is_object()) fail(path.empty() ? "the top level" : path, "must be a JSON object");
-    for (const auto& item : j.items()) {
-      const std::string& key = item.key();
-      if (!key.empty() && key[0] == '_') continue;
-      const bool known =
-          std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
-      if (!known) {
-        std::vector<std::string> names(allowed.begin(), allowed.end());
-        fail(member(path, key), "is not a known field (known: " + joinNames(names) + ")");
-      }
-    }
-  }
-
-  // The member, or nullptr when absent and optional.
-  const json* find(const json& obj, const std::string& path, const char* key, bool required) const {
-    const auto it = obj.find(key);
-    if (it == obj.end()) {
-      if (required) fail(member(path, key), "is missing");
-      return nullptr;
-    }
-    return &*it;
-  }
-
-  double number(const json& obj, const std::string& path, const char* key) const {
-    return *optionalNumber(obj, path, key, true);
-  }
-  std::optional<double> optionalNumber(const json& obj, const std::string& path, const char* key,
-                                       bool required = false) const {
-    const json* j = find(obj, path, key, required);
-    if (j == nullptr) return std::nullopt;
-    if (!j->is_number()) fail(member(path, key), "must be a number");
-    const double v = j->get<double>();
-    if (!std::isfinite(v)) fail(member(path, key), "must be finite");
-    return v;
-  }
-  // Checks lo < v (or lo <= v when `inclusive`) and v <= hi.
-  void range(double v, const std::string& field, double lo, bool inclusive,
-             double hi = std::numeric_limits<double>::infinity()) const {
-    if (inclusive ? v < lo : v <= lo) {
-      fail(field, std::string("must be ") + (inclusive ? ">= " : "> ") + formatNumber(lo) +
-                      " (got " + formatNumber(v) + ")");
-    }
-    if (v > hi) fail(field, "must be <= " + formatNumber(hi) + " (got " + formatNumber(v) + ")");
-  }
-  std::string string(const json& obj, const std::string& path, const char* key) const {
-    const json& j = *find(obj, path, key, true);
-    if (!j.is_string()) fail(member(path, key), "must be a string");
-    auto s = j.get<std::string>();
-    if (s.empty()) fail(member(path, key), "must not be empty");
-    return s;
-  }
-  bool boolean(const json& obj, const std::string& path, const char* key) const {
-    const json& j = *find(obj, path, key, true);
-    if (!j.is_boolean()) fail(member(path, key), "must be true or false");
-    return j.get<bool>();
-  }
-  const json& array(const json& obj, const std::string& path, const char* key) const {
-    const json& j = *find(obj, path, key, true);
-    if (!j.is_array()) fail(member(path, key), "must be an array");
-    if (j.empty()) fail(member(path, key), "must not be empty");
-    return j;
-  }
-
- private:
-  std::string file_;
-};
+using json_io::FieldReader;
+using json_io::formatNumber;
+using json_io::joinNames;
 
 Shaft readShaft(const FieldReader& r, const json& j, const std::string& path, bool has_tines,
                 double shaft_length_mm) {

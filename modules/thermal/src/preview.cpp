@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rfa/core/error.h"
+#include "rfa/core/json_fields.h"
 
 namespace rfa::thermal {
 
@@ -25,12 +26,6 @@ using nlohmann::json;
 
 bool positiveFinite(double v) {
   return std::isfinite(v) && v > 0;
-}
-
-std::string formatNumber(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
 }
 
 const char* criterionName(ZoneCriterion z) {
@@ -56,70 +51,7 @@ std::pair<std::int64_t, std::int64_t> indexRange(double a, double b, std::size_t
   return {static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)};
 }
 
-// Typed, range-checked access to the fields of one calibration file; every failure throws
-// CorruptDataError("<file>: <path> <what>"), the path being a JSON path such as
-// "calibrations[2].semi_along_mm".
-class FieldReader {
- public:
-  explicit FieldReader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    throw CorruptDataError(file_ + ": " + (path.empty() ? "" : path + " ") + what);
-  }
-  static std::string member(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
-  // `j` must be an object whose keys are all in `allowed` (keys starting with '_' are comments).
-  void object(const json& j, const std::string& path,
-              std::initializer_list<const char*> allowed) const {
-    if (!j.is_object()) fail(path.empty() ? "the top level" : path, "must be a JSON object");
-    for (const auto& item : j.items()) {
-      const std::string& key = item.key();
-      if (!key.empty() && key[0] == '_') continue;
-      const bool known =
-          std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
-      if (!known) {
-        std::string names;
-        for (const char* a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-        fail(member(path, key), "is not a known field (known: " + names + ")");
-      }
-    }
-  }
-
-  const json& field(const json& obj, const std::string& path, const char* key) const {
-    const auto it = obj.find(key);
-    if (it == obj.end()) fail(member(path, key), "is missing");
-    return *it;
-  }
-
-  // A finite number with lo < v (lo <= v when `inclusive`) and v <= hi.
-  double number(const json& obj, const std::string& path, const char* key, double lo,
-                bool inclusive, double hi) const {
-    const json& j = field(obj, path, key);
-    const std::string p = member(path, key);
-    if (!j.is_number()) fail(p, "must be a number");
-    const double v = j.get<double>();
-    if (!std::isfinite(v)) fail(p, "must be finite");
-    if (inclusive ? v < lo : v <= lo) {
-      fail(p, std::string("must be ") + (inclusive ? ">= " : "> ") + formatNumber(lo) + " (got " +
-                  formatNumber(v) + ")");
-    }
-    if (v > hi) fail(p, "must be <= " + formatNumber(hi) + " (got " + formatNumber(v) + ")");
-    return v;
-  }
-
-  std::string string(const json& obj, const std::string& path, const char* key) const {
-    const json& j = field(obj, path, key);
-    if (!j.is_string()) fail(member(path, key), "must be a string");
-    auto s = j.get<std::string>();
-    if (s.empty()) fail(member(path, key), "must not be empty");
-    return s;
-  }
-
- private:
-  std::string file_;
-};
+using json_io::FieldReader;
 
 PreviewCalibration readCalibration(const FieldReader& r, const json& j, const std::string& path) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -297,7 +229,7 @@ std::vector<PreviewCalibration> readPreviewCalibrations(const std::filesystem::p
     reader.fail("", std::string("not valid JSON: ") + e.what());
   }
   reader.object(root, "", {"calibrations"});
-  const json& list = reader.field(root, "", "calibrations");
+  const json& list = *reader.find(root, "", "calibrations", true);
   if (!list.is_array()) reader.fail("calibrations", "must be an array");
   std::vector<PreviewCalibration> out;
   for (std::size_t i = 0; i < list.size(); ++i) {

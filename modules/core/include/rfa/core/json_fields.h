@@ -1,10 +1,14 @@
 #pragma once
-// Strict, typed access to the members of a JSON document for the planning readers: every failure
-// throws CorruptDataError("<file>: <json path> <what>"). Internal to rfa::planning.
+/// \file json_fields.h
+/// \brief Strict, typed access to the members of a JSON document, shared by the readers of
+/// electrodes, preview calibrations, protocol profiles and lab files: every failure throws
+/// CorruptDataError("<file>: <json path> <what>"), the path being a JSON path such as
+/// "protocols[0].power[1].time_s".
 
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace rfa::planning::detail {
+namespace rfa::json_io {
 
 using nlohmann::json;
 
@@ -51,7 +55,15 @@ class FieldReader {
     return *optionalInteger(obj, path, key, lo, hi, true);
   }
   /// Checks lo < v (lo <= v when `inclusive`) and v <= hi.
-  void range(double v, const std::string& field, double lo, bool inclusive, double hi) const;
+  void range(double v, const std::string& field, double lo, bool inclusive,
+             double hi = std::numeric_limits<double>::infinity()) const;
+  /// A required finite number checked by range().
+  double number(const json& obj, const std::string& path, const char* key, double lo,
+                bool inclusive, double hi) const {
+    const double v = number(obj, path, key);
+    range(v, member(path, key), lo, inclusive, hi);
+    return v;
+  }
   std::string string(const json& obj, const std::string& path, const char* key) const;
   bool boolean(const json& obj, const std::string& path, const char* key) const;
   /// A non-empty array.
@@ -61,4 +73,4 @@ class FieldReader {
   std::string file_;
 };
 
-}  // namespace rfa::planning::detail
+}  // namespace rfa::json_io

@@ -1,5 +1,5 @@
-// Strict JSON field access shared by the profile and lab readers (field_reader.h).
-#include "field_reader.h"
+// Strict JSON field access (json_fields.h).
+#include "rfa/core/json_fields.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 
 #include "rfa/core/error.h"
 
-namespace rfa::planning::detail {
+namespace rfa::json_io {
 
 std::string joinNames(const std::vector<std::string>& names) {
   std::string out;
@@ -125,4 +125,4 @@ const json& FieldReader::array(const json& obj, const std::string& path, const c
   return j;
 }
 
-}  // namespace rfa::planning::detail
+}  // namespace rfa::json_io
