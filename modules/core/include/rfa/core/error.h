@@ -20,6 +20,7 @@ enum class ExitCode : int {
   kUnsupported = 7,      ///< valid input that rfaplan does not support (e.g. a transfer syntax)
   kWriteFailed = 8,      ///< an output file could not be written
   kSeriesSelection = 9,  ///< several series and none chosen, or --series UID not found
+  kPlanRule = 10,        ///< a plan breaks a rule of its profile or is inconsistent (plan-check)
 };
 
 /// \brief Base of all rfaplan errors. what() names the file/tag/value at fault.
@@ -71,6 +72,13 @@ class WriteError : public Error {
 class SelectionError : public Error {
  public:
   explicit SelectionError(const std::string& m) : Error(ExitCode::kSeriesSelection, m) {}
+};
+
+/// \brief A well-formed plan that breaks a rule of its protocol profile or contradicts itself
+/// (session sizes, volume limits, margins, unknown lesion ids).
+class PlanRuleError : public Error {
+ public:
+  explicit PlanRuleError(const std::string& m) : Error(ExitCode::kPlanRule, m) {}
 };
 
 }  // namespace rfa

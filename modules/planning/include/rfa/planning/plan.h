@@ -1,0 +1,182 @@
+#pragma once
+/// \file plan.h
+/// \brief The treatment plan: what `rfaplan plan` writes, `rfaplan plan-check` re-validates and the
+/// GUI and the DICOM export read. Plain data; the file format is in plan_io.h and
+/// docs/plan-format.md. Research use only: a planning aid for a tumour board, never a clinical
+/// decision.
+///
+/// Frames and units: every point is DICOM patient LPS in millimetres, every direction a unit
+/// vector in LPS; lengths and margins in mm, angles in degrees, volumes in mL, fractions in [0, 1],
+/// percentages in 0..100, probabilities in [0, 1], times in seconds, dates ISO yyyy-mm-dd.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rfa/core/points.h"
+#include "rfa/planning/labs.h"
+#include "rfa/thermal/preview.h"
+
+namespace rfa::planning {
+
+/// The "format" member of every plan file and its schema version (plan_io.h).
+inline constexpr const char* kPlanFormatName = "rfaplan-plan";
+inline constexpr int kPlanFormatVersion = 1;
+
+/// The image series the plan was made on.
+struct PlanSource {
+  std::string input;  ///< the INPUT path as given (informational)
+  std::string patient_id;
+  std::string study_instance_uid;
+  std::string series_instance_uid;
+  std::string frame_of_reference_uid;
+  bool frame_of_reference_generated = false;  ///< true when the series had none (derived UID)
+  std::string modality;
+  Size3 size{0, 0, 0};  ///< voxels (columns, rows, slices)
+  Vec3 spacing_mm{1, 1, 1};
+  Vec3 origin_lps_mm{0, 0, 0};            ///< centre of the first voxel
+  Mat3 direction = Mat3::Identity();      ///< columns: LPS unit vectors of the i, j, k axes
+  std::string voxel_sha256;               ///< of the HU voxels as float32 little-endian, x fastest
+  std::string segmentation;               ///< "automatic" or the --segmentation folder given
+};
+
+/// One ranked trajectory of a lesion (see trajectory.h for the cost terms).
+struct PlanTrajectory {
+  Vec3 entry_lps{0, 0, 0};
+  Vec3 target_lps{0, 0, 0};
+  double length_mm = 0;
+  double skin_angle_deg = 0;
+  std::optional<double> min_vessel_distance_mm;  ///< absent: no large vessel in the image
+  int capsule_crossings = 0;
+  double cost = 0;
+};
+
+/// One ablation: a needle position, the electrode and protocol, and its preview zone.
+struct PlanPlacement {
+  std::string electrode;
+  std::string protocol;
+  Vec3 tip_lps{0, 0, 0};
+  Vec3 direction_lps{0, 0, 1};  ///< unit, skin entry towards the tip
+  Vec3 entry_lps{0, 0, 0};      ///< where the needle line crosses the skin
+  double path_length_mm = 0;    ///< entry to tip
+  thermal::EllipsoidZone zone;  ///< the preview ellipsoid at this pose
+};
+
+/// Margin figures of a lesion against a set of zones.
+struct PlanMargins {
+  double minimal_margin_mm = 0;    ///< signed (coverage.h), + = whole lesion inside
+  double coverage_min_pct = 0;     ///< % of lesion + minimum margin inside
+  double coverage_target_pct = 0;  ///< % of lesion + target margin inside
+  double ablated_volume_ml = 0;    ///< union of the zones
+};
+
+/// Monte Carlo of the margin under needle placement error (coverage.h).
+struct PlanUncertainty {
+  double mean_error_mm = 0;
+  double sigma_mm = 0;
+  int samples = 0;
+  double probability_margin_ok = 0;  ///< P(minimal margin >= minimum)
+  double p10_margin_mm = 0;
+  double mean_margin_mm = 0;
+};
+
+/// The bioheat confirmation of a lesion's placements (thermal/simulation.h, heat sink included).
+struct PlanConfirmation {
+  std::string backend;  ///< "cpu" or "gl"
+  double spacing_mm = 0;
+  PlanMargins margins;                      ///< of the union of the simulated zones
+  std::vector<double> zone_volumes_ml;      ///< one per placement
+  std::vector<double> max_temperatures_c;   ///< one per placement
+};
+
+/// One lesion of the plan.
+struct PlanLesion {
+  int id = 0;  ///< label in the lesion map
+  Vec3 centroid_lps{0, 0, 0};
+  double diameter_mm = 0;  ///< longest 3D diameter
+  double volume_ml = 0;
+  std::optional<double> vessel_gap_mm;  ///< to the nearest >= 3 mm vessel; absent: none found
+  bool near_major_vessel = false;
+  std::vector<PlanTrajectory> trajectories;      ///< best K, cost ascending
+  std::map<std::string, int> rejected_paths;     ///< reason -> candidates rejected
+  int path_candidates = 0;
+  std::vector<PlanPlacement> placements;         ///< empty only without a safe path
+  PlanMargins preview;                           ///< preview-model margins of the placements
+  std::optional<PlanUncertainty> uncertainty;
+  std::optional<PlanConfirmation> confirmation;  ///< absent when not confirmed
+  /// "none" (covered with the minimum margin), "no safe path", "too large", "vessel",
+  /// "heat sink" (the preview covers it, the bioheat confirmation does not, next to a vessel).
+  std::string flag = "none";
+  std::string reason;  ///< why, when flag != "none"
+  int session = 0;     ///< 1-based session that treats it; 0 = not scheduled
+};
+
+/// One RFA session.
+struct PlanSession {
+  int index = 0;  ///< 1-based
+  std::vector<int> lesion_ids;
+  double ablated_volume_ml = 0;
+  double liver_fraction = 0;
+  std::vector<std::string> reasons;  ///< why these lesions together
+  std::optional<LabReport> labs;     ///< the pre-session lab check; absent: no labs given
+  std::string lab_date;              ///< date of the labs checked ("" when absent)
+  /// "proceed", "postpone", "incomplete" (from the lab check) or "labs not given".
+  std::string decision = "labs not given";
+  /// Tumour-board review (issue 7): "" (not reviewed), "approved", "rejected"; free comment.
+  std::string review_status;
+  std::string review_comment;
+};
+
+/// A lesion left out of every session.
+struct PlanUnplaced {
+  int id = 0;
+  std::string reason;
+};
+
+/// One event of the timeline (schedule.h).
+struct PlanEvent {
+  int day = 0;       ///< days from the first RFA (day 0)
+  std::string date;  ///< yyyy-mm-dd when the plan has a start date, else ""
+  std::string kind;  ///< "rfa", "systemic-cycle", "imaging-technical-success", "imaging-followup"
+  int session = 1;
+  int cycle = 0;
+  std::string text;
+};
+
+/// The settings the plan was made with (enough to reproduce it).
+struct PlanSettings {
+  std::string profile;            ///< ProtocolProfile::name
+  std::vector<std::string> electrodes;  ///< electrodes the search could choose, in order tried
+  double minimum_margin_mm = 5;
+  double target_margin_mm = 10;
+  double max_ablated_liver_fraction = 1.0 / 3.0;
+  int max_ablations_per_lesion = 4;
+  double vessel_safety_mm = 3;
+  double mean_targeting_error_mm = 3.7;
+  int uncertainty_samples = 0;  ///< 0: no uncertainty analysis
+  bool confirmed = false;       ///< bioheat confirmation run
+  double confirmation_spacing_mm = 0;
+  int cycles_between_sessions = 1;
+  std::string start_date;  ///< first RFA, yyyy-mm-dd, or "" (timeline in days only)
+};
+
+/// The whole plan.
+struct TreatmentPlan {
+  int format_version = kPlanFormatVersion;
+  int revision = 1;  ///< incremented by every save over an earlier revision of the same file
+  std::string software;  ///< "rfaplan <version>"
+  PlanSource source;
+  PlanSettings settings;
+  double liver_volume_ml = 0;
+  std::vector<PlanLesion> lesions;  ///< by id ascending
+  std::vector<PlanSession> sessions;
+  std::vector<PlanUnplaced> unplaced;
+  bool fits_profile = true;  ///< every lesion in a session with its margin (or a flag and reason)
+  double cumulative_volume_ml = 0;
+  double cumulative_liver_fraction = 0;
+  std::vector<PlanEvent> timeline;
+  std::vector<std::string> notes;  ///< plan-level remarks: profile limits hit, assumptions
+};
+
+}  // namespace rfa::planning
