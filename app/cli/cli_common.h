@@ -31,5 +31,7 @@ void addPhantomCommand(CLI::App& app, int& exit_code);
 void addDemoCommand(CLI::App& app, int& exit_code);
 void addSegmentCommand(CLI::App& app, int& exit_code);
 void addSimulateCommand(CLI::App& app, int& exit_code);
+void addPlanCommand(CLI::App& app, int& exit_code);
+void addPlanCheckCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

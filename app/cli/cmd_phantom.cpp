@@ -1,6 +1,14 @@
 // rfaplan phantom --out DIR [--lesions N] [--seed S] [--size X,Y,Z] [--spacing mm] [--noise HU]
+//   [--lesion-diameters MIN,MAX]
 #include <chrono>
+#include <cmath>
 #include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
@@ -8,6 +16,32 @@
 #include "rfa/phantom/phantom.h"
 
 namespace rfa::cli {
+namespace {
+
+// "MIN,MAX" lesion diameters in mm. \throws UsageError unless 3 <= MIN <= MAX <= 60.
+std::pair<double, double> parseDiameterRange(const std::string& text) {
+  const std::string bad = "--lesion-diameters " + text + ": ";
+  std::vector<double> v;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      std::size_t used = 0;
+      const double d = std::stod(item, &used);
+      if (used != item.size() || !std::isfinite(d)) throw std::invalid_argument(item);
+      v.push_back(d);
+    } catch (const std::exception&) {
+      throw UsageError(bad + "expected MIN,MAX in mm (two numbers)");
+    }
+  }
+  if (v.size() != 2) throw UsageError(bad + "expected MIN,MAX in mm (two numbers)");
+  if (!(v[0] >= 3.0 && v[0] <= v[1] && v[1] <= 60.0)) {
+    throw UsageError(bad + "must satisfy 3 <= MIN <= MAX <= 60 mm");
+  }
+  return {v[0], v[1]};
+}
+
+}  // namespace
 
 void addPhantomCommand(CLI::App& app, int& exit_code) {
   auto* cmd =
@@ -16,6 +50,7 @@ void addPhantomCommand(CLI::App& app, int& exit_code) {
   static phantom::PhantomOptions opt;
   static std::string size_text = "256,256,100";
   static std::string spacing_text = "1.5,1.5,2.0";
+  static std::string diameters_text = "6,46";
   cmd->add_option("--out", out, "Output folder (DIR/ct, DIR/truth/*.nrrd, DIR/truth.json)")
       ->required();
   cmd->add_option("--lesions", opt.lesions, "Number of lesions (0-12)")
@@ -29,7 +64,13 @@ void addPhantomCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--noise", opt.noise_sigma_hu, "Image noise sigma (HU)")
       ->check(CLI::Range(0.0, 200.0))
       ->capture_default_str();
+  cmd->add_option("--lesion-diameters", diameters_text,
+                  "Lesion diameter range MIN,MAX in mm (3 <= MIN <= MAX <= 60): log-spaced over "
+                  "the lesions, +-8 % jitter")
+      ->capture_default_str();
   cmd->callback([&exit_code] {
+    std::tie(opt.min_lesion_diameter_mm, opt.max_lesion_diameter_mm) =
+        parseDiameterRange(diameters_text);
     const Vec3 size = parseVec3("--size", size_text, false);
     for (int a = 0; a < 3; ++a) {
       if (size[a] < 1 || size[a] > 2048 || size[a] != std::floor(size[a])) {

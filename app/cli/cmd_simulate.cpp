@@ -10,10 +10,12 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string>
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
 #include "rfa/io/input.h"
+#include "rfa/io/segmentation_folder.h"
 #include "rfa/io/volume_file.h"
 #include "rfa/thermal/electrode.h"
 #include "rfa/thermal/heat_backend.h"
@@ -77,52 +79,41 @@ std::string extentText(const ImageGeometry& g) {
   return s + " mm";
 }
 
-// Segmentation outputs of `rfaplan segment` read back; absent files stay empty (null pointers).
-struct LabelFiles {
-  std::optional<Mask> body, lung, bone, liver;
-  std::optional<LabelMap> lesions;
-  std::optional<ImageVolume> vessel_radius_mm;
-  nlohmann::json used = nlohmann::json::object();
-
-  [[nodiscard]] thermal::SegmentationLabels view() const {
-    thermal::SegmentationLabels l;
-    l.body = body ? &*body : nullptr;
-    l.lung = lung ? &*lung : nullptr;
-    l.bone = bone ? &*bone : nullptr;
-    l.liver = liver ? &*liver : nullptr;
-    l.lesions = lesions ? &*lesions : nullptr;
-    l.vessel_radius_mm = vessel_radius_mm ? &*vessel_radius_mm : nullptr;
-    return l;
-  }
-};
-
-Mask toMask(const LabelMap& l) {
-  Mask m(l.geometry(), 0);
-  for (std::size_t i = 0; i < l.voxelCount(); ++i) m.data()[i] = l.data()[i] != 0 ? 1 : 0;
-  return m;
+// The labels of a segmentation folder as the thermal model takes them (no gallbladder there).
+thermal::SegmentationLabels labelsView(const io::SegmentationFolder& f) {
+  thermal::SegmentationLabels l;
+  l.body = f.body ? &*f.body : nullptr;
+  l.lung = f.lung ? &*f.lung : nullptr;
+  l.bone = f.bone ? &*f.bone : nullptr;
+  l.liver = f.liver ? &*f.liver : nullptr;
+  l.lesions = f.lesions ? &*f.lesions : nullptr;
+  l.vessel_radius_mm = f.vessel_radius_mm ? &*f.vessel_radius_mm : nullptr;
+  return l;
 }
 
-LabelFiles readLabels(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw NotFoundError("--labels " + dir.string() +
-                        ": folder not found (expected the output folder of 'rfaplan segment')");
-  }
-  LabelFiles f;
-  const auto file = [&](const char* name) -> std::optional<fs::path> {
-    const fs::path p = dir / (std::string(name) + ".nrrd");
-    const bool present = fs::exists(p, ec);
-    f.used[name] = present ? nlohmann::json(p.string()) : nlohmann::json(nullptr);
-    if (!present) return std::nullopt;
-    return p;
+// The files of `dir` that the thermal model used (their paths; null where absent).
+nlohmann::json usedFiles(const fs::path& dir, const io::SegmentationFolder& f) {
+  nlohmann::json used = nlohmann::json::object();
+  const auto file = [&](const char* name, bool present) {
+    used[name] = present ? nlohmann::json((dir / (std::string(name) + ".nrrd")).string())
+                         : nlohmann::json(nullptr);
   };
-  if (auto p = file("body")) f.body = toMask(io::readLabelFile(*p));
-  if (auto p = file("lung")) f.lung = toMask(io::readLabelFile(*p));
-  if (auto p = file("bone")) f.bone = toMask(io::readLabelFile(*p));
-  if (auto p = file("liver")) f.liver = toMask(io::readLabelFile(*p));
-  if (auto p = file("lesions")) f.lesions = io::readLabelFile(*p);
-  if (auto p = file("vessels")) f.vessel_radius_mm = io::readVolumeFile(*p);
-  return f;
+  file("body", f.body.has_value());
+  file("lung", f.lung.has_value());
+  file("bone", f.bone.has_value());
+  file("liver", f.liver.has_value());
+  file("lesions", f.lesions.has_value());
+  file("vessels", f.vessel_radius_mm.has_value());
+  return used;
+}
+
+// readSegmentationFolder(), its missing-folder error naming the option.
+io::SegmentationFolder readLabels(const fs::path& dir) {
+  try {
+    return io::readSegmentationFolder(dir);
+  } catch (const NotFoundError& e) {
+    throw NotFoundError(std::string("--labels: ") + e.what());
+  }
 }
 
 nlohmann::json gridJson(const ImageGeometry& g) {
@@ -248,9 +239,9 @@ void addSimulateCommand(CLI::App& app, int& exit_code) {
     if (labels_dir.empty()) {
       tissue = thermal::homogeneousLiver(grid);
     } else {
-      const LabelFiles files = readLabels(labels_dir);
-      tissue = thermal::tissueFromLabels(grid, files.view());
-      labels_json = {{"folder", labels_dir}, {"files", files.used}};
+      const io::SegmentationFolder files = readLabels(labels_dir);
+      tissue = thermal::tissueFromLabels(grid, labelsView(files));
+      labels_json = {{"folder", labels_dir}, {"files", usedFiles(labels_dir, files)}};
     }
     std::array<std::size_t, thermal::kMaterialCount> material_voxels{};
     for (const auto m : tissue.material.data()) {

@@ -3,6 +3,7 @@
 // (0,0,0).
 #include <cmath>
 #include <numbers>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +16,8 @@ namespace rfa::phantom {
 namespace {
 
 constexpr int kMaxLesions = 12;
+constexpr double kMinLesionDiameterMm = 3.0;
+constexpr double kMaxLesionDiameterMm = 60.0;
 // Independent random streams of one seed.
 constexpr std::uint64_t kVesselStream = 1;
 constexpr std::uint64_t kLesionStream = 2;
@@ -33,6 +36,15 @@ void validate(const PhantomOptions& o) {
   if (o.lesions < 0 || o.lesions > kMaxLesions) {
     throw std::invalid_argument("phantom lesions must be in 0.." + std::to_string(kMaxLesions) +
                                 " (got " + std::to_string(o.lesions) + ")");
+  }
+  const double dmin = o.min_lesion_diameter_mm;
+  const double dmax = o.max_lesion_diameter_mm;
+  // The comparisons are false for NaN.
+  if (!(dmin >= kMinLesionDiameterMm && dmin <= dmax && dmax <= kMaxLesionDiameterMm)) {
+    std::ostringstream msg;
+    msg << "phantom lesion diameters must satisfy 3 <= min <= max <= 60 mm (got min " << dmin
+        << " mm, max " << dmax << " mm)";
+    throw std::invalid_argument(msg.str());
   }
   if (!std::isfinite(o.noise_sigma_hu) || o.noise_sigma_hu < 0.0) {
     throw std::invalid_argument("phantom noise sigma must be finite and >= 0 HU (got " +
@@ -57,7 +69,9 @@ detail::Anatomy buildAnatomy(const PhantomOptions& o) {
   detail::Rng lesion_rng(o.seed, kLesionStream);
   detail::addVesselTrunks(anatomy.vessels);
   detail::growVesselTrees(anatomy.vessels, kThickBranchRadiusMm, {}, vessel_rng);
-  anatomy.lesions = detail::placeLesions(o.lesions, anatomy.vessels, anatomy.ribs, lesion_rng);
+  anatomy.lesions =
+      detail::placeLesions(o.lesions, o.min_lesion_diameter_mm, o.max_lesion_diameter_mm,
+                           anatomy.vessels, anatomy.ribs, lesion_rng);
   detail::growVesselTrees(anatomy.vessels, kThinBranchRadiusMm, anatomy.lesions, vessel_rng);
   return anatomy;
 }

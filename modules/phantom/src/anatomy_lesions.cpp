@@ -242,7 +242,7 @@ LesionShape placeOne(Kind kind, double diameter, const std::vector<VesselSegment
     double d = diameter;
     for (int level = 0; level < kRelaxLevels; ++level) {
       if (tryPlace(k, d, vessels, ribs, placed, rng, out)) return out;
-      d = std::max(kMinDiameterMm, d * kRelaxFactor);
+      d = std::min(d, std::max(kMinDiameterMm, d * kRelaxFactor));  // never grows a small one
     }
   }
   throw std::runtime_error("phantom: could not place a lesion of " + std::to_string(diameter) +
@@ -256,22 +256,29 @@ bool LesionShape::contains(const Vec3& p) const {
   return q.cwiseQuotient(semi_axes).squaredNorm() <= 1.0;
 }
 
-std::vector<double> lesionDiameters(int n, Rng& rng) {
+std::vector<double> lesionDiameters(int n, double min_mm, double max_mm, Rng& rng) {
   std::vector<double> d;
   if (n <= 0) return d;
-  if (n == 1) return {22.0 * rng.uniform(0.9, 1.1)};
-  // Log-spaced from 6 to 46 mm, jittered +-8 %, then shuffled (Fisher-Yates).
+  // Jitter never leaves these bounds; the clamp only guards rounding.
+  const double lo = 0.92 * min_mm;
+  const double hi = 1.08 * max_mm;
+  // The default 6..46 mm gives 22 mm, as before the range was an option.
+  static_assert(6.0 + 0.4 * (46.0 - 6.0) == 22.0);
+  if (n == 1)
+    return {std::clamp((min_mm + 0.4 * (max_mm - min_mm)) * rng.uniform(0.9, 1.1), lo, hi)};
+  // Log-spaced from min to max, jittered +-8 %, then shuffled (Fisher-Yates).
   for (int i = 0; i < n; ++i) {
-    const double base = 6.0 * std::pow(46.0 / 6.0, static_cast<double>(i) / (n - 1));
-    d.push_back(std::clamp(base * rng.uniform(0.92, 1.08), 5.0, 50.0));
+    const double base = min_mm * std::pow(max_mm / min_mm, static_cast<double>(i) / (n - 1));
+    d.push_back(std::clamp(base * rng.uniform(0.92, 1.08), lo, hi));
   }
   for (std::size_t i = d.size() - 1; i > 0; --i) std::swap(d[i], d[rng.index(i + 1)]);
   return d;
 }
 
-std::vector<LesionShape> placeLesions(int n, const std::vector<VesselSegment>& vessels,
+std::vector<LesionShape> placeLesions(int n, double min_mm, double max_mm,
+                                      const std::vector<VesselSegment>& vessels,
                                       const std::vector<RibSegment>& ribs, Rng& rng) {
-  const std::vector<double> diameters = lesionDiameters(n, rng);
+  const std::vector<double> diameters = lesionDiameters(n, min_mm, max_mm, rng);
   // Lesions 1 and 2 first (they carry constraints), then the others from the largest down.
   std::vector<int> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);

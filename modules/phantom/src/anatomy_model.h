@@ -224,12 +224,16 @@ struct LesionShape {
   [[nodiscard]] double boundingRadius() const { return semi_axes.maxCoeff(); }
 };
 
-/// \brief Nominal diameters (mm) of n lesions, spread over 5-50 mm and shuffled by `rng`.
-std::vector<double> lesionDiameters(int n, Rng& rng);
+/// \brief Nominal diameters (mm) of n lesions, log-spaced from `min_mm` to `max_mm`, jittered
+/// +-8 % (within [0.92 min_mm, 1.08 max_mm]) and shuffled by `rng`; one lesion: min_mm +
+/// 0.4 (max_mm - min_mm), jittered +-10 % (same bounds).
+std::vector<double> lesionDiameters(int n, double min_mm, double max_mm, Rng& rng);
 
 /// \brief Places n lesions (labels 1..n) inside the usable liver, clear of `vessels` and of each
-/// other; lesion 1 next to a vessel >= 5 mm in diameter, lesion 2 behind a rib.
-std::vector<LesionShape> placeLesions(int n, const std::vector<VesselSegment>& vessels,
+/// other; lesion 1 next to a vessel >= 5 mm in diameter, lesion 2 behind a rib. Diameters from
+/// lesionDiameters(n, min_mm, max_mm, rng).
+std::vector<LesionShape> placeLesions(int n, double min_mm, double max_mm,
+                                      const std::vector<VesselSegment>& vessels,
                                       const std::vector<RibSegment>& ribs, Rng& rng);
 
 // ------------------------------------------------------------------------------------------------

@@ -355,6 +355,53 @@ TEST(PhantomOptionsTest, RejectsNegativeNoise) {
   EXPECT_THROW((void)generatePhantom(o), std::invalid_argument);
 }
 
+TEST(PhantomOptionsTest, RejectsLesionDiameterRangeOutsideLimits) {
+  const auto message = [](double lo, double hi) -> std::string {
+    PhantomOptions o = smallOptions(1);
+    o.min_lesion_diameter_mm = lo;
+    o.max_lesion_diameter_mm = hi;
+    try {
+      (void)generatePhantom(o);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no exception";
+  };
+  EXPECT_NE(message(2.5, 20.0).find("min 2.5 mm, max 20 mm"), std::string::npos)
+      << message(2.5, 20.0);
+  EXPECT_NE(message(20.0, 10.0).find("min 20 mm, max 10 mm"), std::string::npos);
+  EXPECT_NE(message(10.0, 61.0).find("max 61 mm"), std::string::npos);
+  EXPECT_NE(message(std::numeric_limits<double>::quiet_NaN(), 20.0).find("min nan"),
+            std::string::npos);
+  // The limits themselves are accepted.
+  PhantomOptions o = smallOptions(1, 2);
+  o.min_lesion_diameter_mm = 3.0;
+  o.max_lesion_diameter_mm = 3.0;
+  EXPECT_EQ(generatePhantom(o).lesion_truth.size(), 2U);
+}
+
+TEST(PhantomOptionsTest, NineLesionsWithinTheRequestedDiameterRange) {
+  PhantomOptions o;  // the default grid: 256 x 256 x 100 at 1.5 x 1.5 x 2 mm
+  o.lesions = 9;
+  o.seed = 4;
+  o.min_lesion_diameter_mm = 8.0;
+  o.max_lesion_diameter_mm = 35.0;
+  const Phantom p = generatePhantom(o);
+  ASSERT_EQ(p.lesion_truth.size(), 9U);
+  double smallest = std::numeric_limits<double>::max();
+  double largest = 0;
+  for (const LesionTruth& t : p.lesion_truth) {
+    // +-8 % jitter around the log-spaced 8..35 mm.
+    EXPECT_GE(t.diameter_mm, 0.92 * 8.0 - 1e-9) << "lesion " << t.label;
+    EXPECT_LE(t.diameter_mm, 1.08 * 35.0 + 1e-9) << "lesion " << t.label;
+    smallest = std::min(smallest, t.diameter_mm);
+    largest = std::max(largest, t.diameter_mm);
+  }
+  EXPECT_LE(smallest, 8.0 * 1.08 + 1e-9);
+  EXPECT_GE(largest, 35.0 * 0.92 - 1e-9);
+  expectAllLesionInvariants(p);  // lesion 1 next to a vessel, lesion 2 behind a rib, ...
+}
+
 TEST(PhantomOptionsTest, ZeroAndTwelveLesions) {
   const Phantom none = generatePhantom(smallOptions(3, 0));
   EXPECT_TRUE(none.lesion_truth.empty());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -17,6 +18,7 @@
 #include <Eigen/Eigenvalues>
 
 #include "rfa/core/error.h"
+#include "rfa/core/parallel.h"
 #include "rfa/segmentation/distance.h"
 
 namespace rfa::planning {
@@ -338,9 +340,41 @@ struct Search {
   }
   MarginMetrics score(const std::vector<NeedlePose>& poses) {
     ++evaluations;
+    return scoreConst(poses);
+  }
+  // Metrics of a layout with a forbidden needle: never better than anything.
+  static MarginMetrics forbidden() {
+    MarginMetrics m;
+    m.minimal_margin_mm = -std::numeric_limits<double>::infinity();
+    m.coverage_min_pct = -1;
+    m.coverage_target_pct = -1;
+    return m;
+  }
+  // Scores layouts that differ from `poses` only in the tip of poses[i] (in parallel; the metrics
+  // come back in the order of `tips`).
+  std::vector<MarginMetrics> scoreTips(const std::vector<NeedlePose>& poses, std::size_t i,
+                                       const std::vector<Vec3>& tips) {
+    std::vector<MarginMetrics> out(tips.size());
+    std::atomic<std::size_t> count{0};
+    parallelFor(tips.size(), [&](std::size_t t) {
+      std::vector<NeedlePose> p = poses;
+      p[i].tip_lps = tips[t];
+      out[t] = scoreConst(p);
+      count.fetch_add(1, std::memory_order_relaxed);
+    });
+    evaluations += count.load();
+    return out;
+  }
+  MarginMetrics scoreConst(const std::vector<NeedlePose>& poses) const {
+    if (opt.needle_ok) {
+      for (const NeedlePose& p : poses) {
+        if (!opt.needle_ok(p)) return forbidden();
+      }
+    }
     return eval.evaluate(zones(poses));
   }
-  // Tip shifts of poses[i] along the needle, then laterally; keeps the best. Returns its metrics.
+  // Tip shifts of poses[i] along the needle, then laterally; keeps the best (the first found
+  // among equals, in the scan order). Returns its metrics.
   MarginMetrics optimize(std::vector<NeedlePose>& poses, std::size_t i, MarginMetrics best) {
     const Mat3 f = thermal::needleFrame(poses[i]);
     const Vec3 base = poses[i].tip_lps;
@@ -348,30 +382,32 @@ struct Search {
     const auto steps = [](double range, double step) {
       return step > 0 ? static_cast<int>(std::floor(range / step + 1e-9)) : 0;
     };
+    const auto pick = [&](const std::vector<Vec3>& tips) {
+      const std::vector<MarginMetrics> m = scoreTips(poses, i, tips);
+      for (std::size_t t = 0; t < tips.size(); ++t) {
+        if (better(m[t], best)) {
+          best = m[t];
+          best_tip = tips[t];
+        }
+      }
+    };
+    std::vector<Vec3> tips;
     const int na = steps(opt.along_search_mm, opt.along_step_mm);
     for (int s = -na; s <= na; ++s) {
-      if (s == 0) continue;
-      poses[i].tip_lps = base + f.col(2) * (s * opt.along_step_mm);
-      const MarginMetrics m = score(poses);
-      if (better(m, best)) {
-        best = m;
-        best_tip = poses[i].tip_lps;
-      }
+      if (s != 0) tips.push_back(base + f.col(2) * (s * opt.along_step_mm));
     }
+    pick(tips);
     const Vec3 centre = best_tip;
+    tips.clear();
     const int nl = steps(opt.lateral_search_mm, opt.lateral_step_mm);
     for (int a = -nl; a <= nl; ++a) {
       for (int b = -nl; b <= nl; ++b) {
         if (a == 0 && b == 0) continue;
-        poses[i].tip_lps =
-            centre + f.col(0) * (a * opt.lateral_step_mm) + f.col(1) * (b * opt.lateral_step_mm);
-        const MarginMetrics m = score(poses);
-        if (better(m, best)) {
-          best = m;
-          best_tip = poses[i].tip_lps;
-        }
+        tips.push_back(centre + f.col(0) * (a * opt.lateral_step_mm) +
+                       f.col(1) * (b * opt.lateral_step_mm));
       }
     }
+    pick(tips);
     poses[i].tip_lps = best_tip;
     return best;
   }
@@ -451,12 +487,12 @@ CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration&
       best = m;
       best_poses = poses;
     }
-    if (too_large) break;
+    if (too_large && !best_poses.empty()) break;
   }
 
   // (2) Multi-ablation on the best direction (parallel needles): for each count k, a greedy
   // extension of the k-1 layout and a ring layout, each polished by the tip search.
-  if (!too_large && best.minimal_margin_mm < min_margin) {
+  if (!too_large && !best_poses.empty() && best.minimal_margin_mm < min_margin) {
     const Vec3 w = best_poses.front().direction_lps;
     // Ring axes: the lesion's principal axis across the needle, then w x e1.
     Mat3 cov = Mat3::Zero();
@@ -497,20 +533,31 @@ CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration&
       std::vector<NeedlePose> ring_best;
       MarginMetrics ring{};
       ring.minimal_margin_mm = -std::numeric_limits<double>::infinity();
-      for (int phase = 0; phase < 2; ++phase) {
-        for (double rho = 0; rho <= calibration.semi_across_mm + 1e-9; rho += 1.0) {
-          std::vector<NeedlePose> poses;
-          for (std::size_t i = 0; i < k; ++i) {
-            const double t =
-                std::numbers::pi * (2.0 * static_cast<double>(i) + phase) / static_cast<double>(k);
-            const Vec3 c = eval.centroidLps() + rho * (std::cos(t) * e1 + std::sin(t) * e2);
-            poses.push_back(NeedlePose{centredTip(c, w), w});
+      std::vector<std::vector<NeedlePose>> layouts;
+      for (int centred = 0; centred < (k >= 4 ? 2 : 1); ++centred) {
+        const std::size_t on_ring = k - static_cast<std::size_t>(centred);
+        for (int phase = 0; phase < 2; ++phase) {
+          for (double rho = 0; rho <= calibration.semi_across_mm + 1e-9; rho += 1.0) {
+            std::vector<NeedlePose> poses;
+            if (centred != 0) poses.push_back(NeedlePose{centredTip(eval.centroidLps(), w), w});
+            for (std::size_t i = 0; i < on_ring; ++i) {
+              const double t = std::numbers::pi * (2.0 * static_cast<double>(i) + phase) /
+                               static_cast<double>(on_ring);
+              const Vec3 c = eval.centroidLps() + rho * (std::cos(t) * e1 + std::sin(t) * e2);
+              poses.push_back(NeedlePose{centredTip(c, w), w});
+            }
+            layouts.push_back(std::move(poses));
           }
-          const MarginMetrics m = search.score(poses);
-          if (better(m, ring)) {
-            ring = m;
-            ring_best = poses;
-          }
+        }
+      }
+      std::vector<MarginMetrics> layout_metrics(layouts.size());
+      parallelFor(layouts.size(),
+                  [&](std::size_t l) { layout_metrics[l] = search.scoreConst(layouts[l]); });
+      search.evaluations += layouts.size();
+      for (std::size_t l = 0; l < layouts.size(); ++l) {
+        if (better(layout_metrics[l], ring)) {
+          ring = layout_metrics[l];
+          ring_best = layouts[l];
         }
       }
       for (std::size_t i = 0; i < ring_best.size(); ++i) {
@@ -527,6 +574,15 @@ CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration&
     }
   }
 
+  if (!std::isfinite(best.minimal_margin_mm)) {  // every layout had a forbidden needle
+    plan.flag = CoverageFlag::kNoSafePath;
+    plan.reason =
+        "no safe path: no needle position near the lesion passes the path constraints (bone, "
+        "lung, vessels, length, window)";
+    plan.metrics = eval.evaluate({});
+    plan.evaluations = search.evaluations;
+    return plan;
+  }
   for (const NeedlePose& p : best_poses) {
     plan.placements.push_back(Placement{p, calibration.electrode, calibration.protocol,
                                         thermal::previewZone(calibration, p)});

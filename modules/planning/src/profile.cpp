@@ -259,3 +259,17 @@ std::filesystem::path defaultProfileDir() {
 }
 
 }  // namespace rfa::planning
+
+namespace rfa::planning {
+
+ProtocolProfile resolveProfile(const std::string& name_or_file) {
+  namespace fs = std::filesystem;
+  const fs::path p(name_or_file);
+  std::error_code ec;
+  const bool looks_like_file = p.extension() == ".json" || p.has_parent_path();
+  if (looks_like_file || fs::is_regular_file(p, ec)) return readProfileFile(p);
+  const std::vector<ProtocolProfile> all = loadProfiles(defaultProfileDir());
+  return findProfile(all, name_or_file);
+}
+
+}  // namespace rfa::planning

@@ -23,6 +23,8 @@ namespace rfa::planning {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// Length of the needle line outside the skin that must be free of the body (mm).
+constexpr double kApproachMm = 40.0;
 
 // Reasons in checking order; index into this array is the rejection code.
 constexpr std::array<const char*, 9> kReasons = {
@@ -316,108 +318,170 @@ TrajectoryPlanner::TrajectoryPlanner(const TrajectoryScene& scene, const Traject
   }
 }
 
-TrajectoryReport TrajectoryPlanner::plan(const Vec3& target_lps) const {
+void TrajectoryPlanner::requireTargetInBody(const Vec3& target_lps, const char* what) const {
   const Mask& body = *scene_.body;
   const ImageGeometry& g = body.geometry();
   const Size3& n = g.size();
-  if (!target_lps.allFinite()) throw GeometryError("trajectory target is not finite");
+  if (!target_lps.allFinite()) throw GeometryError(std::string(what) + " is not finite");
   const Vec3 target_index = g.lpsToIndex(target_lps);
   if (!g.containsContinuous(target_index)) {
-    throw GeometryError("trajectory target (" + std::to_string(target_lps.x()) + ", " +
+    throw GeometryError(std::string(what) + " (" + std::to_string(target_lps.x()) + ", " +
                         std::to_string(target_lps.y()) + ", " + std::to_string(target_lps.z()) +
                         ") mm LPS lies outside the grid " + g.describe());
   }
-  {
-    std::array<std::size_t, 3> v{};
-    for (std::size_t ax = 0; ax < 3; ++ax) {
-      const double r = std::round(target_index[static_cast<int>(ax)]);
-      v[ax] = static_cast<std::size_t>(std::clamp(r, 0.0, static_cast<double>(n[ax]) - 1.0));
-    }
-    if (body(v[0], v[1], v[2]) == 0) {
-      throw NoDataError("trajectory target lies outside the body mask");
-    }
+  std::array<std::size_t, 3> v{};
+  for (std::size_t ax = 0; ax < 3; ++ax) {
+    const double r = std::round(target_index[static_cast<int>(ax)]);
+    v[ax] = static_cast<std::size_t>(std::clamp(r, 0.0, static_cast<double>(n[ax]) - 1.0));
   }
+  if (body(v[0], v[1], v[2]) == 0) {
+    throw NoDataError(std::string(what) + " lies outside the body mask");
+  }
+}
 
+int TrajectoryPlanner::evaluate(const Entry& entry, const Vec3& target_lps, Trajectory& t) const {
+  const Mask& body = *scene_.body;
+  const ImageGeometry& g = body.geometry();
+  const Size3& n = g.size();
   const TrajectoryOptions& o = options_;
   const auto flag = [](const Mask* m, std::size_t v) { return m != nullptr && m->data()[v] != 0; };
+  const Vec3 target_index = g.lpsToIndex(target_lps);
+  t.entry_lps = entry.lps;
+  t.target_lps = target_lps;
+  t.entry_normal_lps = entry.normal;
+  const Vec3 path = target_lps - entry.lps;
+  t.length_mm = path.norm();
+  const double cos_angle = t.length_mm > 0 ? -entry.normal.dot(path) / t.length_mm : 1.0;
+  t.skin_angle_deg = std::acos(std::clamp(cos_angle, -1.0, 1.0)) * 180.0 / std::numbers::pi;
+
+  if (entry.normal.y() > o.max_posterior_normal) return kPosterior;
+  if (entry.lps.z() < liver_z_min_ - o.below_liver_mm ||
+      entry.lps.z() > liver_z_max_ + o.above_liver_mm) {
+    return kZWindow;
+  }
+  if (t.length_mm > o.max_length_mm) return kTooLong;
+  if (t.skin_angle_deg > o.max_skin_angle_deg) return kSkinAngle;
+
+  // Every voxel along the path: masks and liver boundary crossings.
+  bool leaves = false, bone = false, lung = false, gallbladder = false;
+  bool in_liver = false;
+  int transitions = 0;
+  traverse(g.lpsToIndex(entry.lps), target_index, n, [&](std::size_t v) {
+    leaves = leaves || body.data()[v] == 0;
+    bone = bone || flag(scene_.bone, v);
+    lung = lung || flag(scene_.lung, v);
+    gallbladder = gallbladder || flag(scene_.gallbladder, v);
+    const bool l = scene_.liver->data()[v] != 0;
+    if (l != in_liver) ++transitions;
+    in_liver = l;
+  });
+  // Outside the skin the needle line must stay in the air: from two voxels out to
+  // kApproachMm beyond the entry (else the shaft or the hand would be in the body, e.g. at a
+  // skin fold or a grazing entry).
+  if (!leaves && t.length_mm > 0) {
+    const Vec3 w = path / t.length_mm;
+    const double from = 2.0 * g.spacing().maxCoeff();
+    const double step = 0.5 * g.spacing().minCoeff();
+    for (double s = from; s <= kApproachMm && !leaves; s += step) {
+      const Vec3 x = g.lpsToIndex(entry.lps - w * s);
+      bool inside = true;
+      std::array<std::size_t, 3> v{};
+      for (std::size_t ax = 0; ax < 3 && inside; ++ax) {
+        const double r = std::round(x[static_cast<int>(ax)]);
+        inside = r >= 0 && r <= static_cast<double>(n[ax]) - 1.0;
+        if (inside) v[ax] = static_cast<std::size_t>(r);
+      }
+      if (!inside) break;  // left the grid: nothing more to hit
+      leaves = body(v[0], v[1], v[2]) != 0;
+    }
+  }
+  if (leaves || bone || lung || gallbladder) {
+    return leaves ? kLeavesBody : bone ? kBone : lung ? kLung : kGallbladder;
+  }
+  t.capsule_crossings = std::max(0, transitions - 1);
+
+  // Distance to large vessels, sampled every step_mm (end points included).
+  t.min_vessel_distance_mm = kInf;
+  if (!vessel_distance_mm_.empty()) {
+    const auto samples = static_cast<std::size_t>(std::ceil(t.length_mm / o.step_mm));
+    const Vec3 a = g.lpsToIndex(entry.lps);
+    for (std::size_t s = 0; s <= samples; ++s) {
+      const double f = samples == 0 ? 0.0 : static_cast<double>(s) / static_cast<double>(samples);
+      const Vec3 x = a + (target_index - a) * f;
+      t.min_vessel_distance_mm =
+          std::min(t.min_vessel_distance_mm, vesselDistanceBound(vessel_distance_mm_, x));
+    }
+    // Between two samples the distance can dip by at most half the sample spacing.
+    const double half_gap = samples == 0 ? 0.0 : 0.5 * t.length_mm / static_cast<double>(samples);
+    if (t.min_vessel_distance_mm < o.vessel_safety_mm + half_gap) return kVessel;
+  }
+
+  t.length_cost = o.length_weight * t.length_mm / o.max_length_mm;
+  t.angle_cost =
+      o.max_skin_angle_deg > 0 ? o.angle_weight * t.skin_angle_deg / o.max_skin_angle_deg : 0.0;
+  t.vessel_cost = std::isfinite(t.min_vessel_distance_mm)
+                      ? o.vessel_weight * o.vessel_scale_mm /
+                            (o.vessel_scale_mm + t.min_vessel_distance_mm - o.vessel_safety_mm)
+                      : 0.0;
+  t.capsule_cost = o.capsule_weight * t.capsule_crossings;
+  t.cost = t.length_cost + t.angle_cost + t.vessel_cost + t.capsule_cost;
+  return -1;
+}
+
+TrajectoryPlanner::NeedleCheck TrajectoryPlanner::checkNeedle(const Vec3& tip_lps,
+                                                              const Vec3& direction_lps) const {
+  requireTargetInBody(tip_lps, "needle tip");
+  if (!direction_lps.allFinite() || direction_lps.norm() < 1e-12) {
+    throw GeometryError("needle direction has zero length or is not finite");
+  }
+  const Mask& body = *scene_.body;
+  const ImageGeometry& g = body.geometry();
+  const Size3& n = g.size();
+  const Vec3 w = direction_lps.normalized();
+  const double step = 0.25 * g.spacing().minCoeff();
+  const auto inside = [&](const Vec3& p) {
+    const Vec3 x = g.lpsToIndex(p);
+    std::array<std::size_t, 3> v{};
+    for (std::size_t ax = 0; ax < 3; ++ax) {
+      const double r = std::round(x[static_cast<int>(ax)]);
+      if (r < 0 || r > static_cast<double>(n[ax]) - 1.0) return false;
+      v[ax] = static_cast<std::size_t>(r);
+    }
+    return body(v[0], v[1], v[2]) != 0;
+  };
+  Vec3 entry = tip_lps;
+  const Vec3 extent_index(static_cast<double>(n[0]), static_cast<double>(n[1]),
+                          static_cast<double>(n[2]));
+  const auto max_steps =
+      static_cast<std::size_t>(std::ceil((g.indexToLpsMatrix() * extent_index).norm() / step)) + 2;
+  for (std::size_t s = 1; s <= max_steps; ++s) {
+    const Vec3 p = tip_lps - w * (static_cast<double>(s) * step);
+    if (!inside(p)) break;
+    entry = p;
+  }
+  // Normal of the nearest subsampled skin entry.
+  const Entry* nearest = nullptr;
+  double best = kInf;
+  for (const Entry& e : entries_) {
+    const double d2 = (e.lps - entry).squaredNorm();
+    if (d2 < best) {
+      best = d2;
+      nearest = &e;
+    }
+  }
+  NeedleCheck check;
+  const Entry probe{entry, nearest != nullptr ? nearest->normal : Vec3(-w)};
+  const int reason = evaluate(probe, tip_lps, check.trajectory);
+  check.ok = reason < 0;
+  if (!check.ok) check.reason = kReasons[static_cast<std::size_t>(reason)];
+  return check;
+}
+
+TrajectoryReport TrajectoryPlanner::plan(const Vec3& target_lps) const {
+  requireTargetInBody(target_lps, "trajectory target");
   std::vector<Outcome> outcomes(entries_.size());
   parallelFor(entries_.size(), [&](std::size_t e) {
-    const Entry& entry = entries_[e];
-    Outcome& out = outcomes[e];
-    Trajectory& t = out.t;
-    t.entry_lps = entry.lps;
-    t.target_lps = target_lps;
-    t.entry_normal_lps = entry.normal;
-    const Vec3 path = target_lps - entry.lps;
-    t.length_mm = path.norm();
-    const double cos_angle = t.length_mm > 0 ? -entry.normal.dot(path) / t.length_mm : 1.0;
-    t.skin_angle_deg = std::acos(std::clamp(cos_angle, -1.0, 1.0)) * 180.0 / std::numbers::pi;
-
-    if (entry.normal.y() > o.max_posterior_normal) {
-      out.reason = kPosterior;
-      return;
-    }
-    if (entry.lps.z() < liver_z_min_ - o.below_liver_mm ||
-        entry.lps.z() > liver_z_max_ + o.above_liver_mm) {
-      out.reason = kZWindow;
-      return;
-    }
-    if (t.length_mm > o.max_length_mm) {
-      out.reason = kTooLong;
-      return;
-    }
-    if (t.skin_angle_deg > o.max_skin_angle_deg) {
-      out.reason = kSkinAngle;
-      return;
-    }
-
-    // Every voxel along the path: masks and liver boundary crossings.
-    bool leaves = false, bone = false, lung = false, gallbladder = false;
-    bool in_liver = false;
-    int transitions = 0;
-    traverse(g.lpsToIndex(entry.lps), target_index, n, [&](std::size_t v) {
-      leaves = leaves || body.data()[v] == 0;
-      bone = bone || flag(scene_.bone, v);
-      lung = lung || flag(scene_.lung, v);
-      gallbladder = gallbladder || flag(scene_.gallbladder, v);
-      const bool l = scene_.liver->data()[v] != 0;
-      if (l != in_liver) ++transitions;
-      in_liver = l;
-    });
-    if (leaves || bone || lung || gallbladder) {
-      out.reason = leaves ? kLeavesBody : bone ? kBone : lung ? kLung : kGallbladder;
-      return;
-    }
-    t.capsule_crossings = std::max(0, transitions - 1);
-
-    // Distance to large vessels, sampled every step_mm (end points included).
-    t.min_vessel_distance_mm = kInf;
-    if (!vessel_distance_mm_.empty()) {
-      const auto samples = static_cast<std::size_t>(std::ceil(t.length_mm / o.step_mm));
-      const Vec3 a = g.lpsToIndex(entry.lps);
-      for (std::size_t s = 0; s <= samples; ++s) {
-        const double f = samples == 0 ? 0.0 : static_cast<double>(s) / static_cast<double>(samples);
-        const Vec3 x = a + (target_index - a) * f;
-        t.min_vessel_distance_mm =
-            std::min(t.min_vessel_distance_mm, vesselDistanceBound(vessel_distance_mm_, x));
-      }
-      // Between two samples the distance can dip by at most half the sample spacing.
-      const double half_gap = samples == 0 ? 0.0 : 0.5 * t.length_mm / static_cast<double>(samples);
-      if (t.min_vessel_distance_mm < o.vessel_safety_mm + half_gap) {
-        out.reason = kVessel;
-        return;
-      }
-    }
-
-    t.length_cost = o.length_weight * t.length_mm / o.max_length_mm;
-    t.angle_cost =
-        o.max_skin_angle_deg > 0 ? o.angle_weight * t.skin_angle_deg / o.max_skin_angle_deg : 0.0;
-    t.vessel_cost = std::isfinite(t.min_vessel_distance_mm)
-                        ? o.vessel_weight * o.vessel_scale_mm /
-                              (o.vessel_scale_mm + t.min_vessel_distance_mm - o.vessel_safety_mm)
-                        : 0.0;
-    t.capsule_cost = o.capsule_weight * t.capsule_crossings;
-    t.cost = t.length_cost + t.angle_cost + t.vessel_cost + t.capsule_cost;
+    outcomes[e].reason = evaluate(entries_[e], target_lps, outcomes[e].t);
   });
 
   TrajectoryReport report;
@@ -437,7 +501,7 @@ TrajectoryReport TrajectoryPlanner::plan(const Vec3& target_lps) const {
   };
   std::sort(accepted.begin(), accepted.end(),
             [&](const Trajectory& a, const Trajectory& b) { return key(a) < key(b); });
-  const auto k = std::min(accepted.size(), static_cast<std::size_t>(o.best_k));
+  const auto k = std::min(accepted.size(), static_cast<std::size_t>(options_.best_k));
   report.best.assign(accepted.begin(), accepted.begin() + static_cast<std::ptrdiff_t>(k));
   return report;
 }

@@ -5,8 +5,8 @@
 /// The anatomy is fixed in millimetres around the grid centre (it does not scale with the field of
 /// view): skin/fat, muscle wall, ribs and spine, lung bases, a liver with portal-venous-phase HU
 /// and noise, portal and hepatic vessel trees (3-12 mm diameter), a gallbladder and N hypodense
-/// lesions (5-50 mm) of which some touch a vessel and one lies behind a rib. Deterministic for a
-/// seed.
+/// lesions (by default 6-46 mm, see PhantomOptions) of which one touches a vessel and one lies
+/// behind a rib. Deterministic for a seed.
 
 #include <cstdint>
 #include <string>
@@ -23,6 +23,12 @@ struct PhantomOptions {
   Size3 size{256, 256, 100};       ///< voxels (columns, rows, slices)
   Vec3 spacing_mm{1.5, 1.5, 2.0};  ///< mm (column, row, slice)
   double noise_sigma_hu = 10.0;    ///< Gaussian image noise (HU), 0 for none
+  /// Nominal lesion diameters (mm) are log-spaced from min to max over the lesions, each jittered
+  /// by +-8 % (so they lie within [0.92 min, 1.08 max]) and shuffled; a single lesion gets
+  /// (min + 0.4 (max - min)) +-10 %. A lesion that does not fit in the liver is shrunk (by 15 %
+  /// steps, not below 5 mm) until it does. 3 <= min <= max <= 60.
+  double min_lesion_diameter_mm = 6.0;
+  double max_lesion_diameter_mm = 46.0;  ///< see min_lesion_diameter_mm
 };
 
 /// \brief Ground truth of one lesion.
@@ -62,7 +68,9 @@ struct Phantom {
 };
 
 /// \brief Generates the phantom. \throws GeometryError for a non-positive size or spacing, and
-/// std::invalid_argument for lesions outside 0..12.
+/// std::invalid_argument for lesions outside 0..12, a negative noise sigma, or lesion diameters
+/// outside 3 <= min <= max <= 60 mm. \throws std::runtime_error when a lesion cannot be placed in
+/// the liver at any size.
 Phantom generatePhantom(const PhantomOptions& options);
 
 }  // namespace rfa::phantom

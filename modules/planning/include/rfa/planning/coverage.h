@@ -24,6 +24,7 @@
 /// Frames and units: DICOM patient LPS mm, volumes in mL, percentages 0..100.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,9 @@ struct CoverageOptions {
   /// A lesion whose (lesion + minimum margin) volume exceeds this fraction of max_ablations x the
   /// zone volume is flagged "too large" without a multi-ablation search (overlap wastes volume).
   double packing_efficiency = 0.6;
+  /// Needle path check (e.g. TrajectoryPlanner::checkNeedle for every shaft of the electrode):
+  /// a layout with a pose for which it returns false is never chosen. Empty: every pose allowed.
+  std::function<bool(const thermal::NeedlePose&)> needle_ok;
 };
 
 /// One ablation of a coverage plan.
@@ -164,15 +168,19 @@ std::vector<Vec3> trajectoryDirections(const std::vector<Trajectory>& trajectori
 /// smallest margin), its tip then searched as in (1) and every earlier tip searched again once;
 /// (b) ring: k zone centres evenly on a circle across the needle around the centroid (radius 0 to
 /// semi_across_mm in 1 mm steps, two phases, first axis = the lesion's principal axis across the
-/// needle), every tip then searched as in (1). The better of (a), (b) and the best so far is kept;
-/// stops at the minimum margin or max_ablations.
+/// needle), and for k >= 4 also k - 1 on the circle plus one at the centroid (which holds the
+/// poles of a lesion that is long along the needle), every tip then searched as in (1). The better
+/// of (a), (b) and the best so far is kept; stops at the minimum margin or max_ablations.
 ///
-/// Flags: no direction -> kNoSafePath (no placement); volume check (packing_efficiency) fails ->
-/// kTooLarge, no search: the centred single placement on the first direction is reported; margin
-/// still short after the search -> kVessel when `large_vessels` (same grid as `lesion`, vessels >=
-/// 3 mm diameter, optional) has a voxel within minimum margin + one voxel of the lesion's worst
-/// voxel, otherwise kTooLarge. \throws NoDataError when the lesion is empty; GeometryError when
-/// `large_vessels` is given on another grid.
+/// Every layout is checked with options.needle_ok: a layout with a forbidden needle scores a
+/// margin of -infinity and is never kept.
+///
+/// Flags: no direction, or no allowed layout found -> kNoSafePath (no placement); volume check
+/// (packing_efficiency) fails -> kTooLarge, no search: the centred single placement on the first
+/// direction is reported; margin still short after the search -> kVessel when `large_vessels` (same
+/// grid as `lesion`, vessels >= 3 mm diameter, optional) has a voxel within minimum margin + one
+/// voxel of the lesion's worst voxel, otherwise kTooLarge. \throws NoDataError when the lesion is
+/// empty; GeometryError when `large_vessels` is given on another grid.
 CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration& calibration,
                           const std::vector<Vec3>& directions_lps,
                           const CoverageOptions& options = {}, const Mask* large_vessels = nullptr);

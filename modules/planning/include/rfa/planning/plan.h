@@ -35,10 +35,10 @@ struct PlanSource {
   std::string modality;
   Size3 size{0, 0, 0};  ///< voxels (columns, rows, slices)
   Vec3 spacing_mm{1, 1, 1};
-  Vec3 origin_lps_mm{0, 0, 0};            ///< centre of the first voxel
-  Mat3 direction = Mat3::Identity();      ///< columns: LPS unit vectors of the i, j, k axes
-  std::string voxel_sha256;               ///< of the HU voxels as float32 little-endian, x fastest
-  std::string segmentation;               ///< "automatic" or the --segmentation folder given
+  Vec3 origin_lps_mm{0, 0, 0};        ///< centre of the first voxel
+  Mat3 direction = Mat3::Identity();  ///< columns: LPS unit vectors of the i, j, k axes
+  std::string voxel_sha256;           ///< of the HU voxels as float32 little-endian, x fastest
+  std::string segmentation;           ///< "automatic" or the --segmentation folder given
 };
 
 /// One ranked trajectory of a lesion (see trajectory.h for the cost terms).
@@ -85,9 +85,9 @@ struct PlanUncertainty {
 struct PlanConfirmation {
   std::string backend;  ///< "cpu" or "gl"
   double spacing_mm = 0;
-  PlanMargins margins;                      ///< of the union of the simulated zones
-  std::vector<double> zone_volumes_ml;      ///< one per placement
-  std::vector<double> max_temperatures_c;   ///< one per placement
+  PlanMargins margins;                     ///< of the union of the simulated zones
+  std::vector<double> zone_volumes_ml;     ///< one per placement
+  std::vector<double> max_temperatures_c;  ///< one per placement
 };
 
 /// One lesion of the plan.
@@ -98,18 +98,21 @@ struct PlanLesion {
   double volume_ml = 0;
   std::optional<double> vessel_gap_mm;  ///< to the nearest >= 3 mm vessel; absent: none found
   bool near_major_vessel = false;
-  std::vector<PlanTrajectory> trajectories;      ///< best K, cost ascending
-  std::map<std::string, int> rejected_paths;     ///< reason -> candidates rejected
+  std::vector<PlanTrajectory> trajectories;   ///< best K, cost ascending
+  std::map<std::string, int> rejected_paths;  ///< reason -> candidates rejected
   int path_candidates = 0;
-  std::vector<PlanPlacement> placements;         ///< empty only without a safe path
-  PlanMargins preview;                           ///< preview-model margins of the placements
+  std::vector<PlanPlacement> placements;  ///< empty only without a safe path
+  PlanMargins preview;                    ///< preview-model margins of the placements
   std::optional<PlanUncertainty> uncertainty;
   std::optional<PlanConfirmation> confirmation;  ///< absent when not confirmed
   /// "none" (covered with the minimum margin), "no safe path", "too large", "vessel",
   /// "heat sink" (the preview covers it, the bioheat confirmation does not, next to a vessel).
   std::string flag = "none";
   std::string reason;  ///< why, when flag != "none"
-  int session = 0;     ///< 1-based session that treats it; 0 = not scheduled
+  /// Times the placements were searched again aiming at a larger preview margin because the
+  /// bioheat confirmation fell short (plan_builder.h); 0 = the first search was kept.
+  int refinements = 0;
+  int session = 0;  ///< 1-based session that treats it; 0 = not scheduled
 };
 
 /// One RFA session.
@@ -146,7 +149,7 @@ struct PlanEvent {
 
 /// The settings the plan was made with (enough to reproduce it).
 struct PlanSettings {
-  std::string profile;            ///< ProtocolProfile::name
+  std::string profile;                  ///< ProtocolProfile::name
   std::vector<std::string> electrodes;  ///< electrodes the search could choose, in order tried
   double minimum_margin_mm = 5;
   double target_margin_mm = 10;
@@ -164,7 +167,7 @@ struct PlanSettings {
 /// The whole plan.
 struct TreatmentPlan {
   int format_version = kPlanFormatVersion;
-  int revision = 1;  ///< incremented by every save over an earlier revision of the same file
+  int revision = 1;      ///< incremented by every save over an earlier revision of the same file
   std::string software;  ///< "rfaplan <version>"
   PlanSource source;
   PlanSettings settings;

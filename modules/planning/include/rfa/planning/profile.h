@@ -120,6 +120,11 @@ std::vector<ProtocolProfile> loadProfiles(const std::filesystem::path& dir);
 const ProtocolProfile& findProfile(const std::vector<ProtocolProfile>& profiles,
                                    const std::string& name);
 
+/// \brief A profile given on the command line: a file when `name_or_file` ends in ".json" or has
+/// a folder part (read with readProfileFile), else the shipped profile of that name.
+/// \throws as readProfileFile(), loadProfiles() and findProfile().
+ProtocolProfile resolveProfile(const std::string& name_or_file);
+
 /// \brief resources/profiles: $RFA_RESOURCES/profiles if that variable is set, else the source
 /// tree's resources (build tree use), else the installed share/rfaplan/resources/profiles.
 std::filesystem::path defaultProfileDir();

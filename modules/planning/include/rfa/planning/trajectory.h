@@ -19,7 +19,9 @@
 ///   3. kRejectTooLong: entry-to-target length > max_length_mm (usable electrode shaft).
 ///   4. kRejectSkinAngle: angle between the path and the inward skin normal > max_skin_angle_deg.
 ///   5. kRejectLeavesBody: the path passes through a voxel outside the body mask (it would exit
-///      and re-enter the skin).
+///      and re-enter the skin), or the needle line beyond the entry, from two voxels out to 40 mm
+///      outside the skin, meets the body again (a skin fold or a grazing entry: the shaft would lie
+///      in tissue).
 ///   6. kRejectBone, 7. kRejectLung, 8. kRejectGallbladder: the path passes through a voxel of that
 ///      mask (every voxel the segment touches is checked, by an exact grid traversal, so nothing
 ///      is missed between samples).
@@ -137,6 +139,22 @@ class TrajectoryPlanner {
   /// finite or lies outside the grid; NoDataError if it lies outside the body mask (nearest voxel).
   [[nodiscard]] TrajectoryReport plan(const Vec3& target_lps) const;
 
+  /// \brief Checks one given needle line: the needle enters at the skin point where the line
+  /// through `tip_lps` along `direction_lps` (LPS, entry towards the tip, any length) leaves the
+  /// body going backwards from the tip (sampled every quarter of the smallest voxel spacing), and
+  /// runs to the tip. The hard constraints of the file comment are applied to that path in the
+  /// same order, the skin normal being that of the nearest subsampled skin entry; on success the
+  /// trajectory (entry, tip as target, costs) is returned, on failure the kReject* reason.
+  /// Used to re-check the shifted tips of overlapping ablations (coverage.h).
+  /// \throws GeometryError when the tip is not finite or outside the grid, or the direction has
+  /// zero length; NoDataError when the tip lies outside the body mask.
+  struct NeedleCheck {
+    bool ok = false;
+    std::string reason;  ///< kReject* when !ok
+    Trajectory trajectory;
+  };
+  [[nodiscard]] NeedleCheck checkNeedle(const Vec3& tip_lps, const Vec3& direction_lps) const;
+
   /// Number of candidate skin entries (after subsampling).
   [[nodiscard]] std::size_t entryCount() const { return entries_.size(); }
   [[nodiscard]] const TrajectoryOptions& options() const { return options_; }
@@ -146,6 +164,12 @@ class TrajectoryPlanner {
     Vec3 lps;
     Vec3 normal;
   };
+
+  /// Applies the hard constraints and costs to entry -> target; returns -1 (accepted) or the
+  /// index of the first failed constraint. `t` is filled as far as the checks went.
+  int evaluate(const Entry& entry, const Vec3& target_lps, Trajectory& t) const;
+  /// Throws unless `target_lps` is finite, in the grid and in the body.
+  void requireTargetInBody(const Vec3& target_lps, const char* what) const;
 
   TrajectoryScene scene_;
   TrajectoryOptions options_;

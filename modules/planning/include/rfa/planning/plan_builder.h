@@ -1,0 +1,120 @@
+#pragma once
+/// \file plan_builder.h
+/// \brief From segmented anatomy to a TreatmentPlan (plan.h): what `rfaplan plan` and the GUI run.
+/// Three stages, callable separately (the GUI re-runs the last one when a lesion is moved, and
+/// runs the second in the background):
+///  1. planLesions(): per lesion, trajectories (trajectory.h), the placement search with the
+///     preview model for each allowed electrode (coverage.h; every needle of every layout is
+///     re-checked against the path constraints), the electrode choice, the targeting uncertainty;
+///  2. confirmLesions(): each placement simulated with the bioheat solver on the patient's tissue
+///     (heat sink of the segmented vessels included), margins recomputed on the simulated zones;
+///  3. planSessions(): batching into sessions (batching.h), the pre-session lab checks (labs.h)
+///     and the timeline (schedule.h).
+/// Research use only: a planning aid for a tumour board, never a clinical decision.
+///
+/// Frames and units: all volumes share one grid; points DICOM patient LPS mm; volumes mL.
+///
+/// Electrode choice per lesion: the electrodes are tried in the given order, each with its first
+/// protocol and its preview calibration; the chosen one reaches the minimum margin with the fewest
+/// ablations, ties broken by the smaller ablated volume; when none reaches it, the largest minimal
+/// margin wins (then fewer ablations). The search stops early at an electrode that reaches the
+/// margin with one ablation.
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rfa/core/volume.h"
+#include "rfa/planning/batching.h"
+#include "rfa/planning/coverage.h"
+#include "rfa/planning/labs.h"
+#include "rfa/planning/plan.h"
+#include "rfa/planning/profile.h"
+#include "rfa/planning/trajectory.h"
+#include "rfa/thermal/electrode.h"
+#include "rfa/thermal/preview.h"
+#include "rfa/thermal/simulation.h"
+
+namespace rfa::planning {
+
+/// The segmented case, all on one grid. body, liver and lesions are required.
+struct PlanAnatomy {
+  const Mask* body = nullptr;
+  const Mask* liver = nullptr;
+  const LabelMap* lesions = nullptr;  ///< lesion instance labels (ids), 0 elsewhere
+  const Mask* bone = nullptr;
+  const Mask* lung = nullptr;
+  const Mask* gallbladder = nullptr;
+  const ImageVolume* vessel_radius_mm = nullptr;  ///< 0 outside vessels
+};
+
+/// Electrodes and their preview models.
+struct PlanEquipment {
+  const thermal::ElectrodeCatalog* catalog = nullptr;
+  const std::vector<thermal::PreviewCalibration>* calibrations = nullptr;
+};
+
+/// Default electrodes tried per lesion, in order: one internally cooled family (one generator).
+std::vector<std::string> defaultPlanElectrodes();
+
+struct PlanBuildOptions {
+  std::vector<std::string> electrodes = defaultPlanElectrodes();
+  TrajectoryOptions trajectory;  ///< max_length_mm is capped by each electrode's shaft length
+  /// Search settings; margins are taken from the profile, needle_ok is set by the builder.
+  CoverageOptions coverage = [] {
+    CoverageOptions c;
+    c.max_ablations = 5;
+    return c;
+  }();
+  int uncertainty_samples = 100;  ///< 0: no uncertainty analysis
+  UncertaintyOptions uncertainty;
+  /// Bioheat confirmation settings (spacing, backend, margin); the protocol is the placement's.
+  thermal::SimulationSettings confirmation = [] {
+    thermal::SimulationSettings s;
+    s.spacing_mm = 1.5;
+    s.margin_mm = 30;
+    return s;
+  }();
+  /// Refinement after a confirmation that falls short of the minimum margin while the preview
+  /// met it: the preview overestimated this lesion's margin by (preview - confirmed), so the
+  /// search is run again aiming at a preview margin of minimum + that + 0.5 mm; the new placements
+  /// are simulated and kept when their simulated margin is larger. At most this many rounds, and
+  /// only while the aim stays within max_refinement_mm above the minimum.
+  int refinement_rounds = 2;
+  double max_refinement_mm = 10;
+  BatchOptions batching;
+  int cycles_between_sessions = 1;
+  std::optional<std::chrono::year_month_day> start_date;  ///< first RFA; none: days only
+  std::vector<LabResults> labs;  ///< one per session in order; fewer: the rest "labs not given"
+  /// Progress callback: stage name and fraction done in [0, 1]. May be empty.
+  std::function<void(const std::string& stage, double fraction)> progress;
+};
+
+/// \brief Stage 1: the lesions of a new plan (trajectories, placements, preview margins,
+/// uncertainty). Fills plan.lesions, plan.liver_volume_ml and plan.settings; leaves sessions empty.
+/// \throws NoDataError when body/liver/lesions are missing or there is no lesion; GeometryError
+/// when a volume is on another grid or a lesion lies outside the liver (less than half of its
+/// voxels in the liver mask: the message names the lesion and its centroid); NotFoundError for an
+/// unknown electrode or a missing calibration; UsageError for option values out of range.
+TreatmentPlan planLesions(const PlanAnatomy& anatomy, const ProtocolProfile& profile,
+                          const PlanEquipment& equipment, const PlanBuildOptions& options);
+
+/// \brief Stage 2: simulates every placement of every lesion that has placements and stores the
+/// confirmation. A lesion with the minimum margin in the preview but not in the simulation is
+/// refined (PlanBuildOptions::refinement_rounds); if it still falls short it gets the flag
+/// "heat sink" when a large vessel lies within minimum margin + one voxel of its worst voxel,
+/// otherwise "too large", with both margins in the reason.
+/// \throws as thermal::simulateAblation().
+void confirmLesions(TreatmentPlan& plan, const PlanAnatomy& anatomy, const ProtocolProfile& profile,
+                    const PlanEquipment& equipment, const PlanBuildOptions& options);
+
+/// \brief Stage 3: sessions, unplaced lesions, lab checks, timeline, totals and notes, from the
+/// plan's lesions (confirmed ablated volumes when present, else the preview's). Replaces any
+/// earlier sessions. Lesions flagged "no safe path" are left out; other flagged lesions are
+/// scheduled with their flag (best effort) and named in the notes.
+void planSessions(TreatmentPlan& plan, const ProtocolProfile& profile,
+                  const PlanBuildOptions& options);
+
+}  // namespace rfa::planning

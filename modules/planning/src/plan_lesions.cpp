@@ -1,0 +1,281 @@
+// Stage 1 of the plan builder and the shared PlanContext: per lesion, trajectories, the placement
+// search per electrode with every needle re-checked against the path constraints, the electrode
+// choice and the targeting uncertainty. All points LPS mm.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "plan_context.h"
+#include "plan_util.h"
+#include "rfa/core/error.h"
+#include "rfa/planning/plan_builder.h"
+#include "rfa/segmentation/measurements.h"
+
+namespace rfa::planning {
+namespace {
+
+template <class T>
+void requireGrid(const Volume<T>* v, const ImageGeometry& g, const char* name) {
+  if (v != nullptr && !v->geometry().sameGrid(g)) {
+    throw GeometryError(std::string("plan: the ") + name + " volume (" + v->geometry().describe() +
+                        ") is not on the grid of the body mask (" + g.describe() + ")");
+  }
+}
+
+void requireOptions(const PlanBuildOptions& o) {
+  if (o.electrodes.empty()) throw UsageError("plan: no electrode to choose from");
+  if (o.coverage.max_ablations < 1 || o.coverage.max_ablations > 8) {
+    throw UsageError("plan: max ablations per lesion must be in 1..8 (got " +
+                     std::to_string(o.coverage.max_ablations) + ")");
+  }
+  if (o.uncertainty_samples < 0) throw UsageError("plan: uncertainty samples must be >= 0");
+  if (o.cycles_between_sessions < 0) throw UsageError("plan: cycles between sessions must be >= 0");
+}
+
+PlanTrajectory toPlan(const Trajectory& t) {
+  PlanTrajectory p;
+  p.entry_lps = t.entry_lps;
+  p.target_lps = t.target_lps;
+  p.length_mm = t.length_mm;
+  p.skin_angle_deg = t.skin_angle_deg;
+  if (std::isfinite(t.min_vessel_distance_mm)) p.min_vessel_distance_mm = t.min_vessel_distance_mm;
+  p.capsule_crossings = t.capsule_crossings;
+  p.cost = t.cost;
+  return p;
+}
+
+// Is `a` a better coverage than `b` under the electrode-choice rule of plan_builder.h?
+bool preferred(const CoveragePlan& a, const CoveragePlan& b, double minimum_mm) {
+  const bool a_ok = a.flag == CoverageFlag::kNone && !a.placements.empty();
+  const bool b_ok = b.flag == CoverageFlag::kNone && !b.placements.empty();
+  if (a_ok != b_ok) return a_ok;
+  if (a_ok) {
+    if (a.ablations != b.ablations) return a.ablations < b.ablations;
+    return a.ablated_volume_ml < b.ablated_volume_ml - 1e-9;
+  }
+  if (a.placements.empty() != b.placements.empty()) return !a.placements.empty();
+  const double ma = std::min(a.metrics.minimal_margin_mm, minimum_mm);
+  const double mb = std::min(b.metrics.minimal_margin_mm, minimum_mm);
+  if (std::abs(ma - mb) > 1e-9) return ma > mb;
+  return a.ablations < b.ablations;
+}
+
+std::string rejectedText(const TrajectoryReport& r) {
+  std::string s;
+  for (const auto& [reason, count] : r.rejected) {
+    if (count == 0) continue;
+    if (!s.empty()) s += ", ";
+    s += reason + std::string(" ") + std::to_string(count);
+  }
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace
+
+std::vector<std::string> defaultPlanElectrodes() {
+  return {"cooltip-2cm", "cooltip-3cm", "cooltip-cluster-2.5cm"};
+}
+
+namespace detail {
+
+PlanContext::PlanContext(const PlanAnatomy& anatomy, const ProtocolProfile& profile,
+                         const PlanEquipment& equipment, const PlanBuildOptions& options)
+    : anatomy_(anatomy), profile_(profile), equipment_(equipment), options_(options) {
+  requireOptions(options);
+  if (anatomy.body == nullptr || anatomy.liver == nullptr || anatomy.lesions == nullptr) {
+    throw NoDataError("plan: the body, liver and lesion maps are required");
+  }
+  if (equipment.catalog == nullptr || equipment.calibrations == nullptr) {
+    throw NoDataError("plan: no electrode catalog or preview calibrations");
+  }
+  const ImageGeometry& g = anatomy.body->geometry();
+  requireGrid(anatomy.liver, g, "liver");
+  requireGrid(anatomy.lesions, g, "lesion");
+  requireGrid(anatomy.bone, g, "bone");
+  requireGrid(anatomy.lung, g, "lung");
+  requireGrid(anatomy.gallbladder, g, "gallbladder");
+  requireGrid(anatomy.vessel_radius_mm, g, "vessel radius");
+
+  // Electrodes, protocols and calibrations (fails early on an unknown name).
+  double longest_shaft = 0;
+  for (const std::string& name : options.electrodes) {
+    const thermal::Electrode& e = equipment.catalog->find(name);
+    const thermal::PreviewCalibration& c =
+        thermal::findCalibration(*equipment.calibrations, e.name, e.protocols.front().name);
+    tools_.push_back({&e, &c});
+    longest_shaft = std::max(longest_shaft, e.shaft_length_mm);
+  }
+  liver_volume_ml_ = static_cast<double>(countSet(*anatomy.liver)) * g.voxelVolumeMm3() / 1000.0;
+
+  // Lesions, measured (gap to vessels of diameter >= 3 mm).
+  segmentation::MeasurementOptions mo;
+  mo.vessel_min_radius_mm = options.trajectory.large_vessel_radius_mm;
+  measured_ = anatomy.vessel_radius_mm != nullptr
+                  ? segmentation::measureLesions(*anatomy.lesions, *anatomy.vessel_radius_mm, mo)
+                  : segmentation::measureLesions(*anatomy.lesions, mo);
+  if (measured_.empty()) throw NoDataError("plan: the lesion map holds no lesion");
+  for (const auto& m : measured_) {
+    const double in_liver = fractionInMask(*anatomy.lesions, m.label, *anatomy.liver);
+    if (in_liver < 0.5) {
+      throw GeometryError("plan: lesion " + std::to_string(m.label) + " (centroid " +
+                          pointText(m.centroid_lps) +
+                          " LPS) lies outside the liver: " + fixed(100.0 * in_liver, 0) +
+                          " % of its voxels are in the liver mask (at least 50 % required)");
+    }
+  }
+
+  TrajectoryScene scene;
+  scene.body = anatomy.body;
+  scene.liver = anatomy.liver;
+  scene.bone = anatomy.bone;
+  scene.lung = anatomy.lung;
+  scene.gallbladder = anatomy.gallbladder;
+  scene.vessel_radius_mm = anatomy.vessel_radius_mm;
+  TrajectoryOptions topt = options.trajectory;
+  topt.max_length_mm = std::min(topt.max_length_mm, longest_shaft);
+  planner_ = std::make_unique<TrajectoryPlanner>(scene, topt);
+  large_vessels_ = anatomy.vessel_radius_mm != nullptr
+                       ? thresholdAtLeast(*anatomy.vessel_radius_mm, topt.large_vessel_radius_mm)
+                       : Mask(g, 0);
+  margins_ = options.coverage.margins;
+  margins_.minimum_margin_mm = profile.margins.minimum_mm;
+  margins_.target_margin_mm = profile.margins.target_mm;
+}
+
+const segmentation::LesionMeasurement& PlanContext::lesion(int id) const {
+  for (const auto& m : measured_) {
+    if (m.label == id) return m;
+  }
+  throw NotFoundError("plan: the lesion map has no lesion " + std::to_string(id));
+}
+
+PlanSettings PlanContext::settings() const {
+  PlanSettings s;
+  s.profile = profile_.name;
+  s.electrodes = options_.electrodes;
+  s.minimum_margin_mm = profile_.margins.minimum_mm;
+  s.target_margin_mm = profile_.margins.target_mm;
+  s.max_ablated_liver_fraction = profile_.safety.max_ablated_liver_fraction;
+  s.max_ablations_per_lesion = options_.coverage.max_ablations;
+  s.vessel_safety_mm = options_.trajectory.vessel_safety_mm;
+  s.mean_targeting_error_mm = options_.uncertainty.mean_error_mm;
+  s.uncertainty_samples = options_.uncertainty_samples;
+  s.cycles_between_sessions = options_.cycles_between_sessions;
+  return s;
+}
+
+PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
+                                   double demanded_margin_mm) const {
+  PlanLesion lesion;
+  lesion.id = m.label;
+  lesion.centroid_lps = m.centroid_lps;
+  lesion.diameter_mm = m.longest_3d_mm;
+  lesion.volume_ml = m.volume_ml;
+  lesion.vessel_gap_mm = m.vessel_gap_mm;
+  lesion.near_major_vessel = m.vessel_gap_mm.has_value() && *m.vessel_gap_mm <= 5.0;
+
+  const TrajectoryReport report = planner_->plan(m.centroid_lps);
+  for (const Trajectory& t : report.best) lesion.trajectories.push_back(toPlan(t));
+  for (const auto& [reason, count] : report.rejected) {
+    lesion.rejected_paths[reason] = static_cast<int>(count);
+  }
+  lesion.path_candidates = static_cast<int>(report.candidates);
+
+  const Mask lesion_mask = labelMask(*anatomy_.lesions, m.label);
+  const MarginEvaluator evaluator(lesion_mask, margins_);
+  if (report.best.empty()) {
+    lesion.flag = "no safe path";
+    lesion.reason = "no safe path: all " + std::to_string(report.candidates) +
+                    " skin entries were rejected (" + rejectedText(report) + ")";
+    const MarginMetrics none = evaluator.evaluate({});
+    lesion.preview = {none.minimal_margin_mm, none.coverage_min_pct, none.coverage_target_pct, 0};
+    return lesion;
+  }
+
+  MarginOptions search_margins = margins_;
+  search_margins.minimum_margin_mm = std::max(demanded_margin_mm, margins_.minimum_margin_mm);
+  search_margins.target_margin_mm =
+      std::max(search_margins.target_margin_mm, search_margins.minimum_margin_mm);
+  const std::vector<Vec3> directions = trajectoryDirections(report.best);
+  CoveragePlan chosen;
+  bool have = false;
+  for (const Tool& tool : tools_) {
+    CoverageOptions copt = options_.coverage;
+    copt.margins = search_margins;
+    const thermal::Electrode& electrode = *tool.electrode;
+    const TrajectoryPlanner& planner = *planner_;
+    copt.needle_ok = [&planner, &electrode](const thermal::NeedlePose& pose) {
+      return needleAllowed(planner, electrode, pose);
+    };
+    CoveragePlan c = planCoverage(lesion_mask, *tool.calibration, directions, copt,
+                                  anatomy_.vessel_radius_mm != nullptr ? &large_vessels_ : nullptr);
+    if (!have || preferred(c, chosen, search_margins.minimum_margin_mm)) {
+      chosen = std::move(c);
+      have = true;
+    }
+    if (chosen.flag == CoverageFlag::kNone && chosen.ablations == 1) break;
+  }
+
+  std::vector<thermal::EllipsoidZone> zones;
+  for (const Placement& p : chosen.placements) {
+    PlanPlacement pp;
+    pp.electrode = p.electrode;
+    pp.protocol = p.protocol;
+    pp.tip_lps = p.pose.tip_lps;
+    pp.direction_lps = p.pose.direction_lps.normalized();
+    const auto check = planner_->checkNeedle(pp.tip_lps, pp.direction_lps);
+    pp.entry_lps = check.trajectory.entry_lps;
+    pp.path_length_mm = check.trajectory.length_mm;
+    pp.zone = p.zone;
+    zones.push_back(p.zone);
+    lesion.placements.push_back(pp);
+  }
+  // Preview figures against the profile's margins (the search may have aimed higher).
+  const MarginMetrics metrics = evaluator.evaluate(zones);
+  lesion.preview = {metrics.minimal_margin_mm, metrics.coverage_min_pct,
+                    metrics.coverage_target_pct, chosen.ablated_volume_ml};
+  if (chosen.placements.empty()) {
+    lesion.flag = coverageFlagName(chosen.flag);
+    lesion.reason = chosen.reason;
+  } else if (metrics.minimal_margin_mm < margins_.minimum_margin_mm - 1e-9) {
+    lesion.flag = chosen.flag != CoverageFlag::kNone ? coverageFlagName(chosen.flag) : "too large";
+    lesion.reason = (chosen.flag != CoverageFlag::kNone
+                         ? chosen.reason
+                         : std::string("too large: minimum margin not reached")) +
+                    " (best: minimal margin " + fixed(metrics.minimal_margin_mm, 1) + " mm with " +
+                    std::to_string(chosen.ablations) + " ablation(s) of " +
+                    chosen.placements.front().electrode + ")";
+  }
+  if (options_.uncertainty_samples > 0 && !chosen.placements.empty()) {
+    UncertaintyOptions uo = options_.uncertainty;
+    uo.samples = options_.uncertainty_samples;
+    const UncertaintyResult u = targetingUncertainty(evaluator, chosen.placements, uo);
+    lesion.uncertainty = PlanUncertainty{uo.mean_error_mm, u.sigma_mm,      u.samples,
+                                         u.probability,    u.p10_margin_mm, u.mean_margin_mm};
+  }
+  return lesion;
+}
+
+}  // namespace detail
+
+TreatmentPlan planLesions(const PlanAnatomy& anatomy, const ProtocolProfile& profile,
+                          const PlanEquipment& equipment, const PlanBuildOptions& options) {
+  const detail::PlanContext ctx(anatomy, profile, equipment, options);
+  TreatmentPlan plan;
+  plan.settings = ctx.settings();
+  plan.liver_volume_ml = ctx.liverVolumeMl();
+  const auto& lesions = ctx.lesions();
+  for (std::size_t i = 0; i < lesions.size(); ++i) {
+    if (options.progress) {
+      options.progress("lesions", static_cast<double>(i) / static_cast<double>(lesions.size()));
+    }
+    plan.lesions.push_back(ctx.planLesion(lesions[i], profile.margins.minimum_mm));
+  }
+  if (options.progress) options.progress("lesions", 1.0);
+  return plan;
+}
+
+}  // namespace rfa::planning

@@ -1,0 +1,139 @@
+// Stage 3 of the plan builder: sessions (batching), lab checks, timeline, totals and notes.
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "plan_util.h"
+#include "rfa/core/error.h"
+#include "rfa/planning/plan_builder.h"
+#include "rfa/planning/schedule.h"
+
+namespace rfa::planning {
+namespace {
+
+double ablatedVolume(const PlanLesion& l) {
+  return l.confirmation ? l.confirmation->margins.ablated_volume_ml : l.preview.ablated_volume_ml;
+}
+
+double marginOf(const PlanLesion& l) {
+  return l.confirmation ? l.confirmation->margins.minimal_margin_mm : l.preview.minimal_margin_mm;
+}
+
+}  // namespace
+
+void planSessions(TreatmentPlan& plan, const ProtocolProfile& profile,
+                  const PlanBuildOptions& options) {
+  plan.sessions.clear();
+  plan.unplaced.clear();
+  plan.timeline.clear();
+  plan.notes.clear();
+  std::vector<BatchLesion> batch;
+  for (PlanLesion& l : plan.lesions) {
+    l.session = 0;
+    BatchLesion b;
+    b.id = l.id;
+    b.centroid_lps = l.centroid_lps;
+    b.diameter_mm = l.diameter_mm;
+    b.ablated_volume_ml = ablatedVolume(l);
+    b.ablations = std::max<int>(1, static_cast<int>(l.placements.size()));
+    if (!l.placements.empty()) {
+      b.entry_direction_lps = l.placements.front().direction_lps;
+    } else if (!l.trajectories.empty()) {
+      b.entry_direction_lps =
+          (l.trajectories.front().target_lps - l.trajectories.front().entry_lps).normalized();
+    }
+    b.near_major_vessel = l.near_major_vessel;
+    b.feasible = l.flag != "no safe path";
+    b.infeasible_reason = l.reason;
+    batch.push_back(b);
+  }
+  const BatchPlan bp = planBatches(batch, profile, plan.liver_volume_ml, options.batching);
+
+  for (const BatchSession& s : bp.sessions) {
+    PlanSession ps;
+    ps.index = s.index;
+    ps.lesion_ids = s.lesion_ids;
+    ps.ablated_volume_ml = s.ablated_volume_ml;
+    ps.liver_fraction = s.liver_fraction;
+    ps.reasons = s.reasons;
+    const auto li = static_cast<std::size_t>(s.index - 1);
+    if (li < options.labs.size()) {
+      const LabReport report = checkLabs(profile, options.labs[li]);
+      ps.decision = toString(report.decision);
+      ps.lab_date = options.labs[li].date;
+      ps.labs = report;
+      if (report.decision != LabDecision::kProceed) {
+        std::string why;
+        for (const std::string& r : report.reasons) why += (why.empty() ? "" : "; ") + r;
+        plan.notes.push_back("session " + std::to_string(s.index) + ": " + ps.decision +
+                             " (labs of " + ps.lab_date + "): " + why);
+      }
+    }
+    for (const int id : s.lesion_ids) {
+      for (PlanLesion& l : plan.lesions) {
+        if (l.id == id) l.session = s.index;
+      }
+    }
+    plan.sessions.push_back(ps);
+  }
+  if (options.labs.size() > bp.sessions.size()) {
+    plan.notes.push_back(std::to_string(options.labs.size()) + " lab sets given for " +
+                         std::to_string(bp.sessions.size()) +
+                         " session(s): the extra ones are not used");
+  }
+  for (const UnplacedLesion& u : bp.unplaced) plan.unplaced.push_back({u.id, u.reason});
+  plan.cumulative_volume_ml = bp.cumulative_volume_ml;
+  plan.cumulative_liver_fraction = bp.cumulative_liver_fraction;
+  for (const std::string& n : bp.notes) plan.notes.push_back(n);
+
+  bool limits_ok = true;
+  if (profile.lesions.max_count &&
+      static_cast<int>(plan.lesions.size()) > *profile.lesions.max_count) {
+    limits_ok = false;
+    plan.notes.push_back("profile " + profile.name + " allows at most " +
+                         std::to_string(*profile.lesions.max_count) + " lesions; the plan has " +
+                         std::to_string(plan.lesions.size()));
+  }
+  for (const PlanLesion& l : plan.lesions) {
+    if (profile.lesions.max_diameter_mm && l.diameter_mm > *profile.lesions.max_diameter_mm) {
+      limits_ok = false;
+      plan.notes.push_back("lesion " + std::to_string(l.id) + ": diameter " +
+                           detail::fixed(l.diameter_mm, 1) + " mm exceeds the profile's " +
+                           detail::fixed(*profile.lesions.max_diameter_mm, 1) + " mm");
+    }
+    if (l.flag != "none" && l.session > 0) {
+      plan.notes.push_back("lesion " + std::to_string(l.id) + " is scheduled in session " +
+                           std::to_string(l.session) + " without the full margin (" + l.flag +
+                           ", minimal margin " + detail::fixed(marginOf(l), 1) +
+                           " mm): " + l.reason);
+    }
+  }
+  plan.fits_profile = bp.fits_profile && bp.unplaced.empty() && limits_ok;
+
+  // Timeline: day 0 = the first RFA.
+  const int n = static_cast<int>(plan.sessions.size());
+  plan.settings.start_date = options.start_date ? formatDate(*options.start_date) : std::string();
+  if (n > 0) {
+    using namespace std::chrono;
+    const year_month_day start =
+        options.start_date.value_or(year_month_day{year{2000}, January, day{1}});
+    const Timeline t = scheduleSessions(profile, start, n, options.cycles_between_sessions);
+    for (const TimelineEvent& e : t.events) {
+      PlanEvent pe;
+      pe.day = static_cast<int>((sys_days(e.date) - sys_days(start)).count());
+      pe.date = options.start_date ? formatDate(e.date) : std::string();
+      pe.kind = toString(e.kind);
+      pe.session = e.session;
+      pe.cycle = e.cycle;
+      pe.text = e.text;
+      plan.timeline.push_back(pe);
+    }
+    for (const std::string& note : t.notes) plan.notes.push_back(note);
+    if (!options.start_date) {
+      plan.notes.push_back("no start date given: the timeline is in days from the first RFA");
+    }
+  }
+}
+
+}  // namespace rfa::planning

@@ -1,0 +1,105 @@
+// segmentCase(): the whole-case pipeline of `rfaplan segment` (see case.h for the steps).
+#include "rfa/segmentation/case.h"
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "rfa/core/error.h"
+#include "rfa/segmentation/body.h"
+#include "rfa/segmentation/candidates.h"
+#include "rfa/segmentation/lesion.h"
+
+namespace rfa::segmentation {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::uint16_t nextLabel(std::size_t records) {
+  if (records >= std::numeric_limits<std::uint16_t>::max()) {
+    throw UnsupportedError("segmentCase: more than 65535 lesions");
+  }
+  return static_cast<std::uint16_t>(records + 1);
+}
+
+}  // namespace
+
+CaseSegmentation segmentCase(const ImageVolume& ct, const CaseSegmentationOptions& options) {
+  CaseSegmentation r;
+  auto t0 = Clock::now();
+  r.body = segmentBody(ct);
+  r.lung = segmentLungs(ct, r.body);
+  r.bone = segmentBone(ct, r.body);
+  r.timing_s["body_lung_bone"] = since(t0);
+
+  t0 = Clock::now();
+  r.liver = segmentLiver(ct, {}, options.liver_seeds_lps);
+  r.timing_s["liver"] = since(t0);
+
+  t0 = Clock::now();
+  r.vessels = segmentVessels(ct, r.liver.mask);
+  r.timing_s["vessels"] = since(t0);
+
+  t0 = Clock::now();
+  r.lesions = LabelMap(ct.geometry(), 0);
+  const auto labels = r.lesions.data();  // a view of the voxels
+  for (const Vec3& seed : options.lesion_seeds_lps) {
+    const std::uint16_t label = nextLabel(r.lesion_records.size());
+    const LesionSegmentation les = segmentLesionFromSeed(ct, seed, {}, &r.liver.mask);
+    std::size_t taken = 0;
+    for (std::size_t i = 0; i < les.mask.voxelCount(); ++i) {
+      if (les.mask.data()[i] != 0 && labels[i] == 0) {  // earlier lesions keep overlaps
+        labels[i] = label;
+        ++taken;
+      }
+    }
+    LesionRecord rec;
+    rec.label = label;
+    rec.source = "seed";
+    rec.seed_lps = seed;
+    rec.hyperdense = les.hyperdense;
+    rec.voxels_shared_with_earlier_lesions = les.voxel_count - taken;
+    rec.lesion_median_hu = les.lesion_median_hu;
+    rec.surround_median_hu = les.surround_median_hu;
+    rec.threshold_hu = les.threshold_hu;
+    rec.reached_search_limit = les.reached_search_limit;
+    r.lesion_records.push_back(std::move(rec));
+  }
+  if (options.auto_lesions) {
+    for (const LesionCandidate& c : detectLesionCandidates(ct, r.liver.mask)) {
+      const std::uint16_t label = nextLabel(r.lesion_records.size());
+      std::size_t taken = 0;
+      for (const std::size_t i : c.voxels) {
+        if (labels[i] == 0) {
+          labels[i] = label;
+          ++taken;
+        }
+      }
+      if (taken == 0) continue;  // the same lesion was already segmented from a seed
+      LesionRecord rec;
+      rec.label = label;
+      rec.source = "automatic candidate";
+      rec.seed_lps = c.seed_lps;
+      rec.hyperdense = c.hyperdense;
+      rec.voxels_shared_with_earlier_lesions = c.voxels.size() - taken;
+      rec.score = c.score;
+      rec.contrast_hu = c.contrast_hu;
+      rec.contrast_to_noise = c.cnr;
+      rec.compactness = c.compactness;
+      r.lesion_records.push_back(std::move(rec));
+    }
+  }
+  for (LesionMeasurement& m : measureLesions(r.lesions, r.vessels.radius_mm)) {
+    r.lesion_records[m.label - 1U].measurement = std::move(m);
+  }
+  r.timing_s["lesions"] = since(t0);
+  return r;
+}
+
+}  // namespace rfa::segmentation
