@@ -331,6 +331,7 @@ struct Search {
   const thermal::PreviewCalibration& calib;
   const CoverageOptions& opt;
   std::size_t evaluations = 0;
+  mutable std::atomic<std::size_t> refused{0};  ///< layouts with a forbidden needle
 
   std::vector<EllipsoidZone> zones(const std::vector<NeedlePose>& poses) const {
     std::vector<EllipsoidZone> z;
@@ -368,7 +369,10 @@ struct Search {
   MarginMetrics scoreConst(const std::vector<NeedlePose>& poses) const {
     if (opt.needle_ok) {
       for (const NeedlePose& p : poses) {
-        if (!opt.needle_ok(p)) return forbidden();
+        if (!opt.needle_ok(p)) {
+          refused.fetch_add(1, std::memory_order_relaxed);
+          return forbidden();
+        }
       }
     }
     return eval.evaluate(zones(poses));
@@ -591,6 +595,7 @@ CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration&
   plan.ablations = static_cast<int>(plan.placements.size());
   plan.ablated_volume_ml = unionVolumeMl(search.zones(best_poses), min_spacing);
   plan.evaluations = search.evaluations;
+  plan.refused_layouts = search.refused.load();
   if (best.minimal_margin_mm < min_margin) {
     if (too_large) {
       plan.flag = CoverageFlag::kTooLarge;
@@ -602,6 +607,11 @@ CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration&
     } else {
       plan.flag = CoverageFlag::kTooLarge;
       plan.reason = "too large: minimum margin not reached with max_ablations zones";
+    }
+    if (plan.refused_layouts > 0) {
+      plan.reason += " (" + std::to_string(plan.refused_layouts) + " of " +
+                     std::to_string(plan.evaluations) +
+                     " candidate layouts had a needle refused by the path constraints)";
     }
   }
   return plan;

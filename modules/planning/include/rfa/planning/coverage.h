@@ -145,8 +145,9 @@ struct CoveragePlan {
   int ablations = 0;                  ///< placements.size()
   double ablated_volume_ml = 0;       ///< union of the zones (safety limit), mL
   CoverageFlag flag = CoverageFlag::kNone;
-  std::string reason;           ///< human-readable explanation when flag != kNone
-  std::size_t evaluations = 0;  ///< margin evaluations made by the search
+  std::string reason;               ///< human-readable explanation when flag != kNone
+  std::size_t evaluations = 0;      ///< margin evaluations made by the search
+  std::size_t refused_layouts = 0;  ///< layouts refused by CoverageOptions::needle_ok
 };
 
 /// \brief Unit needle directions (entry -> target) of a planner's trajectories, in their order.
