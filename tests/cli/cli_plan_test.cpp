@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -126,6 +126,10 @@ TEST_F(CliPlan, PlansAPhantomWithAutomaticSegmentation) {
   EXPECT_TRUE(std::regex_match(plan["source"]["voxel_sha256"].get<std::string>(),
                                std::regex("[0-9a-f]{64}")))
       << plan["source"]["voxel_sha256"];
+  // docs/plan-format.md: "automatic" or the --segmentation folder given (the CLI appends where the
+  // automatic segmentation was written).
+  EXPECT_EQ(plan["source"]["segmentation"].get<std::string>().rfind("automatic", 0), 0U)
+      << plan["source"]["segmentation"];
   EXPECT_EQ(plan["settings"]["profile"], "batch-rfa");
   EXPECT_EQ(plan["settings"]["confirmed"], false);
   EXPECT_EQ(plan["settings"]["uncertainty_samples"], 10);
@@ -137,8 +141,8 @@ TEST_F(CliPlan, PlansAPhantomWithAutomaticSegmentation) {
     EXPECT_FALSE(l["uncertainty"].is_null()) << l["id"];
   }
   expectEveryLesionAccountedFor(plan);
-  // Written as dump(2) plus a final newline.
-  EXPECT_EQ(readText(out), plan.dump(2) + "\n");
+  // Written as dump(2) plus a final newline, members in the documented order.
+  EXPECT_EQ(readText(out), nlohmann::ordered_json::parse(readText(out)).dump(2) + "\n");
 
   const RunResult c = rfaplan({"plan-check", out.string()});
   EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
@@ -351,9 +355,10 @@ TEST_F(CliPlan, PlanCheckExitCodesAndBadOptionsOfPlan) {
 
   // Bad option values of plan: exit 2 before loading or segmenting anything.
   const std::vector<std::vector<std::string>> bad = {
-      {"--max-ablations", "0"},        {"--max-ablations", "9"}, {"--start", "2026-02-30"},
-      {"--start", "2026-2-3"},         {"--cycles", "5"},        {"--confirm-spacing", "0.1"},
-      {"--backend", "quantum"},        {"--uncertainty-samples", "-1"},
+      {"--max-ablations", "0"},    {"--max-ablations", "9"},
+      {"--start", "2026-02-30"},   {"--start", "2026-2-3"},
+      {"--cycles", "5"},           {"--confirm-spacing", "0.1"},
+      {"--backend", "quantum"},    {"--uncertainty-samples", "-1"},
       {"--targeting-error", "-1"},
   };
   for (const auto& opt : bad) {
@@ -376,9 +381,8 @@ TEST(CliPlanConfirm, BioheatConfirmationOnTheCpu) {
   const fs::path ph = tmp / "ph";
   ASSERT_NO_FATAL_FAILURE(writePhantom(ph, 1));
   const fs::path out = tmp / "plan.json";
-  const RunResult r =
-      rfaplan({"plan", ph.string(), "--backend", "cpu", "--confirm-spacing", "3",
-               "--uncertainty-samples", "10", "-o", out.string()});
+  const RunResult r = rfaplan({"plan", ph.string(), "--backend", "cpu", "--confirm-spacing", "3",
+                               "--uncertainty-samples", "10", "-o", out.string()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "(bioheat)")) << r.out;
   const json plan = readJson(out);

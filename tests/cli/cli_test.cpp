@@ -143,7 +143,9 @@ TEST(Cli, PhantomFolderLayoutAndItIsAcceptedAsInput) {
 
 TEST(Cli, DemoRunsThePipelineOnThePhantom) {
   TempDir tmp;
-  const RunResult r = rfaplan({"demo", "--out", (tmp / "demo").string()});
+  // --no-confirm: the bioheat confirmation is covered by the plan tests; the demo stays quick
+  // under the sanitizers.
+  const RunResult r = rfaplan({"demo", "--out", (tmp / "demo").string(), "--no-confirm"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("RESEARCH USE ONLY"), std::string::npos);
   EXPECT_NE(r.out.find("geometry matches"), std::string::npos) << r.out;
@@ -153,6 +155,15 @@ TEST(Cli, DemoRunsThePipelineOnThePhantom) {
   EXPECT_TRUE(fs::exists(tmp / "demo" / "ct.nrrd"));
   EXPECT_GE(j["steps"]["segmentation"]["liver_dice"].get<double>(), 0.97);
   EXPECT_TRUE(fs::exists(tmp / "demo" / "segmentation" / "lesions.nrrd"));
+  EXPECT_TRUE(fs::exists(tmp / "demo" / "segmentation" / "vessels.nrrd"));
+  // Step 5: a plan file with every lesion of the phantom, valid for plan-check.
+  ASSERT_TRUE(fs::exists(tmp / "demo" / "plan.json"));
+  std::ifstream pf(tmp / "demo" / "plan.json");
+  const auto plan = nlohmann::json::parse(pf);
+  EXPECT_EQ(plan["lesions"].size(), 4u);
+  EXPECT_GE(plan["sessions"].size(), 1u);
+  const RunResult check = rfaplan({"plan-check", (tmp / "demo" / "plan.json").string()});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
 TEST(Cli, SegmentWritesMasksAndMeasurementsAndRejectsBadSeeds) {

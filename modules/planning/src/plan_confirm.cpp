@@ -144,7 +144,7 @@ bool PlanContext::confirm(PlanLesion& lesion) const {
   labels.liver = anatomy_.liver;
   labels.lesions = anatomy_.lesions;
   labels.vessel_radius_mm = anatomy_.vessel_radius_mm;
-  const double large_radius = options_.trajectory.large_vessel_radius_mm;
+  const double large_radius = trajectory_.large_vessel_radius_mm;
   const MarginEvaluator evaluator(labelMask(*anatomy_.lesions, lesion.id), margins_);
   const ImageGeometry& crop = evaluator.crop();
   Mask zone_crop(crop, 0);

@@ -50,7 +50,8 @@ class PlanContext {
   std::vector<Tool> tools_;
   std::vector<segmentation::LesionMeasurement> measured_;
   double liver_volume_ml_ = 0;
-  MarginOptions margins_;  ///< the profile's
+  MarginOptions margins_;         ///< the profile's
+  TrajectoryOptions trajectory_;  ///< options.trajectory with the profile's access window
   std::unique_ptr<TrajectoryPlanner> planner_;
   Mask large_vessels_;
 };

@@ -110,9 +110,19 @@ PlanContext::PlanContext(const PlanAnatomy& anatomy, const ProtocolProfile& prof
   }
   liver_volume_ml_ = static_cast<double>(countSet(*anatomy.liver)) * g.voxelVolumeMm3() / 1000.0;
 
+  // Needle access from the profile; the shaft length caps the path length.
+  trajectory_ = options.trajectory;
+  trajectory_.max_posterior_normal = profile.access.max_posterior_normal;
+  trajectory_.below_liver_mm = profile.access.below_liver_mm;
+  trajectory_.above_liver_mm = profile.access.above_liver_mm;
+  trajectory_.max_skin_angle_deg = profile.access.max_skin_angle_deg;
+  trajectory_.vessel_safety_mm = profile.access.vessel_safety_mm;
+  trajectory_.large_vessel_radius_mm = 0.5 * profile.access.large_vessel_diameter_mm;
+  trajectory_.max_length_mm = std::min(trajectory_.max_length_mm, longest_shaft);
+
   // Lesions, measured (gap to vessels of diameter >= 3 mm).
   segmentation::MeasurementOptions mo;
-  mo.vessel_min_radius_mm = options.trajectory.large_vessel_radius_mm;
+  mo.vessel_min_radius_mm = trajectory_.large_vessel_radius_mm;
   measured_ = anatomy.vessel_radius_mm != nullptr
                   ? segmentation::measureLesions(*anatomy.lesions, *anatomy.vessel_radius_mm, mo)
                   : segmentation::measureLesions(*anatomy.lesions, mo);
@@ -134,12 +144,11 @@ PlanContext::PlanContext(const PlanAnatomy& anatomy, const ProtocolProfile& prof
   scene.lung = anatomy.lung;
   scene.gallbladder = anatomy.gallbladder;
   scene.vessel_radius_mm = anatomy.vessel_radius_mm;
-  TrajectoryOptions topt = options.trajectory;
-  topt.max_length_mm = std::min(topt.max_length_mm, longest_shaft);
-  planner_ = std::make_unique<TrajectoryPlanner>(scene, topt);
-  large_vessels_ = anatomy.vessel_radius_mm != nullptr
-                       ? thresholdAtLeast(*anatomy.vessel_radius_mm, topt.large_vessel_radius_mm)
-                       : Mask(g, 0);
+  planner_ = std::make_unique<TrajectoryPlanner>(scene, trajectory_);
+  large_vessels_ =
+      anatomy.vessel_radius_mm != nullptr
+          ? thresholdAtLeast(*anatomy.vessel_radius_mm, trajectory_.large_vessel_radius_mm)
+          : Mask(g, 0);
   margins_ = options.coverage.margins;
   margins_.minimum_margin_mm = profile.margins.minimum_mm;
   margins_.target_margin_mm = profile.margins.target_mm;
@@ -160,7 +169,7 @@ PlanSettings PlanContext::settings() const {
   s.target_margin_mm = profile_.margins.target_mm;
   s.max_ablated_liver_fraction = profile_.safety.max_ablated_liver_fraction;
   s.max_ablations_per_lesion = options_.coverage.max_ablations;
-  s.vessel_safety_mm = options_.trajectory.vessel_safety_mm;
+  s.vessel_safety_mm = trajectory_.vessel_safety_mm;
   s.mean_targeting_error_mm = options_.uncertainty.mean_error_mm;
   s.uncertainty_samples = options_.uncertainty_samples;
   s.cycles_between_sessions = options_.cycles_between_sessions;

@@ -107,6 +107,28 @@ void readMarginsAndSafety(const FieldReader& r, const json& root, ProtocolProfil
   r.range(p.safety.max_ablated_liver_fraction, "safety.max_ablated_liver_fraction", 0, false, 1);
 }
 
+void readAccess(const FieldReader& r, const json& root, ProtocolProfile& p) {
+  const json* j = r.find(root, "", "access", false);
+  if (j == nullptr) return;  // all defaults
+  const std::string path = "access";
+  r.object(*j, path,
+           {"max_posterior_normal", "below_liver_mm", "above_liver_mm", "max_skin_angle_deg",
+            "vessel_safety_mm", "large_vessel_diameter_mm"});
+  Access& a = p.access;
+  const auto get = [&](const char* key, double lo, double hi, double fallback) {
+    const std::optional<double> v = r.optionalNumber(*j, path, key);
+    if (!v) return fallback;
+    r.range(*v, FieldReader::member(path, key), lo, true, hi);
+    return *v;
+  };
+  a.max_posterior_normal = get("max_posterior_normal", -1, 1, a.max_posterior_normal);
+  a.below_liver_mm = get("below_liver_mm", 0, 500, a.below_liver_mm);
+  a.above_liver_mm = get("above_liver_mm", 0, 500, a.above_liver_mm);
+  a.max_skin_angle_deg = get("max_skin_angle_deg", 0, 90, a.max_skin_angle_deg);
+  a.vessel_safety_mm = get("vessel_safety_mm", 0, 50, a.vessel_safety_mm);
+  a.large_vessel_diameter_mm = get("large_vessel_diameter_mm", 0.1, 50, a.large_vessel_diameter_mm);
+}
+
 void readIntervals(const FieldReader& r, const json& root, ProtocolProfile& p) {
   const json* j = r.find(root, "", "intervals", false);
   if (j == nullptr) return;  // all defaults
@@ -162,7 +184,7 @@ void readPatient(const FieldReader& r, const json& root, ProtocolProfile& p) {
 ProtocolProfile parseProfile(const FieldReader& r, const json& root) {
   r.object(root, "",
            {"name", "description", "sources", "sessions", "lesions", "margins", "safety",
-            "intervals", "patient", "labs"});
+            "intervals", "access", "patient", "labs"});
   ProtocolProfile p;
   p.name = r.string(root, "", "name");
   if (!validName(p.name)) {
@@ -180,6 +202,7 @@ ProtocolProfile parseProfile(const FieldReader& r, const json& root) {
   readLesions(r, root, p);
   readMarginsAndSafety(r, root, p);
   readIntervals(r, root, p);
+  readAccess(r, root, p);
   readPatient(r, root, p);
   const json& labs = r.array(root, "", "labs");
   for (std::size_t i = 0; i < labs.size(); ++i) {

@@ -127,6 +127,22 @@ TEST(Profiles, MinimalUsesIntervalDefaults) {
   EXPECT_EQ(p.intervals.cycle_length_days, 21);
   EXPECT_FALSE(p.patient.age_min.has_value());
   EXPECT_FALSE(p.labs.front().alternative.has_value());
+  EXPECT_DOUBLE_EQ(p.access.max_skin_angle_deg, 60);  // access defaults
+  EXPECT_DOUBLE_EQ(p.access.vessel_safety_mm, 3);
+}
+
+TEST(Profiles, AccessWindowIsRead) {
+  std::string text = kMinimal;
+  const std::string from = R"("max_targets": 3},)";
+  const auto at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(
+      at, from.size(),
+      R"("max_targets": 3}, "access": {"max_skin_angle_deg": 45, "vessel_safety_mm": 5},)");
+  const ProtocolProfile p = readProfileFile(writeFile("access.json", text));
+  EXPECT_DOUBLE_EQ(p.access.max_skin_angle_deg, 45);
+  EXPECT_DOUBLE_EQ(p.access.vessel_safety_mm, 5);
+  EXPECT_DOUBLE_EQ(p.access.below_liver_mm, 50);  // not given: default
 }
 
 TEST(Profiles, MalformedNamesFileAndField) {
@@ -145,6 +161,9 @@ TEST(Profiles, MalformedNamesFileAndField) {
       {R"("relative_to_uln": false)", R"("relative_to_uln": false, "or": {"name": "X"})",
        "labs[0].or.unit is missing"},
       {R"("margins": {"minimum_mm": 5, "target_mm": 10},)", "", "margins is missing"},
+      {R"("max_targets": 3},)", R"("max_targets": 3}, "access": {"max_skin_angle_deg": 95},)",
+       "access.max_skin_angle_deg"},
+      {R"("max_targets": 3},)", R"("max_targets": 3}, "access": {"window": 1},)", "access.window"},
   };
   for (const Case& c : cases) {
     std::string text = kMinimal;

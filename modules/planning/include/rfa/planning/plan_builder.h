@@ -61,7 +61,11 @@ std::vector<std::string> defaultPlanElectrodes();
 
 struct PlanBuildOptions {
   std::vector<std::string> electrodes = defaultPlanElectrodes();
-  TrajectoryOptions trajectory;  ///< max_length_mm is capped by each electrode's shaft length
+  /// Path search settings; the access window and vessel safety (max_posterior_normal,
+  /// below/above_liver_mm, max_skin_angle_deg, vessel_safety_mm, large_vessel_radius_mm) are
+  /// taken from the profile (ProtocolProfile::access), and max_length_mm is capped by the longest
+  /// allowed electrode's shaft (each needle is also checked against its own shaft).
+  TrajectoryOptions trajectory;
   /// Search settings; margins are taken from the profile, needle_ok is set by the builder.
   CoverageOptions coverage = [] {
     CoverageOptions c;

@@ -56,6 +56,17 @@ struct Intervals {
   int late_followup_interval_months = 6;  ///< CT/MRI interval after followup_years
 };
 
+/// Needle access: the ultrasound-guided percutaneous window and path safety (trajectory.h applies
+/// them). Defaults are rfaplan's, not a trial's: anterior/lateral subcostal or intercostal entries.
+struct Access {
+  double max_posterior_normal = 0.3;    ///< skin normal . posterior at most, in [-1, 1]
+  double below_liver_mm = 50;           ///< entries at most this far below the liver (subcostal)
+  double above_liver_mm = 0;            ///< and this far above its top (intercostal, not above it)
+  double max_skin_angle_deg = 60;       ///< needle vs inward skin normal, in [0, 90]
+  double vessel_safety_mm = 3;          ///< distance kept from large vessels, >= 0
+  double large_vessel_diameter_mm = 3;  ///< vessels this thick or more count, > 0
+};
+
 /// Patient eligibility (absent: not a criterion of that protocol).
 struct PatientCriteria {
   std::optional<int> age_min;                        ///< years
@@ -99,6 +110,7 @@ struct ProtocolProfile {
   Margins margins;
   Safety safety;
   Intervals intervals;
+  Access access;  ///< JSON "access" (optional; each field optional)
   PatientCriteria patient;
   std::vector<LabRule> labs;  ///< checked before every session (names unique)
 };
