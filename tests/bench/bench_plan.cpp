@@ -13,11 +13,8 @@
 // sessions; measures nothing).
 // Exit status 1 when the plan has no session, misses lesions or confirmed nothing.
 //
-// The number of margin evaluations of the placement search is not part of TreatmentPlan, so the
-// search is run a second time through the public planCoverage() with the same inputs (the
-// trajectories the plan chose, the profile's margins, the same electrode order, early stop and
-// needle check as plan_builder.h describes) and CoveragePlan::evaluations is summed; the chosen
-// electrode and ablation count are compared with the plan's lesion by lesion.
+// The number of margin evaluations of the placement search is recorded in the plan per lesion
+// (PlanLesion::search_evaluations).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -96,41 +93,8 @@ struct StageClock {
   }
 };
 
-// plan_builder.h's electrode-choice rule (is `a` better than `b`?).
-bool preferred(const CoveragePlan& a, const CoveragePlan& b, double minimum_mm) {
-  const bool a_ok = a.flag == CoverageFlag::kNone && !a.placements.empty();
-  const bool b_ok = b.flag == CoverageFlag::kNone && !b.placements.empty();
-  if (a_ok != b_ok) return a_ok;
-  if (a_ok) {
-    if (a.ablations != b.ablations) return a.ablations < b.ablations;
-    return a.ablated_volume_ml < b.ablated_volume_ml - 1e-9;
-  }
-  if (a.placements.empty() != b.placements.empty()) return !a.placements.empty();
-  const double ma = std::min(a.metrics.minimal_margin_mm, minimum_mm);
-  const double mb = std::min(b.metrics.minimal_margin_mm, minimum_mm);
-  if (std::abs(ma - mb) > 1e-9) return ma > mb;
-  return a.ablations < b.ablations;
-}
-
-// Every shaft of the electrode passes the planner's needle check (plan_builder.h).
-bool needleAllowed(const TrajectoryPlanner& planner, const thermal::Electrode& electrode,
-                   const thermal::NeedlePose& pose) {
-  try {
-    const Mat3 f = thermal::needleFrame(pose);
-    for (const thermal::Shaft& s : electrode.shafts) {
-      const Vec3 tip = pose.tip_lps + f.col(0) * s.offset_u_mm + f.col(1) * s.offset_v_mm;
-      const auto check = planner.checkNeedle(tip, pose.direction_lps);
-      if (!check.ok || check.trajectory.length_mm > electrode.shaft_length_mm) return false;
-    }
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
 struct SearchCount {
   std::size_t evaluations = 0;
-  int electrodes_tried = 0;
   std::string electrode;
   int ablations = 0;
 };
@@ -235,76 +199,15 @@ int run(bool quick) {
     refinements += l.refinements;
   }
 
-  // --- evaluation count: the placement search again through planCoverage (same inputs)
-  TrajectoryOptions topt = options.trajectory;
-  double longest_shaft = 0;
-  for (const std::string& name : options.electrodes) {
-    longest_shaft = std::max(longest_shaft, catalog.find(name).shaft_length_mm);
-  }
-  topt.max_length_mm = std::min(topt.max_length_mm, longest_shaft);
-  TrajectoryScene scene;
-  scene.body = anatomy.body;
-  scene.liver = anatomy.liver;
-  scene.bone = anatomy.bone;
-  scene.lung = anatomy.lung;
-  scene.gallbladder = anatomy.gallbladder;
-  scene.vessel_radius_mm = anatomy.vessel_radius_mm;
-  t0 = Clock::now();
-  const TrajectoryPlanner planner(scene, topt);
-  Mask large_vessels(ph.vessel_radius.geometry(), 0);
-  {
-    const auto r = ph.vessel_radius.data();
-    auto o = large_vessels.data();
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      o[i] = r[i] >= topt.large_vessel_radius_mm ? 1 : 0;
-    }
-  }
-  MarginOptions margins = options.coverage.margins;
-  margins.minimum_margin_mm = profile.margins.minimum_mm;
-  margins.target_margin_mm = std::max(profile.margins.target_mm, profile.margins.minimum_mm);
+  // --- evaluation count: recorded per lesion in the plan (PlanLesion::search_evaluations)
   std::vector<SearchCount> counts(preview_plan.lesions.size());
   std::size_t search_evaluations = 0;
-  int mismatches = 0;
   for (std::size_t li = 0; li < preview_plan.lesions.size(); ++li) {
     const PlanLesion& l = preview_plan.lesions[li];
-    std::vector<Vec3> directions;
-    for (const PlanTrajectory& t : l.trajectories) {
-      if ((t.target_lps - t.entry_lps).norm() > 0) {
-        directions.push_back((t.target_lps - t.entry_lps).normalized());
-      }
-    }
-    if (directions.empty()) continue;
-    const Mask lesion_mask = labelMask(ph.lesions, l.id);
-    CoveragePlan chosen;
-    bool have = false;
-    for (const std::string& name : options.electrodes) {
-      const thermal::Electrode& e = catalog.find(name);
-      const thermal::PreviewCalibration& c =
-          thermal::findCalibration(calibrations, e.name, e.protocols.front().name);
-      CoverageOptions copt = options.coverage;
-      copt.margins = margins;
-      copt.needle_ok = [&planner, &e](const thermal::NeedlePose& pose) {
-        return needleAllowed(planner, e, pose);
-      };
-      CoveragePlan cp = planCoverage(lesion_mask, c, directions, copt, &large_vessels);
-      counts[li].evaluations += cp.evaluations;
-      ++counts[li].electrodes_tried;
-      if (!have || preferred(cp, chosen, margins.minimum_margin_mm)) {
-        chosen = std::move(cp);
-        have = true;
-      }
-      if (chosen.flag == CoverageFlag::kNone && chosen.ablations == 1) break;
-    }
-    counts[li].electrode = chosen.placements.empty() ? "-" : chosen.placements.front().electrode;
-    counts[li].ablations = chosen.ablations;
+    counts[li].evaluations = static_cast<std::size_t>(l.search_evaluations);
     search_evaluations += counts[li].evaluations;
-    const std::string plan_electrode = l.placements.empty() ? "-" : l.placements.front().electrode;
-    if (counts[li].electrode != plan_electrode ||
-        counts[li].ablations != static_cast<int>(l.placements.size())) {
-      ++mismatches;
-    }
   }
-  const double recount_s = since(t0);
+
   const std::size_t uncertainty_evaluations =
       static_cast<std::size_t>(options.uncertainty_samples) *
       static_cast<std::size_t>(with_placements);
@@ -327,6 +230,9 @@ int run(bool quick) {
 
   const Mask big_mask = labelMask(ph.lesions, big.id);
   t0 = Clock::now();
+  MarginOptions margins = options.coverage.margins;
+  margins.minimum_margin_mm = profile.margins.minimum_mm;
+  margins.target_margin_mm = std::max(profile.margins.target_mm, profile.margins.minimum_mm);
   const MarginEvaluator evaluator(big_mask, margins);
   const double evaluator_setup_s = since(t0);
   const int min_reps = 20;
@@ -362,10 +268,10 @@ int run(bool quick) {
   // --- report
   std::printf(
       "\nper lesion (stage 1 time from the progress callback of the one planLesions call; "
-      "evaluations from the planCoverage re-run):\n\n");
+      "evaluations recorded in the plan):\n\n");
   std::printf(
       "| lesion | diameter | electrode x ablations | preview margin | flag | stage 1 | "
-      "search evaluations (electrodes tried) | confirmation | confirmed margin |\n");
+      "search evaluations | confirmation | confirmed margin |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (std::size_t i = 0; i < plan.lesions.size(); ++i) {
     const PlanLesion& p = preview_plan.lesions[i];
@@ -380,10 +286,10 @@ int run(bool quick) {
                       c.placements.size(),
                       c.refinements > 0 ? fmt(", refined %d", c.refinements).c_str() : "");
     }
-    std::printf("| %d | %.1f mm | %s | %.1f mm | %s | %.2f s | %zu (%d) | %.1f s | %s, %s |\n",
-                p.id, p.diameter_mm, elec.c_str(), p.preview.minimal_margin_mm, p.flag.c_str(),
-                lesion_clock.item(i), counts[i].evaluations, counts[i].electrodes_tried,
-                confirm_clock.item(i), confirmed.c_str(), c.flag.c_str());
+    std::printf("| %d | %.1f mm | %s | %.1f mm | %s | %.2f s | %zu | %.1f s | %s, %s |\n", p.id,
+                p.diameter_mm, elec.c_str(), p.preview.minimal_margin_mm, p.flag.c_str(),
+                lesion_clock.item(i), counts[i].evaluations, confirm_clock.item(i),
+                confirmed.c_str(), c.flag.c_str());
   }
 
   const std::size_t all_evaluations = search_evaluations + uncertainty_evaluations;
@@ -407,9 +313,9 @@ int run(bool quick) {
   row("preview margin evaluations in stage 1",
       fmt("%zu search + %zu uncertainty (%d x %d) = %zu", search_evaluations,
           uncertainty_evaluations, options.uncertainty_samples, with_placements, all_evaluations),
-      fmt("%.0f evaluations/s of stage 1 wall time (trajectories included); search re-run %.2f s, "
-          "%d lesion(s) chose differently from the plan",
-          eval_rate, recount_s, mismatches));
+      fmt("%.0f evaluations/s of stage 1 wall time (trajectories included; the search runs on "
+          "the lesion resampled to %.1f mm)",
+          eval_rate, options.search_spacing_mm));
   row("baseline: one preview evaluation, largest lesion",
       fmt("%.3f ms (lesion %d, %.1f mm, 1 cooltip-3cm zone, margin %.1f mm)", 1e3 * evaluation_s,
           big.id, big.diameter_mm, preview_metrics.minimal_margin_mm),

@@ -521,14 +521,27 @@ CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration&
       Vec3 dir = q - eval.centroidLps();
       if (dir.norm() < 1e-9) dir = e1;
       dir.normalize();
-      const EllipsoidZone z0 = thermal::previewZone(calibration, NeedlePose{Vec3(0, 0, 0), w});
-      const Vec3 local = z0.axes.transpose() * dir;
-      const double r = 1.0 / std::sqrt(std::pow(local[0] / z0.semi_u_mm, 2) +
-                                       std::pow(local[1] / z0.semi_v_mm, 2) +
-                                       std::pow(local[2] / z0.semi_w_mm, 2));
-      const Vec3 centre = q - dir * std::max(0.0, r - min_margin);
-      greedy.push_back(NeedlePose{centredTip(centre, w), w});
-      MarginMetrics current = search.optimize(greedy, greedy.size() - 1, search.score(greedy));
+      // The new needle may come along any of the planned directions (not only parallel to the
+      // first): the best of them after its tip search is kept.
+      std::vector<NeedlePose> grown;
+      MarginMetrics current = Search::forbidden();
+      for (const Vec3& wd : dirs) {
+        const EllipsoidZone z0 = thermal::previewZone(calibration, NeedlePose{Vec3(0, 0, 0), wd});
+        const Vec3 local = z0.axes.transpose() * dir;
+        const double r = 1.0 / std::sqrt(std::pow(local[0] / z0.semi_u_mm, 2) +
+                                         std::pow(local[1] / z0.semi_v_mm, 2) +
+                                         std::pow(local[2] / z0.semi_w_mm, 2));
+        const Vec3 centre = q - dir * std::max(0.0, r - min_margin);
+        std::vector<NeedlePose> candidate = greedy;
+        candidate.push_back(NeedlePose{centredTip(centre, wd), wd});
+        const MarginMetrics m =
+            search.optimize(candidate, candidate.size() - 1, search.score(candidate));
+        if (grown.empty() || better(m, current)) {
+          current = m;
+          grown = std::move(candidate);
+        }
+      }
+      greedy = std::move(grown);
       for (std::size_t i = 0; i + 1 < greedy.size(); ++i) {
         current = search.optimize(greedy, i, current);
       }

@@ -39,6 +39,15 @@ class PlanContext {
   bool confirm(PlanLesion& lesion) const;
 
  private:
+  /// The lesion and large vessels resampled (nearest) to >= search_spacing_mm around the lesion.
+  struct SearchGrid {
+    bool used = false;  ///< false: search on the image grid
+    Mask lesion;
+    Mask vessels;
+  };
+  [[nodiscard]] SearchGrid searchGrid(const segmentation::LesionMeasurement& m,
+                                      const MarginOptions& margins) const;
+
   struct Tool {
     const thermal::Electrode* electrode;
     const thermal::PreviewCalibration* calibration;

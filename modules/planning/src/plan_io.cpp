@@ -262,6 +262,7 @@ ojson writeLesion(const PlanLesion& l, const std::string& p) {
   j["flag"] = l.flag;
   j["reason"] = l.reason;
   j["refinements"] = l.refinements;
+  j["search_evaluations"] = l.search_evaluations;
   j["session"] = l.session;
   return j;
 }
@@ -605,7 +606,7 @@ PlanLesion readLesion(const PlanReader& r, const json& j, const std::string& p) 
   r.object(j, p,
            {"id", "centroid_lps_mm", "diameter_mm", "volume_ml", "vessel_gap_mm",
             "near_major_vessel", "trajectories", "rejected_paths", "path_candidates", "placements",
-            "preview", "uncertainty", "confirmation", "flag", "reason", "refinements", "session"});
+            "preview", "uncertainty", "confirmation", "flag", "reason", "refinements", "search_evaluations", "session"});
   PlanLesion l;
   l.id = r.integer(j, p, "id", 1);
   l.centroid_lps = r.vec3(j, p, "centroid_lps_mm");
@@ -635,6 +636,7 @@ PlanLesion readLesion(const PlanReader& r, const json& j, const std::string& p) 
   l.flag = r.oneOf(j, p, "flag", kFlags);
   l.reason = r.text(j, p, "reason");
   l.refinements = r.integer(j, p, "refinements", 0);
+  l.search_evaluations = r.integer(j, p, "search_evaluations", 0);
   l.session = r.integer(j, p, "session", 0);
   return l;
 }

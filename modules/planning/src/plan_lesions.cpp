@@ -11,6 +11,7 @@
 #include "plan_context.h"
 #include "plan_util.h"
 #include "rfa/core/error.h"
+#include "rfa/core/resample.h"
 #include "rfa/planning/plan_builder.h"
 #include "rfa/segmentation/measurements.h"
 
@@ -32,6 +33,9 @@ void requireOptions(const PlanBuildOptions& o) {
                      std::to_string(o.coverage.max_ablations) + ")");
   }
   if (o.uncertainty_samples < 0) throw UsageError("plan: uncertainty samples must be >= 0");
+  if (!(o.search_spacing_mm > 0) || !std::isfinite(o.search_spacing_mm)) {
+    throw UsageError("plan: the search spacing must be > 0 mm");
+  }
   if (o.cycles_between_sessions < 0) throw UsageError("plan: cycles between sessions must be >= 0");
 }
 
@@ -108,6 +112,9 @@ PlanContext::PlanContext(const PlanAnatomy& anatomy, const ProtocolProfile& prof
     tools_.push_back({&e, &c});
     longest_shaft = std::max(longest_shaft, e.shaft_length_mm);
   }
+  std::stable_sort(tools_.begin(), tools_.end(), [](const Tool& a, const Tool& b) {
+    return a.calibration->solver_volume_ml > b.calibration->solver_volume_ml;
+  });
   liver_volume_ml_ = static_cast<double>(countSet(*anatomy.liver)) * g.voxelVolumeMm3() / 1000.0;
 
   // Needle access from the profile; the shaft length caps the path length.
@@ -176,6 +183,38 @@ PlanSettings PlanContext::settings() const {
   return s;
 }
 
+PlanContext::SearchGrid PlanContext::searchGrid(const segmentation::LesionMeasurement& m,
+                                                const MarginOptions& margins) const {
+  SearchGrid out;
+  const ImageGeometry& g = anatomy_.lesions->geometry();
+  const Vec3 spacing = g.spacing().cwiseMax(Vec3::Constant(options_.search_spacing_mm));
+  if ((spacing - g.spacing()).norm() < 1e-9) return out;  // the image is coarse enough
+  const double pad =
+      std::max(margins.crop_pad_mm, margins.target_margin_mm) + 2 * spacing.maxCoeff();
+  Vec3 lo;
+  Vec3 hi;
+  for (int a = 0; a < 3; ++a) {
+    const auto ua = static_cast<std::size_t>(a);
+    lo[a] = static_cast<double>(m.bbox_min[ua]) - pad / g.spacing()[a];
+    hi[a] = static_cast<double>(m.bbox_max[ua]) + pad / g.spacing()[a];
+  }
+  Size3 size{};
+  for (int a = 0; a < 3; ++a) {
+    size[static_cast<std::size_t>(a)] =
+        static_cast<std::size_t>(std::ceil((hi[a] - lo[a]) * g.spacing()[a] / spacing[a])) + 1;
+  }
+  const ImageGeometry coarse(size, spacing, g.indexToLps(lo), g.direction());
+  const LabelMap labels = resample(*anatomy_.lesions, coarse, Interpolation::kNearest);
+  out.lesion = Mask(coarse, 0);
+  for (std::size_t i = 0; i < labels.voxelCount(); ++i) {
+    out.lesion.data()[i] = labels.data()[i] == m.label ? 1 : 0;
+  }
+  if (countSet(out.lesion) == 0) return out;  // too small for the coarse grid: search at full res
+  out.vessels = resample(large_vessels_, coarse, Interpolation::kNearest);
+  out.used = true;
+  return out;
+}
+
 PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
                                    double demanded_margin_mm) const {
   PlanLesion lesion;
@@ -209,23 +248,34 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
   search_margins.target_margin_mm =
       std::max(search_margins.target_margin_mm, search_margins.minimum_margin_mm);
   const std::vector<Vec3> directions = trajectoryDirections(report.best);
+  // The search runs on a coarser copy of the lesion (and vessels) when the image is finer than
+  // search_spacing_mm; the reported figures are computed on the image grid below.
+  const SearchGrid coarse = searchGrid(m, search_margins);
+  const Mask& search_lesion = coarse.used ? coarse.lesion : lesion_mask;
+  const Mask* search_vessels = anatomy_.vessel_radius_mm == nullptr ? nullptr
+                               : coarse.used                        ? &coarse.vessels
+                                                                    : &large_vessels_;
   CoveragePlan chosen;
   bool have = false;
-  for (const Tool& tool : tools_) {
+  int limit = options_.coverage.max_ablations;
+  for (const Tool& tool : tools_) {  // largest preview zone first
     CoverageOptions copt = options_.coverage;
     copt.margins = search_margins;
+    copt.max_ablations = limit;
     const thermal::Electrode& electrode = *tool.electrode;
     const TrajectoryPlanner& planner = *planner_;
     copt.needle_ok = [&planner, &electrode](const thermal::NeedlePose& pose) {
       return needleAllowed(planner, electrode, pose);
     };
-    CoveragePlan c = planCoverage(lesion_mask, *tool.calibration, directions, copt,
-                                  anatomy_.vessel_radius_mm != nullptr ? &large_vessels_ : nullptr);
+    CoveragePlan c =
+        planCoverage(search_lesion, *tool.calibration, directions, copt, search_vessels);
+    lesion.search_evaluations += static_cast<int>(c.evaluations);
     if (!have || preferred(c, chosen, search_margins.minimum_margin_mm)) {
       chosen = std::move(c);
       have = true;
     }
-    if (chosen.flag == CoverageFlag::kNone && chosen.ablations == 1) break;
+    // A smaller electrode is only worth it with no more ablations than the best so far.
+    if (!chosen.placements.empty()) limit = std::max(1, std::min(limit, chosen.ablations));
   }
 
   std::vector<thermal::EllipsoidZone> zones;
@@ -261,7 +311,8 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
   if (options_.uncertainty_samples > 0 && !chosen.placements.empty()) {
     UncertaintyOptions uo = options_.uncertainty;
     uo.samples = options_.uncertainty_samples;
-    const UncertaintyResult u = targetingUncertainty(evaluator, chosen.placements, uo);
+    const MarginEvaluator search_evaluator(search_lesion, margins_);
+    const UncertaintyResult u = targetingUncertainty(search_evaluator, chosen.placements, uo);
     lesion.uncertainty = PlanUncertainty{uo.mean_error_mm, u.sigma_mm,      u.samples,
                                          u.probability,    u.p10_margin_mm, u.mean_margin_mm};
   }

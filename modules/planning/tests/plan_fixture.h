@@ -71,6 +71,7 @@ inline PlanLesion testLesion(int id, int session, double ablated_ml, double marg
   l.placements.push_back(testPlacement(Vec3(10.0 * id, -95, 0), Vec3(-0.6, 0.48, -0.64)));
   l.preview = {margin_mm, 99.5, 87.654321, ablated_ml};
   l.refinements = id % 2;
+  l.search_evaluations = 135 * id;
   l.session = session;
   return l;
 }

@@ -163,10 +163,11 @@ std::vector<Vec3> trajectoryDirections(const std::vector<Trajectory>& trajectori
 /// shifted along the needle (+-along_search_mm) and laterally (a grid of +-lateral_search_mm),
 /// keeping the shift that maximises the minimal margin (ties: coverage of lesion + minimum
 /// margin, then the first found). (2) If the margin is short and the volume check passes, zones
-/// are added on the best direction (parallel needles), for k = 2 .. max_ablations: (a) greedy:
-/// the k-1 layout plus a zone centred so as to hold, with the minimum margin, the voxel of lesion
-/// + minimum margin farthest outside the union (when all are inside, the lesion voxel with the
-/// smallest margin), its tip then searched as in (1) and every earlier tip searched again once;
+/// are added, for k = 2 .. max_ablations: (a) greedy: the k-1 layout plus a zone centred so as
+/// to hold, with the minimum margin, the voxel of lesion + minimum margin farthest outside the
+/// union (when all are inside, the lesion voxel with the smallest margin), its needle along each
+/// of the directions in turn (the best after its tip search is kept: needles need not be
+/// parallel), then every earlier tip searched again once;
 /// (b) ring: k zone centres evenly on a circle across the needle around the centroid (radius 0 to
 /// semi_across_mm in 1 mm steps, two phases, first axis = the lesion's principal axis across the
 /// needle), and for k >= 4 also k - 1 on the circle plus one at the centroid (which holds the

@@ -14,11 +14,14 @@
 ///
 /// Frames and units: all volumes share one grid; points DICOM patient LPS mm; volumes mL.
 ///
-/// Electrode choice per lesion: the electrodes are tried in the given order, each with its first
-/// protocol and its preview calibration; the chosen one reaches the minimum margin with the fewest
-/// ablations, ties broken by the smaller ablated volume; when none reaches it, the largest minimal
-/// margin wins (then fewer ablations). The search stops early at an electrode that reaches the
-/// margin with one ablation.
+/// Electrode choice per lesion: the electrodes are tried from the largest preview zone down, each
+/// with its first protocol and its preview calibration; the chosen one reaches the minimum margin
+/// with the fewest ablations, ties broken by the smaller ablated volume; when none reaches it, the
+/// largest minimal margin wins (then fewer ablations). A smaller electrode is searched with at
+/// most as many ablations as the best layout so far (it can only win with fewer, or as many with
+/// less volume). The search runs on the lesion resampled (nearest) to search_spacing_mm when the
+/// image is finer; the reported preview figures are recomputed on the image grid, the targeting
+/// uncertainty is estimated on the search grid.
 
 #include <chrono>
 #include <functional>
@@ -72,7 +75,8 @@ struct PlanBuildOptions {
     c.max_ablations = 5;
     return c;
   }();
-  int uncertainty_samples = 100;  ///< 0: no uncertainty analysis
+  double search_spacing_mm = 2.0;  ///< coarsest grid of the placement search, mm (> 0)
+  int uncertainty_samples = 100;   ///< 0: no uncertainty analysis
   UncertaintyOptions uncertainty;
   /// Bioheat confirmation settings (spacing, backend, margin); the protocol is the placement's.
   thermal::SimulationSettings confirmation = [] {
