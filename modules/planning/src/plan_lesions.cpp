@@ -79,6 +79,9 @@ std::string rejectedText(const TrajectoryReport& r) {
 
 }  // namespace
 
+// Robustness probabilities closer than this are a tie (Monte Carlo noise of ~100 samples).
+constexpr double kRobustnessTie = 0.1;
+
 std::vector<std::string> defaultPlanElectrodes() {
   return {"cooltip-2cm", "cooltip-3cm", "cooltip-cluster-2.5cm"};
 }
@@ -255,8 +258,7 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
   const Mask* search_vessels = anatomy_.vessel_radius_mm == nullptr ? nullptr
                                : coarse.used                        ? &coarse.vessels
                                                                     : &large_vessels_;
-  CoveragePlan chosen;
-  bool have = false;
+  std::vector<CoveragePlan> candidates;
   int limit = options_.coverage.max_ablations;
   for (const Tool& tool : tools_) {  // largest preview zone first
     CoverageOptions copt = options_.coverage;
@@ -267,16 +269,47 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
     copt.needle_ok = [&planner, &electrode](const thermal::NeedlePose& pose) {
       return needleAllowed(planner, electrode, pose);
     };
-    CoveragePlan c =
-        planCoverage(search_lesion, *tool.calibration, directions, copt, search_vessels);
+    candidates.push_back(
+        planCoverage(search_lesion, *tool.calibration, directions, copt, search_vessels));
+    const CoveragePlan& c = candidates.back();
     lesion.search_evaluations += static_cast<int>(c.evaluations);
-    if (!have || preferred(c, chosen, search_margins.minimum_margin_mm)) {
-      chosen = std::move(c);
-      have = true;
-    }
     // A smaller electrode is only worth it with no more ablations than the best so far.
-    if (!chosen.placements.empty()) limit = std::max(1, std::min(limit, chosen.ablations));
+    if (!c.placements.empty() && c.flag == CoverageFlag::kNone) {
+      limit = std::max(1, std::min(limit, c.ablations));
+    }
   }
+  // Robustness: among the layouts that reach the margin with the fewest ablations, the targeting
+  // uncertainty decides first (P(margin >= minimum) higher by more than kRobustnessTie), then the
+  // ablated volume.
+  const MarginEvaluator search_evaluator(search_lesion, margins_);
+  std::vector<double> robustness(candidates.size(), -1.0);
+  int fewest = std::numeric_limits<int>::max();
+  for (const CoveragePlan& c : candidates) {
+    if (c.flag == CoverageFlag::kNone && !c.placements.empty())
+      fewest = std::min(fewest, c.ablations);
+  }
+  if (options_.uncertainty_samples > 0) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const CoveragePlan& c = candidates[i];
+      if (c.flag != CoverageFlag::kNone || c.placements.empty() || c.ablations != fewest) continue;
+      UncertaintyOptions uo = options_.uncertainty;
+      uo.samples = options_.uncertainty_samples;
+      robustness[i] = targetingUncertainty(search_evaluator, c.placements, uo).probability;
+      lesion.search_evaluations += uo.samples;
+    }
+  }
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < candidates.size(); ++i) {
+    const CoveragePlan& a = candidates[i];
+    const CoveragePlan& b = candidates[best];
+    const bool both_ranked = robustness[i] >= 0 && robustness[best] >= 0;
+    if (both_ranked && std::abs(robustness[i] - robustness[best]) > kRobustnessTie) {
+      if (robustness[i] > robustness[best]) best = i;
+      continue;
+    }
+    if (preferred(a, b, search_margins.minimum_margin_mm)) best = i;
+  }
+  const CoveragePlan chosen = std::move(candidates[best]);
 
   std::vector<thermal::EllipsoidZone> zones;
   for (const Placement& p : chosen.placements) {
@@ -311,7 +344,6 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
   if (options_.uncertainty_samples > 0 && !chosen.placements.empty()) {
     UncertaintyOptions uo = options_.uncertainty;
     uo.samples = options_.uncertainty_samples;
-    const MarginEvaluator search_evaluator(search_lesion, margins_);
     const UncertaintyResult u = targetingUncertainty(search_evaluator, chosen.placements, uo);
     lesion.uncertainty = PlanUncertainty{uo.mean_error_mm, u.sigma_mm,      u.samples,
                                          u.probability,    u.p10_margin_mm, u.mean_margin_mm};

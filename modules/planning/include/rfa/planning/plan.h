@@ -112,8 +112,9 @@ struct PlanLesion {
   /// Times the placements were searched again aiming at a larger preview margin because the
   /// bioheat confirmation fell short (plan_builder.h); 0 = the first search was kept.
   int refinements = 0;
-  /// Preview margin evaluations of the placement search that produced the placements (all
-  /// electrodes tried; the uncertainty analysis not included).
+  /// Preview margin evaluations of the placement search that produced the placements: all
+  /// electrodes tried, and the uncertainty samples that ranked equally good layouts (the final
+  /// `uncertainty` analysis not included).
   int search_evaluations = 0;
   int session = 0;  ///< 1-based session that treats it; 0 = not scheduled
 };

@@ -16,8 +16,10 @@
 ///
 /// Electrode choice per lesion: the electrodes are tried from the largest preview zone down, each
 /// with its first protocol and its preview calibration; the chosen one reaches the minimum margin
-/// with the fewest ablations, ties broken by the smaller ablated volume; when none reaches it, the
-/// largest minimal margin wins (then fewer ablations). A smaller electrode is searched with at
+/// with the fewest ablations; among those, the targeting uncertainty decides (the layout whose
+/// P(margin >= minimum) under the needle placement error is higher by more than 0.1 wins: a robust
+/// placement), then the smaller ablated volume; when none reaches the margin, the largest minimal
+/// margin wins (then fewer ablations). A smaller electrode is searched with at
 /// most as many ablations as the best layout so far (it can only win with fewer, or as many with
 /// less volume). The search runs on the lesion resampled (nearest) to search_spacing_mm when the
 /// image is finer; the reported preview figures are recomputed on the image grid, the targeting
