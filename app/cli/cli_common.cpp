@@ -8,6 +8,17 @@
 
 namespace rfa::cli {
 
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string fixed(double v, int decimals) {
+  std::ostringstream s;
+  s.precision(decimals);
+  s << std::fixed << v;
+  return s.str();
+}
+
 Vec3 parseVec3(const std::string& option, const std::string& text, bool allow_scalar) {
   std::vector<double> v;
   std::stringstream ss(text);

@@ -1,6 +1,7 @@
 #pragma once
 // Shared helpers of the rfaplan subcommands: option parsing of vectors, JSON views, printing.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,6 +14,12 @@ namespace rfa::cli {
 
 inline constexpr const char* kResearchBanner =
     "rfaplan: RESEARCH USE ONLY. Not a medical device; not for clinical decisions.";
+
+/// Seconds elapsed since `t0` (steady clock).
+double secondsSince(std::chrono::steady_clock::time_point t0);
+
+/// `v` with `decimals` digits after the point ("12.3").
+std::string fixed(double v, int decimals = 1);
 
 /// Parses "a,b,c" (or one value "a" repeated when `allow_scalar`) into 3 doubles.
 /// \throws rfa::Error (kUsage) naming the option and the value.

@@ -21,10 +21,6 @@
 namespace rfa::cli {
 namespace {
 
-double secondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 // Dice overlap of `a` (non-zero) with the voxels of `b` equal to `label` (0 = any non-zero).
 template <class A, class B>
 double dice(const Volume<A>& a, const Volume<B>& b, B label = 0) {

@@ -25,17 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-std::string fixed(double v, int decimals) {
-  std::ostringstream s;
-  s.precision(decimals);
-  s << std::fixed << v;
-  return s.str();
-}
-
 std::chrono::year_month_day parseDate(const std::string& text) {
   int y = 0;
   unsigned m = 0;
@@ -230,7 +219,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     auto t0 = Clock::now();
     const io::LoadedImage img = io::loadImage(input, series);
     for (const auto& w : img.warnings) std::cerr << "warning: " << w << "\n";
-    std::cerr << "loaded " << img.source << " in " << fixed(since(t0), 1) << " s\n";
+    std::cerr << "loaded " << img.source << " in " << fixed(secondsSince(t0), 1) << " s\n";
 
     io::SegmentationFolder seg;
     std::string seg_record;
@@ -266,7 +255,8 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
           fs::path(out_path).replace_filename(out_path.stem().string() + "-segmentation");
       io::writeSegmentationFolder(seg_dir, seg);
       seg_record = "automatic (written to " + seg_dir.filename().string() + "/)";
-      std::cerr << "segmented in " << fixed(since(t0), 1) << " s -> " << seg_dir.string() << "\n";
+      std::cerr << "segmented in " << fixed(secondsSince(t0), 1) << " s -> " << seg_dir.string()
+                << "\n";
     }
 
     planning::PlanAnatomy anatomy;
@@ -281,12 +271,12 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
 
     t0 = Clock::now();
     planning::TreatmentPlan plan = planning::planLesions(anatomy, profile, equipment, options);
-    const double t_lesions = since(t0);
+    const double t_lesions = secondsSince(t0);
     double t_confirm = 0;
     if (!no_confirm) {
       t0 = Clock::now();
       planning::confirmLesions(plan, anatomy, profile, equipment, options);
-      t_confirm = since(t0);
+      t_confirm = secondsSince(t0);
     }
     planning::planSessions(plan, profile, options);
     plan.source = sourceOf(img, input);

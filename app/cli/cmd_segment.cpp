@@ -16,10 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
 nlohmann::json v3(const Vec3& v) {
   return nlohmann::json::array({v.x(), v.y(), v.z()});
 }
@@ -93,7 +89,7 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
     const io::LoadedImage img = io::loadImage(input, series);
     for (const auto& w : img.warnings) std::cerr << "warning: " << w << "\n";
     const ImageVolume& ct = img.image;
-    report["timing_s"]["load"] = since(t0);
+    report["timing_s"]["load"] = secondsSince(t0);
     report["geometry"] = ct.geometry().describe();
 
     segmentation::CaseSegmentationOptions options;

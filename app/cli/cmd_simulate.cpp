@@ -31,13 +31,6 @@ nlohmann::json v3(const Vec3& v) {
   return nlohmann::json::array({v.x(), v.y(), v.z()});
 }
 
-std::string fmt(double v, int decimals = 1) {
-  std::ostringstream s;
-  s.precision(decimals);
-  s << std::fixed << v;
-  return s.str();
-}
-
 // A user-given number as typed ("0", "-5", "2.5").
 std::string num(double v) {
   std::ostringstream s;
@@ -46,7 +39,7 @@ std::string num(double v) {
 }
 
 std::string pointText(const Vec3& p) {
-  return "(" + fmt(p.x()) + ", " + fmt(p.y()) + ", " + fmt(p.z()) + ") mm";
+  return "(" + fixed(p.x()) + ", " + fixed(p.y()) + ", " + fixed(p.z()) + ") mm";
 }
 
 thermal::BackendChoice parseBackend(const std::string& s) {
@@ -74,7 +67,7 @@ std::string extentText(const ImageGeometry& g) {
   std::string s;
   for (int a = 0; a < 3; ++a) {
     if (a > 0) s += ", ";
-    s += std::string(axis[a]) + " [" + fmt(lo[a]) + ", " + fmt(hi[a]) + "]";
+    s += std::string(axis[a]) + " [" + fixed(lo[a]) + ", " + fixed(hi[a]) + "]";
   }
   return s + " mm";
 }
@@ -318,11 +311,11 @@ void addSimulateCommand(CLI::App& app, int& exit_code) {
       if (!f) throw WriteError((dir / "zone.json").string() + ": cannot write");
     }
     std::cout << "simulated " << electrode.name << " (" << prot.name << ", "
-              << fmt(r.simulated_seconds, 0) << " s, " << r.backend << "): zone "
-              << fmt(r.zone_volume_ml, 2) << " mL, " << fmt(r.length_along_mm)
-              << " mm along the needle, " << fmt(r.width_u_mm) << " x " << fmt(r.width_v_mm)
-              << " mm across, max " << fmt(r.max_temperature_c) << " C, " << fmt(r.energy_j, 0)
-              << " J, " << fmt(r.wall_seconds, 2) << " s wall -> " << out << "\n";
+              << fixed(r.simulated_seconds, 0) << " s, " << r.backend << "): zone "
+              << fixed(r.zone_volume_ml, 2) << " mL, " << fixed(r.length_along_mm)
+              << " mm along the needle, " << fixed(r.width_u_mm) << " x " << fixed(r.width_v_mm)
+              << " mm across, max " << fixed(r.max_temperature_c) << " C, " << fixed(r.energy_j, 0)
+              << " J, " << fixed(r.wall_seconds, 2) << " s wall -> " << out << "\n";
     exit_code = 0;
   });
 }

@@ -2,6 +2,7 @@
 #include "rfa/core/json_fields.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -16,6 +17,18 @@ std::string joinNames(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
   return out.empty() ? "none" : out;
+}
+
+bool isIsoDate(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return false;
+  }
+  const std::chrono::year_month_day d{
+      std::chrono::year{std::stoi(s.substr(0, 4))},
+      std::chrono::month{static_cast<unsigned>(std::stoi(s.substr(5, 2)))},
+      std::chrono::day{static_cast<unsigned>(std::stoi(s.substr(8, 2)))}};
+  return d.ok();
 }
 
 std::string formatNumber(double v) {

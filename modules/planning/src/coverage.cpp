@@ -17,6 +17,7 @@
 
 #include <Eigen/Eigenvalues>
 
+#include "plan_util.h"
 #include "rfa/core/error.h"
 #include "rfa/core/parallel.h"
 #include "rfa/segmentation/distance.h"
@@ -417,34 +418,6 @@ struct Search {
   }
 };
 
-bool vesselNear(const Mask& vessels, const Vec3& p_lps, double radius_mm) {
-  const ImageGeometry& g = vessels.geometry();
-  const Vec3 c = g.lpsToIndex(p_lps);
-  const Size3& n = g.size();
-  std::array<std::int64_t, 3> lo{};
-  std::array<std::int64_t, 3> hi{};
-  for (int a = 0; a < 3; ++a) {
-    const double r = radius_mm / g.spacing()[a] + 1;
-    lo[a] = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(c[a] - r)));
-    hi[a] = std::min<std::int64_t>(static_cast<std::int64_t>(n[a]) - 1,
-                                   static_cast<std::int64_t>(std::ceil(c[a] + r)));
-  }
-  for (std::int64_t k = lo[2]; k <= hi[2]; ++k) {
-    for (std::int64_t j = lo[1]; j <= hi[1]; ++j) {
-      for (std::int64_t i = lo[0]; i <= hi[0]; ++i) {
-        const auto ui = static_cast<std::size_t>(i);
-        const auto uj = static_cast<std::size_t>(j);
-        const auto uk = static_cast<std::size_t>(k);
-        if (vessels(ui, uj, uk) == 0) continue;
-        const Vec3 q = g.indexToLps(
-            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
-        if ((q - p_lps).norm() <= radius_mm) return true;
-      }
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration& calibration,
@@ -614,7 +587,7 @@ CoveragePlan planCoverage(const Mask& lesion, const thermal::PreviewCalibration&
       plan.flag = CoverageFlag::kTooLarge;
       plan.reason = "too large: lesion + minimum margin exceeds what max_ablations zones cover";
     } else if (large_vessels != nullptr &&
-               vesselNear(*large_vessels, best.worst_lps, min_margin + min_spacing)) {
+               detail::anyVoxelWithin(*large_vessels, best.worst_lps, min_margin + min_spacing)) {
       plan.flag = CoverageFlag::kVessel;
       plan.reason = "vessel: the margin is short next to a large vessel (heat sink)";
     } else {

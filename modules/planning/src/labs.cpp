@@ -15,18 +15,7 @@ using json_io::FieldReader;
 using json_io::formatNumber;
 using json_io::json;
 
-// True for a valid calendar date written yyyy-mm-dd.
-bool isIsoDate(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return false;
-  }
-  const std::chrono::year_month_day d{
-      std::chrono::year{std::stoi(s.substr(0, 4))},
-      std::chrono::month{static_cast<unsigned>(std::stoi(s.substr(5, 2)))},
-      std::chrono::day{static_cast<unsigned>(std::stoi(s.substr(8, 2)))}};
-  return d.ok();
-}
+using json_io::isIsoDate;
 
 template <class T, class F>
 std::map<std::string, T> readMap(const FieldReader& r, const json& obj, const std::string& path,

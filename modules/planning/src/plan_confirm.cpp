@@ -69,35 +69,6 @@ double unionVolumeMl(const std::vector<Mask>& zones, double spacing_mm) {
   return static_cast<double>(count) * box.voxelVolumeMm3() / 1000.0;
 }
 
-// A large-vessel voxel within `radius_mm` of `p_lps`?
-bool largeVesselNear(const ImageVolume& radius, double min_radius_mm, const Vec3& p_lps,
-                     double radius_mm) {
-  const ImageGeometry& g = radius.geometry();
-  const Vec3 c = g.lpsToIndex(p_lps);
-  std::array<std::int64_t, 3> lo{};
-  std::array<std::int64_t, 3> hi{};
-  for (int a = 0; a < 3; ++a) {
-    const double r = radius_mm / g.spacing()[a] + 1;
-    lo[static_cast<std::size_t>(a)] =
-        std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(c[a] - r)));
-    hi[static_cast<std::size_t>(a)] =
-        std::min<std::int64_t>(static_cast<std::int64_t>(g.size()[static_cast<std::size_t>(a)]) - 1,
-                               static_cast<std::int64_t>(std::ceil(c[a] + r)));
-  }
-  for (std::int64_t k = lo[2]; k <= hi[2]; ++k) {
-    for (std::int64_t j = lo[1]; j <= hi[1]; ++j) {
-      for (std::int64_t i = lo[0]; i <= hi[0]; ++i) {
-        const auto ui = static_cast<std::size_t>(i);
-        const auto uj = static_cast<std::size_t>(j);
-        const auto uk = static_cast<std::size_t>(k);
-        if (radius(ui, uj, uk) < min_radius_mm) continue;
-        if ((voxelLps(g, ui, uj, uk) - p_lps).norm() <= radius_mm) return true;
-      }
-    }
-  }
-  return false;
-}
-
 double segmentDistance(const Vec3& p, const Vec3& a, const Vec3& b) {
   const Vec3 ab = b - a;
   const double len2 = ab.squaredNorm();
@@ -181,8 +152,8 @@ bool PlanContext::confirm(PlanLesion& lesion) const {
   const double minimum = profile_.margins.minimum_mm;
   if (lesion.flag != "none" || m.minimal_margin_mm >= minimum - 1e-9) return false;
   const double reach = minimum + crop.spacing().minCoeff();
-  const bool vessel = anatomy_.vessel_radius_mm != nullptr &&
-                      largeVesselNear(*anatomy_.vessel_radius_mm, large_radius, m.worst_lps, reach);
+  const bool vessel =
+      anatomy_.vessel_radius_mm != nullptr && anyVoxelWithin(large_vessels_, m.worst_lps, reach);
   lesion.flag = vessel ? "heat sink" : "too large";
   lesion.reason = std::string(vessel ? "heat sink: " : "too large: ") +
                   "the bioheat confirmation gives a minimal margin of " +

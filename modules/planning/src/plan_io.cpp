@@ -51,18 +51,7 @@ std::string element(const std::string& path, std::size_t i) {
   return FieldReader::element(path, i);
 }
 
-// True for a valid calendar date written yyyy-mm-dd.
-bool isIsoDate(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return false;
-  }
-  const std::chrono::year_month_day d{
-      std::chrono::year{std::stoi(s.substr(0, 4))},
-      std::chrono::month{static_cast<unsigned>(std::stoi(s.substr(5, 2)))},
-      std::chrono::day{static_cast<unsigned>(std::stoi(s.substr(8, 2)))}};
-  return d.ok();
-}
+using json_io::isIsoDate;
 
 bool isSha256Hex(const std::string& s) {
   if (s.size() != 64) return false;
@@ -603,10 +592,11 @@ std::optional<PlanConfirmation> readConfirmation(const PlanReader& r, const json
 }
 
 PlanLesion readLesion(const PlanReader& r, const json& j, const std::string& p) {
-  r.object(j, p,
-           {"id", "centroid_lps_mm", "diameter_mm", "volume_ml", "vessel_gap_mm",
-            "near_major_vessel", "trajectories", "rejected_paths", "path_candidates", "placements",
-            "preview", "uncertainty", "confirmation", "flag", "reason", "refinements", "search_evaluations", "session"});
+  r.object(
+      j, p,
+      {"id", "centroid_lps_mm", "diameter_mm", "volume_ml", "vessel_gap_mm", "near_major_vessel",
+       "trajectories", "rejected_paths", "path_candidates", "placements", "preview", "uncertainty",
+       "confirmation", "flag", "reason", "refinements", "search_evaluations", "session"});
   PlanLesion l;
   l.id = r.integer(j, p, "id", 1);
   l.centroid_lps = r.vec3(j, p, "centroid_lps_mm");

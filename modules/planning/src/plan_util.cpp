@@ -1,6 +1,10 @@
 // Helpers of the plan builder (plan_util.h).
 #include "plan_util.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 
@@ -67,6 +71,34 @@ bool needleAllowed(const TrajectoryPlanner& planner, const thermal::Electrode& e
   } catch (const Error&) {
     return false;
   }
+}
+
+bool anyVoxelWithin(const Mask& vessels, const Vec3& p_lps, double radius_mm) {
+  const ImageGeometry& g = vessels.geometry();
+  const Vec3 c = g.lpsToIndex(p_lps);
+  const Size3& n = g.size();
+  std::array<std::int64_t, 3> lo{};
+  std::array<std::int64_t, 3> hi{};
+  for (int a = 0; a < 3; ++a) {
+    const double r = radius_mm / g.spacing()[a] + 1;
+    lo[a] = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(c[a] - r)));
+    hi[a] = std::min<std::int64_t>(static_cast<std::int64_t>(n[a]) - 1,
+                                   static_cast<std::int64_t>(std::ceil(c[a] + r)));
+  }
+  for (std::int64_t k = lo[2]; k <= hi[2]; ++k) {
+    for (std::int64_t j = lo[1]; j <= hi[1]; ++j) {
+      for (std::int64_t i = lo[0]; i <= hi[0]; ++i) {
+        const auto ui = static_cast<std::size_t>(i);
+        const auto uj = static_cast<std::size_t>(j);
+        const auto uk = static_cast<std::size_t>(k);
+        if (vessels(ui, uj, uk) == 0) continue;
+        const Vec3 q = g.indexToLps(
+            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
+        if ((q - p_lps).norm() <= radius_mm) return true;
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace rfa::planning::detail

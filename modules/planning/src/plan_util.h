@@ -22,6 +22,9 @@ Mask thresholdAtLeast(const ImageVolume& v, double threshold);
 std::string pointText(const Vec3& p);
 /// Fixed-point text with `decimals` decimals.
 std::string fixed(double v, int decimals);
+/// A set voxel of `m` whose centre lies within `radius_mm` of `p_lps` (searches only the box
+/// around it)?
+bool anyVoxelWithin(const Mask& m, const Vec3& p_lps, double radius_mm);
 /// Every shaft of `electrode` at `pose` passes planner.checkNeedle() and is no longer than the
 /// electrode's shaft; false (never throws) for a tip outside the grid or body.
 bool needleAllowed(const TrajectoryPlanner& planner, const thermal::Electrode& electrode,

@@ -24,6 +24,8 @@ using nlohmann::json;
 std::string joinNames(const std::vector<std::string>& names);
 /// Shortest decimal text of v (ostream default formatting).
 std::string formatNumber(double v);
+/// True for a valid proleptic Gregorian calendar date written yyyy-mm-dd.
+bool isIsoDate(const std::string& s);
 
 /// Reads a whole file and parses it. \throws NotFoundError (cannot open, `what` names the kind of
 /// file), CorruptDataError (not valid JSON).
