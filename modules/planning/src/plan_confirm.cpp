@@ -83,6 +83,9 @@ double segmentDistance(const Vec3& p, const Vec3& a, const Vec3& b) {
 // kShaftFillMm of an active shaft axis count as ablated.
 constexpr double kShaftFillMm = 3.0;
 
+// A refinement that does not reach the minimum margin is kept only if it gains this much (mm).
+constexpr double kRefineGainMm = 1.0;
+
 void fillAroundShafts(Mask& zone, const thermal::Electrode& electrode,
                       const thermal::NeedlePose& pose) {
   const Mat3 f = thermal::needleFrame(pose);
@@ -190,7 +193,10 @@ void confirmLesions(TreatmentPlan& plan, const PlanAnatomy& anatomy, const Proto
       PlanLesion candidate = ctx.planLesion(ctx.lesion(lesion.id), demanded);
       if (candidate.placements.empty() || candidate.flag != "none") break;
       short_of_preview = ctx.confirm(candidate);
-      if (candidate.confirmation->margins.minimal_margin_mm > confirmed + 1e-9) {
+      // Kept when it reaches the minimum, or gains at least kRefineGainMm (a few tenths of a mm
+      // are not worth more needles).
+      const double gained = candidate.confirmation->margins.minimal_margin_mm;
+      if (gained >= minimum - 1e-9 || gained >= confirmed + kRefineGainMm) {
         candidate.refinements = round + 1;
         lesion = std::move(candidate);
       }

@@ -90,8 +90,9 @@ struct PlanBuildOptions {
   /// Refinement after a confirmation that falls short of the minimum margin while the preview
   /// met it: the preview overestimated this lesion's margin by (preview - confirmed), so the
   /// search is run again aiming at a preview margin of minimum + that + 0.5 mm; the new placements
-  /// are simulated and kept when their simulated margin is larger. At most this many rounds, and
-  /// only while the aim stays within max_refinement_mm above the minimum.
+  /// are simulated and kept when their simulated margin reaches the minimum or gains >= 1 mm. At
+  /// most this many rounds, and only while the aim stays within max_refinement_mm above the
+  /// minimum.
   int refinement_rounds = 2;
   double max_refinement_mm = 10;
   BatchOptions batching;
