@@ -29,6 +29,23 @@ target_include_directories(rfa_dep_itk SYSTEM INTERFACE ${ITK_INCLUDE_DIRS})
 target_link_libraries(rfa_dep_itk INTERFACE ${ITK_LIBRARIES})
 add_library(rfa::dep_itk ALIAS rfa_dep_itk)
 
+# DCMTK's RT (RT Structure Set IOD), SEG/functional-group/IOD and network (DIMSE SCU) libraries:
+# rfa::dicomexport and rfa::pacs only (not in the fuzz build).
+add_library(rfa_dep_dcmtk_rt INTERFACE)
+target_link_libraries(rfa_dep_dcmtk_rt INTERFACE DCMTK::dcmrt DCMTK::dcmseg DCMTK::dcmfg DCMTK::dcmiod
+                      rfa::dep_dcmtk)
+add_library(rfa::dep_dcmtk_rt ALIAS rfa_dep_dcmtk_rt)
+add_library(rfa_dep_dcmtk_net INTERFACE)
+target_link_libraries(rfa_dep_dcmtk_net INTERFACE DCMTK::dcmnet rfa::dep_dcmtk)
+add_library(rfa::dep_dcmtk_net ALIAS rfa_dep_dcmtk_net)
+
+# cairo: PDF pages of the tumour-board report (rfa::report), headless.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
+add_library(rfa_dep_cairo INTERFACE)
+target_link_libraries(rfa_dep_cairo INTERFACE PkgConfig::CAIRO)
+add_library(rfa::dep_cairo ALIAS rfa_dep_cairo)
+
 find_package(CLI11 QUIET CONFIG)
 if(NOT TARGET CLI11::CLI11)
   find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

@@ -9,11 +9,14 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
   # libraries
   libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libopenjp2-7-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
-  zlib1g-dev libgtest-dev googletest libbenchmark-dev
+  zlib1g-dev libgtest-dev googletest libbenchmark-dev libcairo2-dev
   # headless OpenGL 4.3 compute for the thermal GLSL backend: EGL + Mesa llvmpipe (no X needed)
   libegl-dev libopengl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
   # tools used by the tests and packaging: DCMTK and GDCM command lines, dciodvfy, dpkg-shlibdeps
   dcmtk libgdcm-tools dicom3tools dpkg-dev file
+  # issue 6 peers: plastimatch (RTSTRUCT rasterisation check), Orthanc (a real PACS on loopback),
+  # poppler-utils (pdftoppm renders the report's pages in a test)
+  plastimatch orthanc poppler-utils
 )
 
 missing=()
