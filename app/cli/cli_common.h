@@ -40,5 +40,8 @@ void addSegmentCommand(CLI::App& app, int& exit_code);
 void addSimulateCommand(CLI::App& app, int& exit_code);
 void addPlanCommand(CLI::App& app, int& exit_code);
 void addPlanCheckCommand(CLI::App& app, int& exit_code);
+/// export-rtstruct, export-seg and import-rtstruct.
+void addDicomExportCommands(CLI::App& app, int& exit_code);
+void addPacsCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

@@ -24,10 +24,12 @@ int run(int argc, char** argv) {
   rfa::cli::addDemoCommand(app, exit_code);
   rfa::cli::addPlanCommand(app, exit_code);
   rfa::cli::addPlanCheckCommand(app, exit_code);
+  rfa::cli::addDicomExportCommands(app, exit_code);
+  rfa::cli::addPacsCommand(app, exit_code);
   app.footer(
       "Exit codes: 0 ok, 1 internal error, 2 usage, 3 input not found, 4 no usable data, 5 corrupt "
       "file, 6 bad geometry, 7 unsupported, 8 write failed, 9 series selection, 10 plan rule "
-      "broken.");
+      "broken, 11 network/peer failure.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,6 +21,7 @@ enum class ExitCode : int {
   kWriteFailed = 8,      ///< an output file could not be written
   kSeriesSelection = 9,  ///< several series and none chosen, or --series UID not found
   kPlanRule = 10,        ///< a plan breaks a rule of its profile or is inconsistent (plan-check)
+  kNetwork = 11,         ///< network/peer failure: no connection, association rejected, DIMSE error
 };
 
 /// \brief Base of all rfaplan errors. what() names the file/tag/value at fault.
@@ -79,6 +80,13 @@ class SelectionError : public Error {
 class PlanRuleError : public Error {
  public:
   explicit PlanRuleError(const std::string& m) : Error(ExitCode::kPlanRule, m) {}
+};
+
+/// \brief A DICOM network peer could not be reached or refused or failed an operation (connection
+/// refused or timed out, association rejected or aborted, DIMSE failure status).
+class NetworkError : public Error {
+ public:
+  explicit NetworkError(const std::string& m) : Error(ExitCode::kNetwork, m) {}
 };
 
 }  // namespace rfa

@@ -1,0 +1,199 @@
+// rfaplan export-rtstruct PLAN -o rtss.dcm [--series DIR] [--segmentation DIR] [--session N]
+// rfaplan export-seg PLAN -o seg.dcm [--series DIR] [--segmentation DIR] [--session N]
+// rfaplan import-rtstruct RTSS --series DIR -o OUTDIR [--ignore-references]
+#include <cctype>
+#include <filesystem>
+#include <iostream>
+
+#include "cli_common.h"
+#include "rfa/core/atomic_file.h"
+#include "rfa/core/error.h"
+#include "rfa/dicomexport/plan_case.h"
+#include "rfa/dicomexport/plan_rois.h"
+#include "rfa/dicomexport/rtstruct.h"
+#include "rfa/dicomexport/seg.h"
+#include "rfa/io/input.h"
+#include "rfa/io/volume_file.h"
+
+namespace rfa::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Options shared by the two exports.
+struct ExportArgs {
+  std::string plan;
+  std::string out;
+  std::string series;
+  std::string segmentation;
+  int session = 0;
+};
+
+void addExportOptions(CLI::App* cmd, ExportArgs& a, const char* out_help) {
+  cmd->add_option("PLAN", a.plan, "Plan JSON written by 'rfaplan plan'")->required();
+  cmd->add_option("-o,--output", a.out, out_help)->required();
+  cmd->add_option("--series", a.series,
+                  "DICOM series the plan was made on (default: the one recorded in the plan)");
+  cmd->add_option("--segmentation", a.segmentation,
+                  "Segmentation folder (default: the one recorded in the plan)");
+  cmd->add_option("--session", a.session, "Only the lesions of session N (default: all)")
+      ->check(CLI::Range(1, 3));
+}
+
+struct Exported {
+  dicomexport::PlanCase plan_case;
+  std::vector<dicomexport::Roi> rois;
+};
+
+Exported prepare(const ExportArgs& a) {
+  dicomexport::PlanCaseOptions o;
+  o.series = a.series;
+  o.segmentation = a.segmentation;
+  Exported e{dicomexport::loadPlanCase(a.plan, o), {}};
+  for (const auto& w : e.plan_case.notes) std::cerr << "warning: " << w << "\n";
+  if (!e.plan_case.image.series) {
+    throw UnsupportedError("the plan's image " + e.plan_case.image_path.string() +
+                           " is not a DICOM series: DICOM objects must reference one (give "
+                           "--series DICOMDIR with the same voxels)");
+  }
+  dicomexport::PlanRoiOptions ro;
+  ro.session = a.session;
+  e.rois = dicomexport::planRois(e.plan_case.plan, *e.plan_case.segmentation.liver,
+                                 *e.plan_case.segmentation.lesions, ro);
+  return e;
+}
+
+std::string describe(const dicomexport::PlanCase& c, int session) {
+  return "rfaplan plan " + c.plan_file.filename().string() + " revision " +
+         std::to_string(c.plan.revision) +
+         (session > 0 ? ", session " + std::to_string(session) : std::string(", all sessions"));
+}
+
+// A file name from an ROI name: letters, digits, '-' and '_' kept, the rest '_'.
+std::string fileNameOf(const std::string& name) {
+  std::string s;
+  for (const char c : name) {
+    s += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-') ? c : '_';
+  }
+  return s.empty() ? std::string("roi") : s;
+}
+
+}  // namespace
+
+void addDicomExportCommands(CLI::App& app, int& exit_code) {
+  {
+    auto* cmd = app.add_subcommand(
+        "export-rtstruct",
+        "Write the plan's structures (liver, lesions, margins, ablation zones, needle paths) as a "
+        "DICOM RT Structure Set referencing the planned series");
+    static ExportArgs a;
+    addExportOptions(cmd, a, "RT Structure Set file to write (replaced atomically)");
+    cmd->callback([&exit_code]() {
+      const Exported e = prepare(a);
+      dicomexport::RtstructWriteOptions o;
+      o.label = a.session > 0 ? "RFA S" + std::to_string(a.session) : "RFA PLAN";
+      o.name = describe(e.plan_case, a.session);
+      o.description = o.name + " (" + e.plan_case.plan.software + "). RESEARCH USE ONLY.";
+      const auto w = dicomexport::writeRtstructFile(a.out, e.rois, *e.plan_case.image.series, o);
+      for (const auto& n : w.notes) std::cerr << "note: " << n << "\n";
+      std::cout << "RT Structure Set " << a.out << ": " << w.rois << " ROIs, " << w.contours
+                << " contours, " << w.points << " points; SOP Instance UID " << w.sop_instance_uid
+                << "\n  references series " << e.plan_case.image.series->series_instance_uid << "\n"
+                << kResearchBanner << "\n";
+      exit_code = 0;
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand(
+        "export-seg",
+        "Write the plan's label maps (liver, lesions, margins, ablation zones) as a DICOM "
+        "Segmentation (binary) referencing the planned series");
+    static ExportArgs a;
+    addExportOptions(cmd, a, "DICOM SEG file to write (replaced atomically)");
+    cmd->callback([&exit_code]() {
+      const Exported e = prepare(a);
+      dicomexport::SegWriteOptions o;
+      o.series_description = describe(e.plan_case, a.session);
+      const auto w = dicomexport::writeSegFile(a.out, e.rois, *e.plan_case.image.series, o);
+      for (const auto& n : w.notes) std::cerr << "note: " << n << "\n";
+      std::cout << "DICOM SEG " << a.out << ": " << w.segments << " segments, " << w.frames
+                << " frames\n  references series " << e.plan_case.image.series->series_instance_uid
+                << "\n"
+                << kResearchBanner << "\n";
+      exit_code = 0;
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand(
+        "import-rtstruct",
+        "Read an RT Structure Set (any system) into one mask per ROI on its series' grid");
+    static std::string file;
+    static std::string series;
+    static std::string out;
+    static bool ignore_references = false;
+    cmd->add_option("RTSTRUCT", file, "RT Structure Set file")->required();
+    cmd->add_option("--series", series, "DICOM folder of the referenced image series")->required();
+    cmd->add_option("-o,--output", out, "Output folder: <ROI>.nrrd per ROI and rois.json")
+        ->required();
+    cmd->add_flag("--ignore-references", ignore_references,
+                  "Use the geometry only when the references do not match (each mismatch noted)");
+    cmd->callback([&exit_code]() {
+      const dicomexport::RtstructFile rtss = dicomexport::readRtstructFile(file);
+      const io::LoadedImage img = io::loadImage(series);
+      if (!img.series) {
+        throw UnsupportedError("--series " + series +
+                               " is not a DICOM series: an RT Structure Set references one");
+      }
+      dicomexport::RtstructImportOptions o;
+      o.check_references = !ignore_references;
+      const dicomexport::RtstructImport imp = dicomexport::importRtstruct(rtss, *img.series, o);
+      for (const auto& n : imp.notes) std::cerr << "note: " << n << "\n";
+      fs::create_directories(out);
+      nlohmann::json rois = nlohmann::json::array();
+      std::vector<std::string> used;
+      for (std::size_t m = 0; m < imp.rois.size(); ++m) {
+        const dicomexport::Roi& r = imp.rois[m];
+        nlohmann::json j{{"number", r.number},
+                         {"name", r.name},
+                         {"interpreted_type", r.interpreted_type},
+                         {"colour", {r.colour[0], r.colour[1], r.colour[2]}},
+                         {"contours", imp.contour_counts[m]}};
+        if (r.mask) {
+          std::string base = fileNameOf(r.name);
+          while (std::find(used.begin(), used.end(), base) != used.end()) {
+            base += "_" + std::to_string(r.number);
+          }
+          used.push_back(base);
+          io::writeVolumeFile(fs::path(out) / (base + ".nrrd"), *r.mask);
+          std::size_t n = 0;
+          for (const auto v : r.mask->data()) n += v;
+          j["file"] = base + ".nrrd";
+          j["voxels"] = n;
+          j["volume_ml"] = static_cast<double>(n) * img.image.geometry().voxelVolumeMm3() / 1000;
+        }
+        if (!r.line_lps.empty()) {
+          nlohmann::json pts = nlohmann::json::array();
+          for (const Vec3& p : r.line_lps) pts.push_back({p.x(), p.y(), p.z()});
+          j["points_lps_mm"] = pts;
+        }
+        rois.push_back(j);
+        std::cout << "  " << r.number << " '" << r.name << "': " << imp.contour_counts[m]
+                  << " contour(s)" << (r.mask ? ", " + j["voxels"].dump() + " voxels" : "") << "\n";
+      }
+      const nlohmann::json doc{{"rtstruct", file},
+                               {"sop_instance_uid", rtss.sop_instance_uid},
+                               {"series", img.series->series_instance_uid},
+                               {"grid", img.image.geometry().describe()},
+                               {"frame", "DICOM patient LPS, mm"},
+                               {"notes", imp.notes},
+                               {"rois", rois}};
+      writeFileAtomically(fs::path(out) / "rois.json", doc.dump(2) + "\n");
+      std::cout << "imported " << imp.rois.size() << " ROI(s) of " << file << " into " << out
+                << "\n"
+                << kResearchBanner << "\n";
+      exit_code = 0;
+    });
+  }
+}
+
+}  // namespace rfa::cli
