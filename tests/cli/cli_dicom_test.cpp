@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "orthanc_server.h"
 #include "rfa/io/volume_file.h"
 #include "test_support.h"
 
@@ -224,6 +225,47 @@ TEST(CliDicomExport, MovedOrWrongSeriesIsRefusedWithItsExitCode) {
                "--ignore-references"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "references not checked")) << r.err;
+}
+
+// The plan leaves through a real PACS and comes back: CT and RTSTRUCT stored in Orthanc, the
+// RTSTRUCT found by modality, retrieved into a new folder and imported onto the CT.
+TEST(CliDicomExport, RtstructTravelsThroughOrthancAndImportsBack) {
+  RFA_SKIP_IF_NO_ORTHANC();
+  TempDir tmp;
+  planPhantom(tmp.path());
+  RunResult r =
+      rfaplan({"export-rtstruct", (tmp / "plan.json").string(), "-o", (tmp / "rtss.dcm").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  test::OrthancServer orthanc;
+  const std::vector<std::string> node = {
+      "--aec", orthanc.aet(), "--host", "127.0.0.1", "--port", std::to_string(orthanc.dicomPort())};
+  auto pacs = [&](std::vector<std::string> args) {
+    args.insert(args.begin() + 2, node.begin(), node.end());
+    return rfaplan(args);
+  };
+  r = pacs({"pacs", "store", (tmp / "ph" / "ct").string(), (tmp / "rtss.dcm").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = pacs({"pacs", "find", "--level", "series", "--modality", "RTSTRUCT", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json found = json::parse(r.out).at("matches");
+  ASSERT_EQ(found.size(), 1U) << r.out;
+  const std::string series_uid = found[0].at("series_instance_uid");
+  r = pacs({"pacs", "get", "--series-uid", series_uid, "-o", (tmp / "back").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(tmp / "back")) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1U);
+  r = rfaplan({"import-rtstruct", files[0].string(), "--series", (tmp / "ph" / "ct").string(), "-o",
+               (tmp / "imported").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::ifstream in(tmp / "imported" / "rois.json");
+  const json rois = json::parse(in).at("rois");
+  const auto liver =
+      std::find_if(rois.begin(), rois.end(), [](const json& j) { return j.at("name") == "Liver"; });
+  ASSERT_NE(liver, rois.end());
+  EXPECT_EQ(dice(readMask(tmp / "imported" / liver->at("file").get<std::string>()),
+                 readMask(tmp / "plan-segmentation" / "liver.nrrd")),
+            1.0);
 }
 
 // Acceptance on real data: a plan of IRCADb 17 (automatic body/bone/lung/vessels, the reference
