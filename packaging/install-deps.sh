@@ -17,6 +17,8 @@ packages=(
   # issue 6 peers: plastimatch (RTSTRUCT rasterisation check), Orthanc (a real PACS on loopback),
   # poppler-utils (pdftoppm renders the report's pages in a test)
   plastimatch orthanc poppler-utils
+  # the report's font (cairo toy text API: DejaVu Sans)
+  fonts-dejavu-core
 )
 
 missing=()

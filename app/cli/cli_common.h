@@ -43,5 +43,6 @@ void addPlanCheckCommand(CLI::App& app, int& exit_code);
 /// export-rtstruct, export-seg and import-rtstruct.
 void addDicomExportCommands(CLI::App& app, int& exit_code);
 void addPacsCommand(CLI::App& app, int& exit_code);
+void addReportCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

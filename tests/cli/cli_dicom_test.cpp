@@ -271,6 +271,10 @@ TEST(CliDicomExport, RtstructTravelsThroughOrthancAndImportsBack) {
 // Acceptance on real data: a plan of IRCADb 17 (automatic body/bone/lung/vessels, the reference
 // liver and tumours as the segmentation), exported, validated and rasterised by plastimatch.
 TEST(CliDicomExport, Ircadb17PlanRtstructPassesDciodvfyAndPlastimatch) {
+#ifdef __SANITIZE_ADDRESS__
+  GTEST_SKIP() << "runs in the release suite: under ASan the segmentation of the 512x512x119 CT "
+                  "alone takes minutes (the RTSTRUCT code is covered here by the phantom tests)";
+#endif
   const fs::path root = test::sharedTestData("ircadb1-17");
   RFA_SKIP_IF_MISSING(root, "ircadb1-17");
   TempDir tmp;
@@ -281,11 +285,12 @@ TEST(CliDicomExport, Ircadb17PlanRtstructPassesDciodvfyAndPlastimatch) {
   fs::copy_file(root / "labels_nrrd" / "tumor_instances_1_2.nrrd", tmp / "seg" / "lesions.nrrd",
                 fs::copy_options::overwrite_existing);
   r = rfaplan({"plan", (root / "ct").string(), "--segmentation", (tmp / "seg").string(),
-               "--no-confirm", "--uncertainty-samples", "10", "-o", (tmp / "plan.json").string()});
+               "--no-confirm", "--uncertainty-samples", "10", "--electrode", "cooltip-3cm",
+               "--max-ablations", "2", "-o", (tmp / "plan.json").string()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   std::cout << r.out;
   const json rois = exportAndCheck(tmp.path(), tmp / "plan.json", root / "ct", 0.95);
-  EXPECT_GE(rois.size(), 5U);  // liver, 2 x (GTV + margin), zones/needles where placed
+  EXPECT_GE(rois.size(), 7U);  // liver, 2 x (GTV + margin + zone + needle) at least
 }
 
 }  // namespace

@@ -12,8 +12,6 @@
 namespace rfa::dicomexport {
 namespace {
 
-using Rgb = std::array<std::uint8_t, 3>;
-
 const CodedConcept kAnatomicalStructure{"123037004", "SCT", "Anatomical Structure"};
 const CodedConcept kLiverCode{"10200004", "SCT", "Liver"};
 const CodedConcept kMorphAltered{"49755003", "SCT", "Morphologically Altered Structure"};
@@ -21,19 +19,6 @@ const CodedConcept kNeoplasm{"108369006", "SCT", "Neoplasm"};
 const CodedConcept kSpatial{"309825002", "SCT", "Spatial and Relational Concept"};
 const CodedConcept kMarginCode{"RFA-MARGIN", "99RFAPLAN", "Lesion with minimum ablative margin"};
 const CodedConcept kZoneCode{"RFA-ZONE", "99RFAPLAN", "Planned ablation zone"};
-
-Rgb sessionColour(int session) {
-  switch (session) {
-    case 1:
-      return {60, 200, 80};
-    case 2:
-      return {70, 130, 255};
-    case 3:
-      return {220, 80, 220};
-    default:
-      return {160, 160, 160};
-  }
-}
 
 std::string number(double v) {
   std::array<char, 32> b{};
@@ -96,6 +81,19 @@ Mask grow(const Mask& lesion, double margin_mm) {
 
 }  // namespace
 
+RoiColour sessionColour(int session) {
+  switch (session) {
+    case 1:
+      return {60, 200, 80};
+    case 2:
+      return {70, 130, 255};
+    case 3:
+      return {220, 80, 220};
+    default:
+      return {160, 160, 160};
+  }
+}
+
 std::vector<Roi> planRois(const planning::TreatmentPlan& plan, const Mask& liver,
                           const LabelMap& lesions, const PlanRoiOptions& options) {
   if (options.session != 0 &&
@@ -118,7 +116,7 @@ std::vector<Roi> planRois(const planning::TreatmentPlan& plan, const Mask& liver
     r.description = "liver, " + number(plan.liver_volume_ml) + " mL";
     r.role = RoiRole::kLiver;
     r.interpreted_type = "ORGAN";
-    r.colour = {221, 130, 101};
+    r.colour = kLiverColour;
     r.category = kAnatomicalStructure;
     r.type = kLiverCode;
     r.mask = liver;
@@ -151,7 +149,7 @@ std::vector<Roi> planRois(const planning::TreatmentPlan& plan, const Mask& liver
                       (l.session > 0 ? ", session " + std::to_string(l.session) : ", unscheduled");
       r.role = RoiRole::kLesion;
       r.interpreted_type = "GTV";
-      r.colour = {255, 220, 40};
+      r.colour = kLesionColour;
       r.category = kMorphAltered;
       r.type = kNeoplasm;
       r.lesion_id = l.id;
@@ -167,7 +165,7 @@ std::vector<Roi> planRois(const planning::TreatmentPlan& plan, const Mask& liver
           "lesion " + std::to_string(l.id) + " + " + number(margin) + " mm minimum ablative margin";
       r.role = RoiRole::kLesionMargin;
       r.interpreted_type = "PTV";
-      r.colour = {255, 150, 30};
+      r.colour = kMarginColour;
       r.category = kSpatial;
       r.type = kMarginCode;
       r.lesion_id = l.id;

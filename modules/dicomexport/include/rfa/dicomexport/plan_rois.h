@@ -15,12 +15,22 @@
 /// Colours: liver brown, lesions yellow, margins orange, zones and needles by session (1 green,
 /// 2 blue, 3 magenta, unscheduled grey).
 
+#include <array>
+#include <cstdint>
 #include <vector>
 
 #include "rfa/dicomexport/plan_case.h"
 #include "rfa/dicomexport/roi.h"
 
 namespace rfa::dicomexport {
+
+/// \brief Display colours of the plan's ROIs (sRGB), shared with the report's pictures.
+using RoiColour = std::array<std::uint8_t, 3>;
+inline constexpr RoiColour kLiverColour{221, 130, 101};
+inline constexpr RoiColour kLesionColour{255, 220, 40};
+inline constexpr RoiColour kMarginColour{255, 150, 30};
+/// \brief Zones and needles of session 1 green, 2 blue, 3 magenta, any other (unscheduled) grey.
+RoiColour sessionColour(int session);
 
 /// \brief Which ROIs to make.
 struct PlanRoiOptions {

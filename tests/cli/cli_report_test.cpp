@@ -1,0 +1,117 @@
+// 'rfaplan report' end to end: the real binary on a small phantom planned with 'rfaplan plan'
+// (preview only; lesions of 8-20 mm keep the plan to a few seconds), the PDF checked with poppler
+// (page count), and the documented exit codes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "test_support.h"
+
+namespace rfa {
+namespace {
+namespace fs = std::filesystem;
+using test::RunResult;
+using test::TempDir;
+
+RunResult rfaplan(std::vector<std::string> args) {
+  args.insert(args.begin(), RFAPLAN_EXE);
+  return test::run(args);
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Pages as rendered by pdftoppm (one PNG per page).
+int renderedPages(const fs::path& pdf, const fs::path& dir) {
+  fs::create_directories(dir);
+  const RunResult r =
+      test::run({"pdftoppm", "-r", "20", "-png", pdf.string(), (dir / "p").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) n += e.path().extension() == ".png" ? 1 : 0;
+  return n;
+}
+
+// "report PATH: N pages (...)" -> N (-1 when absent).
+int printedPages(const std::string& out) {
+  std::smatch m;
+  const std::regex re("report .*: ([0-9]+) pages");
+  return std::regex_search(out, m, re) ? std::stoi(m[1]) : -1;
+}
+
+class CliReport : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  fs::path ph = tmp / "ph";
+  fs::path plan = tmp / "plan.json";
+  void SetUp() override {
+    ASSERT_TRUE(test::haveProgram("pdftoppm"))
+        << "pdftoppm not found: install poppler-utils (packaging/install-deps.sh installs it)";
+    const RunResult p =
+        rfaplan({"phantom", "--out", ph.string(), "--size", "160,140,100", "--spacing", "2",
+                 "--lesions", "3", "--seed", "5", "--lesion-diameters", "8,20"});
+    ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
+    const RunResult r = rfaplan(
+        {"plan", ph.string(), "-o", plan.string(), "--no-confirm", "--uncertainty-samples", "10"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    ASSERT_TRUE(fs::is_directory(tmp / "plan-segmentation"));
+  }
+};
+
+TEST_F(CliReport, WritesTheReportPdf) {
+  const fs::path pdf = tmp / "r.pdf";
+  const RunResult r = rfaplan({"report", plan.string(), "-o", pdf.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "RESEARCH USE ONLY")) << r.out;
+  EXPECT_TRUE(contains(r.out, pdf.string())) << r.out;
+  const int pages = printedPages(r.out);
+  ASSERT_GE(pages, 3) << r.out;  // summary, >= 1 session, methods
+  EXPECT_EQ(renderedPages(pdf, tmp / "png"), pages);
+
+  // One session only: fewer pages; a session the plan does not have: usage error, no file.
+  const RunResult one =
+      rfaplan({"report", plan.string(), "-o", (tmp / "s1.pdf").string(), "--session", "1"});
+  ASSERT_EQ(one.exit_code, 0) << one.out << one.err;
+  const int one_pages = printedPages(one.out);
+  EXPECT_GE(one_pages, 3);
+  EXPECT_LE(one_pages, pages);
+  EXPECT_EQ(renderedPages(tmp / "s1.pdf", tmp / "png1"), one_pages);
+  const RunResult bad =
+      rfaplan({"report", plan.string(), "-o", (tmp / "s9.pdf").string(), "--session", "9"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_TRUE(contains(bad.err, "--session 9")) << bad.err;
+  EXPECT_FALSE(fs::exists(tmp / "s9.pdf"));
+}
+
+TEST_F(CliReport, MovedSeriesAndMissingInputs) {
+  const fs::path moved = tmp / "ph-moved";
+  fs::rename(ph, moved);
+  const fs::path pdf = tmp / "r.pdf";
+  const RunResult r = rfaplan({"report", plan.string(), "-o", pdf.string()});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, ph.string())) << r.err;  // the path recorded in the plan
+  EXPECT_TRUE(contains(r.err, "--series")) << r.err;
+  EXPECT_FALSE(fs::exists(pdf));
+
+  const RunResult given =
+      rfaplan({"report", plan.string(), "-o", pdf.string(), "--series", moved.string(),
+               "--segmentation", (tmp / "plan-segmentation").string()});
+  ASSERT_EQ(given.exit_code, 0) << given.out << given.err;
+  EXPECT_EQ(renderedPages(pdf, tmp / "png"), printedPages(given.out));
+
+  const RunResult missing = rfaplan({"report", (tmp / "nope.json").string(), "-o", pdf.string()});
+  EXPECT_EQ(missing.exit_code, 3) << missing.err;
+  const RunResult no_output = rfaplan({"report", plan.string()});
+  EXPECT_EQ(no_output.exit_code, 2) << no_output.err;
+  const RunResult unwritable =
+      rfaplan({"report", plan.string(), "-o", (tmp / "no-such-folder" / "r.pdf").string(),
+               "--series", moved.string()});
+  EXPECT_EQ(unwritable.exit_code, 8) << unwritable.err;
+}
+
+}  // namespace
+}  // namespace rfa
