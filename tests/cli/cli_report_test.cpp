@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -36,11 +35,17 @@ int renderedPages(const fs::path& pdf, const fs::path& dir) {
   return n;
 }
 
-// "report PATH: N pages (...)" -> N (-1 when absent).
+// "report PATH: N pages (...)" -> N (-1 when absent). No std::regex: GCC 12's <regex> trips
+// -Wmaybe-uninitialized at -O1 under the sanitizers.
 int printedPages(const std::string& out) {
-  std::smatch m;
-  const std::regex re("report .*: ([0-9]+) pages");
-  return std::regex_search(out, m, re) ? std::stoi(m[1]) : -1;
+  const std::size_t at = out.find("report ");
+  const std::size_t end = out.find(" pages", at == std::string::npos ? 0 : at);
+  if (at == std::string::npos || end == std::string::npos) return -1;
+  const std::size_t colon = out.rfind(": ", end);
+  if (colon == std::string::npos || colon < at) return -1;
+  const std::string digits = out.substr(colon + 2, end - colon - 2);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(digits);
 }
 
 class CliReport : public ::testing::Test {
