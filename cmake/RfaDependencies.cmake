@@ -46,6 +46,19 @@ add_library(rfa_dep_cairo INTERFACE)
 target_link_libraries(rfa_dep_cairo INTERFACE PkgConfig::CAIRO)
 add_library(rfa::dep_cairo ALIAS rfa_dep_cairo)
 
+# VTK 9.1 (Debian): rendering of a case in rfa::render (no Qt module: Debian builds VTK's Qt support
+# against Qt5, the GUI is Qt6). VTK's targets are imported, so CMake passes their headers as SYSTEM
+# (-isystem) and their warnings do not fail -Werror.
+find_package(VTK 9.1 REQUIRED COMPONENTS CommonCore CommonDataModel CommonExecutionModel CommonMath
+             CommonTransforms RenderingCore RenderingOpenGL2 RenderingVolume RenderingVolumeOpenGL2
+             RenderingAnnotation RenderingFreeType RenderingImage InteractionStyle ImagingCore
+             ImagingGeneral FiltersCore FiltersGeneral FiltersSources FiltersModeling IOImage)
+add_library(rfa_dep_vtk INTERFACE)
+target_link_libraries(rfa_dep_vtk INTERFACE ${VTK_LIBRARIES})
+add_library(rfa::dep_vtk ALIAS rfa_dep_vtk)
+# X11 (optional): offscreenRenderingAvailable() probes the display before VTK opens it.
+find_package(X11 QUIET)
+
 find_package(CLI11 QUIET CONFIG)
 if(NOT TARGET CLI11::CLI11)
   find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

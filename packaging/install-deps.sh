@@ -10,8 +10,12 @@ packages=(
   # libraries
   libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libopenjp2-7-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
   zlib1g-dev libgtest-dev googletest libbenchmark-dev libcairo2-dev
+  # the workstation (rfaplan-gui): Qt6 widgets/OpenGL and VTK 9.1 (its Qt module is Qt5: unused)
+  qt6-base-dev libvtk9-dev
   # headless OpenGL 4.3 compute for the thermal GLSL backend: EGL + Mesa llvmpipe (no X needed)
   libegl-dev libopengl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
+  # the GUI tests and screenshots run on a virtual X display (Xvfb + llvmpipe)
+  xvfb xauth
   # tools used by the tests and packaging: DCMTK and GDCM command lines, dciodvfy, dpkg-shlibdeps
   dcmtk libgdcm-tools dicom3tools dpkg-dev file
   # issue 6 peers: plastimatch (RTSTRUCT rasterisation check), Orthanc (a real PACS on loopback),

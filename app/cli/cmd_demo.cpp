@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <utility>
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
@@ -17,6 +18,7 @@
 #include "rfa/planning/plan_builder.h"
 #include "rfa/planning/plan_io.h"
 #include "rfa/segmentation/case.h"
+#include "rfa/workflow/case_state.h"
 
 namespace rfa::cli {
 namespace {
@@ -125,20 +127,15 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
                          {"dice", dice(mine, p.lesions, label)}});
     }
     const fs::path seg_dir = fs::path(out) / "segmentation";
-    io::SegmentationFolder folder;
-    folder.body = seg.body;
-    folder.lung = seg.lung;
-    folder.bone = seg.bone;
-    folder.liver = seg.liver.mask;
-    folder.lesions = seg.lesions;
-    folder.vessel_radius_mm = seg.vessels.radius_mm;
+    const double liver_volume_ml = seg.liver.volume_ml;
+    const io::SegmentationFolder folder = workflow::toSegmentationFolder(std::move(seg));
     io::writeSegmentationFolder(seg_dir, folder);
     report["steps"]["segmentation"] = {{"seconds", secondsSince(t0)},
                                        {"liver_dice", liver_dice},
-                                       {"liver_volume_ml", seg.liver.volume_ml},
+                                       {"liver_volume_ml", liver_volume_ml},
                                        {"truth_liver_volume_ml", p.liver_volume_ml},
                                        {"lesions", lesions}};
-    std::cout << "[4/5] segmentation: liver Dice " << liver_dice << " (" << seg.liver.volume_ml
+    std::cout << "[4/5] segmentation: liver Dice " << liver_dice << " (" << liver_volume_ml
               << " mL); lesions from clicks:";
     for (const auto& l : lesions) {
       std::cout << " #" << l["label"] << " Dice " << l["dice"].get<double>();
@@ -154,13 +151,7 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
         thermal::readPreviewCalibrations(thermal::defaultPreviewCalibrationFile());
     const planning::ProtocolProfile profile = planning::resolveProfile("batch-rfa");
     planning::PlanBuildOptions popt;
-    planning::PlanAnatomy anatomy;
-    anatomy.body = &seg.body;
-    anatomy.liver = &seg.liver.mask;
-    anatomy.lesions = &seg.lesions;
-    anatomy.bone = &seg.bone;
-    anatomy.lung = &seg.lung;
-    anatomy.vessel_radius_mm = &seg.vessels.radius_mm;
+    const planning::PlanAnatomy anatomy = workflow::anatomyOf(folder);
     const planning::PlanEquipment equipment{&catalog, &calibrations};
     planning::TreatmentPlan plan = planning::planLesions(anatomy, profile, equipment, popt);
     if (!no_confirm) planning::confirmLesions(plan, anatomy, profile, equipment, popt);

@@ -10,7 +10,6 @@
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
-#include "rfa/core/sha256.h"
 #include "rfa/io/input.h"
 #include "rfa/io/segmentation_folder.h"
 #include "rfa/planning/plan_builder.h"
@@ -18,6 +17,7 @@
 #include "rfa/planning/plan_io.h"
 #include "rfa/segmentation/case.h"
 #include "rfa/thermal/heat_backend.h"
+#include "rfa/workflow/case_state.h"
 
 namespace rfa::cli {
 namespace {
@@ -58,27 +58,6 @@ void requireWritableTarget(const fs::path& out) {
     throw CorruptDataError("refusing to overwrite " + out.string() + ": it is not a valid plan (" +
                            e.what() + "); move it away or choose another -o");
   }
-}
-
-planning::PlanSource sourceOf(const io::LoadedImage& img, const std::string& input) {
-  planning::PlanSource s;
-  s.input = input;
-  const ImageGeometry& g = img.image.geometry();
-  s.size = g.size();
-  s.spacing_mm = g.spacing();
-  s.origin_lps_mm = g.origin();
-  s.direction = g.direction();
-  s.voxel_sha256 = voxelSha256(img.image);
-  if (img.series) {
-    const io::DicomSeries& d = *img.series;
-    s.patient_id = d.study.patient_id;
-    s.study_instance_uid = d.study.study_instance_uid;
-    s.series_instance_uid = d.series_instance_uid;
-    s.frame_of_reference_uid = d.frame_of_reference_uid;
-    s.frame_of_reference_generated = d.frame_of_reference_generated;
-    s.modality = d.modality;
-  }
-  return s;
 }
 
 void printSummary(const planning::TreatmentPlan& plan, const fs::path& out) {
@@ -244,13 +223,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     } else {
       segmentation::CaseSegmentationOptions so;
       so.auto_lesions = true;
-      segmentation::CaseSegmentation c = segmentation::segmentCase(img.image, so);
-      seg.body = std::move(c.body);
-      seg.lung = std::move(c.lung);
-      seg.bone = std::move(c.bone);
-      seg.liver = std::move(c.liver.mask);
-      seg.lesions = std::move(c.lesions);
-      seg.vessel_radius_mm = std::move(c.vessels.radius_mm);
+      seg = workflow::toSegmentationFolder(segmentation::segmentCase(img.image, so));
       const fs::path seg_dir =
           fs::path(out_path).replace_filename(out_path.stem().string() + "-segmentation");
       io::writeSegmentationFolder(seg_dir, seg);
@@ -259,14 +232,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
                 << "\n";
     }
 
-    planning::PlanAnatomy anatomy;
-    anatomy.body = &*seg.body;
-    anatomy.liver = &*seg.liver;
-    anatomy.lesions = &*seg.lesions;
-    anatomy.bone = seg.bone ? &*seg.bone : nullptr;
-    anatomy.lung = seg.lung ? &*seg.lung : nullptr;
-    anatomy.gallbladder = seg.gallbladder ? &*seg.gallbladder : nullptr;
-    anatomy.vessel_radius_mm = seg.vessel_radius_mm ? &*seg.vessel_radius_mm : nullptr;
+    const planning::PlanAnatomy anatomy = workflow::anatomyOf(seg);
     const planning::PlanEquipment equipment{&catalog, &calibrations};
 
     t0 = Clock::now();
@@ -279,7 +245,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
       t_confirm = secondsSince(t0);
     }
     planning::planSessions(plan, profile, options);
-    plan.source = sourceOf(img, input);
+    plan.source = workflow::planSourceOf(img, input);
     plan.source.segmentation = seg_record;
     plan.software = std::string("rfaplan ") + RFAPLAN_VERSION;
     std::cerr << "planned in " << fixed(t_lesions, 1) << " s (preview), confirmation "

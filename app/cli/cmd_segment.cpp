@@ -9,6 +9,7 @@
 #include "rfa/io/input.h"
 #include "rfa/io/segmentation_folder.h"
 #include "rfa/segmentation/case.h"
+#include "rfa/workflow/case_state.h"
 
 namespace rfa::cli {
 namespace {
@@ -129,16 +130,10 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
     }
 
     const fs::path dir(out);
-    io::SegmentationFolder folder;
-    folder.body = std::move(seg.body);
-    folder.lung = std::move(seg.lung);
-    folder.bone = std::move(seg.bone);
-    folder.liver = std::move(seg.liver.mask);
-    folder.lesions = std::move(seg.lesions);
-    folder.vessel_radius_mm = std::move(seg.vessels.radius_mm);
-    io::writeSegmentationFolder(dir, folder);
+    const double liver_volume_ml = liver.volume_ml;
+    io::writeSegmentationFolder(dir, workflow::toSegmentationFolder(std::move(seg)));
     std::ofstream(dir / "lesions.json") << report.dump(2) << "\n";
-    std::cout << "segmented " << img.source << ": liver " << liver.volume_ml << " mL, "
+    std::cout << "segmented " << img.source << ": liver " << liver_volume_ml << " mL, "
               << report["lesions"].size() << " lesion(s) -> " << out << "\n";
     exit_code = 0;
   });

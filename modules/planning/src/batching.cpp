@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "rfa/core/error.h"
+#include "session_common.h"
 
 namespace rfa::planning {
 
@@ -42,6 +43,12 @@ std::string whyPriority(const BatchLesion& l) {
 }
 
 }  // namespace
+
+std::string detail::sessionVolumeReason(double volume_ml, double liver_fraction,
+                                        double max_fraction) {
+  return "ablated volume " + fmt(volume_ml) + " mL = " + fmt(100 * liver_fraction) +
+         " % of the liver (limit " + fmt(100 * max_fraction, 0) + " %)";
+}
 
 BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolProfile& profile,
                       double liver_volume_ml, const BatchOptions& o) {
@@ -185,9 +192,8 @@ BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolPro
     }
     session.ablated_volume_ml = volume;
     session.liver_fraction = volume / liver_volume_ml;
-    session.reasons.push_back("ablated volume " + fmt(volume) +
-                              " mL = " + fmt(100 * session.liver_fraction) +
-                              " % of the liver (limit " + fmt(100 * max_fraction, 0) + " %)");
+    session.reasons.push_back(
+        detail::sessionVolumeReason(volume, session.liver_fraction, max_fraction));
     cumulative += volume;
     plan.sessions.push_back(std::move(session));
   }

@@ -1,0 +1,419 @@
+#include "case_controller.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QEventLoop>
+#include <QStandardPaths>
+#include <QtConcurrent/QtConcurrentRun>
+#include <exception>
+
+#include "rfa/core/error.h"
+#include "rfa/dicomexport/plan_rois.h"
+#include "rfa/planning/plan_io.h"
+#include "rfa/planning/profile.h"
+#include "rfa/planning/session_edit.h"
+#include "rfa/workflow/exports.h"
+
+#ifndef RFAPLAN_VERSION
+#define RFAPLAN_VERSION "dev"
+#endif
+
+namespace rfa::gui {
+
+namespace {
+
+render::Rgb rgbOf(const dicomexport::RoiColour& c) {
+  return {c[0] / 255.0, c[1] / 255.0, c[2] / 255.0};
+}
+
+QString qs(const std::string& s) {
+  return QString::fromStdString(s);
+}
+
+std::string software() {
+  return std::string("rfaplan ") + RFAPLAN_VERSION;
+}
+
+/// Error dialog title and text of an exception: rfa errors name the file/tag/value at fault.
+void describeError(const std::exception& e, JobResult& r, const QString& what) {
+  r.error_title = what + QObject::tr(" failed");
+  r.error_text = qs(e.what());
+  r.error_code = 1;
+  if (const auto* re = dynamic_cast<const Error*>(&e)) {
+    r.error_text += QObject::tr("\n\n(exit code %1 of the rfaplan command line)")
+                        .arg(static_cast<int>(re->code()));
+    r.error_code = static_cast<int>(re->code());
+  }
+}
+
+}  // namespace
+
+namespace {
+void sceneLayersOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
+                   std::vector<render::NeedleLine>& needles);
+}  // namespace
+
+void sceneContentOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
+                    std::vector<render::NeedleLine>& needles) {
+  sceneLayersOf(state, layers, needles);
+  // The 3D surfaces are extracted here (worker thread), not when the 3D view first draws them.
+  for (render::LabelLayer& l : layers) {
+    if (l.surface) l.prepared_surface = render::prepareLayerSurface(l);
+  }
+}
+
+namespace {
+void sceneLayersOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
+                   std::vector<render::NeedleLine>& needles) {
+  const io::SegmentationFolder& seg = state.segmentation;
+  if (seg.liver) {
+    render::LabelLayer l;
+    l.name = "liver";
+    l.mask = std::make_shared<const Mask>(*seg.liver);
+    l.colour = rgbOf(dicomexport::kLiverColour);
+    l.opacity = 0.25;
+    l.surface_opacity = 0.25;
+    layers.push_back(std::move(l));
+  }
+  if (seg.vessel_radius_mm) {
+    Mask vessels(seg.vessel_radius_mm->geometry(), 0);
+    const auto& r = seg.vessel_radius_mm->data();
+    auto v = vessels.data();
+    for (std::size_t i = 0; i < r.size(); ++i) v[i] = r[i] > 0 ? 1 : 0;
+    render::LabelLayer l;
+    l.name = "vessels";
+    l.mask = std::make_shared<const Mask>(std::move(vessels));
+    l.colour = {0.85, 0.2, 0.25};
+    l.opacity = 0.45;
+    layers.push_back(std::move(l));
+  }
+  if (seg.lesions) {
+    render::LabelLayer l;
+    l.name = "lesions";
+    l.labels = std::make_shared<const LabelMap>(*seg.lesions);
+    l.colour = rgbOf(dicomexport::kLesionColour);
+    l.opacity = 0.6;
+    layers.push_back(std::move(l));
+  }
+  if (!state.plan || state.plan->lesions.empty() || !seg.liver || !seg.lesions) return;
+  // Margins, zones and needles exactly as exported (dicomexport::planRois).
+  const std::vector<dicomexport::Roi> rois =
+      dicomexport::planRois(*state.plan, *seg.liver, *seg.lesions, {});
+  Mask margins(seg.liver->geometry(), 0);
+  LabelMap zones(seg.liver->geometry(), 0);
+  bool any_margin = false;
+  bool any_zone = false;
+  for (const dicomexport::Roi& roi : rois) {
+    if (roi.role == dicomexport::RoiRole::kLesionMargin && roi.mask) {
+      auto m = margins.data();
+      const auto& s = roi.mask->data();
+      for (std::size_t i = 0; i < s.size(); ++i) m[i] = static_cast<std::uint8_t>(m[i] | s[i]);
+      any_margin = true;
+    } else if (roi.role == dicomexport::RoiRole::kAblationZone && roi.mask) {
+      auto z = zones.data();
+      const auto& s = roi.mask->data();
+      const auto value = static_cast<std::uint16_t>(roi.session > 0 ? roi.session : 4);
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != 0 && (z[i] == 0 || value < z[i])) z[i] = value;
+      }
+      any_zone = true;
+    } else if (roi.role == dicomexport::RoiRole::kNeedle && roi.line_lps.size() >= 2) {
+      render::NeedleLine n;
+      n.name = roi.name;
+      n.entry_lps = roi.line_lps.front();
+      n.tip_lps = roi.line_lps.back();
+      n.colour = rgbOf(dicomexport::sessionColour(roi.session));
+      needles.push_back(std::move(n));
+    }
+  }
+  if (any_margin) {
+    render::LabelLayer l;
+    l.name = "margins";
+    l.mask = std::make_shared<const Mask>(std::move(margins));
+    l.colour = rgbOf(dicomexport::kMarginColour);
+    l.opacity = 0.25;
+    l.surface = false;
+    layers.push_back(std::move(l));
+  }
+  if (any_zone) {
+    render::LabelLayer l;
+    l.name = "zones";
+    l.labels = std::make_shared<const LabelMap>(std::move(zones));
+    for (int s = 1; s <= 4; ++s) l.label_colours[s] = rgbOf(dicomexport::sessionColour(s));
+    l.opacity = 0.3;
+    l.surface_opacity = 0.5;
+    layers.push_back(std::move(l));
+  }
+}
+}  // namespace
+
+CaseController::CaseController(QObject* parent) : QObject(parent) {
+  connect(&watcher_, &QFutureWatcher<JobResult>::finished, this, &CaseController::finish);
+}
+
+CaseController::~CaseController() {
+  cancel_ = true;
+  watcher_.waitForFinished();
+}
+
+QString CaseController::autosaveDir() {
+  return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+         QStringLiteral("/autosave");
+}
+
+bool CaseController::refuseWhenBusy(const QString& what) {
+  if (!busy_) return false;
+  emit failed(what, tr("%1 is running: wait for it or cancel it first.").arg(busy_what_));
+  return true;
+}
+
+void CaseController::start(const QString& what, Job job) {
+  busy_ = true;
+  busy_what_ = what;
+  cancel_ = false;
+  emit busyChanged(true, what);
+  // Progress reaches the UI thread queued; a cancel request turns into workflow::Cancelled.
+  auto progress = [this](const std::string& stage, double f) {
+    if (cancel_) throw workflow::Cancelled();
+    QMetaObject::invokeMethod(
+        this, [this, s = qs(stage), f] { emit progressed(s, f); }, Qt::QueuedConnection);
+  };
+  watcher_.setFuture(QtConcurrent::run([job = std::move(job), progress, what]() {
+    JobResult r;
+    try {
+      r = job(progress);
+    } catch (const workflow::Cancelled&) {
+      r = JobResult{};
+      r.cancelled = true;
+    } catch (const std::exception& e) {
+      r = JobResult{};
+      describeError(e, r, what);
+    }
+    return r;
+  }));
+}
+
+void CaseController::finish() {
+  JobResult r = watcher_.result();
+  const QString what = busy_what_;
+  const bool opened = r.new_state != nullptr;
+  if (opened) {
+    state_ = std::move(r.new_state);
+    // The CT is never changed after loading: the scene shares it with the state (no copy).
+    scene_ = std::make_shared<render::Scene>(
+        std::shared_ptr<const ImageVolume>(state_, &state_->image.image));
+    dirty_ = false;
+    problems_.clear();
+  }
+  if (r.has_scene_update && scene_) {
+    for (const std::string& name : scene_->layerNames()) {
+      const bool still = std::any_of(r.layers.begin(), r.layers.end(),
+                                     [&](const render::LabelLayer& l) { return l.name == name; });
+      if (!still) scene_->removeLayer(name);
+    }
+    for (render::LabelLayer& l : r.layers) scene_->setLayer(std::move(l));
+    scene_->setNeedles(std::move(r.needles));
+  }
+  busy_ = false;
+  busy_what_.clear();
+  emit busyChanged(false, {});
+  if (opened) emit caseOpened();
+  if (r.has_scene_update) emit sceneChanged();
+  if (r.cancelled) {
+    emit message(tr("%1 cancelled: nothing changed").arg(what));
+    return;
+  }
+  if (!r.error_title.isEmpty()) {
+    last_error_code_ = r.error_code;
+    emit failed(r.error_title, r.error_text);
+    return;
+  }
+  if (r.new_lesion > 0) emit lesionSegmented(r.new_lesion);
+  if (what == tr("Planning")) emit planChanged();
+  if (!r.message.isEmpty()) emit message(r.message);
+}
+
+void CaseController::waitIdle() {
+  while (busy_) {
+    QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 50);
+  }
+}
+
+void CaseController::open(const QString& path) {
+  if (refuseWhenBusy(tr("Open"))) return;
+  const std::string p = path.toStdString();
+  start(tr("Opening"), [p](const auto& progress) {
+    progress("loading", 0.0);
+    auto state = std::make_shared<workflow::CaseState>(workflow::openCase(p));
+    progress("loading", 1.0);
+    JobResult r;
+    sceneContentOf(*state, r.layers, r.needles);
+    r.has_scene_update = true;
+    r.message = tr("Opened %1").arg(qs(state->image.source));
+    r.new_state = std::move(state);
+    return r;
+  });
+}
+
+void CaseController::segmentLesionAt(const Vec3& seed_lps) {
+  if (!state_ || refuseWhenBusy(tr("Segment lesion"))) return;
+  auto state = state_;
+  start(tr("Segmenting"), [state, seed_lps](const auto& progress) {
+    progress("segmentation", 0.0);
+    JobResult r;
+    r.new_lesion = workflow::addLesionFromSeed(*state, seed_lps);
+    sceneContentOf(*state, r.layers, r.needles);
+    r.has_scene_update = true;
+    r.message = tr("Lesion L%1 segmented; plan again to include it").arg(r.new_lesion);
+    return r;
+  });
+}
+
+void CaseController::removeLesion(int label) {
+  if (!state_ || refuseWhenBusy(tr("Remove lesion"))) return;
+  auto state = state_;
+  start(tr("Removing lesion"), [state, label](const auto&) {
+    JobResult r;
+    workflow::removeLesion(*state, label);
+    sceneContentOf(*state, r.layers, r.needles);
+    r.has_scene_update = true;
+    r.message = tr("Lesion L%1 removed").arg(label);
+    return r;
+  });
+}
+
+void CaseController::plan(bool confirm) {
+  if (!state_ || refuseWhenBusy(tr("Plan"))) return;
+  auto state = state_;
+  dirty_ = true;
+  start(tr("Planning"), [state, confirm](const auto& progress) {
+    workflow::PlanRequest request;
+    request.confirm = confirm;
+    workflow::planCase(*state, request, RFAPLAN_VERSION, progress);
+    JobResult r;
+    sceneContentOf(*state, r.layers, r.needles);
+    r.has_scene_update = true;
+    const auto& plan = *state->plan;
+    r.message = tr("Planned %1 lesion(s) in %2 session(s)%3")
+                    .arg(plan.lesions.size())
+                    .arg(plan.sessions.size())
+                    .arg(confirm ? tr(", bioheat confirmation done") : QString());
+    return r;
+  });
+}
+
+void CaseController::cancel() {
+  cancel_ = true;
+}
+
+bool CaseController::moveLesion(int lesion_id, int to_session) {
+  if (!state_ || !state_->plan || refuseWhenBusy(tr("Move lesion"))) return false;
+  try {
+    const planning::ProtocolProfile profile = planning::resolveProfile(state_->profile_name);
+    const std::vector<planning::PlanProblem> problems =
+        planning::moveLesionToSession(*state_->plan, lesion_id, to_session, profile);
+    problems_.clear();
+    for (const planning::PlanProblem& p : problems) {
+      problems_ << (p.error ? tr("rule broken: ") : tr("warning: ")) + qs(p.where) + ": " +
+                       qs(p.text);
+    }
+  } catch (const std::exception& e) {
+    emit failed(tr("Move lesion"), qs(e.what()));
+    return false;
+  }
+  dirty_ = true;
+  std::vector<render::LabelLayer> layers;
+  std::vector<render::NeedleLine> needles;
+  sceneContentOf(*state_, layers, needles);
+  for (render::LabelLayer& l : layers) scene_->setLayer(std::move(l));
+  scene_->setNeedles(std::move(needles));
+  emit sceneChanged();
+  emit planChanged();
+  emit message(
+      problems_.isEmpty()
+          ? tr("L%1 moved to session %2: the plan keeps every rule").arg(lesion_id).arg(to_session)
+          : tr("L%1 moved to session %2: %3 problem(s), see the session panel")
+                .arg(lesion_id)
+                .arg(to_session)
+                .arg(problems_.size()));
+  autosave();
+  return true;
+}
+
+void CaseController::setReview(int session, const QString& status, const QString& comment) {
+  if (!state_ || !state_->plan || busy_) return;
+  for (planning::PlanSession& s : state_->plan->sessions) {
+    if (s.index != session) continue;
+    if (s.review_status == status.toStdString() && s.review_comment == comment.toStdString()) {
+      return;
+    }
+    s.review_status = status.toStdString();
+    s.review_comment = comment.toStdString();
+    dirty_ = true;
+    autosave();
+    return;
+  }
+}
+
+bool CaseController::savePlan(const QString& path) {
+  if (!state_ || refuseWhenBusy(tr("Save"))) return false;
+  try {
+    const planning::PlanWriteResult w = workflow::savePlan(*state_, path.toStdString());
+    dirty_ = false;
+    emit message(
+        w.unchanged
+            ? tr("Saved: same content as %1, not rewritten").arg(qs(state_->plan_file.string()))
+            : tr("Saved %1 (revision %2)")
+                  .arg(qs(state_->plan_file.string()))
+                  .arg(state_->plan->revision));
+    return true;
+  } catch (const std::exception& e) {
+    emit failed(tr("Save plan"), qs(e.what()));
+    return false;
+  }
+}
+
+void CaseController::exportPlan(const QString& kind, const QString& out, int session) {
+  if (!state_ || refuseWhenBusy(tr("Export"))) return;
+  if (!state_->plan) {
+    emit failed(tr("Export"), tr("There is no plan to export: plan the case first."));
+    return;
+  }
+  if (dirty_ || state_->plan_file.empty()) {
+    emit failed(tr("Export"), tr("Save the plan first: exports are made from the saved plan."));
+    return;
+  }
+  const std::filesystem::path plan_file = state_->plan_file;
+  const std::string k = kind.toStdString();
+  const std::string o = out.toStdString();
+  start(tr("Export"), [plan_file, k, o, session](const auto& progress) {
+    progress("export", 0.0);
+    workflow::ExportOptions eo;
+    eo.session = session;
+    eo.software = software();
+    workflow::ExportSummary s;
+    if (k == "rtstruct") {
+      s = workflow::exportRtstruct(plan_file, o, eo);
+    } else if (k == "seg") {
+      s = workflow::exportSeg(plan_file, o, eo);
+    } else {
+      s = workflow::exportReport(plan_file, o, eo);
+    }
+    JobResult r;
+    r.message = qs(s.file.string()) + ": " + qs(s.text);
+    return r;
+  });
+}
+
+void CaseController::autosave() {
+  if (!state_ || !state_->plan) return;
+  try {
+    QDir().mkpath(autosaveDir());
+    planning::TreatmentPlan copy = *state_->plan;
+    (void)planning::writePlanFile((autosaveDir() + "/autosave-plan.json").toStdString(), copy);
+  } catch (const std::exception& e) {
+    emit message(tr("autosave failed: %1").arg(qs(e.what())));
+  }
+}
+
+}  // namespace rfa::gui

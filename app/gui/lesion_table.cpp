@@ -1,0 +1,138 @@
+#include "lesion_table.h"
+
+#include <QContextMenuEvent>
+#include <QDrag>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QHeaderView>
+#include <QMenu>
+#include <QMimeData>
+
+namespace rfa::gui {
+
+namespace {
+enum Column { kId, kDiameter, kElectrode, kMargin, kPath, kFlag, kColumns };
+
+int lesionIdOf(const QMimeData* m) {
+  if (m == nullptr || !m->hasFormat(LesionTable::kMimeType)) return 0;
+  return QString::fromUtf8(m->data(LesionTable::kMimeType)).toInt();
+}
+}  // namespace
+
+QString marginText(const planning::PlanLesion& l) {
+  QString t = QString::number(l.preview.minimal_margin_mm, 'f', 1);
+  if (l.confirmation) {
+    t += QObject::tr(" (sim %1)").arg(l.confirmation->margins.minimal_margin_mm, 0, 'f', 1);
+  }
+  return t;
+}
+
+LesionTable::LesionTable(int session, QWidget* parent) : QTreeWidget(parent), session_(session) {
+  setColumnCount(kColumns);
+  setHeaderLabels(
+      {tr("Lesion"), tr("Ø mm"), tr("Electrode × n"), tr("Margin mm"), tr("Path mm"), tr("Flag")});
+  setRootIsDecorated(false);
+  setAlternatingRowColors(true);
+  setSelectionMode(QAbstractItemView::SingleSelection);
+  setDragEnabled(true);
+  setAcceptDrops(true);
+  setDropIndicatorShown(true);
+  setDragDropMode(QAbstractItemView::DragDrop);
+  header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  setObjectName(QStringLiteral("lesions-session-%1").arg(session));
+  connect(this, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
+    if (item != nullptr) emit lesionSelected(item->data(kId, Qt::UserRole).toInt());
+  });
+}
+
+void LesionTable::setPlan(const planning::TreatmentPlan& plan, int max_sessions) {
+  clear();
+  sessions_in_plan_ = static_cast<int>(plan.sessions.size());
+  max_sessions_ = max_sessions;
+  for (const planning::PlanLesion& l : plan.lesions) {
+    if (l.session != session_) continue;
+    auto* item = new QTreeWidgetItem(this);
+    item->setText(kId, QStringLiteral("L%1").arg(l.id));
+    item->setData(kId, Qt::UserRole, l.id);
+    item->setText(kDiameter, QString::number(l.diameter_mm, 'f', 1));
+    if (!l.placements.empty()) {
+      item->setText(kElectrode, QStringLiteral("%1 × %2")
+                                    .arg(QString::fromStdString(l.placements.front().electrode))
+                                    .arg(l.placements.size()));
+      double longest = 0;
+      for (const auto& p : l.placements) longest = std::max(longest, p.path_length_mm);
+      item->setText(kPath, QString::number(longest, 'f', 0));
+    } else {
+      item->setText(kElectrode, tr("—"));
+    }
+    item->setText(kMargin, marginText(l));
+    item->setText(kFlag, l.flag == "none" ? QString() : QString::fromStdString(l.flag));
+    if (l.flag != "none") {
+      item->setToolTip(kFlag, QString::fromStdString(l.reason));
+      item->setForeground(kFlag, QBrush(QColor(200, 60, 20)));
+    }
+  }
+}
+
+std::vector<int> LesionTable::lesionIds() const {
+  std::vector<int> ids;
+  for (int i = 0; i < topLevelItemCount(); ++i) {
+    ids.push_back(topLevelItem(i)->data(kId, Qt::UserRole).toInt());
+  }
+  return ids;
+}
+
+void LesionTable::startDrag(Qt::DropActions /*actions*/) {
+  QTreeWidgetItem* item = currentItem();
+  if (item == nullptr) return;
+  auto* mime = new QMimeData;
+  mime->setData(kMimeType, QByteArray::number(item->data(kId, Qt::UserRole).toInt()));
+  mime->setText(item->text(kId));
+  auto* drag = new QDrag(this);
+  drag->setMimeData(mime);
+  drag->exec(Qt::MoveAction);
+}
+
+void LesionTable::dragEnterEvent(QDragEnterEvent* e) {
+  if (lesionIdOf(e->mimeData()) > 0 && e->source() != this && session_ > 0) {
+    e->acceptProposedAction();
+  } else {
+    e->ignore();
+  }
+}
+
+void LesionTable::dragMoveEvent(QDragMoveEvent* e) {
+  if (lesionIdOf(e->mimeData()) > 0 && e->source() != this && session_ > 0) {
+    e->acceptProposedAction();
+  } else {
+    e->ignore();
+  }
+}
+
+void LesionTable::dropEvent(QDropEvent* e) {
+  const int id = lesionIdOf(e->mimeData());
+  if (id <= 0 || e->source() == this || session_ <= 0) {
+    e->ignore();
+    return;
+  }
+  e->acceptProposedAction();
+  emit moveRequested(id, session_);
+}
+
+void LesionTable::contextMenuEvent(QContextMenuEvent* e) {
+  QTreeWidgetItem* item = itemAt(e->pos());
+  if (item == nullptr) return;
+  const int id = item->data(kId, Qt::UserRole).toInt();
+  QMenu menu(this);
+  const int last = std::min(sessions_in_plan_ + 1, max_sessions_);
+  for (int s = 1; s <= last; ++s) {
+    if (s == session_) continue;
+    QAction* a =
+        menu.addAction(s > sessions_in_plan_ ? tr("Move L%1 to a new session %2").arg(id).arg(s)
+                                             : tr("Move L%1 to session %2").arg(id).arg(s));
+    connect(a, &QAction::triggered, this, [this, id, s] { emit moveRequested(id, s); });
+  }
+  menu.exec(e->globalPos());
+}
+
+}  // namespace rfa::gui

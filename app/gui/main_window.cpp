@@ -1,0 +1,436 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSlider>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QToolBar>
+#include <map>
+
+#include "rfa/planning/profile.h"
+#include "sessions_widget.h"
+#include "vtk_view_widget.h"
+
+namespace rfa::gui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+const char* const kResearchNotice =
+    "RESEARCH USE ONLY — not a medical device, not for clinical use";
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("rfaplan — RFA planning (research use only)"));
+  stack_ = new QStackedWidget(this);
+  auto* splitter = new QSplitter(Qt::Horizontal);
+  views_page_ = new QWidget;
+  grid_ = new QGridLayout(views_page_);
+  grid_->setContentsMargins(0, 0, 0, 0);
+  grid_->setSpacing(2);
+  auto* placeholder =
+      new QLabel(tr("Open a DICOM folder, a volume file or a plan (File menu, or "
+                    "rfaplan-gui PATH)."));
+  placeholder->setAlignment(Qt::AlignCenter);
+  grid_->addWidget(placeholder, 0, 0);
+  splitter->addWidget(views_page_);
+  tabs_ = new SessionsWidget(SessionsWidget::Mode::kTabs);
+  splitter->addWidget(tabs_);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 1);
+  stack_->addWidget(splitter);
+  board_ = new SessionsWidget(SessionsWidget::Mode::kBoard);
+  stack_->addWidget(board_);
+  setCentralWidget(stack_);
+
+  for (SessionsWidget* w : {tabs_, board_}) {
+    connect(w, &SessionsWidget::moveRequested, &controller_, &CaseController::moveLesion);
+    connect(w, &SessionsWidget::lesionSelected, this, [this](int id) {
+      const workflow::CaseState* s = controller_.state();
+      if (s == nullptr || !s->plan) return;
+      for (const auto& l : s->plan->lesions) {
+        if (l.id == id) setCursor(l.centroid_lps);
+      }
+    });
+    connect(w, &SessionsWidget::reviewChanged, &controller_, &CaseController::setReview);
+  }
+
+  // Status bar: progress, cancel, and the research-use notice that never goes away.
+  busy_label_ = new QLabel;
+  progress_ = new QProgressBar;
+  progress_->setRange(0, 100);
+  progress_->setMaximumWidth(220);
+  progress_->setVisible(false);
+  cancel_ = new QPushButton(tr("Cancel"));
+  cancel_->setVisible(false);
+  cancel_->setObjectName(QStringLiteral("cancel"));
+  connect(cancel_, &QPushButton::clicked, &controller_, &CaseController::cancel);
+  auto* notice = new QLabel(tr(kResearchNotice));
+  notice->setObjectName(QStringLiteral("research-notice"));
+  notice->setStyleSheet(
+      QStringLiteral("QLabel { color: white; background: #b00020; padding: 2px 8px; "
+                     "font-weight: bold; }"));
+  statusBar()->addWidget(busy_label_);
+  statusBar()->addWidget(progress_);
+  statusBar()->addWidget(cancel_);
+  statusBar()->addPermanentWidget(notice);
+
+  connect(&controller_, &CaseController::busyChanged, this, [this](bool busy, const QString& what) {
+    busy_label_->setText(busy ? what + QStringLiteral("…") : QString());
+    progress_->setVisible(busy);
+    progress_->setValue(0);
+    cancel_->setVisible(busy);
+  });
+  connect(&controller_, &CaseController::progressed, this, [this](const QString& stage, double f) {
+    busy_label_->setText(stage);
+    progress_->setValue(static_cast<int>(100 * f));
+  });
+  connect(&controller_, &CaseController::failed, this, &MainWindow::showError);
+  connect(&controller_, &CaseController::message, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 15000); });
+  connect(&controller_, &CaseController::caseOpened, this, [this] {
+    rebuildViews();
+    refreshPlan();
+    addRecent(QString::fromStdString(controller_.state()->input));
+  });
+  connect(&controller_, &CaseController::sceneChanged, this, &MainWindow::refreshViews);
+  connect(&controller_, &CaseController::planChanged, this, &MainWindow::refreshPlan);
+  connect(&controller_, &CaseController::lesionSegmented, this, [this](int) { refreshPlan(); });
+
+  buildMenus();
+  resize(1600, 1000);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open_dir = file->addAction(tr("Open DICOM &folder…"), this, [this] {
+    const QString d = QFileDialog::getExistingDirectory(this, tr("DICOM folder"));
+    if (!d.isEmpty()) openPath(d);
+  });
+  open_dir->setShortcut(QKeySequence::Open);
+  file->addAction(tr("Open &plan or volume file…"), this, [this] {
+    const QString f =
+        QFileDialog::getOpenFileName(this, tr("Plan or volume"), {},
+                                     tr("Plans and volumes (*.json *.nrrd *.nii *.nii.gz *.mha)"));
+    if (!f.isEmpty()) openPath(f);
+  });
+  recent_menu_ = file->addMenu(tr("Open &recent"));
+  fillRecentMenu();
+  file->addSeparator();
+  QAction* save = file->addAction(tr("&Save plan"), this, [this] {
+    if (controller_.state() != nullptr && controller_.state()->plan_file.empty()) {
+      const QString f = QFileDialog::getSaveFileName(
+          this, tr("Save plan"), QStringLiteral("plan.json"), tr("Plans (*.json)"));
+      if (!f.isEmpty()) controller_.savePlan(f);
+    } else {
+      controller_.savePlan();
+    }
+  });
+  save->setShortcut(QKeySequence::Save);
+  file->addAction(tr("Save plan &as…"), this, [this] {
+    const QString f = QFileDialog::getSaveFileName(
+        this, tr("Save plan"), QStringLiteral("plan.json"), tr("Plans (*.json)"));
+    if (!f.isEmpty()) controller_.savePlan(f);
+  });
+  QMenu* exports = file->addMenu(tr("&Export"));
+  exports->addAction(tr("DICOM RT &Structure Set…"), this, [this] { exportAs("rtstruct"); });
+  exports->addAction(tr("DICOM &SEG…"), this, [this] { exportAs("seg"); });
+  exports->addAction(tr("Tumour-board &report (PDF)…"), this, [this] { exportAs("report"); });
+  file->addSeparator();
+  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  auto* layouts = new QActionGroup(this);
+  const std::array<std::pair<QString, Layout>, 3> modes{{{tr("&MPR + 3D"), Layout::kMpr},
+                                                         {tr("&3D"), Layout::k3d},
+                                                         {tr("Tumour &board"), Layout::kBoard}}};
+  for (const auto& [name, mode] : modes) {
+    QAction* a = view->addAction(name, this, [this, m = mode] { setLayoutMode(m); });
+    a->setCheckable(true);
+    a->setChecked(mode == Layout::kMpr);
+    layouts->addAction(a);
+  }
+  view->addSeparator();
+  crosshair_ = view->addAction(tr("&Crosshair"), this, [this](bool on) {
+    for (int i = 0; i < 3; ++i) {
+      if (views_[static_cast<std::size_t>(i)] != nullptr) {
+        views_[static_cast<std::size_t>(i)]->sliceView()->setCrosshairVisible(on);
+        views_[static_cast<std::size_t>(i)]->update();
+      }
+    }
+  });
+  crosshair_->setCheckable(true);
+  crosshair_->setChecked(true);
+  volume_ = view->addAction(tr("3D &volume rendering"), this, [this](bool on) {
+    if (views_[3] != nullptr) {
+      views_[3]->volumeView()->setVolumeVisible(on);
+      views_[3]->update();
+    }
+  });
+  volume_->setCheckable(true);
+  volume_->setChecked(true);
+  layers_menu_ = view->addMenu(tr("&Layers"));
+
+  QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+  seed_tool_ = tools->addAction(tr("&Segment lesion by click"));
+  seed_tool_->setCheckable(true);
+  seed_tool_->setObjectName(QStringLiteral("seed-tool"));
+  connect(seed_tool_, &QAction::toggled, this, [this](bool on) {
+    for (int i = 0; i < 3; ++i) {
+      if (views_[static_cast<std::size_t>(i)] != nullptr) {
+        views_[static_cast<std::size_t>(i)]->setSeedTool(on);
+      }
+    }
+  });
+  QAction* plan =
+      tools->addAction(tr("&Plan (preview model)"), this, [this] { controller_.plan(false); });
+  plan->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+  tools->addAction(tr("Plan and &confirm with simulation"), this,
+                   [this] { controller_.plan(true); });
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About"), this, [this] {
+    QMessageBox::about(this, tr("About rfaplan"),
+                       tr("rfaplan — planning of ultrasound-guided radiofrequency ablation of "
+                          "liver metastases.\n\n%1.\nA planning aid for research and tumour-board "
+                          "discussion; every output must be checked by a physician.")
+                           .arg(tr(kResearchNotice)));
+  });
+
+  QToolBar* bar = addToolBar(tr("Main"));
+  bar->setObjectName(QStringLiteral("main-toolbar"));
+  bar->addAction(open_dir);
+  bar->addAction(save);
+  bar->addSeparator();
+  bar->addAction(seed_tool_);
+  bar->addAction(plan);
+  bar->addSeparator();
+  bar->addWidget(new QLabel(tr(" W/L ")));
+  preset_ = new QComboBox;
+  preset_->addItems({QStringLiteral("liver"), QStringLiteral("abdomen"), QStringLiteral("bone")});
+  connect(preset_, &QComboBox::currentTextChanged, this, &MainWindow::applyPreset);
+  bar->addWidget(preset_);
+  bar->addWidget(new QLabel(tr("  Overlay opacity ")));
+  opacity_ = new QSlider(Qt::Horizontal);
+  opacity_->setRange(0, 100);
+  opacity_->setValue(100);
+  opacity_->setMaximumWidth(140);
+  connect(opacity_, &QSlider::valueChanged, this, [this] { refreshViews(); });
+  bar->addWidget(opacity_);
+}
+
+void MainWindow::openPath(const QString& path) {
+  if (!confirmDiscard()) return;
+  controller_.open(path);
+}
+
+void MainWindow::exportAs(const QString& kind) {
+  const QString filter = kind == "report" ? tr("PDF (*.pdf)") : tr("DICOM (*.dcm)");
+  const QString suggested =
+      kind == "report" ? QStringLiteral("report.pdf") : QStringLiteral("%1.dcm").arg(kind);
+  const QString f = QFileDialog::getSaveFileName(this, tr("Export"), suggested, filter);
+  if (!f.isEmpty()) controller_.exportPlan(kind, f);
+}
+
+void MainWindow::showError(const QString& title, const QString& text) {
+  last_error_ = title + ": " + text;
+  statusBar()->showMessage(title + ": " + text.section('\n', 0, 0), 20000);
+  // Window-modal and non-blocking: the application keeps running (and tests keep driving it).
+  auto* box = new QMessageBox(QMessageBox::Critical, title, text, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->setObjectName(QStringLiteral("error-dialog"));
+  box->open();
+}
+
+void MainWindow::rebuildViews() {
+  for (VtkViewWidget*& v : views_) {
+    if (v != nullptr) {
+      grid_->removeWidget(v);
+      delete v;
+      v = nullptr;
+    }
+  }
+  while (QLayoutItem* item = grid_->takeAt(0)) {
+    delete item->widget();
+    delete item;
+  }
+  const std::shared_ptr<render::Scene> scene = controller_.scene();
+  if (!scene) return;
+  const std::array<std::optional<render::Orientation>, 4> kinds{
+      render::Orientation::kAxial, render::Orientation::kCoronal, render::Orientation::kSagittal,
+      std::nullopt};
+  for (std::size_t i = 0; i < 4; ++i) {
+    views_[i] = new VtkViewWidget(scene, kinds[i], views_page_);
+    if (i < 3) {
+      views_[i]->setSeedTool(seed_tool_->isChecked());
+      connect(views_[i], &VtkViewWidget::cursorMoved, this, &MainWindow::setCursor);
+      connect(views_[i], &VtkViewWidget::seedClicked, &controller_,
+              &CaseController::segmentLesionAt);
+      connect(views_[i], &VtkViewWidget::windowLevelChanged, this, [this](double w, double l) {
+        for (int k = 0; k < 3; ++k) {
+          views_[static_cast<std::size_t>(k)]->sliceView()->setWindowLevel({w, l});
+          views_[static_cast<std::size_t>(k)]->update();
+        }
+      });
+    }
+  }
+  // Software OpenGL (llvmpipe): GPU ray casting of the CT takes seconds per frame, so the 3D view
+  // starts with the surfaces only; View > 3D volume rendering turns it on, at a coarser sampling.
+  if (VtkViewWidget::softwareOpenGl()) {
+    views_[3]->volumeView()->setVolumeVisible(false);
+    views_[3]->volumeView()->setVolumeSampling(2.0, 2.0);
+    volume_->setChecked(false);
+    statusBar()->showMessage(
+        tr("Software OpenGL (%1): 3D volume rendering off (seconds per frame); surfaces shown")
+            .arg(VtkViewWidget::openGlRenderer()),
+        15000);
+  }
+  const ImageGeometry& g = scene->ct().geometry();
+  const Size3 n = g.size();
+  setCursor(
+      g.indexToLps(Vec3(0.5 * static_cast<double>(n[0] - 1), 0.5 * static_cast<double>(n[1] - 1),
+                        0.5 * static_cast<double>(n[2] - 1))));
+  applyPreset(preset_->currentText());
+  setLayoutMode(layout_);
+  refreshViews();
+}
+
+void MainWindow::setLayoutMode(Layout layout) {
+  layout_ = layout;
+  stack_->setCurrentIndex(layout == Layout::kBoard ? 1 : 0);
+  if (views_[0] == nullptr) return;
+  for (VtkViewWidget* v : views_) grid_->removeWidget(v);
+  if (layout == Layout::k3d) {
+    for (int i = 0; i < 3; ++i) views_[static_cast<std::size_t>(i)]->setVisible(false);
+    grid_->addWidget(views_[3], 0, 0);
+  } else {
+    grid_->addWidget(views_[0], 0, 0);
+    grid_->addWidget(views_[1], 0, 1);
+    grid_->addWidget(views_[2], 1, 0);
+    grid_->addWidget(views_[3], 1, 1);
+    for (VtkViewWidget* v : views_) v->setVisible(true);
+  }
+  views_[3]->setVisible(true);
+}
+
+void MainWindow::setCursor(const Vec3& p_lps) {
+  cursor_ = p_lps;
+  for (int i = 0; i < 3; ++i) {
+    VtkViewWidget* v = views_[static_cast<std::size_t>(i)];
+    if (v == nullptr) continue;
+    v->sliceView()->setCursorLps(p_lps);
+    v->update();
+  }
+}
+
+void MainWindow::applyPreset(const QString& name) {
+  try {
+    const render::WindowLevel wl = render::presetWindowLevel(name.toStdString());
+    for (int i = 0; i < 3; ++i) {
+      VtkViewWidget* v = views_[static_cast<std::size_t>(i)];
+      if (v == nullptr) continue;
+      v->sliceView()->setWindowLevel(wl);
+      v->update();
+    }
+  } catch (const std::exception& e) {
+    showError(tr("Window/level"), QString::fromUtf8(e.what()));
+  }
+}
+
+void MainWindow::refreshViews() {
+  const std::shared_ptr<render::Scene> scene = controller_.scene();
+  if (!scene) return;
+  // Overlay opacity: the slider scales each layer's own opacity (kept as a property of the menu).
+  static const std::map<std::string, double> kBase{
+      {"liver", 0.25}, {"vessels", 0.45}, {"lesions", 0.6}, {"margins", 0.25}, {"zones", 0.3}};
+  const double scale = opacity_->value() / 100.0;
+  layers_menu_->clear();
+  for (const std::string& name : scene->layerNames()) {
+    const auto it = kBase.find(name);
+    scene->setLayerOpacity(name, (it != kBase.end() ? it->second : 0.4) * scale);
+    QAction* a = layers_menu_->addAction(QString::fromStdString(name));
+    a->setCheckable(true);
+    a->setChecked(scene->layer(name)->visible);
+    connect(a, &QAction::toggled, this, [this, name](bool on) {
+      controller_.scene()->setLayerVisible(name, on);
+      for (VtkViewWidget* v : views_) {
+        if (v != nullptr) v->update();
+      }
+    });
+  }
+  for (VtkViewWidget* v : views_) {
+    if (v != nullptr) v->update();
+  }
+}
+
+void MainWindow::refreshPlan() {
+  const workflow::CaseState* s = controller_.state();
+  const planning::TreatmentPlan* plan = (s != nullptr && s->plan) ? &*s->plan : nullptr;
+  int max_sessions = 3;
+  if (s != nullptr) {
+    try {
+      max_sessions = planning::resolveProfile(s->profile_name).sessions.max_sessions;
+    } catch (const std::exception&) {
+      max_sessions = 3;
+    }
+  }
+  tabs_->setPlan(plan, controller_.problems(), max_sessions);
+  board_->setPlan(plan, controller_.problems(), max_sessions);
+}
+
+void MainWindow::addRecent(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+  const QString abs = QFileInfo(path).absoluteFilePath();
+  recent.removeAll(abs);
+  recent.prepend(abs);
+  while (recent.size() > kMaxRecent) recent.removeLast();
+  settings.setValue(QStringLiteral("recent"), recent);
+  fillRecentMenu();
+}
+
+void MainWindow::fillRecentMenu() {
+  recent_menu_->clear();
+  const QStringList recent = QSettings().value(QStringLiteral("recent")).toStringList();
+  for (const QString& p : recent) {
+    recent_menu_->addAction(p, this, [this, p] { openPath(p); });
+  }
+  recent_menu_->setEnabled(!recent.isEmpty());
+}
+
+bool MainWindow::confirmDiscard() {
+  if (!controller_.unsavedChanges()) return true;
+  const auto answer = QMessageBox::question(
+      this, tr("Unsaved plan"), tr("The plan has unsaved changes. Save them first?"),
+      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  if (answer == QMessageBox::Cancel) return false;
+  if (answer == QMessageBox::Save) return controller_.savePlan();
+  return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (controller_.busy()) controller_.cancel();
+  if (!confirmDiscard()) {
+    e->ignore();
+    return;
+  }
+  controller_.waitIdle();
+  e->accept();
+}
+
+}  // namespace rfa::gui

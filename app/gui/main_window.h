@@ -1,0 +1,91 @@
+#pragma once
+/// \file main_window.h
+/// \brief The rfaplan workstation window: four linked views (axial, coronal, sagittal MPR and the
+/// 3D view), the session tabs, the tumour-board page, menus for open/save/export, the planning
+/// tools, and the always visible "RESEARCH USE ONLY" notice. A thin shell over CaseController
+/// (which calls the libraries) and rfa::render (which draws).
+
+#include <QMainWindow>
+#include <QString>
+#include <array>
+#include <optional>
+
+#include "case_controller.h"
+
+class QAction;
+class QActionGroup;
+class QComboBox;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QSlider;
+class QStackedWidget;
+class QGridLayout;
+
+namespace rfa::gui {
+
+class SessionsWidget;
+class VtkViewWidget;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  enum class Layout { kMpr, k3d, kBoard };
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  CaseController& controller() { return controller_; }
+  void setLayoutMode(Layout layout);
+  Layout layoutMode() const { return layout_; }
+  /// The view widgets (nullptr until a case is open): 0 axial, 1 coronal, 2 sagittal, 3 3D.
+  VtkViewWidget* view(int index) const { return views_[static_cast<std::size_t>(index)]; }
+  SessionsWidget* sessionTabs() const { return tabs_; }
+  SessionsWidget* board() const { return board_; }
+  QAction* seedToolAction() const { return seed_tool_; }
+  /// The last error shown in a dialog (title: text), for tests and the command line.
+  const QString& lastError() const { return last_error_; }
+  /// Centres every slice view on a point (LPS mm).
+  void setCursor(const Vec3& p_lps);
+  /// Applies a window/level preset ("liver", "abdomen", "bone") to the slice views.
+  void applyPreset(const QString& name);
+  /// Asks before losing unsaved changes; true when it is fine to go on.
+  bool confirmDiscard();
+
+ protected:
+  void closeEvent(QCloseEvent* e) override;
+
+ private:
+  void buildMenus();
+  void rebuildViews();
+  void refreshPlan();
+  void refreshViews();
+  void showError(const QString& title, const QString& text);
+  void addRecent(const QString& path);
+  void fillRecentMenu();
+  void openPath(const QString& path);
+  void exportAs(const QString& kind);
+
+  CaseController controller_;
+  Layout layout_ = Layout::kMpr;
+  QStackedWidget* stack_ = nullptr;
+  QWidget* views_page_ = nullptr;
+  QGridLayout* grid_ = nullptr;
+  std::array<VtkViewWidget*, 4> views_{};
+  SessionsWidget* tabs_ = nullptr;
+  SessionsWidget* board_ = nullptr;
+  QAction* seed_tool_ = nullptr;
+  QAction* crosshair_ = nullptr;
+  QAction* volume_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  QMenu* layers_menu_ = nullptr;
+  QComboBox* preset_ = nullptr;
+  QSlider* opacity_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QPushButton* cancel_ = nullptr;
+  QLabel* busy_label_ = nullptr;
+  QString last_error_;
+  std::optional<Vec3> cursor_;
+};
+
+}  // namespace rfa::gui

@@ -1,0 +1,192 @@
+#include "sessions_widget.h"
+
+#include <QComboBox>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QScrollArea>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include "lesion_table.h"
+
+namespace rfa::gui {
+
+namespace {
+QString qs(const std::string& s) {
+  return QString::fromStdString(s);
+}
+
+QString percent(double fraction) {
+  return QString::number(100.0 * fraction, 'f', 1) + " %";
+}
+}  // namespace
+
+SessionsWidget::SessionsWidget(Mode mode, QWidget* parent) : QWidget(parent), mode_(mode) {
+  auto* layout = new QVBoxLayout(this);
+  header_ = new QLabel(tr("No plan yet: open a case, segment its lesions and press Plan."), this);
+  header_->setWordWrap(true);
+  layout->addWidget(header_);
+  if (mode_ == Mode::kTabs) {
+    tabs_ = new QTabWidget(this);
+    tabs_->tabBar()->setChangeCurrentOnDrag(true);
+    tabs_->tabBar()->setAcceptDrops(true);
+    tabs_->setMinimumWidth(420);
+    layout->addWidget(tabs_, 1);
+  } else {
+    auto* holder = new QWidget(this);
+    columns_ = new QHBoxLayout(holder);
+    columns_->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(holder, 1);
+  }
+  problems_ = new QLabel(this);
+  problems_->setWordWrap(true);
+  problems_->setStyleSheet(QStringLiteral("color: #b03010"));
+  problems_->setObjectName(QStringLiteral("plan-problems"));
+  layout->addWidget(problems_);
+  setObjectName(mode_ == Mode::kTabs ? QStringLiteral("sessions-tabs")
+                                     : QStringLiteral("sessions-board"));
+}
+
+LesionTable* SessionsWidget::table(int session) const {
+  for (LesionTable* t : tables_) {
+    if (t->session() == session) return t;
+  }
+  return nullptr;
+}
+
+int SessionsWidget::currentSession() const {
+  if (tabs_ == nullptr || tabs_->currentIndex() < 0) return 0;
+  return tabs_->currentWidget()->property("session").toInt();
+}
+
+void SessionsWidget::showSession(int index) {
+  if (tabs_ == nullptr) return;
+  for (int i = 0; i < tabs_->count(); ++i) {
+    if (tabs_->widget(i)->property("session").toInt() == index) tabs_->setCurrentIndex(i);
+  }
+}
+
+QWidget* SessionsWidget::sessionPage(const planning::TreatmentPlan& plan,
+                                     const planning::PlanSession* s, int max_sessions) {
+  const int index = s != nullptr ? s->index : 0;
+  QWidget* page = nullptr;
+  QVBoxLayout* v = nullptr;
+  if (mode_ == Mode::kBoard) {
+    auto* box = new QGroupBox(index > 0 ? tr("Session %1").arg(index) : tr("Not scheduled"));
+    page = box;
+  } else {
+    page = new QWidget;
+  }
+  page->setProperty("session", index);
+  v = new QVBoxLayout(page);
+  auto* table = new LesionTable(index, page);
+  table->setPlan(plan, max_sessions);
+  connect(table, &LesionTable::moveRequested, this, &SessionsWidget::moveRequested);
+  connect(table, &LesionTable::lesionSelected, this, &SessionsWidget::lesionSelected);
+  tables_.push_back(table);
+  v->addWidget(table, 1);
+
+  QString text;
+  if (s != nullptr) {
+    text += tr("<b>Ablated</b> %1 mL = %2 of the liver (limit %3)<br>")
+                .arg(s->ablated_volume_ml, 0, 'f', 1)
+                .arg(percent(s->liver_fraction))
+                .arg(percent(plan.settings.max_ablated_liver_fraction));
+    text += tr("<b>Labs</b>: %1").arg(qs(s->decision).toHtmlEscaped());
+    if (!s->lab_date.empty()) text += tr(" (%1)").arg(qs(s->lab_date));
+    text += "<br><b>" + tr("Why together") + "</b>:<ul style='margin:0'>";
+    for (const std::string& r : s->reasons) text += "<li>" + qs(r).toHtmlEscaped() + "</li>";
+    text += "</ul>";
+  } else {
+    for (const planning::PlanUnplaced& u : plan.unplaced) {
+      text += tr("L%1: %2<br>").arg(u.id).arg(qs(u.reason).toHtmlEscaped());
+    }
+    if (plan.unplaced.empty()) text = tr("Every lesion is scheduled.");
+  }
+  QStringList flagged;
+  for (const planning::PlanLesion& l : plan.lesions) {
+    if (l.session == index && l.flag != "none") {
+      flagged << tr("L%1 <i>%2</i>: %3")
+                     .arg(l.id)
+                     .arg(qs(l.flag).toHtmlEscaped())
+                     .arg(qs(l.reason).toHtmlEscaped());
+    }
+  }
+  if (!flagged.isEmpty()) text += "<br><b>" + tr("Flags") + "</b>:<br>" + flagged.join("<br>");
+  auto* summary = new QLabel(text, page);
+  summary->setWordWrap(true);
+  summary->setTextFormat(Qt::RichText);
+  summary->setObjectName(QStringLiteral("session-summary-%1").arg(index));
+  v->addWidget(summary);
+
+  if (mode_ == Mode::kBoard && s != nullptr) {
+    auto* row = new QHBoxLayout;
+    auto* status = new QComboBox(page);
+    status->addItem(tr("not reviewed"), QString());
+    status->addItem(tr("approved"), QStringLiteral("approved"));
+    status->addItem(tr("rejected"), QStringLiteral("rejected"));
+    status->setCurrentIndex(std::max(0, status->findData(qs(s->review_status))));
+    status->setObjectName(QStringLiteral("review-status-%1").arg(index));
+    auto* comment = new QLineEdit(qs(s->review_comment), page);
+    comment->setPlaceholderText(tr("Tumour-board comment"));
+    comment->setObjectName(QStringLiteral("review-comment-%1").arg(index));
+    row->addWidget(new QLabel(tr("Review:"), page));
+    row->addWidget(status);
+    row->addWidget(comment, 1);
+    v->addLayout(row);
+    auto emitReview = [this, index, status, comment] {
+      emit reviewChanged(index, status->currentData().toString(), comment->text());
+    };
+    connect(status, &QComboBox::currentIndexChanged, this, emitReview);
+    connect(comment, &QLineEdit::editingFinished, this, emitReview);
+  }
+  return page;
+}
+
+void SessionsWidget::setPlan(const planning::TreatmentPlan* plan, const QStringList& problems,
+                             int max_sessions) {
+  const int shown = currentSession();
+  tables_.clear();
+  for (QWidget* p : pages_) p->deleteLater();
+  pages_.clear();
+  if (tabs_ != nullptr) tabs_->clear();
+  if (plan == nullptr) {
+    header_->setText(tr("No plan yet: open a case, segment its lesions and press Plan."));
+    problems_->clear();
+    return;
+  }
+  header_->setText(
+      tr("<b>%1</b> lesion(s) in <b>%2</b> session(s); cumulative %3 mL = %4 of "
+         "the liver (%5 mL)%6")
+          .arg(plan->lesions.size())
+          .arg(plan->sessions.size())
+          .arg(plan->cumulative_volume_ml, 0, 'f', 1)
+          .arg(percent(plan->cumulative_liver_fraction))
+          .arg(plan->liver_volume_ml, 0, 'f', 0)
+          .arg(plan->settings.confirmed ? tr("; bioheat-confirmed") : tr("; preview model")));
+  for (const planning::PlanSession& s : plan->sessions) {
+    QWidget* page = sessionPage(*plan, &s, max_sessions);
+    pages_.push_back(page);
+    if (tabs_ != nullptr) {
+      tabs_->addTab(page, tr("Session %1 (%2)").arg(s.index).arg(s.lesion_ids.size()));
+    } else {
+      columns_->addWidget(page, 1);
+    }
+  }
+  if (!plan->unplaced.empty() || tabs_ != nullptr) {
+    QWidget* page = sessionPage(*plan, nullptr, max_sessions);
+    pages_.push_back(page);
+    if (tabs_ != nullptr) {
+      tabs_->addTab(page, tr("Not scheduled (%1)").arg(plan->unplaced.size()));
+    } else {
+      columns_->addWidget(page, 1);
+    }
+  }
+  problems_->setText(problems.isEmpty() ? QString() : problems.join("\n"));
+  showSession(shown > 0 || plan->sessions.empty() ? shown : 1);
+}
+
+}  // namespace rfa::gui

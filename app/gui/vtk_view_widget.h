@@ -1,0 +1,87 @@
+#pragma once
+/// \file vtk_view_widget.h
+/// \brief A Qt6 QOpenGLWidget that hosts one rfa::render view (a slice view or the 3D view) in a
+/// vtkGenericOpenGLRenderWindow, without VTK's Qt module (Debian builds it against Qt5): the
+/// recipe of docs/design.md "GUI". Mouse handling is our own (no VTK interactor):
+///  - slice views: wheel scrolls slices; left click/drag moves the linked cursor (or, in the
+///    seed tool, emits seedClicked); right drag changes window (x) and level (y); middle drag
+///    pans; Ctrl+wheel zooms;
+///  - 3D view: left drag rotates; wheel zooms; right drag zooms.
+/// Points are DICOM patient LPS in millimetres.
+
+#include <QOpenGLWidget>
+#include <QPoint>
+#include <memory>
+#include <optional>
+
+#include "rfa/core/geometry.h"
+#include "rfa/render/views.h"
+
+class vtkGenericOpenGLRenderWindow;
+
+namespace rfa::gui {
+
+class VtkViewWidget : public QOpenGLWidget {
+  Q_OBJECT
+ public:
+  /// A slice view (orientation) or, with no orientation, the 3D view, over `scene`.
+  VtkViewWidget(std::shared_ptr<render::Scene> scene,
+                std::optional<render::Orientation> orientation, QWidget* parent = nullptr);
+  ~VtkViewWidget() override;
+
+  render::SliceView* sliceView() const { return slice_.get(); }
+  render::VolumeView* volumeView() const { return volume_.get(); }
+  /// A short name for the view: "axial", "coronal", "sagittal" or "3d".
+  QString viewName() const;
+
+  /// Seed tool: a left click emits seedClicked instead of moving the cursor.
+  void setSeedTool(bool on) { seed_tool_ = on; }
+  bool seedTool() const { return seed_tool_; }
+
+  /// Widget pixel (origin top-left, device-independent) of an LPS point; slice views only.
+  QPoint lpsToWidget(const Vec3& p_lps) const;
+  /// LPS point on the slice plane under a widget pixel; slice views only.
+  Vec3 widgetToLps(const QPoint& p) const;
+
+  /// The OpenGL renderer string of this machine's default context (e.g. "llvmpipe (LLVM 15.0.6,
+  /// 256 bits)"), queried once.
+  static QString openGlRenderer();
+  /// True for Mesa's software rasterisers (llvmpipe, softpipe): GPU ray casting of a CT takes
+  /// seconds per frame there (docs/benchmarks.md), so the 3D view starts with surfaces only.
+  static bool softwareOpenGl();
+
+  /// Frames drawn (paintGL calls): the tests wait for a first frame.
+  int framesDrawn() const { return frames_; }
+  /// Wall time of the last paintGL (VTK render + blit), ms.
+  double lastFrameMs() const { return last_frame_ms_; }
+
+ signals:
+  void cursorMoved(const rfa::Vec3& p_lps);
+  void seedClicked(const rfa::Vec3& p_lps);
+  void windowLevelChanged(double window, double level);
+
+ protected:
+  void initializeGL() override;
+  void paintGL() override;
+  void resizeGL(int w, int h) override;
+  void mousePressEvent(QMouseEvent* e) override;
+  void mouseMoveEvent(QMouseEvent* e) override;
+  void mouseReleaseEvent(QMouseEvent* e) override;
+  void wheelEvent(QWheelEvent* e) override;
+
+ private:
+  /// Device pixels, VTK convention (origin bottom-left), of a widget point.
+  std::array<double, 2> toDisplay(const QPoint& p) const;
+
+  std::shared_ptr<render::Scene> scene_;
+  std::unique_ptr<render::SliceView> slice_;
+  std::unique_ptr<render::VolumeView> volume_;
+  vtkGenericOpenGLRenderWindow* window_ = nullptr;  // owned (VTK reference count)
+  bool seed_tool_ = false;
+  Qt::MouseButton drag_button_ = Qt::NoButton;
+  QPoint last_;
+  int frames_ = 0;
+  double last_frame_ms_ = 0;
+};
+
+}  // namespace rfa::gui

@@ -1,0 +1,38 @@
+#pragma once
+// What planSessions() (plan_sessions.cpp) and the manual session edits (session_edit.cpp) share:
+// the per-lesion volume, the notes derived from the sessions and the timeline. Not public API.
+// Units as in plan.h: mL, fractions in [0, 1], days.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rfa/planning/plan.h"
+#include "rfa/planning/profile.h"
+
+namespace rfa::planning::detail {
+
+/// Ablated volume of a lesion's placements: the bioheat confirmation's when present, else the
+/// preview's (mL).
+double lesionAblatedVolume(const PlanLesion& l);
+
+/// The session reason batching writes about its volume: "ablated volume V mL = F % of the liver
+/// (limit L %)" (batching.cpp).
+std::string sessionVolumeReason(double volume_ml, double liver_fraction, double max_fraction);
+
+/// The plan note of a session whose lab check does not allow it to proceed; "" otherwise.
+std::string sessionLabNote(const PlanSession& s);
+
+/// Notes on the profile's lesion limits (count, diameter) and on scheduled lesions without the full
+/// margin, in planSessions()' order, appended to `notes`. Returns false when a lesion limit is hit.
+bool lesionLimitNotes(const TreatmentPlan& plan, const ProtocolProfile& profile,
+                      std::vector<std::string>& notes);
+
+/// Replaces plan.timeline with the schedule of plan.sessions.size() sessions (schedule.h) from
+/// `start_date` (none: days from the first RFA only) and sets plan.settings.start_date; returns the
+/// timeline's notes. \throws UsageError as scheduleSessions().
+std::vector<std::string> rebuildTimeline(
+    TreatmentPlan& plan, const ProtocolProfile& profile,
+    const std::optional<std::chrono::year_month_day>& start_date, int cycles_between_sessions);
+
+}  // namespace rfa::planning::detail

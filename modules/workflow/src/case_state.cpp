@@ -1,0 +1,312 @@
+// The open case and its steps (case_state.h).
+#include "rfa/workflow/case_state.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "rfa/core/error.h"
+#include "rfa/core/sha256.h"
+#include "rfa/dicomexport/plan_case.h"
+#include "rfa/planning/profile.h"
+#include "rfa/segmentation/candidates.h"
+#include "rfa/segmentation/lesion.h"
+#include "rfa/thermal/electrode.h"
+#include "rfa/thermal/preview.h"
+
+namespace rfa::workflow {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kWrittenPrefix = "automatic (written to ";
+
+bool hasLesion(const io::SegmentationFolder& seg) {
+  if (!seg.lesions) return false;
+  const auto v = seg.lesions->data();
+  return std::any_of(v.begin(), v.end(), [](std::uint16_t x) { return x != 0; });
+}
+
+void report(const Progress& progress, double fraction) {
+  if (progress) progress("segmentation", fraction);
+}
+
+std::string editedRecord(const std::string& record) {
+  return record.empty() || record == "automatic" ? std::string("automatic") : std::string("edited");
+}
+
+// ensureAnatomy() on a segmentation and its record, the image given.
+void ensureAnatomyOf(const ImageVolume& image, io::SegmentationFolder& seg, std::string& record,
+                     bool auto_lesions, const Progress& progress) {
+  const bool lesions_present = hasLesion(seg);
+  if (seg.body && seg.liver) {
+    if (!auto_lesions || lesions_present) return;
+    report(progress, 0.0);
+    LabelMap labels(image.geometry(), 0);
+    const auto v = labels.data();
+    std::uint16_t next = 1;
+    for (const segmentation::LesionCandidate& c :
+         segmentation::detectLesionCandidates(image, *seg.liver)) {
+      if (next == std::numeric_limits<std::uint16_t>::max()) break;
+      std::size_t taken = 0;
+      for (const std::size_t i : c.voxels) {
+        if (v[i] == 0) {
+          v[i] = next;
+          ++taken;
+        }
+      }
+      if (taken > 0) ++next;
+    }
+    report(progress, 1.0);
+    seg.lesions = std::move(labels);
+    record = editedRecord(record);
+    return;
+  }
+  report(progress, 0.0);
+  segmentation::CaseSegmentationOptions options;
+  options.auto_lesions = auto_lesions && !lesions_present;
+  io::SegmentationFolder fresh = toSegmentationFolder(segmentation::segmentCase(image, options));
+  report(progress, 1.0);
+  const auto fill = [](auto& have, auto& computed) {
+    if (!have) have = std::move(computed);
+  };
+  fill(seg.body, fresh.body);
+  fill(seg.lung, fresh.lung);
+  fill(seg.bone, fresh.bone);
+  fill(seg.liver, fresh.liver);
+  fill(seg.vessel_radius_mm, fresh.vessel_radius_mm);
+  if (!lesions_present) seg.lesions = std::move(fresh.lesions);
+  record = editedRecord(record);
+}
+
+bool isPlanPath(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".json";
+}
+
+}  // namespace
+
+const char* Cancelled::what() const noexcept {
+  return "cancelled";
+}
+
+CaseState openCase(const fs::path& input, const std::string& series_id) {
+  CaseState state;
+  state.input = input.string();
+  std::error_code ec;
+  if (isPlanPath(input) && !fs::is_directory(input, ec)) {
+    dicomexport::PlanCase c = dicomexport::loadPlanCase(input);
+    state.image = std::move(c.image);
+    state.segmentation = std::move(c.segmentation);
+    state.image_input = c.plan.source.input;
+    state.segmentation_record = c.plan.source.segmentation;
+    if (!c.plan.settings.profile.empty()) state.profile_name = c.plan.settings.profile;
+    state.plan = std::move(c.plan);
+    state.plan_file = input;
+    return state;
+  }
+  state.image = io::loadImage(input, series_id);
+  state.image_input = state.input;
+  return state;
+}
+
+planning::PlanSource planSourceOf(const io::LoadedImage& image, const std::string& input) {
+  planning::PlanSource s;
+  s.input = input;
+  const ImageGeometry& g = image.image.geometry();
+  s.size = g.size();
+  s.spacing_mm = g.spacing();
+  s.origin_lps_mm = g.origin();
+  s.direction = g.direction();
+  s.voxel_sha256 = voxelSha256(image.image);
+  if (image.series) {
+    const io::DicomSeries& d = *image.series;
+    s.patient_id = d.study.patient_id;
+    s.study_instance_uid = d.study.study_instance_uid;
+    s.series_instance_uid = d.series_instance_uid;
+    s.frame_of_reference_uid = d.frame_of_reference_uid;
+    s.frame_of_reference_generated = d.frame_of_reference_generated;
+    s.modality = d.modality;
+  }
+  return s;
+}
+
+planning::PlanAnatomy anatomyOf(const io::SegmentationFolder& seg) {
+  const auto need = [](bool present, const char* name) {
+    if (!present) {
+      throw NoDataError(std::string("the segmentation has no ") + name + " (needed to plan)");
+    }
+  };
+  need(seg.body.has_value(), "body");
+  need(seg.liver.has_value(), "liver");
+  need(seg.lesions.has_value(), "lesions");
+  planning::PlanAnatomy anatomy;
+  anatomy.body = &*seg.body;
+  anatomy.liver = &*seg.liver;
+  anatomy.lesions = &*seg.lesions;
+  anatomy.bone = seg.bone ? &*seg.bone : nullptr;
+  anatomy.lung = seg.lung ? &*seg.lung : nullptr;
+  anatomy.gallbladder = seg.gallbladder ? &*seg.gallbladder : nullptr;
+  anatomy.vessel_radius_mm = seg.vessel_radius_mm ? &*seg.vessel_radius_mm : nullptr;
+  return anatomy;
+}
+
+io::SegmentationFolder toSegmentationFolder(segmentation::CaseSegmentation&& c) {
+  io::SegmentationFolder seg;
+  seg.body = std::move(c.body);
+  seg.lung = std::move(c.lung);
+  seg.bone = std::move(c.bone);
+  seg.liver = std::move(c.liver.mask);
+  seg.lesions = std::move(c.lesions);
+  seg.vessel_radius_mm = std::move(c.vessels.radius_mm);
+  return seg;
+}
+
+void ensureAnatomy(CaseState& state, bool auto_lesions, const Progress& progress) {
+  const bool complete = state.segmentation.body && state.segmentation.liver &&
+                        (!auto_lesions || hasLesion(state.segmentation));
+  if (complete) return;
+  io::SegmentationFolder seg = state.segmentation;
+  std::string record = state.segmentation_record;
+  ensureAnatomyOf(state.image.image, seg, record, auto_lesions, progress);
+  state.segmentation = std::move(seg);
+  state.segmentation_record = std::move(record);
+}
+
+int addLesionFromSeed(CaseState& state, const Vec3& seed_lps) {
+  ensureAnatomy(state, false);
+  const ImageVolume& ct = state.image.image;
+  const segmentation::LesionSegmentation les =
+      segmentation::segmentLesionFromSeed(ct, seed_lps, {}, &*state.segmentation.liver);
+  if (!state.segmentation.lesions) state.segmentation.lesions = LabelMap(ct.geometry(), 0);
+  LabelMap& labels = *state.segmentation.lesions;
+  const auto v = labels.data();
+  const auto m = les.mask.data();
+  std::uint16_t max_label = 0;
+  std::uint16_t covering = 0;
+  std::size_t free_voxels = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    max_label = std::max(max_label, v[i]);
+    if (m[i] == 0) continue;
+    if (v[i] == 0) {
+      ++free_voxels;
+    } else {
+      covering = v[i];
+    }
+  }
+  if (free_voxels == 0) {
+    throw UsageError("the lesion at this point is already segmented as label " +
+                     std::to_string(covering));
+  }
+  if (max_label == std::numeric_limits<std::uint16_t>::max()) {
+    throw UnsupportedError("lesion label 65535 is taken: no label left for a new lesion");
+  }
+  const auto label = static_cast<std::uint16_t>(max_label + 1);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (m[i] != 0 && v[i] == 0) v[i] = label;
+  }
+  if (state.plan) state.plan_stale = true;
+  state.segmentation_record = "edited";
+  return label;
+}
+
+void removeLesion(CaseState& state, int label) {
+  std::size_t removed = 0;
+  if (state.segmentation.lesions && label > 0 &&
+      label <= std::numeric_limits<std::uint16_t>::max()) {
+    for (std::uint16_t& x : state.segmentation.lesions->data()) {
+      if (x == label) {
+        x = 0;
+        ++removed;
+      }
+    }
+  }
+  if (removed == 0) {
+    throw NotFoundError("lesion label " + std::to_string(label) + " is not in the segmentation");
+  }
+  if (state.plan) state.plan_stale = true;
+  state.segmentation_record = "edited";
+}
+
+void planCase(CaseState& state, const PlanRequest& request, const std::string& version,
+              const Progress& progress) {
+  const planning::ProtocolProfile profile = planning::resolveProfile(state.profile_name);
+  const int cycles = request.cycles_between_sessions;
+  if (cycles < profile.intervals.systemic_cycles_between_sessions_min ||
+      cycles > profile.intervals.systemic_cycles_between_sessions_max) {
+    throw UsageError("cycles between sessions: " + std::to_string(cycles) +
+                     " is outside the profile's " +
+                     std::to_string(profile.intervals.systemic_cycles_between_sessions_min) + ".." +
+                     std::to_string(profile.intervals.systemic_cycles_between_sessions_max));
+  }
+  planning::PlanBuildOptions options = request.base;
+  options.labs = request.labs;
+  options.start_date = request.start_date;
+  options.cycles_between_sessions = cycles;
+  options.progress = progress;
+  const thermal::ElectrodeCatalog catalog =
+      thermal::loadElectrodeCatalog(thermal::defaultElectrodeDir());
+  const std::vector<thermal::PreviewCalibration> calibrations =
+      thermal::readPreviewCalibrations(thermal::defaultPreviewCalibrationFile());
+  for (const std::string& e : options.electrodes) (void)catalog.find(e);
+
+  // The anatomy is completed on a copy, committed with the plan.
+  const bool auto_lesions = !hasLesion(state.segmentation);
+  const bool complete = state.segmentation.body && state.segmentation.liver && !auto_lesions;
+  std::optional<io::SegmentationFolder> fresh;
+  std::string record = state.segmentation_record;
+  if (!complete) {
+    fresh = state.segmentation;
+    ensureAnatomyOf(state.image.image, *fresh, record, auto_lesions, progress);
+  }
+  const io::SegmentationFolder& seg = fresh ? *fresh : state.segmentation;
+  const planning::PlanAnatomy anatomy = anatomyOf(seg);
+  const planning::PlanEquipment equipment{&catalog, &calibrations};
+
+  planning::TreatmentPlan plan = planning::planLesions(anatomy, profile, equipment, options);
+  if (request.confirm) planning::confirmLesions(plan, anatomy, profile, equipment, options);
+  planning::planSessions(plan, profile, options);
+  plan.source = planSourceOf(state.image, state.image_input);
+  plan.source.segmentation = record;
+  plan.software = "rfaplan " + version;
+
+  if (fresh) state.segmentation = std::move(*fresh);
+  state.segmentation_record = std::move(record);
+  state.plan = std::move(plan);
+  state.plan_stale = false;
+}
+
+planning::PlanWriteResult savePlan(CaseState& state, const fs::path& file) {
+  if (!state.plan) throw NoDataError("no plan to save: plan the case first");
+  const fs::path target = file.empty() ? state.plan_file : file;
+  if (target.empty()) throw UsageError("no file to save the plan to");
+  std::error_code ec;
+  if (fs::exists(target, ec)) {
+    try {
+      (void)planning::readPlanFile(target);
+    } catch (const Error& e) {
+      throw CorruptDataError("refusing to overwrite " + target.string() +
+                             ": it is not a valid plan (" + e.what() +
+                             "); move it away or choose another file");
+    }
+  }
+  planning::TreatmentPlan plan = *state.plan;
+  const std::string& rec = plan.source.segmentation;
+  if (rec == "automatic" || rec == "edited" || rec.rfind(kWrittenPrefix, 0) == 0) {
+    const std::string name = target.stem().string() + "-segmentation";
+    io::writeSegmentationFolder(target.parent_path() / name, state.segmentation);
+    plan.source.segmentation = kWrittenPrefix + name + "/)";
+  }
+  const planning::PlanWriteResult w = planning::writePlanFile(target, plan);
+  state.plan = std::move(plan);
+  state.plan_file = target;
+  return w;
+}
+
+}  // namespace rfa::workflow

@@ -1,0 +1,97 @@
+#include "rfa/workflow/exports.h"
+
+#include "rfa/core/error.h"
+#include "rfa/dicomexport/plan_case.h"
+#include "rfa/dicomexport/plan_rois.h"
+#include "rfa/dicomexport/rtstruct.h"
+#include "rfa/dicomexport/seg.h"
+#include "rfa/report/report.h"
+
+namespace rfa::workflow {
+namespace {
+
+struct Prepared {
+  dicomexport::PlanCase plan_case;
+  std::vector<dicomexport::Roi> rois;
+};
+
+dicomexport::PlanCase loadCase(const std::filesystem::path& plan_file, const ExportOptions& o) {
+  dicomexport::PlanCaseOptions po;
+  po.series = o.series;
+  po.segmentation = o.segmentation;
+  return dicomexport::loadPlanCase(plan_file, po);
+}
+
+Prepared prepare(const std::filesystem::path& plan_file, const ExportOptions& o) {
+  Prepared p{loadCase(plan_file, o), {}};
+  if (!p.plan_case.image.series) {
+    throw UnsupportedError("the plan's image " + p.plan_case.image_path.string() +
+                           " is not a DICOM series: DICOM objects must reference one (give the "
+                           "DICOM series with the same voxels)");
+  }
+  dicomexport::PlanRoiOptions ro;
+  ro.session = o.session;
+  p.rois = dicomexport::planRois(p.plan_case.plan, *p.plan_case.segmentation.liver,
+                                 *p.plan_case.segmentation.lesions, ro);
+  return p;
+}
+
+std::string describe(const dicomexport::PlanCase& c, int session) {
+  return "rfaplan plan " + c.plan_file.filename().string() + " revision " +
+         std::to_string(c.plan.revision) +
+         (session > 0 ? ", session " + std::to_string(session) : std::string(", all sessions"));
+}
+
+}  // namespace
+
+ExportSummary exportRtstruct(const std::filesystem::path& plan_file,
+                             const std::filesystem::path& out, const ExportOptions& options) {
+  const Prepared p = prepare(plan_file, options);
+  dicomexport::RtstructWriteOptions o;
+  o.label = options.session > 0 ? "RFA S" + std::to_string(options.session) : "RFA PLAN";
+  o.name = describe(p.plan_case, options.session);
+  o.description = o.name + " (" + p.plan_case.plan.software + "). RESEARCH USE ONLY.";
+  const auto w = dicomexport::writeRtstructFile(out, p.rois, *p.plan_case.image.series, o);
+  ExportSummary s;
+  s.file = out;
+  s.text = "RT Structure Set: " + std::to_string(w.rois) + " ROIs, " + std::to_string(w.contours) +
+           " contours, " + std::to_string(w.points) + " points; SOP Instance UID " +
+           w.sop_instance_uid + "; references series " +
+           p.plan_case.image.series->series_instance_uid;
+  s.notes = p.plan_case.notes;
+  s.notes.insert(s.notes.end(), w.notes.begin(), w.notes.end());
+  return s;
+}
+
+ExportSummary exportSeg(const std::filesystem::path& plan_file, const std::filesystem::path& out,
+                        const ExportOptions& options) {
+  const Prepared p = prepare(plan_file, options);
+  dicomexport::SegWriteOptions o;
+  o.series_description = describe(p.plan_case, options.session);
+  const auto w = dicomexport::writeSegFile(out, p.rois, *p.plan_case.image.series, o);
+  ExportSummary s;
+  s.file = out;
+  s.text = "DICOM SEG: " + std::to_string(w.segments) + " segments, " + std::to_string(w.frames) +
+           " frames; references series " + p.plan_case.image.series->series_instance_uid;
+  s.notes = p.plan_case.notes;
+  s.notes.insert(s.notes.end(), w.notes.begin(), w.notes.end());
+  return s;
+}
+
+ExportSummary exportReport(const std::filesystem::path& plan_file, const std::filesystem::path& out,
+                           const ExportOptions& options) {
+  if (options.session < 0) throw UsageError("session must be >= 1 (0: every session)");
+  const dicomexport::PlanCase c = loadCase(plan_file, options);
+  report::ReportOptions ro;
+  ro.session = options.session;
+  ro.software = options.software;
+  const report::ReportResult r = report::writeReport(c, out, ro);
+  ExportSummary s;
+  s.file = r.file;
+  s.text = "report: " + std::to_string(r.pages) + " pages (" + std::to_string(r.sessions.size()) +
+           " session section(s), " + std::to_string((r.bytes + 512) / 1024) + " KiB)";
+  s.notes = c.notes;
+  return s;
+}
+
+}  // namespace rfa::workflow

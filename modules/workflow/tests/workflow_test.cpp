@@ -1,0 +1,213 @@
+// The open case on a small phantom: open like a CT, click-to-segment lesions, plan, cancel,
+// save and open again; the errors of each step.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "rfa/core/error.h"
+#include "rfa/phantom/ct_writer.h"
+#include "rfa/phantom/phantom.h"
+#include "rfa/planning/plan_io.h"
+#include "rfa/workflow/case_state.h"
+#include "test_support.h"
+
+namespace rfa::workflow {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One phantom folder and its opened, segmented case for the whole suite (segmentation is the
+// slow part).
+class Workflow : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<test::TempDir>();
+    phantom::PhantomOptions o;
+    o.size = {160, 140, 90};
+    o.spacing_mm = Vec3(2, 2, 2.5);
+    o.lesions = 3;
+    o.min_lesion_diameter_mm = 12;
+    o.max_lesion_diameter_mm = 25;
+    phantom_ = std::make_unique<phantom::Phantom>(phantom::generatePhantom(o));
+    phantom::writePhantomFolder(*phantom_, phantomDir());
+    opened_ = std::make_unique<CaseState>(openCase(phantomDir()));
+    segmented_ = std::make_unique<CaseState>(*opened_);
+    ensureAnatomy(*segmented_, false);
+  }
+  static void TearDownTestSuite() {
+    segmented_.reset();
+    opened_.reset();
+    phantom_.reset();
+    dir_.reset();
+  }
+  static fs::path phantomDir() { return dir_->path() / "phantom"; }
+
+  static double dice(const LabelMap& a, int la, const LabelMap& b, int lb) {
+    std::size_t na = 0;
+    std::size_t nb = 0;
+    std::size_t both = 0;
+    for (std::size_t i = 0; i < a.voxelCount(); ++i) {
+      const bool x = a.data()[i] == la;
+      const bool y = b.data()[i] == lb;
+      na += x ? 1 : 0;
+      nb += y ? 1 : 0;
+      both += x && y ? 1 : 0;
+    }
+    return na + nb == 0 ? 0.0 : 2.0 * static_cast<double>(both) / static_cast<double>(na + nb);
+  }
+
+  // The segmented case with every truth lesion clicked.
+  static CaseState withAllLesions() {
+    CaseState s = *segmented_;
+    for (const phantom::LesionTruth& t : phantom_->lesion_truth) {
+      (void)addLesionFromSeed(s, t.center_lps);
+    }
+    return s;
+  }
+
+  static PlanRequest quickRequest() {
+    PlanRequest r;
+    r.base.uncertainty_samples = 10;
+    return r;
+  }
+
+  static std::unique_ptr<test::TempDir> dir_;
+  static std::unique_ptr<phantom::Phantom> phantom_;
+  static std::unique_ptr<CaseState> opened_;
+  static std::unique_ptr<CaseState> segmented_;
+};
+
+std::unique_ptr<test::TempDir> Workflow::dir_;
+std::unique_ptr<phantom::Phantom> Workflow::phantom_;
+std::unique_ptr<CaseState> Workflow::opened_;
+std::unique_ptr<CaseState> Workflow::segmented_;
+
+TEST_F(Workflow, PhantomOpensLikeACt) {
+  const CaseState& s = *opened_;
+  EXPECT_EQ(s.input, phantomDir().string());
+  EXPECT_EQ(s.image_input, s.input);
+  EXPECT_TRUE(s.image.series.has_value());
+  EXPECT_FALSE(s.segmentation.liver || s.segmentation.lesions || s.segmentation.body);
+  EXPECT_FALSE(s.plan);
+  EXPECT_TRUE(s.plan_file.empty());
+  const planning::PlanSource src = planSourceOf(s.image, s.input);
+  EXPECT_EQ(src.size, s.image.image.geometry().size());
+  EXPECT_EQ(src.modality, "CT");
+  EXPECT_EQ(src.voxel_sha256.size(), 64U);
+  // ensureAnatomy without automatic lesions: anatomy, no lesion.
+  const CaseState& g = *segmented_;
+  ASSERT_TRUE(g.segmentation.body && g.segmentation.liver && g.segmentation.lesions);
+  EXPECT_EQ(g.segmentation_record, "automatic");
+  EXPECT_NO_THROW((void)anatomyOf(g.segmentation));
+}
+
+TEST_F(Workflow, ClickToSegmentAndRemove) {
+  CaseState s = *segmented_;
+  const phantom::LesionTruth& t0 = phantom_->lesion_truth.at(0);
+  const int a = addLesionFromSeed(s, t0.center_lps);
+  EXPECT_EQ(a, 1);
+  EXPECT_GT(dice(*s.segmentation.lesions, a, phantom_->lesions, t0.label), 0.8);
+  EXPECT_EQ(s.segmentation_record, "edited");
+  EXPECT_FALSE(s.plan_stale);  // no plan yet
+  const phantom::LesionTruth& t1 = phantom_->lesion_truth.at(1);
+  const int b = addLesionFromSeed(s, t1.center_lps);
+  EXPECT_EQ(b, 2);
+  EXPECT_GT(dice(*s.segmentation.lesions, b, phantom_->lesions, t1.label), 0.8);
+  // A second click on a segmented lesion adds nothing.
+  EXPECT_THROW((void)addLesionFromSeed(s, t0.center_lps), UsageError);
+  // A click outside the image.
+  EXPECT_THROW((void)addLesionFromSeed(s, Vec3(1e4, 1e4, 1e4)), GeometryError);
+
+  removeLesion(s, a);
+  EXPECT_EQ(dice(*s.segmentation.lesions, a, phantom_->lesions, t0.label), 0.0);
+  EXPECT_GT(dice(*s.segmentation.lesions, b, phantom_->lesions, t1.label), 0.8);
+  EXPECT_THROW(removeLesion(s, a), NotFoundError);
+  EXPECT_THROW(removeLesion(s, 77), NotFoundError);
+  // Labels are not reused while a larger one exists: the next click gets 3.
+  EXPECT_EQ(addLesionFromSeed(s, t0.center_lps), 3);
+}
+
+TEST_F(Workflow, PlanCancelSaveAndOpenAgain) {
+  CaseState s = withAllLesions();
+  std::vector<std::string> stages;
+  planCase(s, quickRequest(), "9.9.9",
+           [&](const std::string& stage, double) { stages.push_back(stage); });
+  ASSERT_TRUE(s.plan);
+  const planning::TreatmentPlan& plan = *s.plan;
+  EXPECT_FALSE(s.plan_stale);
+  EXPECT_EQ(plan.software, "rfaplan 9.9.9");
+  EXPECT_EQ(plan.source.input, phantomDir().string());
+  EXPECT_EQ(plan.source.segmentation, "edited");
+  EXPECT_FALSE(stages.empty());
+  ASSERT_EQ(plan.lesions.size(), 3U);
+  EXPECT_FALSE(plan.sessions.empty());
+  for (const planning::PlanLesion& l : plan.lesions) {
+    bool unplaced = false;
+    for (const planning::PlanUnplaced& u : plan.unplaced) unplaced = unplaced || u.id == l.id;
+    EXPECT_TRUE(l.session > 0 || unplaced) << "lesion " << l.id;
+  }
+
+  // Cancel during the lesion stage: the state keeps its plan and segmentation.
+  const std::string before = planning::serializePlan(*s.plan);
+  PlanRequest other = quickRequest();
+  other.cycles_between_sessions = 2;
+  EXPECT_THROW(planCase(s, other, "9.9.9",
+                        [](const std::string& stage, double) {
+                          if (stage == "lesions") throw Cancelled();
+                        }),
+               Cancelled);
+  EXPECT_EQ(planning::serializePlan(*s.plan), before);
+  EXPECT_FALSE(s.plan_stale);
+
+  // Save, open again: the same plan and lesions.
+  const fs::path file = dir_->path() / "case" / "plan.json";
+  fs::create_directories(file.parent_path());
+  EXPECT_THROW((void)savePlan(s), UsageError);  // never saved, no file given
+  const planning::PlanWriteResult w = savePlan(s, file);
+  EXPECT_EQ(w.revision, 1);
+  EXPECT_EQ(s.plan_file, file);
+  EXPECT_EQ(s.plan->source.segmentation, "automatic (written to plan-segmentation/)");
+  EXPECT_TRUE(fs::exists(file.parent_path() / "plan-segmentation" / "lesions.nrrd"));
+  const CaseState back = openCase(file);
+  ASSERT_TRUE(back.plan);
+  EXPECT_EQ(planning::serializePlan(*back.plan), planning::serializePlan(*s.plan));
+  EXPECT_EQ(back.plan_file, file);
+  EXPECT_EQ(back.image_input, s.image_input);
+  EXPECT_EQ(back.profile_name, "batch-rfa");
+  ASSERT_TRUE(back.segmentation.lesions);
+  EXPECT_TRUE(std::equal(back.segmentation.lesions->data().begin(),
+                         back.segmentation.lesions->data().end(),
+                         s.segmentation.lesions->data().begin()));
+  // Saving it again unchanged writes nothing.
+  CaseState again = back;
+  EXPECT_TRUE(savePlan(again).unchanged);
+
+  // An edit makes the plan stale.
+  removeLesion(s, 1);
+  EXPECT_TRUE(s.plan_stale);
+}
+
+TEST_F(Workflow, Errors) {
+  EXPECT_THROW((void)openCase(dir_->path() / "missing"), NotFoundError);
+  EXPECT_THROW((void)openCase(dir_->path() / "missing.json"), NotFoundError);
+  const fs::path not_plan = dir_->path() / "other.json";
+  std::ofstream(not_plan) << "{\"format\": \"something else\"}\n";
+  EXPECT_THROW((void)openCase(not_plan), CorruptDataError);
+  CaseState s = *opened_;
+  EXPECT_THROW((void)savePlan(s, dir_->path() / "x.json"), NoDataError);
+  EXPECT_THROW((void)anatomyOf(s.segmentation), NoDataError);
+  // A plan is never written over a file that is not a plan.
+  s.plan = planning::TreatmentPlan{};
+  EXPECT_THROW((void)savePlan(s, not_plan), CorruptDataError);
+  CaseState cycles = *segmented_;
+  PlanRequest r = quickRequest();
+  r.cycles_between_sessions = 9;
+  EXPECT_THROW(planCase(cycles, r, "0"), UsageError);
+}
+
+}  // namespace
+}  // namespace rfa::workflow

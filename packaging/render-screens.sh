@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Renders the workstation's main screens to docs/images/gui-*.png, headless (Xvfb + llvmpipe):
+# a phantom case is generated, planned by `rfaplan plan` (segmentation written beside the plan),
+# and `rfaplan-gui --screenshot` renders the MPR + 3D layout, the 3D layout and the tumour board
+# of that plan. Usage: packaging/render-screens.sh [BUILD_DIR (default build/release)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/release}
+rfaplan=$build/app/rfaplan
+gui=$build/app/gui/rfaplan-gui
+for exe in "$rfaplan" "$gui"; do
+  [[ -x $exe ]] || { echo "render-screens: $exe not built (cmake --build --preset release)" >&2; exit 2; }
+done
+command -v xvfb-run >/dev/null || { echo "render-screens: xvfb-run missing (packaging/install-deps.sh)" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$rfaplan" phantom --out "$work/case" --lesions 6 --seed 3 --size 256,256,100 --spacing 1.5,1.5,2.0 \
+  --lesion-diameters 10,30 >/dev/null
+"$rfaplan" plan "$work/case" -o "$work/plan.json" >/dev/null
+mkdir -p docs/images
+for layout in mpr 3d board; do
+  xvfb-run -a -s "-screen 0 1920x1200x24" "$gui" --screenshot "docs/images/gui-$layout.png" \
+    --layout "$layout" --size 1600x1000 "$work/plan.json"
+done

@@ -1,0 +1,456 @@
+// Qt Test of the real rfaplan workstation under Xvfb (Mesa llvmpipe): opens a generated phantom,
+// segments lesions by simulated clicks, plans, switches and moves sessions, saves and exports an
+// RT Structure Set, checking the plan model after each step and the pixels of each view; a
+// watchdog timer measures how long the UI thread is ever blocked while loading and planning.
+// Without an X display the program exits with 77 (ctest: skipped) saying so.
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "lesion_table.h"
+#include "main_window.h"
+#include "rfa/dicomexport/rtstruct.h"
+#include "rfa/phantom/ct_writer.h"
+#include "rfa/phantom/phantom.h"
+#include "rfa/planning/plan_io.h"
+#include "screenshot.h"
+#include "sessions_widget.h"
+#include "vtk_view_widget.h"
+
+namespace fs = std::filesystem;
+using rfa::gui::MainWindow;
+using rfa::gui::VtkViewWidget;
+
+namespace {
+
+/// Longest gaps between ticks of a 5 ms timer on the UI thread: how long the event loop was
+/// blocked, split into gaps while the controller was busy (a background job running: loading,
+/// segmenting, planning, simulating) and the others (applying a result, drawing frames).
+class Watchdog : public QObject {
+ public:
+  explicit Watchdog(const rfa::gui::CaseController& c) : c_(c) {
+    connect(&timer_, &QTimer::timeout, this, [this] {
+      const qint64 now = clock_.nsecsElapsed();
+      const bool busy = c_.busy();
+      if (last_ >= 0) {
+        const double gap = static_cast<double>(now - last_) / 1e6;
+        if (busy && last_busy_) {
+          worst_busy_ms_ = std::max(worst_busy_ms_, gap);
+        } else {
+          worst_other_ms_ = std::max(worst_other_ms_, gap);
+        }
+      }
+      last_ = now;
+      last_busy_ = busy;
+    });
+    clock_.start();
+    timer_.start(5);
+  }
+  /// Longest block while a job ran (ms).
+  double worstBusyMs() const { return worst_busy_ms_; }
+  /// Longest block otherwise: applying results, first frames (shader compilation), repaints.
+  double worstOtherMs() const { return worst_other_ms_; }
+  void reset() {
+    worst_busy_ms_ = worst_other_ms_ = 0;
+    last_ = -1;
+  }
+
+ private:
+  const rfa::gui::CaseController& c_;
+  QTimer timer_;
+  QElapsedTimer clock_;
+  qint64 last_ = -1;
+  bool last_busy_ = false;
+  double worst_busy_ms_ = 0;
+  double worst_other_ms_ = 0;
+};
+
+/// Waits (event loop running) until `done` or the timeout.
+template <class F>
+bool waitFor(F done, int timeout_ms = 120000) {
+  QElapsedTimer t;
+  t.start();
+  while (!done()) {
+    if (t.elapsed() > timeout_ms) return false;
+    QApplication::processEvents(QEventLoop::AllEvents, 20);
+  }
+  return true;
+}
+
+/// Lets every visible view draw at least `frames` more frames.
+void drawAll(MainWindow& w, int frames = 2) {
+  std::array<int, 4> start{};
+  for (int i = 0; i < 4; ++i) {
+    if (w.view(i) != nullptr) {
+      start[static_cast<std::size_t>(i)] = w.view(i)->framesDrawn();
+      w.view(i)->update();
+    }
+  }
+  waitFor([&] {
+    for (int i = 0; i < 4; ++i) {
+      VtkViewWidget* v = w.view(i);
+      if (v == nullptr || !v->isVisible()) continue;
+      if (v->framesDrawn() < start[static_cast<std::size_t>(i)] + frames) {
+        v->update();
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
+struct Stats {
+  double mean = 0, sd = 0;
+};
+Stats greyStats(const QImage& img) {
+  double s = 0, s2 = 0;
+  const int n = img.width() * img.height();
+  for (int y = 0; y < img.height(); ++y) {
+    for (int x = 0; x < img.width(); ++x) {
+      const double g = qGray(img.pixel(x, y));
+      s += g;
+      s2 += g * g;
+    }
+  }
+  const double m = s / n;
+  return {m, std::sqrt(std::max(0.0, s2 / n - m * m))};
+}
+
+/// Mean colour of a 5x5 block around a widget pixel of a view's framebuffer.
+QColor meanColour(const QImage& img, QPoint p, double ratio) {
+  const int cx = static_cast<int>(std::lround(p.x() * ratio));
+  const int cy = static_cast<int>(std::lround(p.y() * ratio));
+  double r = 0, g = 0, b = 0;
+  int n = 0;
+  for (int y = cy - 2; y <= cy + 2; ++y) {
+    for (int x = cx - 2; x <= cx + 2; ++x) {
+      if (x < 0 || y < 0 || x >= img.width() || y >= img.height()) continue;
+      const QRgb c = img.pixel(x, y);
+      r += qRed(c);
+      g += qGreen(c);
+      b += qBlue(c);
+      ++n;
+    }
+  }
+  if (n == 0) return {};
+  return QColor(static_cast<int>(r / n), static_cast<int>(g / n), static_cast<int>(b / n));
+}
+
+int voxelLabel(const rfa::LabelMap& labels, const rfa::Vec3& p_lps) {
+  const rfa::Vec3 idx = labels.geometry().lpsToIndex(p_lps);
+  const rfa::Size3 n = labels.geometry().size();
+  const auto i = static_cast<std::size_t>(std::lround(idx.x()));
+  const auto j = static_cast<std::size_t>(std::lround(idx.y()));
+  const auto k = static_cast<std::size_t>(std::lround(idx.z()));
+  return labels.data()[i + n[0] * (j + n[1] * k)];
+}
+
+}  // namespace
+
+class GuiTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase();
+  void workflowOnPhantom();
+  void errorsKeepTheAppRunning();
+  void screenshotCommand();
+
+ private:
+  QTemporaryDir tmp_;
+  rfa::phantom::Phantom phantom_;
+  QString phantom_dir_;
+};
+
+void GuiTest::initTestCase() {
+  QVERIFY(tmp_.isValid());
+  rfa::phantom::PhantomOptions o;
+  o.size = {160, 160, 80};
+  o.spacing_mm = {2.4, 2.4, 2.5};
+  o.lesions = 2;
+  o.min_lesion_diameter_mm = 18;
+  o.max_lesion_diameter_mm = 24;
+  o.seed = 7;
+  phantom_ = rfa::phantom::generatePhantom(o);
+  phantom_dir_ = tmp_.filePath(QStringLiteral("phantom"));
+  rfa::phantom::writePhantomFolder(phantom_, phantom_dir_.toStdString());
+}
+
+void GuiTest::workflowOnPhantom() {
+  MainWindow w;
+  w.resize(1400, 900);
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  rfa::gui::CaseController& c = w.controller();
+  Watchdog dog(c);
+  double worst_busy_ms = 0;
+  auto job = [&](const char* what) {
+    worst_busy_ms = std::max(worst_busy_ms, dog.worstBusyMs());
+    std::printf(
+        "UI thread longest block while %s: %.1f ms during the job, %.1f ms applying the "
+        "result and drawing\n",
+        what, dog.worstBusyMs(), dog.worstOtherMs());
+  };
+
+  // 1. Open the phantom (DICOM CT of the phantom folder) in the background.
+  dog.reset();
+  c.open(phantom_dir_);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.hasCase(), qPrintable(w.lastError()));
+  drawAll(w);
+  job("loading");
+
+  // Every view draws something: not a blank screen.
+  for (int i = 0; i < 4; ++i) {
+    QVERIFY2(w.view(i) != nullptr, "no view after opening a case");
+    const QImage img = w.view(i)->grabFramebuffer();
+    if (qEnvironmentVariableIsSet("RFA_GUI_TEST_SAVE")) {
+      img.save(qEnvironmentVariable("RFA_GUI_TEST_SAVE") + "/view-" + w.view(i)->viewName() +
+               ".png");
+    }
+    const Stats s = greyStats(img);
+    std::printf("view %s: %dx%d mean %.1f sd %.1f\n", qPrintable(w.view(i)->viewName()),
+                img.width(), img.height(), s.mean, s.sd);
+    // The 3D view shows the CT's outline only (no layer yet; volume rendering is off on
+    // software OpenGL): a weaker check there.
+    QVERIFY2(s.sd > (i == 3 ? 1.0 : 10.0), qPrintable(w.view(i)->viewName()));
+  }
+
+  // 2. Segment both lesions by a click at their centres in the axial view (seed tool).
+  w.seedToolAction()->setChecked(true);
+  VtkViewWidget* axial = w.view(0);
+  for (const auto& truth : phantom_.lesion_truth) {
+    w.setCursor(truth.center_lps);
+    drawAll(w, 1);
+    const QPoint px = axial->lpsToWidget(truth.center_lps);
+    // The click lands where the truth lesion is: the inverse mapping agrees within a voxel.
+    QVERIFY((axial->widgetToLps(px) - truth.center_lps).norm() < 3.0);
+    dog.reset();
+    QTest::mouseClick(axial, Qt::LeftButton, Qt::NoModifier, px);
+    QVERIFY(waitFor([&] { return !c.busy(); }));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    const auto& lesions = c.state()->segmentation.lesions;
+    QVERIFY(lesions.has_value());
+    const int label = voxelLabel(*lesions, truth.center_lps);
+    QVERIFY2(label > 0, "the click made no lesion at the clicked point");
+    // Dice of the segmented lesion against the phantom's truth.
+    std::size_t both = 0, a = 0, b = 0;
+    for (std::size_t v = 0; v < lesions->data().size(); ++v) {
+      const bool s = lesions->data()[v] == label;
+      const bool t = phantom_.lesions.data()[v] == truth.label;
+      both += (s && t) ? 1 : 0;
+      a += s ? 1 : 0;
+      b += t ? 1 : 0;
+    }
+    const double dice = 2.0 * static_cast<double>(both) / static_cast<double>(a + b);
+    std::printf("lesion by click at (%.1f, %.1f, %.1f): label %d, Dice %.3f\n",
+                truth.center_lps.x(), truth.center_lps.y(), truth.center_lps.z(), label, dice);
+    QVERIFY(dice > 0.8);
+    drawAll(w, 1);
+    job("segmenting a lesion");
+    // The lesion overlay (yellow) shows at the clicked pixel.
+    const QColor col = meanColour(axial->grabFramebuffer(), px, axial->devicePixelRatioF());
+    std::printf("axial pixel at the lesion: rgb %d %d %d\n", col.red(), col.green(), col.blue());
+    QVERIFY(col.red() > col.blue() + 30 && col.green() > col.blue() + 30);
+  }
+  w.seedToolAction()->setChecked(false);
+  QCOMPARE(c.state()->segmentation.lesions.has_value(), true);
+
+  // 3. Plan (preview model) in the background; the UI thread stays responsive.
+  dog.reset();
+  QVERIFY(w.view(3)->grabFramebuffer() != QImage());
+  {
+    // The 3D view shows the lesion surfaces (yellow) now.
+    const QImage v3 = w.view(3)->grabFramebuffer();
+    int yellow = 0;
+    for (int y = 0; y < v3.height(); ++y) {
+      for (int x = 0; x < v3.width(); ++x) {
+        const QRgb p = v3.pixel(x, y);
+        yellow += (qRed(p) > 120 && qGreen(p) > 100 && qBlue(p) < qRed(p) / 2) ? 1 : 0;
+      }
+    }
+    std::printf("3D view: %d yellow (lesion surface) pixels\n", yellow);
+    QVERIFY(yellow > 30);
+  }
+  c.plan(false);
+  QVERIFY(c.busy());
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.state()->plan.has_value(), qPrintable(w.lastError()));
+  drawAll(w);
+  job("planning");
+  // Steady frame times of the four views (llvmpipe here), ms.
+  for (int i = 0; i < 4; ++i) {
+    w.view(i)->update();
+    drawAll(w, 1);
+    std::printf("frame %s: %.1f ms\n", qPrintable(w.view(i)->viewName()), w.view(i)->lastFrameMs());
+  }
+  const rfa::planning::TreatmentPlan& plan = *c.state()->plan;
+  QCOMPARE(plan.lesions.size(), phantom_.lesion_truth.size());
+  QVERIFY(!plan.sessions.empty());
+  for (const auto& l : plan.lesions) {
+    QVERIFY2(l.session > 0 || !plan.unplaced.empty(), "a lesion is neither scheduled nor listed");
+  }
+  // The session tabs list the plan: session 1 holds its lesions.
+  rfa::gui::LesionTable* t1 = w.sessionTabs()->table(1);
+  QVERIFY(t1 != nullptr);
+  QCOMPARE(t1->lesionIds().size(), plan.sessions.front().lesion_ids.size());
+
+  // The zone overlay (session 1 green) shows at the first placement's tip in the axial view.
+  const auto& first = plan.lesions.front();
+  QVERIFY(!first.placements.empty());
+  w.setCursor(first.placements.front().tip_lps);
+  drawAll(w, 1);
+  {
+    const QPoint px = axial->lpsToWidget(first.placements.front().tip_lps);
+    const QColor col = meanColour(axial->grabFramebuffer(), px, axial->devicePixelRatioF());
+    std::printf("axial pixel at the first tip after planning: rgb %d %d %d\n", col.red(),
+                col.green(), col.blue());
+    QVERIFY(col.green() > col.blue() + 20);
+    const QImage v3 = w.view(3)->grabFramebuffer();
+    QVERIFY(greyStats(v3).sd > 10);
+  }
+
+  // 4. Switch sessions and move a lesion into a new session; the plan is re-validated.
+  const int moved = plan.sessions.front().lesion_ids.back();
+  const int sessions_before = static_cast<int>(plan.sessions.size());
+  QVERIFY(c.moveLesion(moved, sessions_before + 1));
+  const rfa::planning::TreatmentPlan& after = *c.state()->plan;
+  QCOMPARE(static_cast<int>(after.sessions.size()), sessions_before + 1);
+  for (const auto& l : after.lesions) {
+    if (l.id == moved) QCOMPARE(l.session, sessions_before + 1);
+  }
+  std::printf("after moving L%d: %zu session(s), %lld problem(s)\n", moved, after.sessions.size(),
+              static_cast<long long>(c.problems().size()));
+  for (const QString& p : c.problems()) std::printf("  %s\n", qPrintable(p));
+  w.sessionTabs()->showSession(sessions_before + 1);
+  QCOMPARE(w.sessionTabs()->currentSession(), sessions_before + 1);
+  QVERIFY(w.sessionTabs()->table(sessions_before + 1) != nullptr);
+  QCOMPARE(w.sessionTabs()->table(sessions_before + 1)->lesionIds(), std::vector<int>{moved});
+  QVERIFY(c.unsavedChanges());
+
+  // Tumour-board page shows the sessions side by side; a review is stored in the plan.
+  w.setLayoutMode(MainWindow::Layout::kBoard);
+  QVERIFY(w.board()->table(1) != nullptr);
+  QVERIFY(w.board()->table(sessions_before + 1) != nullptr);
+  c.setReview(1, QStringLiteral("approved"), QStringLiteral("ok by the board"));
+  QCOMPARE(QString::fromStdString(c.state()->plan->sessions.front().review_status),
+           QStringLiteral("approved"));
+  w.setLayoutMode(MainWindow::Layout::kMpr);
+
+  // 5. Save (atomic, versioned) and export an RT Structure Set from the saved plan.
+  const QString plan_file = tmp_.filePath(QStringLiteral("plan.json"));
+  QVERIFY2(c.savePlan(plan_file), qPrintable(w.lastError()));
+  QVERIFY(!c.unsavedChanges());
+  const rfa::planning::TreatmentPlan saved = rfa::planning::readPlanFile(plan_file.toStdString());
+  QCOMPARE(saved.sessions.size(), after.sessions.size());
+  QCOMPARE(saved.sessions.front().review_status, std::string("approved"));
+  const QString rt = tmp_.filePath(QStringLiteral("plan-rtstruct.dcm"));
+  c.exportPlan(QStringLiteral("rtstruct"), rt);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+  const rfa::dicomexport::RtstructFile rtss = rfa::dicomexport::readRtstructFile(rt.toStdString());
+  int gtv = 0;
+  for (const auto& roi : rtss.rois) gtv += roi.name.rfind("GTV L", 0) == 0 ? 1 : 0;
+  std::printf("RTSTRUCT: %zu ROIs (%d GTV/PTV), %zu contours\n", rtss.rois.size(), gtv,
+              rtss.contourCount());
+  QVERIFY(gtv >= 2 * static_cast<int>(phantom_.lesion_truth.size()));
+
+  // While loading, segmenting and planning ran, the UI thread was never blocked > 100 ms.
+  QVERIFY2(worst_busy_ms < 100, qPrintable(QString::number(worst_busy_ms)));
+}
+
+void GuiTest::errorsKeepTheAppRunning() {
+  MainWindow w;
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  rfa::gui::CaseController& c = w.controller();
+  // A folder without DICOM: error dialog naming it, the app keeps running.
+  const QString empty = tmp_.filePath(QStringLiteral("not-dicom"));
+  QVERIFY(QDir().mkpath(empty));
+  QFile junk(empty + "/notes.txt");
+  QVERIFY(junk.open(QIODevice::WriteOnly));
+  junk.write("not an image\n");
+  junk.close();
+  c.open(empty);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY(!c.hasCase());
+  std::printf("error shown: %s\n", qPrintable(w.lastError()));
+  QVERIFY(w.lastError().contains(QStringLiteral("not-dicom")));
+  QVERIFY(w.findChild<QMessageBox*>(QStringLiteral("error-dialog")) != nullptr);
+  // A corrupt plan file: error, the app still opens a good case afterwards.
+  const QString bad = tmp_.filePath(QStringLiteral("corrupt-plan.json"));
+  QFile f(bad);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write("{\"format\": \"rfaplan-plan\", \"format_version\": 1, \"lesions\": [");
+  f.close();
+  c.open(bad);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY(!c.hasCase());
+  std::printf("error shown: %s\n", qPrintable(w.lastError()));
+  QVERIFY(w.lastError().contains(QStringLiteral("corrupt-plan.json")));
+  c.open(phantom_dir_);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY(c.hasCase());
+  // The research-use notice is always visible.
+  auto* notice = w.findChild<QLabel*>(QStringLiteral("research-notice"));
+  QVERIFY(notice != nullptr && notice->isVisible());
+  QVERIFY(notice->text().contains(QStringLiteral("RESEARCH USE ONLY")));
+}
+
+void GuiTest::screenshotCommand() {
+  // The real rfaplan-gui binary: --screenshot of each layout of the planned phantom.
+  for (const QString& layout :
+       {QStringLiteral("mpr"), QStringLiteral("3d"), QStringLiteral("board")}) {
+    const QString out = tmp_.filePath(QStringLiteral("shot-%1.png").arg(layout));
+    QProcess p;
+    p.setProcessChannelMode(QProcess::ForwardedChannels);
+    p.start(QStringLiteral(RFAPLAN_GUI_EXE),
+            {QStringLiteral("--screenshot"), out, QStringLiteral("--layout"), layout,
+             QStringLiteral("--plan"), QStringLiteral("--size"), QStringLiteral("1200x800"),
+             phantom_dir_});
+    QVERIFY(p.waitForFinished(240000));
+    QCOMPARE(p.exitCode(), 0);
+    const QImage img(out);
+    QCOMPARE(img.size(), QSize(1200, 800));
+    const Stats s = greyStats(img);
+    std::printf("screenshot %s: mean %.1f sd %.1f\n", qPrintable(layout), s.mean, s.sd);
+    QVERIFY(s.sd > 10);
+  }
+  // Bad usage and a missing input: documented exit codes.
+  QProcess p;
+  p.start(QStringLiteral(RFAPLAN_GUI_EXE),
+          {QStringLiteral("--screenshot"), tmp_.filePath("x.png"), QStringLiteral("--layout"),
+           QStringLiteral("nope"), phantom_dir_});
+  QVERIFY(p.waitForFinished(60000));
+  QCOMPARE(p.exitCode(), 2);
+  p.start(QStringLiteral(RFAPLAN_GUI_EXE),
+          {QStringLiteral("--screenshot"), tmp_.filePath("x.png"), tmp_.filePath("missing")});
+  QVERIFY(p.waitForFinished(60000));
+  QCOMPARE(p.exitCode(), 3);
+}
+
+int main(int argc, char** argv) {
+  if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+    std::printf(
+        "SKIPPED: no display for OpenGL; run under xvfb-run -a -s \"-screen 0 "
+        "1280x1024x24\" (ctest does this when xvfb-run is installed)\n");
+    return 77;
+  }
+  QSurfaceFormat::setDefaultFormat(rfa::gui::defaultSurfaceFormat());
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("rfaplan-gui-test"));
+  GuiTest test;
+  return QTest::qExec(&test, argc, argv);
+}
+
+#include "gui_test.moc"
