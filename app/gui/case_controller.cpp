@@ -9,6 +9,7 @@
 
 #include "rfa/core/error.h"
 #include "rfa/dicomexport/plan_rois.h"
+#include "rfa/io/dicom_scan.h"
 #include "rfa/planning/plan_io.h"
 #include "rfa/planning/profile.h"
 #include "rfa/planning/session_edit.h"
@@ -199,6 +200,7 @@ void CaseController::finish() {
   const bool opened = r.new_state != nullptr;
   if (opened) {
     state_ = std::move(r.new_state);
+    history_.clear();
     // The CT is never changed after loading: the scene shares it with the state (no copy).
     scene_ = std::make_shared<render::Scene>(
         std::shared_ptr<const ImageVolume>(state_, &state_->image.image));
@@ -228,7 +230,12 @@ void CaseController::finish() {
     emit failed(r.error_title, r.error_text);
     return;
   }
+  if (!r.series_choices.empty()) {
+    emit seriesChoiceNeeded(r.series_path, r.series_choices);
+    return;
+  }
   if (r.new_lesion > 0) emit lesionSegmented(r.new_lesion);
+  emit historyChanged();
   if (what == tr("Planning")) emit planChanged();
   if (!r.message.isEmpty()) emit message(r.message);
 }
@@ -239,12 +246,37 @@ void CaseController::waitIdle() {
   }
 }
 
-void CaseController::open(const QString& path) {
+void CaseController::open(const QString& path, const QString& series_id) {
   if (refuseWhenBusy(tr("Open"))) return;
   const std::string p = path.toStdString();
-  start(tr("Opening"), [p](const auto& progress) {
+  const std::string id = series_id.toStdString();
+  start(tr("Opening"), [p, id, path](const auto& progress) {
     progress("loading", 0.0);
-    auto state = std::make_shared<workflow::CaseState>(workflow::openCase(p));
+    std::shared_ptr<workflow::CaseState> state;
+    try {
+      state = std::make_shared<workflow::CaseState>(workflow::openCase(p, id));
+    } catch (const SelectionError&) {
+      // Several series and none chosen: list them for the series browser.
+      if (!id.empty()) throw;
+      const io::ScanResult scan = io::scanDicom(p);
+      if (scan.series.size() < 2) throw;
+      JobResult r;
+      r.series_path = path;
+      for (const io::DicomSeries& d : scan.series) {
+        SeriesChoice c;
+        c.id = qs(d.id);
+        c.patient = qs(d.study.patient_name + " (" + d.study.patient_id + ")");
+        c.study = qs(d.study.study_date + " " + d.study.study_description);
+        c.series = (d.series_number ? QString::number(*d.series_number) + ": " : QString()) +
+                   qs(d.description);
+        c.modality = qs(d.modality);
+        c.slices = static_cast<int>(d.slices.size());
+        c.loadable = d.loadable;
+        c.problem = qs(d.error);
+        r.series_choices.push_back(std::move(c));
+      }
+      return r;
+    }
     progress("loading", 1.0);
     JobResult r;
     sceneContentOf(*state, r.layers, r.needles);
@@ -258,10 +290,18 @@ void CaseController::open(const QString& path) {
 void CaseController::segmentLesionAt(const Vec3& seed_lps) {
   if (!state_ || refuseWhenBusy(tr("Segment lesion"))) return;
   auto state = state_;
-  start(tr("Segmenting"), [state, seed_lps](const auto& progress) {
+  auto* history = &history_;  // the worker owns the history while busy, as the state
+  start(tr("Segmenting"), [state, seed_lps, history](const auto& progress) {
     progress("segmentation", 0.0);
     JobResult r;
-    r.new_lesion = workflow::addLesionFromSeed(*state, seed_lps);
+    history->begin(*state, "segment lesion by click");
+    try {
+      r.new_lesion = workflow::addLesionFromSeed(*state, seed_lps);
+    } catch (...) {
+      history->abandon();
+      throw;
+    }
+    history->commit(*state);
     sceneContentOf(*state, r.layers, r.needles);
     r.has_scene_update = true;
     r.message = tr("Lesion L%1 segmented; plan again to include it").arg(r.new_lesion);
@@ -272,9 +312,17 @@ void CaseController::segmentLesionAt(const Vec3& seed_lps) {
 void CaseController::removeLesion(int label) {
   if (!state_ || refuseWhenBusy(tr("Remove lesion"))) return;
   auto state = state_;
-  start(tr("Removing lesion"), [state, label](const auto&) {
+  auto* history = &history_;
+  start(tr("Removing lesion"), [state, label, history](const auto&) {
     JobResult r;
-    workflow::removeLesion(*state, label);
+    history->begin(*state, "remove lesion L" + std::to_string(label));
+    try {
+      workflow::removeLesion(*state, label);
+    } catch (...) {
+      history->abandon();
+      throw;
+    }
+    history->commit(*state);
     sceneContentOf(*state, r.layers, r.needles);
     r.has_scene_update = true;
     r.message = tr("Lesion L%1 removed").arg(label);
@@ -403,6 +451,95 @@ void CaseController::exportPlan(const QString& kind, const QString& out, int ses
     r.message = qs(s.file.string()) + ": " + qs(s.text);
     return r;
   });
+}
+
+void CaseController::refreshLesionLayer(bool surface) {
+  if (!state_ || !scene_ || !state_->segmentation.lesions) return;
+  render::LabelLayer l;
+  if (const render::LabelLayer* old = scene_->layer("lesions")) {
+    l = *old;
+  } else {
+    l.name = "lesions";
+    l.colour = rgbOf(dicomexport::kLesionColour);
+    l.opacity = 0.6;
+  }
+  l.labels = std::make_shared<const LabelMap>(*state_->segmentation.lesions);
+  l.mask.reset();
+  l.prepared_surface = surface ? render::prepareLayerSurface(l) : nullptr;
+  l.surface = surface;  // no 3D surface extraction while the brush moves
+  scene_->setLayer(std::move(l));
+  emit sceneChanged();
+}
+
+void CaseController::beginStroke(const Vec3& p_lps, bool erase) {
+  if (!state_ || refuseWhenBusy(erase ? tr("Eraser") : tr("Brush"))) return;
+  try {
+    int label = 0;
+    if (!erase) {
+      const auto& lesions = state_->segmentation.lesions;
+      if (lesions) {
+        const Vec3 idx = lesions->geometry().lpsToIndex(p_lps);
+        const Size3 n = lesions->geometry().size();
+        const auto i = static_cast<long long>(std::lround(idx.x()));
+        const auto j = static_cast<long long>(std::lround(idx.y()));
+        const auto k = static_cast<long long>(std::lround(idx.z()));
+        if (i >= 0 && j >= 0 && k >= 0 && i < static_cast<long long>(n[0]) &&
+            j < static_cast<long long>(n[1]) && k < static_cast<long long>(n[2])) {
+          label = (*lesions)(static_cast<std::size_t>(i), static_cast<std::size_t>(j),
+                             static_cast<std::size_t>(k));
+        }
+      }
+      if (label == 0) label = workflow::nextLesionLabel(*state_);
+    }
+    history_.begin(*state_, erase ? std::string("eraser") : "brush L" + std::to_string(label));
+    stroking_ = true;
+    stroke_erase_ = erase;
+    stroke_label_ = label;
+    continueStroke(p_lps);
+  } catch (const std::exception& e) {
+    history_.abandon();
+    stroking_ = false;
+    emit failed(erase ? tr("Eraser") : tr("Brush"), qs(e.what()));
+  }
+}
+
+void CaseController::continueStroke(const Vec3& p_lps) {
+  if (!stroking_ || !state_) return;
+  const std::size_t changed =
+      workflow::applyBrush(*state_, {p_lps, brush_radius_mm_, stroke_label_, stroke_erase_});
+  if (changed > 0) refreshLesionLayer(false);
+}
+
+void CaseController::endStroke() {
+  if (!stroking_ || !state_) return;
+  stroking_ = false;
+  if (history_.commit(*state_)) {
+    dirty_ = dirty_ || state_->plan.has_value();
+    refreshLesionLayer(true);
+    emit message(tr("%1 done%2")
+                     .arg(qs(history_.undoText()))
+                     .arg(state_->plan && state_->plan_stale ? tr("; plan again to include it")
+                                                             : QString()));
+  }
+  emit historyChanged();
+}
+
+void CaseController::undo() {
+  if (!state_ || refuseWhenBusy(tr("Undo")) || !history_.canUndo()) return;
+  const std::string what = history_.undoText();
+  history_.undo(*state_);
+  refreshLesionLayer(true);
+  emit message(tr("Undone: %1").arg(qs(what)));
+  emit historyChanged();
+}
+
+void CaseController::redo() {
+  if (!state_ || refuseWhenBusy(tr("Redo")) || !history_.canRedo()) return;
+  const std::string what = history_.redoText();
+  history_.redo(*state_);
+  refreshLesionLayer(true);
+  emit message(tr("Redone: %1").arg(qs(what)));
+  emit historyChanged();
 }
 
 void CaseController::autosave() {

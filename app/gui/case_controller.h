@@ -21,10 +21,20 @@
 #include "rfa/core/geometry.h"
 #include "rfa/render/scene.h"
 #include "rfa/workflow/case_state.h"
+#include "rfa/workflow/lesion_edit.h"
 
 namespace rfa::gui {
 
 /// What a background job hands back to the UI thread.
+/// One series of a DICOM folder that holds several, for the series browser.
+struct SeriesChoice {
+  QString id;  ///< io::DicomSeries::id (what openCase takes)
+  QString patient, study, series, modality;
+  int slices = 0;
+  bool loadable = true;
+  QString problem;  ///< why it cannot be loaded
+};
+
 struct JobResult {
   QString error_title;  ///< empty: success
   QString error_text;
@@ -35,7 +45,9 @@ struct JobResult {
   std::vector<render::LabelLayer> layers;          ///< the scene layers to (re)place
   std::vector<render::NeedleLine> needles;
   bool has_scene_update = false;
-  int new_lesion = 0;  ///< segment: the new label
+  int new_lesion = 0;                        ///< segment: the new label
+  std::vector<SeriesChoice> series_choices;  ///< open: several series, none chosen
+  QString series_path;                       ///< open: the folder they are in
 };
 
 class CaseController : public QObject {
@@ -63,7 +75,9 @@ class CaseController : public QObject {
   void waitIdle();
 
  public slots:
-  void open(const QString& path);
+  /// Opens a DICOM folder/file, phantom folder, volume file or plan; a folder with several series
+  /// asks (seriesChoiceNeeded) unless `series_id` names one.
+  void open(const QString& path, const QString& series_id = {});
   void segmentLesionAt(const rfa::Vec3& seed_lps);
   void removeLesion(int label);
   void plan(bool confirm);
@@ -74,6 +88,16 @@ class CaseController : public QObject {
   void setReview(int session, const QString& status, const QString& comment);
   /// Saves the plan (atomic, revisioned) and its segmentation; "" = the current plan file.
   bool savePlan(const QString& path = {});
+  /// Brush/eraser strokes in LPS mm (press, moves, release); painting starts on the lesion under
+  /// the first point, or a new lesion. One stroke = one undo step.
+  void beginStroke(const rfa::Vec3& p_lps, bool erase);
+  void continueStroke(const rfa::Vec3& p_lps);
+  void endStroke();
+  void setBrushRadius(double mm) { brush_radius_mm_ = mm; }
+  double brushRadius() const { return brush_radius_mm_; }
+  void undo();
+  void redo();
+  const workflow::LesionEditHistory& history() const { return history_; }
   /// Exports of the saved plan (saved first when needed): kind "rtstruct", "seg" or "report".
   void exportPlan(const QString& kind, const QString& out, int session = 0);
 
@@ -86,6 +110,8 @@ class CaseController : public QObject {
   void failed(const QString& title, const QString& text);
   void message(const QString& text);
   void lesionSegmented(int label);
+  void historyChanged();
+  void seriesChoiceNeeded(const QString& path, const std::vector<rfa::gui::SeriesChoice>& choices);
 
  private:
   using Job = std::function<JobResult(const std::function<void(const std::string&, double)>&)>;
@@ -93,6 +119,9 @@ class CaseController : public QObject {
   void finish();
   bool refuseWhenBusy(const QString& what);
   void autosave();
+  /// Replaces the scene's lesion layer by a copy of the case's labels (with its 3D surface when
+  /// `surface`: at the end of a stroke).
+  void refreshLesionLayer(bool surface);
 
   std::shared_ptr<workflow::CaseState> state_;
   std::shared_ptr<render::Scene> scene_;
@@ -103,6 +132,11 @@ class CaseController : public QObject {
   QString busy_what_;
   QStringList problems_;
   int last_error_code_ = 0;
+  workflow::LesionEditHistory history_;
+  double brush_radius_mm_ = 4.0;
+  bool stroking_ = false;
+  bool stroke_erase_ = false;
+  int stroke_label_ = 0;
 };
 
 /// The scene layers and needles of a case (liver, vessels, lesions coloured by session, margins,

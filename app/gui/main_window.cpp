@@ -5,9 +5,13 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -19,6 +23,8 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolBar>
+#include <QTreeWidget>
+#include <QVBoxLayout>
 #include <map>
 
 #include "rfa/planning/profile.h"
@@ -99,6 +105,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     progress_->setValue(static_cast<int>(100 * f));
   });
   connect(&controller_, &CaseController::failed, this, &MainWindow::showError);
+  connect(&controller_, &CaseController::seriesChoiceNeeded, this, &MainWindow::chooseSeries);
   connect(&controller_, &CaseController::message, this,
           [this](const QString& m) { statusBar()->showMessage(m, 15000); });
   connect(&controller_, &CaseController::caseOpened, this, [this] {
@@ -186,17 +193,38 @@ void MainWindow::buildMenus() {
   volume_->setChecked(true);
   layers_menu_ = view->addMenu(tr("&Layers"));
 
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  undo_ = edit->addAction(tr("&Undo"), &controller_, &CaseController::undo);
+  undo_->setShortcut(QKeySequence::Undo);
+  redo_ = edit->addAction(tr("&Redo"), &controller_, &CaseController::redo);
+  redo_->setShortcut(QKeySequence::Redo);
+  auto refreshHistory = [this] {
+    const auto& h = controller_.history();
+    undo_->setEnabled(h.canUndo());
+    redo_->setEnabled(h.canRedo());
+    undo_->setText(h.canUndo() ? tr("&Undo %1").arg(QString::fromStdString(h.undoText()))
+                               : tr("&Undo"));
+    redo_->setText(h.canRedo() ? tr("&Redo %1").arg(QString::fromStdString(h.redoText()))
+                               : tr("&Redo"));
+  };
+  connect(&controller_, &CaseController::historyChanged, this, refreshHistory);
+  refreshHistory();
+
   QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+  auto* tool_group = new QActionGroup(this);
+  tool_group->setExclusionPolicy(QActionGroup::ExclusionPolicy::ExclusiveOptional);
   seed_tool_ = tools->addAction(tr("&Segment lesion by click"));
-  seed_tool_->setCheckable(true);
   seed_tool_->setObjectName(QStringLiteral("seed-tool"));
-  connect(seed_tool_, &QAction::toggled, this, [this](bool on) {
-    for (int i = 0; i < 3; ++i) {
-      if (views_[static_cast<std::size_t>(i)] != nullptr) {
-        views_[static_cast<std::size_t>(i)]->setSeedTool(on);
-      }
-    }
-  });
+  brush_tool_ = tools->addAction(tr("&Brush (paint lesion)"));
+  brush_tool_->setObjectName(QStringLiteral("brush-tool"));
+  eraser_tool_ = tools->addAction(tr("&Eraser"));
+  eraser_tool_->setObjectName(QStringLiteral("eraser-tool"));
+  for (QAction* a : {seed_tool_, brush_tool_, eraser_tool_}) {
+    a->setCheckable(true);
+    tool_group->addAction(a);
+    connect(a, &QAction::toggled, this, [this] { applyTool(); });
+  }
+  tools->addSeparator();
   QAction* plan =
       tools->addAction(tr("&Plan (preview model)"), this, [this] { controller_.plan(false); });
   plan->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
@@ -218,6 +246,18 @@ void MainWindow::buildMenus() {
   bar->addAction(save);
   bar->addSeparator();
   bar->addAction(seed_tool_);
+  bar->addAction(brush_tool_);
+  bar->addAction(eraser_tool_);
+  auto* radius = new QDoubleSpinBox;
+  radius->setRange(0.5, 25.0);
+  radius->setSingleStep(0.5);
+  radius->setValue(controller_.brushRadius());
+  radius->setSuffix(tr(" mm"));
+  radius->setToolTip(tr("Brush and eraser radius"));
+  radius->setObjectName(QStringLiteral("brush-radius"));
+  connect(radius, &QDoubleSpinBox::valueChanged, &controller_, &CaseController::setBrushRadius);
+  bar->addWidget(radius);
+  bar->addSeparator();
   bar->addAction(plan);
   bar->addSeparator();
   bar->addWidget(new QLabel(tr(" W/L ")));
@@ -245,6 +285,48 @@ void MainWindow::exportAs(const QString& kind) {
       kind == "report" ? QStringLiteral("report.pdf") : QStringLiteral("%1.dcm").arg(kind);
   const QString f = QFileDialog::getSaveFileName(this, tr("Export"), suggested, filter);
   if (!f.isEmpty()) controller_.exportPlan(kind, f);
+}
+
+void MainWindow::applyTool() {
+  VtkViewWidget::Tool tool = VtkViewWidget::Tool::kCursor;
+  if (seed_tool_->isChecked()) tool = VtkViewWidget::Tool::kSeed;
+  if (brush_tool_->isChecked()) tool = VtkViewWidget::Tool::kBrush;
+  if (eraser_tool_->isChecked()) tool = VtkViewWidget::Tool::kEraser;
+  for (int i = 0; i < 3; ++i) {
+    if (views_[static_cast<std::size_t>(i)] != nullptr) {
+      views_[static_cast<std::size_t>(i)]->setTool(tool);
+    }
+  }
+}
+
+void MainWindow::chooseSeries(const QString& path, const std::vector<SeriesChoice>& choices) {
+  // The series browser: one row per series of the folder; a double click or Open loads it.
+  QDialog dialog(this);
+  dialog.setWindowTitle(tr("Series in %1").arg(path));
+  dialog.setObjectName(QStringLiteral("series-browser"));
+  auto* layout = new QVBoxLayout(&dialog);
+  auto* list = new QTreeWidget(&dialog);
+  list->setHeaderLabels(
+      {tr("Patient"), tr("Study"), tr("Series"), tr("Modality"), tr("Slices"), tr("Loadable")});
+  list->setRootIsDecorated(false);
+  for (const SeriesChoice& c : choices) {
+    auto* item = new QTreeWidgetItem(
+        list, {c.patient, c.study, c.series, c.modality, QString::number(c.slices),
+               c.loadable ? tr("yes") : tr("no: %1").arg(c.problem)});
+    item->setData(0, Qt::UserRole, c.id);
+    if (!c.loadable) item->setDisabled(true);
+  }
+  list->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  layout->addWidget(list);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Open | QDialogButtonBox::Cancel);
+  layout->addWidget(buttons);
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  connect(list, &QTreeWidget::itemDoubleClicked, &dialog, &QDialog::accept);
+  dialog.resize(900, 320);
+  last_series_choices_ = static_cast<int>(choices.size());
+  if (dialog.exec() != QDialog::Accepted || list->currentItem() == nullptr) return;
+  controller_.open(path, list->currentItem()->data(0, Qt::UserRole).toString());
 }
 
 void MainWindow::showError(const QString& title, const QString& text) {
@@ -277,8 +359,11 @@ void MainWindow::rebuildViews() {
   for (std::size_t i = 0; i < 4; ++i) {
     views_[i] = new VtkViewWidget(scene, kinds[i], views_page_);
     if (i < 3) {
-      views_[i]->setSeedTool(seed_tool_->isChecked());
       connect(views_[i], &VtkViewWidget::cursorMoved, this, &MainWindow::setCursor);
+      connect(views_[i], &VtkViewWidget::strokeStarted, &controller_, &CaseController::beginStroke);
+      connect(views_[i], &VtkViewWidget::strokeMoved, &controller_,
+              &CaseController::continueStroke);
+      connect(views_[i], &VtkViewWidget::strokeEnded, &controller_, &CaseController::endStroke);
       connect(views_[i], &VtkViewWidget::seedClicked, &controller_,
               &CaseController::segmentLesionAt);
       connect(views_[i], &VtkViewWidget::windowLevelChanged, this, [this](double w, double l) {
@@ -300,6 +385,7 @@ void MainWindow::rebuildViews() {
             .arg(VtkViewWidget::openGlRenderer()),
         15000);
   }
+  applyTool();
   const ImageGeometry& g = scene->ct().geometry();
   const Size3 n = g.size();
   setCursor(

@@ -43,8 +43,14 @@ class MainWindow : public QMainWindow {
   SessionsWidget* sessionTabs() const { return tabs_; }
   SessionsWidget* board() const { return board_; }
   QAction* seedToolAction() const { return seed_tool_; }
+  QAction* brushToolAction() const { return brush_tool_; }
+  QAction* eraserToolAction() const { return eraser_tool_; }
+  QAction* undoAction() const { return undo_; }
+  QAction* redoAction() const { return redo_; }
   /// The last error shown in a dialog (title: text), for tests and the command line.
   const QString& lastError() const { return last_error_; }
+  /// Rows of the last series browser shown (0: none yet); for tests.
+  int lastSeriesChoices() const { return last_series_choices_; }
   /// Centres every slice view on a point (LPS mm).
   void setCursor(const Vec3& p_lps);
   /// Applies a window/level preset ("liver", "abdomen", "bone") to the slice views.
@@ -65,6 +71,8 @@ class MainWindow : public QMainWindow {
   void fillRecentMenu();
   void openPath(const QString& path);
   void exportAs(const QString& kind);
+  void applyTool();
+  void chooseSeries(const QString& path, const std::vector<SeriesChoice>& choices);
 
   CaseController controller_;
   Layout layout_ = Layout::kMpr;
@@ -75,6 +83,10 @@ class MainWindow : public QMainWindow {
   SessionsWidget* tabs_ = nullptr;
   SessionsWidget* board_ = nullptr;
   QAction* seed_tool_ = nullptr;
+  QAction* brush_tool_ = nullptr;
+  QAction* eraser_tool_ = nullptr;
+  QAction* undo_ = nullptr;
+  QAction* redo_ = nullptr;
   QAction* crosshair_ = nullptr;
   QAction* volume_ = nullptr;
   QMenu* recent_menu_ = nullptr;
@@ -85,6 +97,7 @@ class MainWindow : public QMainWindow {
   QPushButton* cancel_ = nullptr;
   QLabel* busy_label_ = nullptr;
   QString last_error_;
+  int last_series_choices_ = 0;
   std::optional<Vec3> cursor_;
 };
 

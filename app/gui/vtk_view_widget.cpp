@@ -164,10 +164,17 @@ void VtkViewWidget::mousePressEvent(QMouseEvent* e) {
   last_ = e->position().toPoint();
   if (slice_ && e->button() == Qt::LeftButton) {
     const Vec3 p = widgetToLps(last_);
-    if (seed_tool_) {
-      emit seedClicked(p);
-    } else {
-      emit cursorMoved(p);
+    switch (tool_) {
+      case Tool::kSeed:
+        emit seedClicked(p);
+        break;
+      case Tool::kBrush:
+      case Tool::kEraser:
+        emit strokeStarted(p, tool_ == Tool::kEraser);
+        break;
+      case Tool::kCursor:
+        emit cursorMoved(p);
+        break;
     }
   }
   e->accept();
@@ -179,8 +186,11 @@ void VtkViewWidget::mouseMoveEvent(QMouseEvent* e) {
   last_ = pos;
   if (drag_button_ == Qt::NoButton) return;
   if (slice_) {
-    if (drag_button_ == Qt::LeftButton && !seed_tool_) {
+    if (drag_button_ == Qt::LeftButton && tool_ == Tool::kCursor) {
       emit cursorMoved(widgetToLps(pos));
+    } else if (drag_button_ == Qt::LeftButton &&
+               (tool_ == Tool::kBrush || tool_ == Tool::kEraser)) {
+      emit strokeMoved(widgetToLps(pos));
     } else if (drag_button_ == Qt::RightButton) {
       render::WindowLevel wl = slice_->windowLevel();
       wl.window = std::max(1.0, wl.window * std::exp(0.005 * delta.x()));
@@ -204,6 +214,10 @@ void VtkViewWidget::mouseMoveEvent(QMouseEvent* e) {
 }
 
 void VtkViewWidget::mouseReleaseEvent(QMouseEvent* e) {
+  if (slice_ && drag_button_ == Qt::LeftButton &&
+      (tool_ == Tool::kBrush || tool_ == Tool::kEraser)) {
+    emit strokeEnded();
+  }
   drag_button_ = Qt::NoButton;
   e->accept();
 }

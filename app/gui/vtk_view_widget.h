@@ -34,9 +34,11 @@ class VtkViewWidget : public QOpenGLWidget {
   /// A short name for the view: "axial", "coronal", "sagittal" or "3d".
   QString viewName() const;
 
-  /// Seed tool: a left click emits seedClicked instead of moving the cursor.
-  void setSeedTool(bool on) { seed_tool_ = on; }
-  bool seedTool() const { return seed_tool_; }
+  /// What a left click/drag does in a slice view: move the cursor, seed a lesion (seedClicked),
+  /// paint or erase lesion voxels (strokeStarted/Moved/Ended).
+  enum class Tool { kCursor, kSeed, kBrush, kEraser };
+  void setTool(Tool tool) { tool_ = tool; }
+  Tool tool() const { return tool_; }
 
   /// Widget pixel (origin top-left, device-independent) of an LPS point; slice views only.
   QPoint lpsToWidget(const Vec3& p_lps) const;
@@ -58,6 +60,9 @@ class VtkViewWidget : public QOpenGLWidget {
  signals:
   void cursorMoved(const rfa::Vec3& p_lps);
   void seedClicked(const rfa::Vec3& p_lps);
+  void strokeStarted(const rfa::Vec3& p_lps, bool erase);
+  void strokeMoved(const rfa::Vec3& p_lps);
+  void strokeEnded();
   void windowLevelChanged(double window, double level);
 
  protected:
@@ -77,7 +82,7 @@ class VtkViewWidget : public QOpenGLWidget {
   std::unique_ptr<render::SliceView> slice_;
   std::unique_ptr<render::VolumeView> volume_;
   vtkGenericOpenGLRenderWindow* window_ = nullptr;  // owned (VTK reference count)
-  bool seed_tool_ = false;
+  Tool tool_ = Tool::kCursor;
   Qt::MouseButton drag_button_ = Qt::NoButton;
   QPoint last_;
   int frames_ = 0;

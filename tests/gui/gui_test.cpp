@@ -4,14 +4,17 @@
 // watchdog timer measures how long the UI thread is ever blocked while loading and planning.
 // Without an X display the program exits with 77 (ctest: skipped) saying so.
 #include <QApplication>
+#include <QDialog>
 #include <QElapsedTimer>
 #include <QImage>
 #include <QLabel>
 #include <QMessageBox>
+#include <QMouseEvent>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QTreeWidget>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -164,6 +167,7 @@ class GuiTest : public QObject {
   void initTestCase();
   void workflowOnPhantom();
   void errorsKeepTheAppRunning();
+  void seriesBrowser();
   void screenshotCommand();
 
  private:
@@ -265,6 +269,52 @@ void GuiTest::workflowOnPhantom() {
   }
   w.seedToolAction()->setChecked(false);
   QCOMPARE(c.state()->segmentation.lesions.has_value(), true);
+
+  // 2b. Brush and eraser by mouse drags, undone and redone (one step per stroke).
+  {
+    const auto& truth = phantom_.lesion_truth.front();
+    const int label = voxelLabel(*c.state()->segmentation.lesions, truth.center_lps);
+    auto count = [&] {
+      std::size_t n = 0;
+      for (const auto v : c.state()->segmentation.lesions->data()) n += v == label ? 1 : 0;
+      return n;
+    };
+    const std::size_t before = count();
+    w.setCursor(truth.center_lps);
+    drawAll(w, 1);
+    // Drag from the lesion's centre 15 mm towards the patient's left (screen right, axial).
+    const QPoint a = axial->lpsToWidget(truth.center_lps);
+    const QPoint b = axial->lpsToWidget(truth.center_lps + rfa::Vec3(15, 0, 0));
+    w.brushToolAction()->setChecked(true);
+    QTest::mousePress(axial, Qt::LeftButton, Qt::NoModifier, a);
+    for (int s = 1; s <= 5; ++s) {
+      QMouseEvent move(QEvent::MouseMove, QPointF(a + (b - a) * s / 5),
+                       axial->mapToGlobal(QPointF(a + (b - a) * s / 5)), Qt::LeftButton,
+                       Qt::LeftButton, Qt::NoModifier);
+      QApplication::sendEvent(axial, &move);
+    }
+    QTest::mouseRelease(axial, Qt::LeftButton, Qt::NoModifier, b);
+    const std::size_t painted = count();
+    std::printf("brush stroke: L%d %zu -> %zu voxels; undo: %s\n", label, before, painted,
+                qPrintable(w.undoAction()->text()));
+    QVERIFY(painted > before);
+    QVERIFY(w.undoAction()->isEnabled());
+    w.undoAction()->trigger();
+    QCOMPARE(count(), before);
+    w.redoAction()->trigger();
+    QCOMPARE(count(), painted);
+    w.undoAction()->trigger();
+    // Eraser at the centre: fewer voxels; undone.
+    w.eraserToolAction()->setChecked(true);
+    QTest::mouseClick(axial, Qt::LeftButton, Qt::NoModifier, a);
+    const std::size_t erased = count();
+    std::printf("eraser: L%d %zu -> %zu voxels\n", label, before, erased);
+    QVERIFY(erased < before);
+    w.undoAction()->trigger();
+    QCOMPARE(count(), before);
+    w.eraserToolAction()->setChecked(false);
+    QVERIFY(w.lastError().isEmpty());
+  }
 
   // 3. Plan (preview model) in the background; the UI thread stays responsive.
   dog.reset();
@@ -405,6 +455,39 @@ void GuiTest::errorsKeepTheAppRunning() {
   auto* notice = w.findChild<QLabel*>(QStringLiteral("research-notice"));
   QVERIFY(notice != nullptr && notice->isVisible());
   QVERIFY(notice->text().contains(QStringLiteral("RESEARCH USE ONLY")));
+}
+
+void GuiTest::seriesBrowser() {
+  // A folder holding two CT series: the series browser lists both; choosing one opens it.
+  const QString two = tmp_.filePath(QStringLiteral("two-series"));
+  for (int n = 1; n <= 2; ++n) {
+    rfa::phantom::CtSeriesOptions o;
+    o.uid_key = "gui-test-series-" + std::to_string(n);
+    o.series_number = n;
+    o.series_description = "series " + std::to_string(n);
+    rfa::phantom::writeCtSeries(phantom_.ct, (two + "/s" + QString::number(n)).toStdString(), o);
+  }
+  MainWindow w;
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  bool seen = false;
+  QTimer poll;
+  connect(&poll, &QTimer::timeout, &w, [&] {
+    auto* dialog = w.findChild<QDialog*>(QStringLiteral("series-browser"));
+    if (dialog == nullptr || !dialog->isVisible()) return;
+    auto* list = dialog->findChild<QTreeWidget*>();
+    QVERIFY(list != nullptr);
+    std::printf("series browser: %d series\n", list->topLevelItemCount());
+    seen = list->topLevelItemCount() == 2;
+    list->setCurrentItem(list->topLevelItem(1));
+    dialog->accept();
+  });
+  poll.start(50);
+  w.controller().open(two);
+  QVERIFY(waitFor([&] { return w.controller().hasCase(); }, 60000));
+  QVERIFY(seen);
+  QCOMPARE(w.lastSeriesChoices(), 2);
+  QVERIFY(w.lastError().isEmpty());
 }
 
 void GuiTest::screenshotCommand() {
