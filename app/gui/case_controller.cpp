@@ -7,6 +7,12 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <exception>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "rfa/core/error.h"
 #include "rfa/dicomexport/plan_rois.h"
 #include "rfa/io/dicom_scan.h"
@@ -52,6 +58,19 @@ void describeError(const std::exception& e, JobResult& r, const QString& what) {
 namespace {
 void sceneLayersOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
                    std::vector<render::NeedleLine>& needles);
+/// Background jobs run below the UI thread's priority (nice +10, inherited by the threads the
+/// libraries start), so that on a busy machine the event loop is still scheduled first.
+void lowerThisThreadsPriority() {
+#ifdef __linux__
+  static thread_local bool done = false;
+  if (done) return;
+  done = true;
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  const int current = ::getpriority(PRIO_PROCESS, tid);
+  (void)::setpriority(PRIO_PROCESS, tid, std::min(19, current + 10));
+#endif
+}
+
 }  // namespace
 
 void sceneContentOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
@@ -149,6 +168,7 @@ void sceneLayersOf(const workflow::CaseState& state, std::vector<render::LabelLa
 }  // namespace
 
 CaseController::CaseController(QObject* parent) : QObject(parent) {
+  pool_.setMaxThreadCount(1);  // one job at a time; its libraries parallelise inside
   connect(&watcher_, &QFutureWatcher<JobResult>::finished, this, &CaseController::finish);
 }
 
@@ -179,7 +199,8 @@ void CaseController::start(const QString& what, Job job) {
     QMetaObject::invokeMethod(
         this, [this, s = qs(stage), f] { emit progressed(s, f); }, Qt::QueuedConnection);
   };
-  watcher_.setFuture(QtConcurrent::run([job = std::move(job), progress, what]() {
+  watcher_.setFuture(QtConcurrent::run(&pool_, [job = std::move(job), progress, what]() {
+    lowerThisThreadsPriority();
     JobResult r;
     try {
       r = job(progress);
@@ -236,7 +257,10 @@ void CaseController::finish() {
   }
   if (r.new_lesion > 0) emit lesionSegmented(r.new_lesion);
   emit historyChanged();
-  if (what == tr("Planning")) emit planChanged();
+  if (what == tr("Planning")) {
+    emit planChanged();
+    autosave();
+  }
   if (!r.message.isEmpty()) emit message(r.message);
 }
 
@@ -525,20 +549,24 @@ void CaseController::endStroke() {
 }
 
 void CaseController::undo() {
-  if (!state_ || refuseWhenBusy(tr("Undo")) || !history_.canUndo()) return;
-  const std::string what = history_.undoText();
-  history_.undo(*state_);
-  refreshLesionLayer(true);
-  emit message(tr("Undone: %1").arg(qs(what)));
-  emit historyChanged();
+  stepHistory(true);
 }
 
 void CaseController::redo() {
-  if (!state_ || refuseWhenBusy(tr("Redo")) || !history_.canRedo()) return;
-  const std::string what = history_.redoText();
-  history_.redo(*state_);
+  stepHistory(false);
+}
+
+void CaseController::stepHistory(bool back) {
+  if (!state_ || refuseWhenBusy(back ? tr("Undo") : tr("Redo"))) return;
+  if (back ? !history_.canUndo() : !history_.canRedo()) return;
+  const std::string what = back ? history_.undoText() : history_.redoText();
+  if (back) {
+    history_.undo(*state_);
+  } else {
+    history_.redo(*state_);
+  }
   refreshLesionLayer(true);
-  emit message(tr("Redone: %1").arg(qs(what)));
+  emit message((back ? tr("Undone: %1") : tr("Redone: %1")).arg(qs(what)));
   emit historyChanged();
 }
 

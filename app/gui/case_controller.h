@@ -14,6 +14,7 @@
 #include <QObject>
 #include <QString>
 #include <QStringList>
+#include <QThreadPool>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -122,9 +123,12 @@ class CaseController : public QObject {
   /// Replaces the scene's lesion layer by a copy of the case's labels (with its 3D surface when
   /// `surface`: at the end of a stroke).
   void refreshLesionLayer(bool surface);
+  /// Undo (back) or redo one lesion edit.
+  void stepHistory(bool back);
 
   std::shared_ptr<workflow::CaseState> state_;
   std::shared_ptr<render::Scene> scene_;
+  QThreadPool pool_;  ///< the jobs' thread (lowered priority)
   QFutureWatcher<JobResult> watcher_;
   std::atomic<bool> cancel_{false};
   bool busy_ = false;

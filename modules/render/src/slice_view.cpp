@@ -11,6 +11,11 @@
 #include <vtkImageProperty.h>
 #include <vtkImageResliceMapper.h>
 #include <vtkImageSlice.h>
+#include <vtkImageSliceMapper.h>
+#include <vtkLookupTable.h>
+#include <vtkMatrix4x4.h>
+#include <vtkPointData.h>
+#include <vtkUnsignedCharArray.h>
 #include <vtkImageStack.h>
 #include <vtkLineSource.h>
 #include <vtkPoints.h>
@@ -72,6 +77,10 @@ vtkSmartPointer<vtkActor> lineActor(vtkLineSource* src, const Rgb& c, double wid
   actor->GetProperty()->SetOpacity(opacity);
   actor->GetProperty()->LightingOff();
   actor->PickableOff();
+  // Drawn in the opaque pass (still blended with its opacity, above the slice images): a
+  // translucent actor would make every frame take the renderer's translucent pass, which costs a
+  // lot on software GL (llvmpipe) and draws the same pixels here.
+  actor->ForceOpaqueOn();
   return actor;
 }
 
@@ -92,9 +101,21 @@ struct SliceView::Impl {
   vtkSmartPointer<vtkImageProperty> ct_prop = vtkSmartPointer<vtkImageProperty>::New();
   struct Overlay {
     detail::LayerImage image;
-    vtkSmartPointer<vtkImageSlice> slice;
+    vtkSmartPointer<vtkImageSlice> slice;  // per-layer reslice path only
+    std::vector<std::array<float, 4>> rgba;  // composed path: LUT colour (0..255), alpha * opacity
   };
   std::vector<Overlay> overlays;
+
+  // Composed path (grid axes along the LPS axes): the visible layers are blended on the CPU into
+  // one RGBA image of the current slice (recomposed only when the slice index or the layers
+  // change), drawn as one nearest-neighbour textured slice above the CT in the image stack instead
+  // of one screen-resolution reslice per layer, each drawn in 3 stack passes at every frame.
+  bool composed = false;
+  vtkSmartPointer<vtkImageData> overlay_image;
+  vtkSmartPointer<vtkImageSlice> overlay_slice;
+  vtkSmartPointer<vtkMatrix4x4> overlay_matrix;
+  long overlay_index = -1;  // slice index of overlay_image's content; -1: none / stale
+  bool overlay_empty = true;
   vtkSmartPointer<vtkLineSource> cross_h = vtkSmartPointer<vtkLineSource>::New();
   vtkSmartPointer<vtkLineSource> cross_v = vtkSmartPointer<vtkLineSource>::New();
   vtkSmartPointer<vtkActor> cross_h_actor, cross_v_actor;
@@ -159,6 +180,13 @@ struct SliceView::Impl {
         }
       }
     }
+    composed = true;  // every grid axis along +-an LPS axis: slices are grid slices
+    for (int a = 0; a < 3; ++a) {
+      const Vec3 col = d.col(a);
+      if (std::abs(col.cwiseAbs().maxCoeff() - 1.0) > 1e-9 || col.cwiseAbs().sum() - 1.0 > 1e-9) {
+        composed = false;
+      }
+    }
     double diag = 0;
     for (const auto& p : corners) diag = std::max(diag, (p - corners[0]).norm());
     cam_distance = diag + 100;
@@ -172,6 +200,35 @@ struct SliceView::Impl {
     ct_slice = makeSlice(detail::SceneAccess::ctImage(*scene), ct_prop);
     stack->AddImage(ct_slice);
     stack->SetActiveLayer(0);
+    if (composed) {
+      std::array<int, 3> dims{static_cast<int>(g.size()[0]), static_cast<int>(g.size()[1]),
+                              static_cast<int>(g.size()[2])};
+      dims[static_cast<std::size_t>(axis)] = 1;
+      overlay_image = vtkSmartPointer<vtkImageData>::New();
+      overlay_image->SetDimensions(dims.data());
+      overlay_image->SetSpacing(g.spacing().x(), g.spacing().y(), g.spacing().z());
+      overlay_image->SetOrigin(0, 0, 0);
+      overlay_image->AllocateScalars(VTK_UNSIGNED_CHAR, 4);
+      auto mapper = vtkSmartPointer<vtkImageSliceMapper>::New();
+      mapper->SetInputData(overlay_image);
+      mapper->SetOrientation(axis);
+      mapper->SetSliceNumber(0);
+      mapper->SliceFacesCameraOff();
+      mapper->SliceAtFocalPointOff();
+      mapper->BorderOn();
+      auto prop = vtkSmartPointer<vtkImageProperty>::New();
+      prop->SetInterpolationTypeToNearest();
+      prop->SetLayerNumber(1);
+      overlay_matrix = vtkSmartPointer<vtkMatrix4x4>::New();
+      overlay_matrix->DeepCopy(detail::SceneAccess::indexToLps(*scene));
+      overlay_slice = vtkSmartPointer<vtkImageSlice>::New();
+      overlay_slice->SetMapper(mapper);
+      overlay_slice->SetProperty(prop);
+      overlay_slice->SetUserMatrix(overlay_matrix);
+      overlay_slice->PickableOff();
+      overlay_slice->VisibilityOff();
+      stack->AddImage(overlay_slice);
+    }
     renderer->AddViewProp(stack);
 
     const Rgb cross_colour{1.0, 0.85, 0.1};
@@ -280,6 +337,10 @@ struct SliceView::Impl {
       const Vec3 a = planePoint(np.needle.entry_lps) + off;
       const Vec3 b = planePoint(np.needle.tip_lps) + off;
       vtkPoints* pts = np.poly->GetPoints();
+      double pa[3], pb[3];
+      pts->GetPoint(0, pa);
+      pts->GetPoint(1, pb);
+      if (Vec3(pa[0], pa[1], pa[2]) == a && Vec3(pb[0], pb[1], pb[2]) == b) continue;
       pts->SetPoint(0, a.data());
       pts->SetPoint(1, b.data());
       pts->Modified();
@@ -306,7 +367,91 @@ struct SliceView::Impl {
     info->SetInput(buf);
   }
 
+  /// Composed path: puts the overlay in the cursor's plane (as the CT slice) and recomposes it
+  /// when the nearest slice index changed.
+  void syncOverlay() {
+    if (!composed) return;
+    const ImageGeometry& g = geometry();
+    const double t = g.lpsToIndex(cursor)(axis);
+    // Nearest voxel along the slice axis, as vtkImageReslice's nearest-neighbour (floor(x + 0.5)).
+    const long n_axis = static_cast<long>(g.size()[static_cast<std::size_t>(axis)]);
+    const long k = std::clamp(static_cast<long>(std::floor(t + 0.5)), 0L, n_axis - 1);
+    // The overlay image lies at index 0 along `axis`: shift it into the cursor plane.
+    const vtkMatrix4x4* m = detail::SceneAccess::indexToLps(*scene);
+    const double shift = t * g.spacing()(axis);
+    for (int r = 0; r < 3; ++r) {
+      const double v = m->GetElement(r, 3) + m->GetElement(r, axis) * shift;
+      if (overlay_matrix->GetElement(r, 3) != v) overlay_matrix->SetElement(r, 3, v);
+    }
+    if (k != overlay_index) {
+      compose(k);
+      overlay_index = k;
+    }
+    const int visible = overlay_empty ? 0 : 1;
+    if (overlay_slice->GetVisibility() != visible) overlay_slice->SetVisibility(visible);
+  }
+
+  /// Blends the visible layers' slice k (drawing order, "over", each colour * layer opacity) into
+  /// overlay_image: non-premultiplied RGBA, as the framebuffer would have blended them one by one.
+  void compose(long k) {
+    const ImageGeometry& g = geometry();
+    const auto nx = static_cast<std::size_t>(g.size()[0]);
+    const auto ny = static_cast<std::size_t>(g.size()[1]);
+    const auto nz = static_cast<std::size_t>(g.size()[2]);
+    std::array<std::size_t, 3> lo{0, 0, 0}, hi{nx, ny, nz};
+    lo[static_cast<std::size_t>(axis)] = static_cast<std::size_t>(k);
+    hi[static_cast<std::size_t>(axis)] = static_cast<std::size_t>(k) + 1;
+    auto* out = static_cast<unsigned char*>(overlay_image->GetScalarPointer());
+    const std::size_t count = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
+    // Premultiplied accumulation (float) per output pixel.
+    accum.assign(4 * count, 0.0F);
+    for (const Overlay& o : overlays) {
+      vtkDataArray* scalars = o.image.image->GetPointData()->GetScalars();
+      const bool is16 = scalars->GetDataType() == VTK_UNSIGNED_SHORT;
+      const void* base = scalars->GetVoidPointer(0);
+      const std::size_t nvals = o.rgba.size();
+      std::size_t p = 0;
+      for (std::size_t z = lo[2]; z < hi[2]; ++z) {
+        for (std::size_t y = lo[1]; y < hi[1]; ++y) {
+          const std::size_t row = (z * ny + y) * nx;
+          for (std::size_t x = lo[0]; x < hi[0]; ++x, ++p) {
+            std::size_t v = is16 ? static_cast<const std::uint16_t*>(base)[row + x]
+                                 : static_cast<const std::uint8_t*>(base)[row + x];
+            if (v == 0) continue;
+            if (v >= nvals) v = nvals - 1;  // the table clamps above its range
+            const auto& c = o.rgba[v];
+            const float a = c[3];
+            if (a <= 0) continue;
+            float* acc = &accum[4 * p];
+            acc[0] = c[0] * a + acc[0] * (1 - a);
+            acc[1] = c[1] * a + acc[1] * (1 - a);
+            acc[2] = c[2] * a + acc[2] * (1 - a);
+            acc[3] = a + acc[3] * (1 - a);
+          }
+        }
+      }
+    }
+    overlay_empty = true;
+    for (std::size_t p = 0; p < count; ++p) {
+      const float* acc = &accum[4 * p];
+      unsigned char* px = out + 4 * p;
+      if (acc[3] <= 0) {
+        px[0] = px[1] = px[2] = px[3] = 0;
+        continue;
+      }
+      overlay_empty = false;
+      const float inv = 1.0F / acc[3];
+      for (int ch = 0; ch < 3; ++ch) {
+        px[ch] = static_cast<unsigned char>(std::clamp(acc[ch] * inv + 0.5F, 0.0F, 255.0F));
+      }
+      px[3] = static_cast<unsigned char>(std::clamp(acc[3] * 255.0F + 0.5F, 0.0F, 255.0F));
+    }
+    overlay_image->Modified();
+  }
+  std::vector<float> accum;
+
   void refresh() {
+    syncOverlay();
     syncCamera();
     syncCrosshair();
     syncNeedles();
@@ -314,14 +459,31 @@ struct SliceView::Impl {
   }
 
   void rebuild() {
-    for (auto& o : overlays) stack->RemoveImage(o.slice);
+    for (auto& o : overlays) {
+      if (o.slice) stack->RemoveImage(o.slice);
+    }
     overlays.clear();
+    overlay_index = -1;
     int layer_number = 1;
     for (const std::string& name : scene->layerNames()) {
       const LabelLayer* l = scene->layer(name);
       if (l == nullptr || !l->visible) continue;
       Overlay o;
       o.image = detail::SceneAccess::layerImage(*scene, *l);
+      if (composed) {
+        if (o.image.max_value == 0 || l->opacity <= 0) continue;  // draws nothing
+        // The colours the image mapper would take from the table (RGBA bytes), alpha * opacity.
+        auto lut = detail::makeLayerLut(*l, o.image.max_value);
+        const unsigned char* t = lut->GetPointer(0);
+        o.rgba.resize(static_cast<std::size_t>(lut->GetNumberOfTableValues()));
+        for (std::size_t v = 0; v < o.rgba.size(); ++v) {
+          o.rgba[v] = {static_cast<float>(t[4 * v]), static_cast<float>(t[4 * v + 1]),
+                       static_cast<float>(t[4 * v + 2]),
+                       static_cast<float>(t[4 * v + 3]) / 255.0F * static_cast<float>(l->opacity)};
+        }
+        overlays.push_back(std::move(o));
+        continue;
+      }
       auto prop = vtkSmartPointer<vtkImageProperty>::New();
       prop->SetLookupTable(detail::makeLayerLut(*l, o.image.max_value));
       prop->UseLookupTableScalarRangeOn();

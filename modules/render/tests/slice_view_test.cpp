@@ -238,5 +238,75 @@ TEST_F(SliceViewGl, NeedleProjectedLine) {
                        kH - 1 - static_cast<int>(std::lround(off[1])), 2, green));
 }
 
+TEST_F(SliceViewGl, OverlappingLayersBlendInDrawingOrder) {
+  // Two half-transparent layers on the same voxels: red first, then blue, over 0 HU grey (102).
+  scene_->setLayerOpacity("liver", 0.5);
+  scene_->setLayer(maskLayer("blue", boxMask(geometry_, maskBox()), {0, 0, 1}, 0.5));
+  SliceView view(Orientation::kAxial, scene_);
+  view.setCrosshairVisible(false);
+  view.setCursorLps(maskBox().centre());
+  OffscreenWindow win(kW, kH);
+  win.addRenderer(view.renderer());
+  view.resetCamera();
+  win.render();
+  const auto c = colourAt(win.grab(), view, maskBox().centre());
+  const double grey0 = 0.4 * 255;
+  const double r1 = 0.5 * 255 + 0.5 * grey0, g1 = 0.5 * grey0;  // red over grey
+  EXPECT_NEAR(c[0], 0.5 * r1, 4);                                // blue over that
+  EXPECT_NEAR(c[1], 0.5 * g1, 4);
+  EXPECT_NEAR(c[2], 0.5 * 255 + 0.5 * g1, 4);
+}
+
+TEST_F(SliceViewGl, OverlayFollowsTheSliceAndLayerChanges) {
+  SliceView view(Orientation::kAxial, scene_);
+  view.setCrosshairVisible(false);
+  view.setCursorLps(maskBox().centre());
+  OffscreenWindow win(kW, kH);
+  win.addRenderer(view.renderer());
+  view.resetCamera();
+  const auto red = [&] {
+    win.render();
+    const auto c = colourAt(win.grab(), view, maskBox().centre());
+    return c[0] > 200 && c[1] < 60;
+  };
+  EXPECT_TRUE(red());
+  EXPECT_TRUE(red()) << "unchanged re-render";
+  view.scrollSlices(4);  // 10 mm superior: above the mask box (+-6 mm)
+  EXPECT_FALSE(red());
+  view.scrollSlices(-4);
+  EXPECT_TRUE(red());
+  view.zoom(1.5);
+  view.pan(5, 3);
+  EXPECT_TRUE(red()) << "camera change, same slice";
+  scene_->setLayer(maskLayer("liver", boxMask(geometry_, boxAround(gridCentre(), Vec3(1, 1, 1))),
+                             {1, 0, 0}, 1.0));  // new data: the box is gone
+  EXPECT_FALSE(red());
+}
+
+TEST(SliceViewOblique, LayerColourOnAnObliqueGrid) {
+  RFA_REQUIRE_GL();
+  // Grid rotated 20 degrees about z: the slices are resliced (no grid-aligned fast path).
+  const double a = 20.0 * 3.14159265358979 / 180.0;
+  Mat3 d;
+  d << std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a), 0, 0, 0, 1;
+  const ImageGeometry g({64, 64, 40}, Vec3(1.5, 1.5, 2.5), Vec3(-40, -60, -50), d);
+  auto scene = std::make_shared<Scene>(fill<float>(g, [](const Vec3&) { return 0.0F; }));
+  const Box box = boxAround(g.centerLps(), Vec3(8, 8, 8));
+  scene->setLayer(maskLayer("m", boxMask(g, box), {1, 0, 0}, 1.0));
+  SliceView view(Orientation::kAxial, scene);
+  view.setCrosshairVisible(false);
+  view.setCursorLps(box.centre());
+  OffscreenWindow win(kW, kH);
+  win.addRenderer(view.renderer());
+  view.resetCamera();
+  win.render();
+  const RgbImage img = win.grab();
+  const auto in = colourAt(img, view, box.centre());
+  EXPECT_GT(in[0], 200);
+  EXPECT_LT(in[1], 60);
+  const auto out = colourAt(img, view, box.centre() + Vec3(15, 15, 0));
+  EXPECT_NEAR(out[0], out[1], 3);
+}
+
 }  // namespace
 }  // namespace rfa::render::test
