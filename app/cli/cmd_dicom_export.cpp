@@ -1,6 +1,7 @@
 // rfaplan export-rtstruct PLAN -o rtss.dcm [--series DIR] [--segmentation DIR] [--session N]
 // rfaplan export-seg PLAN -o seg.dcm [--series DIR] [--segmentation DIR] [--session N]
 // rfaplan import-rtstruct RTSS --series DIR -o OUTDIR [--ignore-references]
+// The exports are thin shells over rfa::workflow (exportRtstruct, exportSeg), as the GUI runs them.
 #include <cctype>
 #include <filesystem>
 #include <iostream>
@@ -8,12 +9,10 @@
 #include "cli_common.h"
 #include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
-#include "rfa/dicomexport/plan_case.h"
-#include "rfa/dicomexport/plan_rois.h"
 #include "rfa/dicomexport/rtstruct.h"
-#include "rfa/dicomexport/seg.h"
 #include "rfa/io/input.h"
 #include "rfa/io/volume_file.h"
+#include "rfa/workflow/exports.h"
 
 namespace rfa::cli {
 namespace {
@@ -40,33 +39,19 @@ void addExportOptions(CLI::App* cmd, ExportArgs& a, const char* out_help) {
       ->check(CLI::Range(1, 3));
 }
 
-struct Exported {
-  dicomexport::PlanCase plan_case;
-  std::vector<dicomexport::Roi> rois;
-};
-
-Exported prepare(const ExportArgs& a) {
-  dicomexport::PlanCaseOptions o;
+// The workflow's options of `a`; the loader's warnings are printed as soon as the plan is loaded.
+workflow::ExportOptions exportOptionsOf(const ExportArgs& a) {
+  workflow::ExportOptions o;
+  o.session = a.session;
   o.series = a.series;
   o.segmentation = a.segmentation;
-  Exported e{dicomexport::loadPlanCase(a.plan, o), {}};
-  for (const auto& w : e.plan_case.notes) std::cerr << "warning: " << w << "\n";
-  if (!e.plan_case.image.series) {
-    throw UnsupportedError("the plan's image " + e.plan_case.image_path.string() +
-                           " is not a DICOM series: DICOM objects must reference one (give "
-                           "--series DICOMDIR with the same voxels)");
-  }
-  dicomexport::PlanRoiOptions ro;
-  ro.session = a.session;
-  e.rois = dicomexport::planRois(e.plan_case.plan, *e.plan_case.segmentation.liver,
-                                 *e.plan_case.segmentation.lesions, ro);
-  return e;
+  o.give_series = "--series DICOMDIR";
+  o.on_loader_note = [](const std::string& w) { std::cerr << "warning: " << w << "\n"; };
+  return o;
 }
 
-std::string describe(const dicomexport::PlanCase& c, int session) {
-  return "rfaplan plan " + c.plan_file.filename().string() + " revision " +
-         std::to_string(c.plan.revision) +
-         (session > 0 ? ", session " + std::to_string(session) : std::string(", all sessions"));
+void printWriterNotes(const workflow::ExportSummary& s) {
+  for (const auto& n : s.writer_notes) std::cerr << "note: " << n << "\n";
 }
 
 // A file name from an ROI name: letters, digits, '-' and '_' kept, the rest '_'.
@@ -89,16 +74,11 @@ void addDicomExportCommands(CLI::App& app, int& exit_code) {
     static ExportArgs a;
     addExportOptions(cmd, a, "RT Structure Set file to write (replaced atomically)");
     cmd->callback([&exit_code]() {
-      const Exported e = prepare(a);
-      dicomexport::RtstructWriteOptions o;
-      o.label = a.session > 0 ? "RFA S" + std::to_string(a.session) : "RFA PLAN";
-      o.name = describe(e.plan_case, a.session);
-      o.description = o.name + " (" + e.plan_case.plan.software + "). RESEARCH USE ONLY.";
-      const auto w = dicomexport::writeRtstructFile(a.out, e.rois, *e.plan_case.image.series, o);
-      for (const auto& n : w.notes) std::cerr << "note: " << n << "\n";
+      const workflow::ExportSummary w = workflow::exportRtstruct(a.plan, a.out, exportOptionsOf(a));
+      printWriterNotes(w);
       std::cout << "RT Structure Set " << a.out << ": " << w.rois << " ROIs, " << w.contours
                 << " contours, " << w.points << " points; SOP Instance UID " << w.sop_instance_uid
-                << "\n  references series " << e.plan_case.image.series->series_instance_uid << "\n"
+                << "\n  references series " << w.series_instance_uid << "\n"
                 << kResearchBanner << "\n";
       exit_code = 0;
     });
@@ -111,14 +91,10 @@ void addDicomExportCommands(CLI::App& app, int& exit_code) {
     static ExportArgs a;
     addExportOptions(cmd, a, "DICOM SEG file to write (replaced atomically)");
     cmd->callback([&exit_code]() {
-      const Exported e = prepare(a);
-      dicomexport::SegWriteOptions o;
-      o.series_description = describe(e.plan_case, a.session);
-      const auto w = dicomexport::writeSegFile(a.out, e.rois, *e.plan_case.image.series, o);
-      for (const auto& n : w.notes) std::cerr << "note: " << n << "\n";
+      const workflow::ExportSummary w = workflow::exportSeg(a.plan, a.out, exportOptionsOf(a));
+      printWriterNotes(w);
       std::cout << "DICOM SEG " << a.out << ": " << w.segments << " segments, " << w.frames
-                << " frames\n  references series " << e.plan_case.image.series->series_instance_uid
-                << "\n"
+                << " frames\n  references series " << w.series_instance_uid << "\n"
                 << kResearchBanner << "\n";
       exit_code = 0;
     });

@@ -1,14 +1,14 @@
 // rfaplan report PLAN -o report.pdf [--series DIR] [--segmentation DIR] [--session N]
-// A thin shell: the plan with its series and segmentation (dicomexport::loadPlanCase), then the
-// tumour-board report (rfa::report), written atomically.
+// A thin shell over rfa::workflow::exportReport, as the GUI runs it: the plan with its series and
+// segmentation (dicomexport::loadPlanCase), then the tumour-board report (rfa::report), written
+// atomically.
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
-#include "rfa/dicomexport/plan_case.h"
-#include "rfa/report/report.h"
+#include "rfa/workflow/exports.h"
 
 namespace rfa::cli {
 
@@ -39,16 +39,14 @@ void addReportCommand(CLI::App& app, int& exit_code) {
   cmd->callback([&exit_code] {
     if (session < 0) throw UsageError("--session must be >= 1 (0: every session)");
     const auto t0 = std::chrono::steady_clock::now();
-    dicomexport::PlanCaseOptions po;
-    po.series = series;
-    po.segmentation = segmentation;
-    const dicomexport::PlanCase c = dicomexport::loadPlanCase(plan_file, po);
-    for (const std::string& n : c.notes) std::cerr << "warning: " << n << "\n";
-    report::ReportOptions ro;
-    ro.session = session;
-    ro.software = std::string("rfaplan ") + RFAPLAN_VERSION;
-    const report::ReportResult r = report::writeReport(c, out, ro);
-    std::cout << "report " << r.file.string() << ": " << r.pages << " pages (" << r.sessions.size()
+    workflow::ExportOptions o;
+    o.session = session;
+    o.series = series;
+    o.segmentation = segmentation;
+    o.software = std::string("rfaplan ") + RFAPLAN_VERSION;
+    o.on_loader_note = [](const std::string& n) { std::cerr << "warning: " << n << "\n"; };
+    const workflow::ExportSummary r = workflow::exportReport(plan_file, out, o);
+    std::cout << "report " << r.file.string() << ": " << r.pages << " pages (" << r.session_sections
               << " session section(s), " << (r.bytes + 512) / 1024 << " KiB) in "
               << fixed(secondsSince(t0), 1) << " s\n";
     std::cout << kResearchBanner << "\n";

@@ -219,7 +219,9 @@ void MainWindow::buildMenus() {
   brush_tool_->setObjectName(QStringLiteral("brush-tool"));
   eraser_tool_ = tools->addAction(tr("&Eraser"));
   eraser_tool_->setObjectName(QStringLiteral("eraser-tool"));
-  for (QAction* a : {seed_tool_, brush_tool_, eraser_tool_}) {
+  ruler_tool_ = tools->addAction(tr("&Ruler (drag to measure)"));
+  ruler_tool_->setObjectName(QStringLiteral("ruler-tool"));
+  for (QAction* a : {seed_tool_, brush_tool_, eraser_tool_, ruler_tool_}) {
     a->setCheckable(true);
     tool_group->addAction(a);
     connect(a, &QAction::toggled, this, [this] { applyTool(); });
@@ -248,6 +250,7 @@ void MainWindow::buildMenus() {
   bar->addAction(seed_tool_);
   bar->addAction(brush_tool_);
   bar->addAction(eraser_tool_);
+  bar->addAction(ruler_tool_);
   auto* radius = new QDoubleSpinBox;
   radius->setRange(0.5, 25.0);
   radius->setSingleStep(0.5);
@@ -292,6 +295,7 @@ void MainWindow::applyTool() {
   if (seed_tool_->isChecked()) tool = VtkViewWidget::Tool::kSeed;
   if (brush_tool_->isChecked()) tool = VtkViewWidget::Tool::kBrush;
   if (eraser_tool_->isChecked()) tool = VtkViewWidget::Tool::kEraser;
+  if (ruler_tool_->isChecked()) tool = VtkViewWidget::Tool::kRuler;
   for (int i = 0; i < 3; ++i) {
     if (views_[static_cast<std::size_t>(i)] != nullptr) {
       views_[static_cast<std::size_t>(i)]->setTool(tool);
@@ -364,6 +368,9 @@ void MainWindow::rebuildViews() {
       connect(views_[i], &VtkViewWidget::strokeMoved, &controller_,
               &CaseController::continueStroke);
       connect(views_[i], &VtkViewWidget::strokeEnded, &controller_, &CaseController::endStroke);
+      connect(views_[i], &VtkViewWidget::measured, this, [this](double mm) {
+        statusBar()->showMessage(tr("Ruler: %1 mm").arg(mm, 0, 'f', 1), 30000);
+      });
       connect(views_[i], &VtkViewWidget::seedClicked, &controller_,
               &CaseController::segmentLesionAt);
       connect(views_[i], &VtkViewWidget::windowLevelChanged, this, [this](double w, double l) {

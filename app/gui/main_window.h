@@ -45,6 +45,7 @@ class MainWindow : public QMainWindow {
   QAction* seedToolAction() const { return seed_tool_; }
   QAction* brushToolAction() const { return brush_tool_; }
   QAction* eraserToolAction() const { return eraser_tool_; }
+  QAction* rulerToolAction() const { return ruler_tool_; }
   QAction* undoAction() const { return undo_; }
   QAction* redoAction() const { return redo_; }
   /// The last error shown in a dialog (title: text), for tests and the command line.
@@ -85,6 +86,7 @@ class MainWindow : public QMainWindow {
   QAction* seed_tool_ = nullptr;
   QAction* brush_tool_ = nullptr;
   QAction* eraser_tool_ = nullptr;
+  QAction* ruler_tool_ = nullptr;
   QAction* undo_ = nullptr;
   QAction* redo_ = nullptr;
   QAction* crosshair_ = nullptr;

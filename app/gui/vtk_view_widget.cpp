@@ -172,6 +172,11 @@ void VtkViewWidget::mousePressEvent(QMouseEvent* e) {
       case Tool::kEraser:
         emit strokeStarted(p, tool_ == Tool::kEraser);
         break;
+      case Tool::kRuler:
+        ruler_start_ = p;
+        slice_->setRuler(std::array<Vec3, 2>{p, p});
+        update();
+        break;
       case Tool::kCursor:
         emit cursorMoved(p);
         break;
@@ -191,6 +196,9 @@ void VtkViewWidget::mouseMoveEvent(QMouseEvent* e) {
     } else if (drag_button_ == Qt::LeftButton &&
                (tool_ == Tool::kBrush || tool_ == Tool::kEraser)) {
       emit strokeMoved(widgetToLps(pos));
+    } else if (drag_button_ == Qt::LeftButton && tool_ == Tool::kRuler) {
+      slice_->setRuler(std::array<Vec3, 2>{ruler_start_, widgetToLps(pos)});
+      update();
     } else if (drag_button_ == Qt::RightButton) {
       render::WindowLevel wl = slice_->windowLevel();
       wl.window = std::max(1.0, wl.window * std::exp(0.005 * delta.x()));
@@ -217,6 +225,11 @@ void VtkViewWidget::mouseReleaseEvent(QMouseEvent* e) {
   if (slice_ && drag_button_ == Qt::LeftButton &&
       (tool_ == Tool::kBrush || tool_ == Tool::kEraser)) {
     emit strokeEnded();
+  }
+  if (slice_ && drag_button_ == Qt::LeftButton && tool_ == Tool::kRuler) {
+    slice_->setRuler(std::array<Vec3, 2>{ruler_start_, widgetToLps(e->position().toPoint())});
+    update();
+    emit measured(slice_->rulerLengthMm().value_or(0));
   }
   drag_button_ = Qt::NoButton;
   e->accept();

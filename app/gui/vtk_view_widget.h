@@ -36,7 +36,7 @@ class VtkViewWidget : public QOpenGLWidget {
 
   /// What a left click/drag does in a slice view: move the cursor, seed a lesion (seedClicked),
   /// paint or erase lesion voxels (strokeStarted/Moved/Ended).
-  enum class Tool { kCursor, kSeed, kBrush, kEraser };
+  enum class Tool { kCursor, kSeed, kBrush, kEraser, kRuler };
   void setTool(Tool tool) { tool_ = tool; }
   Tool tool() const { return tool_; }
 
@@ -63,6 +63,8 @@ class VtkViewWidget : public QOpenGLWidget {
   void strokeStarted(const rfa::Vec3& p_lps, bool erase);
   void strokeMoved(const rfa::Vec3& p_lps);
   void strokeEnded();
+  /// The ruler measured by a drag (ruler tool): its length in mm.
+  void measured(double length_mm);
   void windowLevelChanged(double window, double level);
 
  protected:
@@ -83,6 +85,7 @@ class VtkViewWidget : public QOpenGLWidget {
   std::unique_ptr<render::VolumeView> volume_;
   vtkGenericOpenGLRenderWindow* window_ = nullptr;  // owned (VTK reference count)
   Tool tool_ = Tool::kCursor;
+  Vec3 ruler_start_{0, 0, 0};
   Qt::MouseButton drag_button_ = Qt::NoButton;
   QPoint last_;
   int frames_ = 0;

@@ -314,6 +314,21 @@ void GuiTest::workflowOnPhantom() {
     QCOMPARE(count(), before);
     w.eraserToolAction()->setChecked(false);
     QVERIFY(w.lastError().isEmpty());
+    // Ruler: a drag over 30 mm (patient right to left) measures 30 mm within a pixel's size.
+    w.rulerToolAction()->setChecked(true);
+    const QPoint r0 = axial->lpsToWidget(truth.center_lps - rfa::Vec3(15, 0, 0));
+    const QPoint r1 = axial->lpsToWidget(truth.center_lps + rfa::Vec3(15, 0, 0));
+    QTest::mousePress(axial, Qt::LeftButton, Qt::NoModifier, r0);
+    QMouseEvent move(QEvent::MouseMove, QPointF(r1), axial->mapToGlobal(QPointF(r1)),
+                     Qt::LeftButton, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(axial, &move);
+    QTest::mouseRelease(axial, Qt::LeftButton, Qt::NoModifier, r1);
+    const auto length = axial->sliceView()->rulerLengthMm();
+    QVERIFY(length.has_value());
+    const double px_mm = 30.0 / std::max(1, std::abs(r1.x() - r0.x()));
+    std::printf("ruler: %.2f mm for 30 mm (%.2f mm per pixel)\n", *length, px_mm);
+    QVERIFY(std::abs(*length - 30.0) <= 2 * px_mm);
+    w.rulerToolAction()->setChecked(false);
   }
 
   // 3. Plan (preview model) in the background; the UI thread stays responsive.

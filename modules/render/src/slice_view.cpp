@@ -12,12 +12,11 @@
 #include <vtkImageResliceMapper.h>
 #include <vtkImageSlice.h>
 #include <vtkImageSliceMapper.h>
+#include <vtkImageStack.h>
+#include <vtkLineSource.h>
 #include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
 #include <vtkPointData.h>
-#include <vtkUnsignedCharArray.h>
-#include <vtkImageStack.h>
-#include <vtkLineSource.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
@@ -26,6 +25,7 @@
 #include <vtkRenderer.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
+#include <vtkUnsignedCharArray.h>
 
 #include "rfa/core/error.h"
 #include "rfa/render/views.h"
@@ -101,7 +101,7 @@ struct SliceView::Impl {
   vtkSmartPointer<vtkImageProperty> ct_prop = vtkSmartPointer<vtkImageProperty>::New();
   struct Overlay {
     detail::LayerImage image;
-    vtkSmartPointer<vtkImageSlice> slice;  // per-layer reslice path only
+    vtkSmartPointer<vtkImageSlice> slice;    // per-layer reslice path only
     std::vector<std::array<float, 4>> rgba;  // composed path: LUT colour (0..255), alpha * opacity
   };
   std::vector<Overlay> overlays;
@@ -125,6 +125,10 @@ struct SliceView::Impl {
     vtkSmartPointer<vtkActor> actor;
   };
   std::vector<NeedleProp> needles;
+  vtkSmartPointer<vtkLineSource> ruler = vtkSmartPointer<vtkLineSource>::New();
+  vtkSmartPointer<vtkActor> ruler_actor;
+  vtkSmartPointer<vtkTextActor> ruler_text = vtkSmartPointer<vtkTextActor>::New();
+  std::optional<std::array<Vec3, 2>> ruler_points;
   std::array<vtkSmartPointer<vtkTextActor>, 4> letters;
   vtkSmartPointer<vtkTextActor> info = vtkSmartPointer<vtkTextActor>::New();
   vtkSmartPointer<vtkCallbackCommand> on_start = vtkSmartPointer<vtkCallbackCommand>::New();
@@ -236,6 +240,16 @@ struct SliceView::Impl {
     cross_v_actor = lineActor(cross_v, cross_colour, 1.0, 0.8);
     renderer->AddActor(cross_h_actor);
     renderer->AddActor(cross_v_actor);
+    ruler_actor = lineActor(ruler, Rgb{0.2, 1.0, 1.0}, 2.0, 1.0);
+    ruler_actor->VisibilityOff();
+    renderer->AddActor(ruler_actor);
+    ruler_text->GetPositionCoordinate()->SetCoordinateSystemToWorld();
+    ruler_text->GetTextProperty()->SetFontSize(16);
+    ruler_text->GetTextProperty()->BoldOn();
+    ruler_text->GetTextProperty()->SetColor(0.2, 1.0, 1.0);
+    ruler_text->PickableOff();
+    ruler_text->VisibilityOff();
+    renderer->AddActor2D(ruler_text);
 
     const std::array<std::array<double, 2>, 4> pos{
         {{0.01, 0.5}, {0.99, 0.5}, {0.5, 0.99}, {0.5, 0.01}}};
@@ -329,6 +343,28 @@ struct SliceView::Impl {
     cross_v->SetPoint2(v1.data());
     cross_h_actor->SetVisibility(crosshair ? 1 : 0);
     cross_v_actor->SetVisibility(crosshair ? 1 : 0);
+  }
+
+  void syncRuler() {
+    bool show = ruler_points.has_value();
+    if (show) {
+      const double half = 0.5 * scene->ct().geometry().spacing()(axis) + 1e-6;
+      for (const Vec3& p : *ruler_points)
+        show = show && std::abs((p - cursor).dot(frame.n)) <= half;
+    }
+    ruler_actor->SetVisibility(show ? 1 : 0);
+    ruler_text->SetVisibility(show ? 1 : 0);
+    if (!show) return;
+    const Vec3 off = -kCrosshairOffsetMm * frame.n;
+    const Vec3 a = planePoint((*ruler_points)[0]) + off;
+    const Vec3 b = planePoint((*ruler_points)[1]) + off;
+    ruler->SetPoint1(a.data());
+    ruler->SetPoint2(b.data());
+    const double length = ((*ruler_points)[1] - (*ruler_points)[0]).norm();
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f mm", length);
+    ruler_text->SetInput(text);
+    ruler_text->GetPositionCoordinate()->SetValue(b.x(), b.y(), b.z());
   }
 
   void syncNeedles() {
@@ -454,6 +490,7 @@ struct SliceView::Impl {
     syncOverlay();
     syncCamera();
     syncCrosshair();
+    syncRuler();
     syncNeedles();
     syncText();
   }
@@ -598,6 +635,16 @@ WindowLevel SliceView::windowLevel() const {
 void SliceView::setCrosshairVisible(bool visible) {
   impl_->crosshair = visible;
   impl_->syncCrosshair();
+}
+
+void SliceView::setRuler(const std::optional<std::array<Vec3, 2>>& points_lps) {
+  impl_->ruler_points = points_lps;
+  impl_->syncRuler();
+}
+
+std::optional<double> SliceView::rulerLengthMm() const {
+  if (!impl_->ruler_points) return std::nullopt;
+  return ((*impl_->ruler_points)[1] - (*impl_->ruler_points)[0]).norm();
 }
 
 bool SliceView::crosshairVisible() const {

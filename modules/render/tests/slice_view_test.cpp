@@ -219,6 +219,36 @@ TEST_F(SliceViewGl, ScrollMovesTheSliceAndCrosshairShows) {
   EXPECT_GT(grey(colourAt(win.grab(), axial, axial.cursorLps())), 200);
 }
 
+TEST_F(SliceViewGl, RulerShowsOnItsSliceOnly) {
+  SliceView view(Orientation::kAxial, scene_);
+  view.setCrosshairVisible(false);
+  const Vec3 c = gridCentre();
+  view.setCursorLps(c);
+  OffscreenWindow win(kW, kH);
+  win.addRenderer(view.renderer());
+  view.resetCamera();
+  EXPECT_FALSE(view.rulerLengthMm().has_value());
+  const Vec3 a = c + Vec3(-15, -10, 0), b = c + Vec3(15, 10, 0);
+  view.setRuler(std::array<Vec3, 2>{a, b});
+  ASSERT_TRUE(view.rulerLengthMm().has_value());
+  EXPECT_NEAR(*view.rulerLengthMm(), std::sqrt(30.0 * 30.0 + 20.0 * 20.0), 1e-9);
+  win.render();
+  auto cyan = [](const std::array<std::uint8_t, 3>& p) {
+    return p[0] < 120 && p[1] > 180 && p[2] > 180;
+  };
+  const Vec3 mid = 0.5 * (a + b);
+  EXPECT_TRUE(cyan(colourAt(win.grab(), view, mid))) << "the ruler at its midpoint";
+  // Two slices further the ruler is not drawn.
+  view.scrollSlices(2);
+  win.render();
+  EXPECT_FALSE(cyan(colourAt(win.grab(), view, mid + 2 * kSpacingLps.z() * Vec3(0, 0, 1))));
+  view.scrollSlices(-2);
+  view.setRuler(std::nullopt);
+  win.render();
+  EXPECT_FALSE(cyan(colourAt(win.grab(), view, mid)));
+  EXPECT_FALSE(view.rulerLengthMm().has_value());
+}
+
 TEST_F(SliceViewGl, NeedleProjectedLine) {
   scene_->setNeedles(
       {needle("n1", gridCentre() + Vec3(-30, -30, 10), gridCentre() + Vec3(-5, -5, 0), {0, 1, 0})});
@@ -252,7 +282,7 @@ TEST_F(SliceViewGl, OverlappingLayersBlendInDrawingOrder) {
   const auto c = colourAt(win.grab(), view, maskBox().centre());
   const double grey0 = 0.4 * 255;
   const double r1 = 0.5 * 255 + 0.5 * grey0, g1 = 0.5 * grey0;  // red over grey
-  EXPECT_NEAR(c[0], 0.5 * r1, 4);                                // blue over that
+  EXPECT_NEAR(c[0], 0.5 * r1, 4);                               // blue over that
   EXPECT_NEAR(c[1], 0.5 * g1, 4);
   EXPECT_NEAR(c[2], 0.5 * 255 + 0.5 * g1, 4);
 }

@@ -19,15 +19,28 @@ dicomexport::PlanCase loadCase(const std::filesystem::path& plan_file, const Exp
   dicomexport::PlanCaseOptions po;
   po.series = o.series;
   po.segmentation = o.segmentation;
-  return dicomexport::loadPlanCase(plan_file, po);
+  dicomexport::PlanCase c = dicomexport::loadPlanCase(plan_file, po);
+  if (o.on_loader_note) {
+    for (const std::string& n : c.notes) o.on_loader_note(n);
+  }
+  return c;
+}
+
+// The summary's notes: the loader's, then the writer's.
+void setNotes(ExportSummary& s, const std::vector<std::string>& loader,
+              const std::vector<std::string>& writer) {
+  s.loader_notes = loader;
+  s.writer_notes = writer;
+  s.notes = loader;
+  s.notes.insert(s.notes.end(), writer.begin(), writer.end());
 }
 
 Prepared prepare(const std::filesystem::path& plan_file, const ExportOptions& o) {
   Prepared p{loadCase(plan_file, o), {}};
   if (!p.plan_case.image.series) {
     throw UnsupportedError("the plan's image " + p.plan_case.image_path.string() +
-                           " is not a DICOM series: DICOM objects must reference one (give the "
-                           "DICOM series with the same voxels)");
+                           " is not a DICOM series: DICOM objects must reference one (give " +
+                           o.give_series + " with the same voxels)");
   }
   dicomexport::PlanRoiOptions ro;
   ro.session = o.session;
@@ -54,12 +67,15 @@ ExportSummary exportRtstruct(const std::filesystem::path& plan_file,
   const auto w = dicomexport::writeRtstructFile(out, p.rois, *p.plan_case.image.series, o);
   ExportSummary s;
   s.file = out;
-  s.text = "RT Structure Set: " + std::to_string(w.rois) + " ROIs, " + std::to_string(w.contours) +
-           " contours, " + std::to_string(w.points) + " points; SOP Instance UID " +
-           w.sop_instance_uid + "; references series " +
-           p.plan_case.image.series->series_instance_uid;
-  s.notes = p.plan_case.notes;
-  s.notes.insert(s.notes.end(), w.notes.begin(), w.notes.end());
+  s.rois = w.rois;
+  s.contours = w.contours;
+  s.points = w.points;
+  s.sop_instance_uid = w.sop_instance_uid;
+  s.series_instance_uid = p.plan_case.image.series->series_instance_uid;
+  s.text = "RT Structure Set: " + std::to_string(s.rois) + " ROIs, " + std::to_string(s.contours) +
+           " contours, " + std::to_string(s.points) + " points; SOP Instance UID " +
+           s.sop_instance_uid + "; references series " + s.series_instance_uid;
+  setNotes(s, p.plan_case.notes, w.notes);
   return s;
 }
 
@@ -71,10 +87,12 @@ ExportSummary exportSeg(const std::filesystem::path& plan_file, const std::files
   const auto w = dicomexport::writeSegFile(out, p.rois, *p.plan_case.image.series, o);
   ExportSummary s;
   s.file = out;
-  s.text = "DICOM SEG: " + std::to_string(w.segments) + " segments, " + std::to_string(w.frames) +
-           " frames; references series " + p.plan_case.image.series->series_instance_uid;
-  s.notes = p.plan_case.notes;
-  s.notes.insert(s.notes.end(), w.notes.begin(), w.notes.end());
+  s.segments = w.segments;
+  s.frames = w.frames;
+  s.series_instance_uid = p.plan_case.image.series->series_instance_uid;
+  s.text = "DICOM SEG: " + std::to_string(s.segments) + " segments, " + std::to_string(s.frames) +
+           " frames; references series " + s.series_instance_uid;
+  setNotes(s, p.plan_case.notes, w.notes);
   return s;
 }
 
@@ -88,9 +106,12 @@ ExportSummary exportReport(const std::filesystem::path& plan_file, const std::fi
   const report::ReportResult r = report::writeReport(c, out, ro);
   ExportSummary s;
   s.file = r.file;
-  s.text = "report: " + std::to_string(r.pages) + " pages (" + std::to_string(r.sessions.size()) +
-           " session section(s), " + std::to_string((r.bytes + 512) / 1024) + " KiB)";
-  s.notes = c.notes;
+  s.pages = r.pages;
+  s.bytes = r.bytes;
+  s.session_sections = r.sessions.size();
+  s.text = "report: " + std::to_string(s.pages) + " pages (" + std::to_string(s.session_sections) +
+           " session section(s), " + std::to_string((s.bytes + 512) / 1024) + " KiB)";
+  setNotes(s, c.notes, {});
   return s;
 }
 

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "rfa/core/points.h"
@@ -64,6 +65,12 @@ class SliceView {
   [[nodiscard]] WindowLevel windowLevel() const;
   void setCrosshairVisible(bool visible);
   [[nodiscard]] bool crosshairVisible() const;
+  /// \brief A distance measurement: the segment between two LPS points (mm) with its length (the
+  /// 3D distance, "12.3 mm") beside its second point; drawn while the slice passes within half a
+  /// slice spacing of both points (the slice it was measured on). nullopt removes it.
+  void setRuler(const std::optional<std::array<Vec3, 2>>& points_lps);
+  /// \brief The ruler's length in mm (3D distance of its points); nullopt without a ruler.
+  [[nodiscard]] std::optional<double> rulerLengthMm() const;
   /// \brief factor > 1 zooms in, about the view centre. Ignores factor <= 0.
   void zoom(double factor);
   /// \brief Moves the image by (dx, dy) display pixels (x right, y up) as a mouse drag does.

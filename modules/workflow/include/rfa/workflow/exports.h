@@ -8,17 +8,37 @@
 /// Files are written atomically (temp + rename). Frames: the DICOM objects reference the planned
 /// series (patient LPS mm).
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace rfa::workflow {
 
-/// \brief What an export wrote, for a message to the user.
+/// \brief What an export wrote: a one-line summary for a message to the user, and the counts and
+/// UIDs it is made of, for a caller that words its own output (the CLI).
 struct ExportSummary {
-  std::filesystem::path file;
-  std::string text;                ///< one-line summary, e.g. "12 ROIs, 340 contours ..."
-  std::vector<std::string> notes;  ///< warnings of the loader and writer
+  std::filesystem::path file;  ///< the file written (the report: as report::writeReport names it)
+  std::string text;            ///< one-line summary, e.g. "RT Structure Set: 12 ROIs, 340 ..."
+  std::vector<std::string> notes;         ///< loader_notes then writer_notes
+  std::vector<std::string> loader_notes;  ///< dicomexport::loadPlanCase's warnings
+  std::vector<std::string> writer_notes;  ///< the RTSTRUCT / SEG writer's notes (report: none)
+
+  // RTSTRUCT (dicomexport::RtstructWriteResult).
+  std::size_t rois = 0;
+  std::size_t contours = 0;
+  std::size_t points = 0;
+  std::string sop_instance_uid;  ///< the RT Structure Set's SOP Instance UID (SEG, report: "")
+  // SEG (dicomexport::SegWriteResult).
+  int segments = 0;
+  int frames = 0;
+  // RTSTRUCT and SEG: the SeriesInstanceUID of the planned series they reference.
+  std::string series_instance_uid;
+  // Report (report::ReportResult).
+  int pages = 0;
+  std::size_t bytes = 0;
+  std::size_t session_sections = 0;  ///< session sections written
 };
 
 /// \brief Which part of the plan, and overrides of the recorded inputs.
@@ -27,6 +47,13 @@ struct ExportOptions {
   std::string series;        ///< DICOM folder of the planned series ("": as recorded)
   std::string segmentation;  ///< segmentation folder ("": as recorded)
   std::string software;      ///< e.g. "rfaplan 0.1.0", printed in descriptions and the report
+  /// How the UnsupportedError for a plan whose image is not a DICOM series says to give one
+  /// ("(give " + give_series + " with the same voxels)"); the CLI names its option.
+  std::string give_series = "the DICOM series";
+  /// Called with each loader note as soon as the plan is loaded, before anything is checked or
+  /// written (so that a caller prints them even when the export then fails). They are also in
+  /// ExportSummary::loader_notes.
+  std::function<void(const std::string&)> on_loader_note;
 };
 
 /// \brief DICOM RT Structure Set of the plan's ROIs (dicomexport::planRois) at `out`.
