@@ -354,6 +354,67 @@ void CaseController::removeLesion(int label) {
   });
 }
 
+void CaseController::removeLesionAt(const Vec3& p_lps) {
+  if (!state_ || !state_->segmentation.lesions) {
+    emit failed(tr("Remove lesion"), tr("There is no segmented lesion."));
+    return;
+  }
+  const LabelMap& labels = *state_->segmentation.lesions;
+  const Vec3 idx = labels.geometry().lpsToIndex(p_lps);
+  const Size3 n = labels.geometry().size();
+  int label = 0;
+  const auto i = std::lround(idx.x()), j = std::lround(idx.y()), k = std::lround(idx.z());
+  if (i >= 0 && j >= 0 && k >= 0 && i < static_cast<long>(n[0]) && j < static_cast<long>(n[1]) &&
+      k < static_cast<long>(n[2])) {
+    label = labels(static_cast<std::size_t>(i), static_cast<std::size_t>(j),
+                   static_cast<std::size_t>(k));
+  }
+  if (label == 0) {
+    emit failed(tr("Remove lesion"),
+                tr("No lesion at the cursor (%1, %2, %3) mm LPS: click inside the lesion first.")
+                    .arg(p_lps.x(), 0, 'f', 1)
+                    .arg(p_lps.y(), 0, 'f', 1)
+                    .arg(p_lps.z(), 0, 'f', 1));
+    return;
+  }
+  removeLesion(label);
+}
+
+void CaseController::detectLesions() {
+  if (!state_ || refuseWhenBusy(tr("Detect lesions"))) return;
+  auto state = state_;
+  auto* history = &history_;
+  start(tr("Detecting lesions"), [state, history](const auto& progress) {
+    JobResult r;
+    const auto& lesions = state->segmentation.lesions;
+    if (lesions && std::any_of(lesions->data().begin(), lesions->data().end(),
+                               [](std::uint16_t v) { return v != 0; })) {
+      throw UsageError(
+          "the case already has lesions: automatic detection runs on a case without any (remove "
+          "them, or add more by click)");
+    }
+    history->begin(*state, "detect lesions automatically");
+    try {
+      workflow::ensureAnatomy(*state, true, progress);
+    } catch (...) {
+      history->abandon();
+      throw;
+    }
+    history->commit(*state);
+    int found = 0;
+    if (state->segmentation.lesions) {
+      for (const std::uint16_t v : state->segmentation.lesions->data())
+        found = std::max<int>(found, v);
+    }
+    sceneContentOf(*state, r.layers, r.needles);
+    r.has_scene_update = true;
+    r.message = tr("%1 lesion candidate(s) found: check each (Tools > Remove lesion at cursor "
+                   "rejects one; Undo restores it)")
+                    .arg(found);
+    return r;
+  });
+}
+
 void CaseController::plan(bool confirm) {
   if (!state_ || refuseWhenBusy(tr("Plan"))) return;
   auto state = state_;
@@ -568,6 +629,98 @@ void CaseController::stepHistory(bool back) {
   refreshLesionLayer(true);
   emit message((back ? tr("Undone: %1") : tr("Redone: %1")).arg(qs(what)));
   emit historyChanged();
+}
+
+void CaseController::beginNeedleDrag(const Vec3& p_lps) {
+  if (!state_ || !state_->plan || refuseWhenBusy(tr("Move needle"))) return;
+  double best = 8.0;
+  needle_edit_.reset();
+  for (const planning::PlanLesion& l : state_->plan->lesions) {
+    for (std::size_t k = 0; k < l.placements.size(); ++k) {
+      const double d = (l.placements[k].tip_lps - p_lps).norm();
+      if (d >= best) continue;
+      best = d;
+      needle_edit_ = planning::PlacementEdit{l.id, static_cast<int>(k), l.placements[k].tip_lps,
+                                             l.placements[k].entry_lps};
+      needle_old_tip_ = l.placements[k].tip_lps;
+    }
+  }
+  if (!needle_edit_) {
+    emit message(tr("No needle tip within 8 mm of the click"));
+    return;
+  }
+  needle_base_ = scene_->needles();
+  emit message(
+      tr("Moving needle %1 of L%2").arg(needle_edit_->placement + 1).arg(needle_edit_->lesion_id));
+}
+
+void CaseController::moveNeedleDrag(const Vec3& p_lps) {
+  if (!needle_edit_ || !state_ || busy_) return;
+  needle_edit_->tip_lps = p_lps;
+  try {
+    const planning::PlacementEditResult r = workflow::previewNeedleEdit(*state_, *needle_edit_);
+    needle_margin_mm_ = r.preview.minimal_margin_mm;
+    render::LabelLayer zone;
+    zone.name = "zone-preview";
+    zone.mask =
+        std::make_shared<const Mask>(r.placement.zone.rasterize(state_->image.image.geometry()));
+    zone.colour = {1.0, 1.0, 1.0};
+    zone.opacity = 0.35;
+    zone.surface = false;
+    scene_->setLayer(std::move(zone));
+    std::vector<render::NeedleLine> needles = needle_base_;
+    for (render::NeedleLine& n : needles) {
+      if ((n.tip_lps - needle_old_tip_).norm() < 1e-3) {
+        n.tip_lps = r.placement.tip_lps;
+        n.entry_lps = r.placement.entry_lps;
+      }
+    }
+    scene_->setNeedles(std::move(needles));
+    emit sceneChanged();
+    emit message(tr("L%1: preview margin %2 mm%3")
+                     .arg(needle_edit_->lesion_id)
+                     .arg(r.preview.minimal_margin_mm, 0, 'f', 1)
+                     .arg(r.path_problems.empty()
+                              ? QString()
+                              : tr("; path: %1").arg(qs(r.path_problems.front()))));
+  } catch (const std::exception& e) {
+    emit message(tr("Needle: %1").arg(qs(e.what())));
+  }
+}
+
+void CaseController::endNeedleDrag(const Vec3& p_lps) {
+  if (!needle_edit_ || !state_) return;
+  moveNeedleDrag(p_lps);
+  const planning::PlacementEdit edit = *needle_edit_;
+  needle_edit_.reset();
+  if (scene_->layer("zone-preview") != nullptr) scene_->removeLayer("zone-preview");
+  try {
+    const std::vector<planning::PlanProblem> problems = workflow::applyNeedleEdit(*state_, edit);
+    problems_.clear();
+    for (const planning::PlanProblem& p : problems) {
+      problems_ << (p.error ? tr("rule broken: ") : tr("warning: ")) + qs(p.where) + ": " +
+                       qs(p.text);
+    }
+  } catch (const std::exception& e) {
+    scene_->setNeedles(needle_base_);
+    emit sceneChanged();
+    emit failed(tr("Move needle"), qs(e.what()));
+    return;
+  }
+  dirty_ = true;
+  std::vector<render::LabelLayer> layers;
+  std::vector<render::NeedleLine> needles;
+  sceneContentOf(*state_, layers, needles);
+  for (render::LabelLayer& l : layers) scene_->setLayer(std::move(l));
+  scene_->setNeedles(std::move(needles));
+  emit sceneChanged();
+  emit planChanged();
+  emit message(tr("Needle %1 of L%2 moved: preview margin %3 mm (the bioheat confirmation of this "
+                  "lesion is dropped: confirm again)")
+                   .arg(edit.placement + 1)
+                   .arg(edit.lesion_id)
+                   .arg(needle_margin_mm_, 0, 'f', 1));
+  autosave();
 }
 
 void CaseController::autosave() {

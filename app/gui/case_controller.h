@@ -18,11 +18,13 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "rfa/core/geometry.h"
 #include "rfa/render/scene.h"
 #include "rfa/workflow/case_state.h"
 #include "rfa/workflow/lesion_edit.h"
+#include "rfa/workflow/needle_edit.h"
 
 namespace rfa::gui {
 
@@ -81,6 +83,11 @@ class CaseController : public QObject {
   void open(const QString& path, const QString& series_id = {});
   void segmentLesionAt(const rfa::Vec3& seed_lps);
   void removeLesion(int label);
+  /// Removes the lesion whose voxel holds `p_lps` (undoable); says so when there is none.
+  void removeLesionAt(const rfa::Vec3& p_lps);
+  /// Automatic lesion candidates (segmentation::detectLesionCandidates through
+  /// workflow::ensureAnatomy) on a case without lesions; each is then kept or removed.
+  void detectLesions();
   void plan(bool confirm);
   void cancel();
   /// Moves a lesion to a session (1-based; n+1 = a new session) and re-validates the plan.
@@ -98,6 +105,14 @@ class CaseController : public QObject {
   double brushRadius() const { return brush_radius_mm_; }
   void undo();
   void redo();
+  /// Needle drag: press within 8 mm of a placement's tip (LPS, 3D distance) picks it; while it
+  /// moves the tip follows with the zone preview (layer "zone-preview") and the margin in the
+  /// status; release applies it to the plan (re-validated, the lesion's confirmation dropped).
+  void beginNeedleDrag(const rfa::Vec3& p_lps);
+  void moveNeedleDrag(const rfa::Vec3& p_lps);
+  void endNeedleDrag(const rfa::Vec3& p_lps);
+  /// Preview margin (mm) of the dragged lesion at the last move; for tests.
+  double lastNeedlePreviewMarginMm() const { return needle_margin_mm_; }
   const workflow::LesionEditHistory& history() const { return history_; }
   /// Exports of the saved plan (saved first when needed): kind "rtstruct", "seg" or "report".
   void exportPlan(const QString& kind, const QString& out, int session = 0);
@@ -141,6 +156,10 @@ class CaseController : public QObject {
   bool stroking_ = false;
   bool stroke_erase_ = false;
   int stroke_label_ = 0;
+  std::optional<planning::PlacementEdit> needle_edit_;
+  std::vector<render::NeedleLine> needle_base_;
+  Vec3 needle_old_tip_{0, 0, 0};
+  double needle_margin_mm_ = 0;
 };
 
 /// The scene layers and needles of a case (liver, vessels, lesions coloured by session, margins,

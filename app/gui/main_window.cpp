@@ -221,11 +221,22 @@ void MainWindow::buildMenus() {
   eraser_tool_->setObjectName(QStringLiteral("eraser-tool"));
   ruler_tool_ = tools->addAction(tr("&Ruler (drag to measure)"));
   ruler_tool_->setObjectName(QStringLiteral("ruler-tool"));
-  for (QAction* a : {seed_tool_, brush_tool_, eraser_tool_, ruler_tool_}) {
+  needle_tool_ = tools->addAction(tr("Move &needle tip (drag)"));
+  needle_tool_->setObjectName(QStringLiteral("needle-tool"));
+  for (QAction* a : {seed_tool_, brush_tool_, eraser_tool_, ruler_tool_, needle_tool_}) {
     a->setCheckable(true);
     tool_group->addAction(a);
     connect(a, &QAction::toggled, this, [this] { applyTool(); });
   }
+  tools->addSeparator();
+  QAction* detect = tools->addAction(tr("&Detect lesions automatically"), &controller_,
+                                     &CaseController::detectLesions);
+  detect->setObjectName(QStringLiteral("detect-lesions"));
+  QAction* remove = tools->addAction(tr("&Remove lesion at cursor"), this, [this] {
+    if (cursor_) controller_.removeLesionAt(*cursor_);
+  });
+  remove->setShortcut(QKeySequence::Delete);
+  remove->setObjectName(QStringLiteral("remove-lesion"));
   tools->addSeparator();
   QAction* plan =
       tools->addAction(tr("&Plan (preview model)"), this, [this] { controller_.plan(false); });
@@ -251,6 +262,7 @@ void MainWindow::buildMenus() {
   bar->addAction(brush_tool_);
   bar->addAction(eraser_tool_);
   bar->addAction(ruler_tool_);
+  bar->addAction(needle_tool_);
   auto* radius = new QDoubleSpinBox;
   radius->setRange(0.5, 25.0);
   radius->setSingleStep(0.5);
@@ -296,6 +308,7 @@ void MainWindow::applyTool() {
   if (brush_tool_->isChecked()) tool = VtkViewWidget::Tool::kBrush;
   if (eraser_tool_->isChecked()) tool = VtkViewWidget::Tool::kEraser;
   if (ruler_tool_->isChecked()) tool = VtkViewWidget::Tool::kRuler;
+  if (needle_tool_->isChecked()) tool = VtkViewWidget::Tool::kNeedle;
   for (int i = 0; i < 3; ++i) {
     if (views_[static_cast<std::size_t>(i)] != nullptr) {
       views_[static_cast<std::size_t>(i)]->setTool(tool);
@@ -368,6 +381,12 @@ void MainWindow::rebuildViews() {
       connect(views_[i], &VtkViewWidget::strokeMoved, &controller_,
               &CaseController::continueStroke);
       connect(views_[i], &VtkViewWidget::strokeEnded, &controller_, &CaseController::endStroke);
+      connect(views_[i], &VtkViewWidget::needlePressed, &controller_,
+              &CaseController::beginNeedleDrag);
+      connect(views_[i], &VtkViewWidget::needleDragged, &controller_,
+              &CaseController::moveNeedleDrag);
+      connect(views_[i], &VtkViewWidget::needleReleased, &controller_,
+              &CaseController::endNeedleDrag);
       connect(views_[i], &VtkViewWidget::measured, this, [this](double mm) {
         statusBar()->showMessage(tr("Ruler: %1 mm").arg(mm, 0, 'f', 1), 30000);
       });

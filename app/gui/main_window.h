@@ -46,6 +46,7 @@ class MainWindow : public QMainWindow {
   QAction* brushToolAction() const { return brush_tool_; }
   QAction* eraserToolAction() const { return eraser_tool_; }
   QAction* rulerToolAction() const { return ruler_tool_; }
+  QAction* needleToolAction() const { return needle_tool_; }
   QAction* undoAction() const { return undo_; }
   QAction* redoAction() const { return redo_; }
   /// The last error shown in a dialog (title: text), for tests and the command line.
@@ -87,6 +88,7 @@ class MainWindow : public QMainWindow {
   QAction* brush_tool_ = nullptr;
   QAction* eraser_tool_ = nullptr;
   QAction* ruler_tool_ = nullptr;
+  QAction* needle_tool_ = nullptr;
   QAction* undo_ = nullptr;
   QAction* redo_ = nullptr;
   QAction* crosshair_ = nullptr;

@@ -172,6 +172,9 @@ void VtkViewWidget::mousePressEvent(QMouseEvent* e) {
       case Tool::kEraser:
         emit strokeStarted(p, tool_ == Tool::kEraser);
         break;
+      case Tool::kNeedle:
+        emit needlePressed(p);
+        break;
       case Tool::kRuler:
         ruler_start_ = p;
         slice_->setRuler(std::array<Vec3, 2>{p, p});
@@ -196,6 +199,8 @@ void VtkViewWidget::mouseMoveEvent(QMouseEvent* e) {
     } else if (drag_button_ == Qt::LeftButton &&
                (tool_ == Tool::kBrush || tool_ == Tool::kEraser)) {
       emit strokeMoved(widgetToLps(pos));
+    } else if (drag_button_ == Qt::LeftButton && tool_ == Tool::kNeedle) {
+      emit needleDragged(widgetToLps(pos));
     } else if (drag_button_ == Qt::LeftButton && tool_ == Tool::kRuler) {
       slice_->setRuler(std::array<Vec3, 2>{ruler_start_, widgetToLps(pos)});
       update();
@@ -225,6 +230,9 @@ void VtkViewWidget::mouseReleaseEvent(QMouseEvent* e) {
   if (slice_ && drag_button_ == Qt::LeftButton &&
       (tool_ == Tool::kBrush || tool_ == Tool::kEraser)) {
     emit strokeEnded();
+  }
+  if (slice_ && drag_button_ == Qt::LeftButton && tool_ == Tool::kNeedle) {
+    emit needleReleased(widgetToLps(e->position().toPoint()));
   }
   if (slice_ && drag_button_ == Qt::LeftButton && tool_ == Tool::kRuler) {
     slice_->setRuler(std::array<Vec3, 2>{ruler_start_, widgetToLps(e->position().toPoint())});

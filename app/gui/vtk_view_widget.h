@@ -36,7 +36,7 @@ class VtkViewWidget : public QOpenGLWidget {
 
   /// What a left click/drag does in a slice view: move the cursor, seed a lesion (seedClicked),
   /// paint or erase lesion voxels (strokeStarted/Moved/Ended).
-  enum class Tool { kCursor, kSeed, kBrush, kEraser, kRuler };
+  enum class Tool { kCursor, kSeed, kBrush, kEraser, kRuler, kNeedle };
   void setTool(Tool tool) { tool_ = tool; }
   Tool tool() const { return tool_; }
 
@@ -65,6 +65,10 @@ class VtkViewWidget : public QOpenGLWidget {
   void strokeEnded();
   /// The ruler measured by a drag (ruler tool): its length in mm.
   void measured(double length_mm);
+  /// Needle tool: press near a needle tip, drag it, release (LPS on the slice plane).
+  void needlePressed(const rfa::Vec3& p_lps);
+  void needleDragged(const rfa::Vec3& p_lps);
+  void needleReleased(const rfa::Vec3& p_lps);
   void windowLevelChanged(double window, double level);
 
  protected:

@@ -385,6 +385,37 @@ void GuiTest::workflowOnPhantom() {
     QVERIFY(greyStats(v3).sd > 10);
   }
 
+  // 3b. Drag the first needle's tip 4 mm (patient left, in the axial plane): live preview, then
+  // the plan holds the new tip and its preview zone moved with it.
+  {
+    const rfa::Vec3 tip = plan.lesions.front().placements.front().tip_lps;
+    const rfa::Vec3 zone_centre = plan.lesions.front().placements.front().zone.centre_lps;
+    w.setCursor(tip);
+    drawAll(w, 1);
+    w.needleToolAction()->setChecked(true);
+    const QPoint p0 = axial->lpsToWidget(tip);
+    const QPoint p1 = axial->lpsToWidget(tip + rfa::Vec3(4, 0, 0));
+    QTest::mousePress(axial, Qt::LeftButton, Qt::NoModifier, p0);
+    QMouseEvent move(QEvent::MouseMove, QPointF(p1), axial->mapToGlobal(QPointF(p1)),
+                     Qt::LeftButton, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(axial, &move);
+    QVERIFY(c.scene()->layer("zone-preview") != nullptr);
+    QTest::mouseRelease(axial, Qt::LeftButton, Qt::NoModifier, p1);
+    w.needleToolAction()->setChecked(false);
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QVERIFY(c.scene()->layer("zone-preview") == nullptr);
+    const auto& moved_placement = c.state()->plan->lesions.front().placements.front();
+    const rfa::Vec3 released = axial->widgetToLps(p1);
+    std::printf("needle tip dragged %.2f mm; zone centre moved %.2f mm; preview margin %.1f mm\n",
+                (moved_placement.tip_lps - tip).norm(),
+                (moved_placement.zone.centre_lps - zone_centre).norm(),
+                c.lastNeedlePreviewMarginMm());
+    QVERIFY((moved_placement.tip_lps - released).norm() < 1e-3);
+    QVERIFY((moved_placement.tip_lps - tip).norm() > 2.0);
+    QVERIFY((moved_placement.zone.centre_lps - zone_centre).norm() > 1.0);
+    QVERIFY(c.unsavedChanges());
+  }
+
   // 4. Switch sessions and move a lesion into a new session; the plan is re-validated.
   const int moved = plan.sessions.front().lesion_ids.back();
   const int sessions_before = static_cast<int>(plan.sessions.size());
