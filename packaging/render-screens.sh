@@ -14,7 +14,7 @@ done
 command -v xvfb-run >/dev/null || { echo "render-screens: xvfb-run missing (packaging/install-deps.sh)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$rfaplan" phantom --out "$work/case" --lesions 6 --seed 3 --size 256,256,100 --spacing 1.5,1.5,2.0 \
+"$rfaplan" phantom --out "$work/case" --lesions 9 --seed 3 --size 256,256,100 --spacing 1.5,1.5,2.0 \
   --lesion-diameters 10,30 >/dev/null
 "$rfaplan" plan "$work/case" -o "$work/plan.json" >/dev/null
 mkdir -p docs/images

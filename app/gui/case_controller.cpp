@@ -723,6 +723,54 @@ void CaseController::endNeedleDrag(const Vec3& p_lps) {
   autosave();
 }
 
+void CaseController::openFromPacs(const pacs::DicomNode& node, const QString& study_uid,
+                                  const QString& series_uid) {
+  if (refuseWhenBusy(tr("Open from PACS"))) return;
+  const std::string cache =
+      (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/pacs").toStdString();
+  start(tr("Retrieving from PACS"), [node, study = study_uid.toStdString(),
+                                     series = series_uid.toStdString(),
+                                     cache](const auto& progress) {
+    progress("retrieving", 0.0);
+    auto state =
+        std::make_shared<workflow::CaseState>(workflow::openFromPacs(node, study, series, cache));
+    progress("retrieving", 1.0);
+    JobResult r;
+    sceneContentOf(*state, r.layers, r.needles);
+    r.has_scene_update = true;
+    r.message = tr("Retrieved from %1 and opened %2")
+                    .arg(qs(pacs::describeNode(node)))
+                    .arg(qs(state->image.source));
+    r.new_state = std::move(state);
+    return r;
+  });
+}
+
+void CaseController::sendToPacs(const pacs::DicomNode& node, const QString& kind) {
+  if (!state_ || refuseWhenBusy(tr("Send to PACS"))) return;
+  if (!state_->plan || dirty_ || state_->plan_file.empty()) {
+    emit failed(tr("Send to PACS"),
+                tr("Save the plan first: exports are made from the saved plan."));
+    return;
+  }
+  const std::filesystem::path plan_file = state_->plan_file;
+  const std::string work =
+      (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/outgoing").toStdString();
+  start(
+      tr("Sending to PACS"), [plan_file, node, k = kind.toStdString(), work](const auto& progress) {
+        progress("sending", 0.0);
+        workflow::ExportOptions eo;
+        eo.software = software();
+        const workflow::PacsSendSummary s = workflow::sendPlanToPacs(plan_file, k, node, work, eo);
+        JobResult r;
+        r.message = tr("Sent to %1: %2 instance(s) stored (%3)")
+                        .arg(qs(pacs::describeNode(node)))
+                        .arg(s.stored.sent)
+                        .arg(qs(s.exported.text));
+        return r;
+      });
+}
+
 void CaseController::autosave() {
   if (!state_ || !state_->plan) return;
   try {

@@ -25,6 +25,7 @@
 #include "rfa/workflow/case_state.h"
 #include "rfa/workflow/lesion_edit.h"
 #include "rfa/workflow/needle_edit.h"
+#include "rfa/workflow/pacs_case.h"
 
 namespace rfa::gui {
 
@@ -114,6 +115,11 @@ class CaseController : public QObject {
   /// Preview margin (mm) of the dragged lesion at the last move; for tests.
   double lastNeedlePreviewMarginMm() const { return needle_margin_mm_; }
   const workflow::LesionEditHistory& history() const { return history_; }
+  /// Retrieves one series from a PACS (C-GET into the cache folder) and opens it.
+  void openFromPacs(const pacs::DicomNode& node, const QString& study_uid,
+                    const QString& series_uid);
+  /// Sends the saved plan's RT Structure Set ("rtstruct") or SEG ("seg") to a PACS (C-STORE).
+  void sendToPacs(const pacs::DicomNode& node, const QString& kind);
   /// Exports of the saved plan (saved first when needed): kind "rtstruct", "seg" or "report".
   void exportPlan(const QString& kind, const QString& out, int session = 0);
 

@@ -27,6 +27,7 @@
 #include <QVBoxLayout>
 #include <map>
 
+#include "pacs_dialog.h"
 #include "rfa/planning/profile.h"
 #include "sessions_widget.h"
 #include "vtk_view_widget.h"
@@ -136,6 +137,12 @@ void MainWindow::buildMenus() {
                                      tr("Plans and volumes (*.json *.nrrd *.nii *.nii.gz *.mha)"));
     if (!f.isEmpty()) openPath(f);
   });
+  file->addAction(tr("Open from PA&CS…"), this, [this] {
+    if (!confirmDiscard()) return;
+    PacsDialog dialog(PacsDialog::Mode::kOpen, this);
+    if (dialog.exec() != QDialog::Accepted || dialog.seriesUid().isEmpty()) return;
+    controller_.openFromPacs(dialog.node(), dialog.studyUid(), dialog.seriesUid());
+  });
   recent_menu_ = file->addMenu(tr("Open &recent"));
   fillRecentMenu();
   file->addSeparator();
@@ -158,6 +165,15 @@ void MainWindow::buildMenus() {
   exports->addAction(tr("DICOM RT &Structure Set…"), this, [this] { exportAs("rtstruct"); });
   exports->addAction(tr("DICOM &SEG…"), this, [this] { exportAs("seg"); });
   exports->addAction(tr("Tumour-board &report (PDF)…"), this, [this] { exportAs("report"); });
+  exports->addSeparator();
+  for (const auto& [label, kind] : std::array<std::pair<QString, QString>, 2>{
+           {{tr("Send RT Structure Set to PACS…"), QStringLiteral("rtstruct")},
+            {tr("Send SEG to PACS…"), QStringLiteral("seg")}}}) {
+    exports->addAction(label, this, [this, k = kind] {
+      PacsDialog dialog(PacsDialog::Mode::kSend, this);
+      if (dialog.exec() == QDialog::Accepted) controller_.sendToPacs(dialog.node(), k);
+    });
+  }
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 

@@ -11,6 +11,7 @@
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QProcess>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -22,7 +23,10 @@
 
 #include "lesion_table.h"
 #include "main_window.h"
+#include "orthanc_server.h"
+#include "pacs_dialog.h"
 #include "rfa/dicomexport/rtstruct.h"
+#include "rfa/pacs/pacs.h"
 #include "rfa/phantom/ct_writer.h"
 #include "rfa/phantom/phantom.h"
 #include "rfa/planning/plan_io.h"
@@ -168,6 +172,7 @@ class GuiTest : public QObject {
   void workflowOnPhantom();
   void errorsKeepTheAppRunning();
   void seriesBrowser();
+  void pacsOpenAndSend();
   void screenshotCommand();
 
  private:
@@ -534,6 +539,54 @@ void GuiTest::seriesBrowser() {
   QVERIFY(seen);
   QCOMPARE(w.lastSeriesChoices(), 2);
   QVERIFY(w.lastError().isEmpty());
+}
+
+void GuiTest::pacsOpenAndSend() {
+  if (!rfa::test::OrthancServer::available()) {
+    QSKIP("Orthanc not installed (/usr/sbin/Orthanc): packaging/install-deps.sh installs it");
+  }
+  rfa::test::OrthancServer server;
+  rfa::pacs::DicomNode node;
+  node.host = "127.0.0.1";
+  node.port = server.dicomPort();
+  node.called_ae = server.aet();
+  node.calling_ae = "RFAPLAN";
+  const auto stored = rfa::pacs::store(node, {(phantom_dir_ + "/ct").toStdString()});
+  QCOMPARE(stored.sent, static_cast<int>(phantom_.ct.geometry().size()[2]));
+  // The dialog remembers the node (settings) and its search lists the phantom series.
+  QSettings settings;
+  settings.setValue("pacs/host", QStringLiteral("127.0.0.1"));
+  settings.setValue("pacs/port", node.port);
+  settings.setValue("pacs/called_ae", QString::fromStdString(node.called_ae));
+  MainWindow w;
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  rfa::gui::PacsDialog dialog(rfa::gui::PacsDialog::Mode::kOpen, &w);
+  dialog.search();
+  QVERIFY(waitFor([&] { return !dialog.searching(); }, 30000));
+  QApplication::processEvents();
+  std::printf("PACS search: %d image series\n", dialog.resultCount());
+  QCOMPARE(dialog.resultCount(), 1);
+  rfa::gui::CaseController& c = w.controller();
+  c.openFromPacs(dialog.node(), dialog.studyUid(), dialog.seriesUid());
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.hasCase(), qPrintable(w.lastError()));
+  QCOMPARE(c.state()->image.image.geometry().size(), phantom_.ct.geometry().size());
+  // Plan, save, send the RT Structure Set back: the PACS then holds it.
+  c.segmentLesionAt(phantom_.lesion_truth.front().center_lps);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  c.plan(false);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.state()->plan.has_value(), qPrintable(w.lastError()));
+  QVERIFY(c.savePlan(tmp_.filePath(QStringLiteral("pacs-plan.json"))));
+  c.sendToPacs(dialog.node(), QStringLiteral("rtstruct"));
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+  rfa::pacs::QueryKeys keys;
+  keys.modality = "RTSTRUCT";
+  const auto found = rfa::pacs::find(node, rfa::pacs::QueryLevel::kSeries, keys);
+  std::printf("RTSTRUCT series on the PACS after sending: %zu\n", found.size());
+  QCOMPARE(found.size(), std::size_t{1});
 }
 
 void GuiTest::screenshotCommand() {

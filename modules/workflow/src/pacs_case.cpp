@@ -1,0 +1,40 @@
+#include "rfa/workflow/pacs_case.h"
+
+#include "rfa/core/error.h"
+
+namespace rfa::workflow {
+
+CaseState openFromPacs(const pacs::DicomNode& node, const std::string& study_uid,
+                       const std::string& series_uid, const std::filesystem::path& cache_dir) {
+  const std::filesystem::path dir = cache_dir / series_uid;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);  // a half-retrieved earlier copy must not mix in
+  const pacs::GetResult got = pacs::getSeries(node, study_uid, series_uid, dir);
+  if (got.received == 0) {
+    throw NoDataError("PACS " + pacs::describeNode(node) + " sent no instance of series " +
+                      series_uid);
+  }
+  return openCase(dir);
+}
+
+PacsSendSummary sendPlanToPacs(const std::filesystem::path& plan_file, const std::string& kind,
+                               const pacs::DicomNode& node, const std::filesystem::path& work_dir,
+                               const ExportOptions& options) {
+  if (kind != "rtstruct" && kind != "seg") {
+    throw UsageError("send to PACS: kind must be rtstruct or seg (got '" + kind + "')");
+  }
+  std::filesystem::create_directories(work_dir);
+  const std::filesystem::path file = work_dir / (plan_file.stem().string() + "-" + kind + ".dcm");
+  PacsSendSummary s;
+  s.exported = kind == "rtstruct" ? exportRtstruct(plan_file, file, options)
+                                  : exportSeg(plan_file, file, options);
+  s.stored = pacs::store(node, {file});
+  if (s.stored.sent == 0) {
+    throw NetworkError(
+        "PACS " + pacs::describeNode(node) + " stored nothing: " +
+        (s.stored.failures.empty() ? std::string("no reason given") : s.stored.failures.front()));
+  }
+  return s;
+}
+
+}  // namespace rfa::workflow
