@@ -445,23 +445,12 @@ bool CaseController::moveLesion(int lesion_id, int to_session) {
     const planning::ProtocolProfile profile = planning::resolveProfile(state_->profile_name);
     const std::vector<planning::PlanProblem> problems =
         planning::moveLesionToSession(*state_->plan, lesion_id, to_session, profile);
-    problems_.clear();
-    for (const planning::PlanProblem& p : problems) {
-      problems_ << (p.error ? tr("rule broken: ") : tr("warning: ")) + qs(p.where) + ": " +
-                       qs(p.text);
-    }
+    setProblems(problems);
   } catch (const std::exception& e) {
     emit failed(tr("Move lesion"), qs(e.what()));
     return false;
   }
-  dirty_ = true;
-  std::vector<render::LabelLayer> layers;
-  std::vector<render::NeedleLine> needles;
-  sceneContentOf(*state_, layers, needles);
-  for (render::LabelLayer& l : layers) scene_->setLayer(std::move(l));
-  scene_->setNeedles(std::move(needles));
-  emit sceneChanged();
-  emit planChanged();
+  planEdited();
   emit message(
       problems_.isEmpty()
           ? tr("L%1 moved to session %2: the plan keeps every rule").arg(lesion_id).arg(to_session)
@@ -696,25 +685,14 @@ void CaseController::endNeedleDrag(const Vec3& p_lps) {
   if (scene_->layer("zone-preview") != nullptr) scene_->removeLayer("zone-preview");
   try {
     const std::vector<planning::PlanProblem> problems = workflow::applyNeedleEdit(*state_, edit);
-    problems_.clear();
-    for (const planning::PlanProblem& p : problems) {
-      problems_ << (p.error ? tr("rule broken: ") : tr("warning: ")) + qs(p.where) + ": " +
-                       qs(p.text);
-    }
+    setProblems(problems);
   } catch (const std::exception& e) {
     scene_->setNeedles(needle_base_);
     emit sceneChanged();
     emit failed(tr("Move needle"), qs(e.what()));
     return;
   }
-  dirty_ = true;
-  std::vector<render::LabelLayer> layers;
-  std::vector<render::NeedleLine> needles;
-  sceneContentOf(*state_, layers, needles);
-  for (render::LabelLayer& l : layers) scene_->setLayer(std::move(l));
-  scene_->setNeedles(std::move(needles));
-  emit sceneChanged();
-  emit planChanged();
+  planEdited();
   emit message(tr("Needle %1 of L%2 moved: preview margin %3 mm (the bioheat confirmation of this "
                   "lesion is dropped: confirm again)")
                    .arg(edit.placement + 1)
@@ -769,6 +747,25 @@ void CaseController::sendToPacs(const pacs::DicomNode& node, const QString& kind
                         .arg(qs(s.exported.text));
         return r;
       });
+}
+
+void CaseController::setProblems(const std::vector<planning::PlanProblem>& problems) {
+  problems_.clear();
+  for (const planning::PlanProblem& p : problems) {
+    problems_ << (p.error ? tr("rule broken: ") : tr("warning: ")) + qs(p.where) + ": " +
+                     qs(p.text);
+  }
+}
+
+void CaseController::planEdited() {
+  dirty_ = true;
+  std::vector<render::LabelLayer> layers;
+  std::vector<render::NeedleLine> needles;
+  sceneContentOf(*state_, layers, needles);
+  for (render::LabelLayer& l : layers) scene_->setLayer(std::move(l));
+  scene_->setNeedles(std::move(needles));
+  emit sceneChanged();
+  emit planChanged();
 }
 
 void CaseController::autosave() {

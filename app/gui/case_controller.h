@@ -144,6 +144,10 @@ class CaseController : public QObject {
   /// Replaces the scene's lesion layer by a copy of the case's labels (with its 3D surface when
   /// `surface`: at the end of a stroke).
   void refreshLesionLayer(bool surface);
+  /// The plan's rule problems after a manual edit, as the session panel lists them.
+  void setProblems(const std::vector<planning::PlanProblem>& problems);
+  /// After a manual plan edit (UI thread): unsaved, scene rebuilt, views and panels told.
+  void planEdited();
   /// Undo (back) or redo one lesion edit.
   void stepHistory(bool back);
 

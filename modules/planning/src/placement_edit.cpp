@@ -7,6 +7,8 @@
 // line, vessel distance bound) that needs no whole-image precomputation. All points LPS mm.
 #include "rfa/planning/placement_edit.h"
 
+#include "voxel_traverse.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -92,51 +94,6 @@ IndexBox indexBox(const ImageGeometry& g, const Vec3& lo, const Vec3& hi) {
 
 // ---------------------------------------------------------------------------------------------
 // The needle path check (TrajectoryPlanner semantics, computed locally).
-
-// Calls visit(i, j, k) for every voxel the segment a->b (continuous indices) passes through, in
-// order (the Amanatides-Woo traversal of trajectory.cpp, cells clamped to the grid).
-template <class Visit>
-void traverse(const Vec3& a_index, const Vec3& b_index, const Size3& n, Visit&& visit) {
-  const Vec3 a = a_index + Vec3::Constant(0.5);
-  const Vec3 d = b_index - a_index;
-  std::array<std::int64_t, 3> cell{};
-  std::array<std::int64_t, 3> step{};
-  std::array<double, 3> t_max{};
-  std::array<double, 3> t_delta{};
-  double span = 0;
-  for (std::size_t ax = 0; ax < 3; ++ax) {
-    const int axi = static_cast<int>(ax);
-    cell[ax] = static_cast<std::int64_t>(std::floor(a[axi]));
-    span += std::abs(d[axi]);
-    if (d[axi] > 0) {
-      step[ax] = 1;
-      t_max[ax] = (static_cast<double>(cell[ax]) + 1.0 - a[axi]) / d[axi];
-      t_delta[ax] = 1.0 / d[axi];
-    } else if (d[axi] < 0) {
-      step[ax] = -1;
-      t_max[ax] = (a[axi] - static_cast<double>(cell[ax])) / -d[axi];
-      t_delta[ax] = -1.0 / d[axi];
-    } else {
-      step[ax] = 0;
-      t_max[ax] = kInf;
-      t_delta[ax] = kInf;
-    }
-  }
-  const auto clampAxis = [&](std::size_t ax) {
-    const auto hi = static_cast<std::int64_t>(n[ax]) - 1;
-    return static_cast<std::size_t>(std::clamp<std::int64_t>(cell[ax], 0, hi));
-  };
-  const auto max_steps = static_cast<std::size_t>(span) + 4;
-  for (std::size_t s = 0; s <= max_steps; ++s) {
-    visit(clampAxis(0), clampAxis(1), clampAxis(2));
-    std::size_t ax = 0;
-    if (t_max[1] < t_max[ax]) ax = 1;
-    if (t_max[2] < t_max[ax]) ax = 2;
-    if (t_max[ax] > 1.0) break;
-    cell[ax] += step[ax];
-    t_max[ax] += t_delta[ax];
-  }
-}
 
 class NeedleChecker {
  public:
@@ -228,13 +185,13 @@ class NeedleChecker {
         h.at = g_.indexToLps(indexVec(i, j, k));
       }
     };
-    traverse(g_.lpsToIndex(entry), g_.lpsToIndex(tip), g_.size(),
-             [&](std::size_t i, std::size_t j, std::size_t k) {
-               mark(leaves, a_.body, i, j, k, true);
-               mark(bone, a_.bone, i, j, k, false);
-               mark(lung, a_.lung, i, j, k, false);
-               mark(gallbladder, a_.gallbladder, i, j, k, false);
-             });
+    detail::traverseVoxels(g_.lpsToIndex(entry), g_.lpsToIndex(tip), g_.size(),
+                           [&](std::size_t i, std::size_t j, std::size_t k) {
+                             mark(leaves, a_.body, i, j, k, true);
+                             mark(bone, a_.bone, i, j, k, false);
+                             mark(lung, a_.lung, i, j, k, false);
+                             mark(gallbladder, a_.gallbladder, i, j, k, false);
+                           });
     const auto depth = [&](const Vec3& p) { return fixed((p - entry).dot(w), 1); };
     if (leaves.found) {
       problems.push_back(prefix + "the path leaves the body at " + pointText(leaves.at) + ", " +
@@ -773,49 +730,14 @@ std::vector<PlanProblem> applyPlacementEdit(TreatmentPlan& plan, const PlanAnato
 
   // The lesion's session: volume, fraction, reason, review (as moveLesionToSession()).
   for (PlanSession& s : p.sessions) {
-    if (std::find(s.lesion_ids.begin(), s.lesion_ids.end(), lesion.id) == s.lesion_ids.end()) {
-      continue;
+    if (std::find(s.lesion_ids.begin(), s.lesion_ids.end(), lesion.id) != s.lesion_ids.end()) {
+      detail::updateSessionVolume(s, p, profile);
     }
-    double volume = 0;
-    for (const int id : s.lesion_ids) {
-      for (const PlanLesion& l : p.lesions) {
-        if (l.id == id) volume += detail::lesionAblatedVolume(l);
-      }
-    }
-    s.ablated_volume_ml = volume;
-    s.liver_fraction = p.liver_volume_ml > 0 ? volume / p.liver_volume_ml : 0.0;
-    const std::string reason = detail::sessionVolumeReason(
-        volume, s.liver_fraction, profile.safety.max_ablated_liver_fraction);
-    const auto it = std::find_if(s.reasons.begin(), s.reasons.end(), [](const std::string& r) {
-      return r.rfind("ablated volume ", 0) == 0;
-    });
-    if (it != s.reasons.end()) {
-      *it = reason;
-    } else {
-      s.reasons.push_back(reason);
-    }
-    s.review_status.clear();
   }
-  p.cumulative_volume_ml = 0;
-  for (const PlanSession& s : p.sessions) p.cumulative_volume_ml += s.ablated_volume_ml;
-  p.cumulative_liver_fraction =
-      p.liver_volume_ml > 0 ? p.cumulative_volume_ml / p.liver_volume_ml : 0.0;
-
   // Notes on the lesion limits and flagged scheduled lesions: the old ones out, the new ones in.
-  for (const std::string& note : old_notes) {
-    const auto it = std::find(p.notes.begin(), p.notes.end(), note);
-    if (it != p.notes.end()) p.notes.erase(it);
-  }
   std::vector<std::string> new_notes;
   const bool limits_ok = detail::lesionLimitNotes(p, profile, new_notes);
-  for (std::string& note : new_notes) p.notes.push_back(std::move(note));
-
-  p.fits_profile = p.unplaced.empty() && limits_ok;
-  if (p.fits_profile) {
-    for (const PlanProblem& problem : validatePlan(p, profile)) {
-      if (problem.error) p.fits_profile = false;
-    }
-  }
+  detail::finishManualEdit(p, profile, old_notes, std::move(new_notes), limits_ok);
   plan = std::move(p);
   std::vector<PlanProblem> problems = validatePlan(plan, profile);
   const std::string where = "lesions[" + std::to_string(e.lesion_index) + "].placements[" +

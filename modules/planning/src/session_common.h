@@ -35,4 +35,16 @@ std::vector<std::string> rebuildTimeline(
     TreatmentPlan& plan, const ProtocolProfile& profile,
     const std::optional<std::chrono::year_month_day>& start_date, int cycles_between_sessions);
 
+/// After a manual edit of a session's lesions: its ablated volume and liver fraction recomputed,
+/// its "ablated volume ..." reason replaced (or added), its review reset (the board must look
+/// again).
+void updateSessionVolume(PlanSession& s, const TreatmentPlan& plan, const ProtocolProfile& profile);
+
+/// After a manual edit: the cumulative volume and fraction recomputed, `old_notes` taken out of
+/// plan.notes and `new_notes` appended, fits_profile = nothing unplaced, `limits_ok` and no
+/// validatePlan() error.
+void finishManualEdit(TreatmentPlan& plan, const ProtocolProfile& profile,
+                      const std::vector<std::string>& old_notes, std::vector<std::string> new_notes,
+                      bool limits_ok);
+
 }  // namespace rfa::planning::detail

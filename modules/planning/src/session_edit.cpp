@@ -56,28 +56,6 @@ std::vector<std::string> derivedNotes(const TreatmentPlan& plan, const ProtocolP
   return notes;
 }
 
-void updateVolume(PlanSession& s, const TreatmentPlan& plan, const ProtocolProfile& profile) {
-  double volume = 0;
-  for (const int id : s.lesion_ids) {
-    for (const PlanLesion& l : plan.lesions) {
-      if (l.id == id) volume += detail::lesionAblatedVolume(l);
-    }
-  }
-  s.ablated_volume_ml = volume;
-  s.liver_fraction = plan.liver_volume_ml > 0 ? volume / plan.liver_volume_ml : 0.0;
-  const std::string reason = detail::sessionVolumeReason(volume, s.liver_fraction,
-                                                         profile.safety.max_ablated_liver_fraction);
-  const auto it = std::find_if(s.reasons.begin(), s.reasons.end(), [](const std::string& r) {
-    return r.rfind("ablated volume ", 0) == 0;
-  });
-  if (it != s.reasons.end()) {
-    *it = reason;
-  } else {
-    s.reasons.push_back(reason);
-  }
-  s.review_status.clear();
-}
-
 }  // namespace
 
 std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id, int to_session,
@@ -127,11 +105,13 @@ std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id,
   }
   PlanSession& target = p.sessions[static_cast<std::size_t>(to_session - 1)];
   target.lesion_ids.push_back(lesion_id);
-  updateVolume(target, p, profile);
+  detail::updateSessionVolume(target, p, profile);
   target.reasons.push_back(
       "L" + std::to_string(lesion_id) + " moved here by hand from " +
       (from == 0 ? std::string("the unscheduled lesions") : "session " + std::to_string(from)));
-  if (from > 0) updateVolume(p.sessions[static_cast<std::size_t>(from - 1)], p, profile);
+  if (from > 0) {
+    detail::updateSessionVolume(p.sessions[static_cast<std::size_t>(from - 1)], p, profile);
+  }
 
   // Drop an emptied session, renumber, and point every lesion at its session.
   std::erase_if(p.sessions, [](const PlanSession& s) { return s.lesion_ids.empty(); });
@@ -145,16 +125,7 @@ std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id,
     }
   }
 
-  p.cumulative_volume_ml = 0;
-  for (const PlanSession& s : p.sessions) p.cumulative_volume_ml += s.ablated_volume_ml;
-  p.cumulative_liver_fraction =
-      p.liver_volume_ml > 0 ? p.cumulative_volume_ml / p.liver_volume_ml : 0.0;
-
-  // Notes: drop those derived from the sessions before the move, add the current ones.
-  for (const std::string& old : old_notes) {
-    const auto it = std::find(p.notes.begin(), p.notes.end(), old);
-    if (it != p.notes.end()) p.notes.erase(it);
-  }
+  // Notes: those derived from the sessions before the move out, the current ones in.
   // (Lab notes name their session: a renumbered session's note gets its new number.)
   std::vector<std::string> limit_notes;
   const bool limits_ok = detail::lesionLimitNotes(p, profile, limit_notes);
@@ -163,16 +134,56 @@ std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id,
        detail::rebuildTimeline(p, profile, start, p.settings.cycles_between_sessions)) {
     notes.push_back(std::move(n2));
   }
-  for (std::string& note : notes) p.notes.push_back(std::move(note));
-
-  p.fits_profile = p.unplaced.empty() && limits_ok;
-  if (p.fits_profile) {
-    for (const PlanProblem& problem : validatePlan(p, profile)) {
-      if (problem.error) p.fits_profile = false;
-    }
-  }
+  detail::finishManualEdit(p, profile, old_notes, std::move(notes), limits_ok);
   plan = std::move(p);
   return validatePlan(plan, profile);
 }
+
+namespace detail {
+
+void updateSessionVolume(PlanSession& s, const TreatmentPlan& plan,
+                         const ProtocolProfile& profile) {
+  double volume = 0;
+  for (const int id : s.lesion_ids) {
+    for (const PlanLesion& l : plan.lesions) {
+      if (l.id == id) volume += lesionAblatedVolume(l);
+    }
+  }
+  s.ablated_volume_ml = volume;
+  s.liver_fraction = plan.liver_volume_ml > 0 ? volume / plan.liver_volume_ml : 0.0;
+  const std::string reason =
+      sessionVolumeReason(volume, s.liver_fraction, profile.safety.max_ablated_liver_fraction);
+  const auto it = std::find_if(s.reasons.begin(), s.reasons.end(), [](const std::string& r) {
+    return r.rfind("ablated volume ", 0) == 0;
+  });
+  if (it != s.reasons.end()) {
+    *it = reason;
+  } else {
+    s.reasons.push_back(reason);
+  }
+  s.review_status.clear();
+}
+
+void finishManualEdit(TreatmentPlan& plan, const ProtocolProfile& profile,
+                      const std::vector<std::string>& old_notes, std::vector<std::string> new_notes,
+                      bool limits_ok) {
+  plan.cumulative_volume_ml = 0;
+  for (const PlanSession& s : plan.sessions) plan.cumulative_volume_ml += s.ablated_volume_ml;
+  plan.cumulative_liver_fraction =
+      plan.liver_volume_ml > 0 ? plan.cumulative_volume_ml / plan.liver_volume_ml : 0.0;
+  for (const std::string& old : old_notes) {
+    const auto it = std::find(plan.notes.begin(), plan.notes.end(), old);
+    if (it != plan.notes.end()) plan.notes.erase(it);
+  }
+  for (std::string& note : new_notes) plan.notes.push_back(std::move(note));
+  plan.fits_profile = plan.unplaced.empty() && limits_ok;
+  if (plan.fits_profile) {
+    for (const PlanProblem& problem : validatePlan(plan, profile)) {
+      if (problem.error) plan.fits_profile = false;
+    }
+  }
+}
+
+}  // namespace detail
 
 }  // namespace rfa::planning

@@ -3,6 +3,8 @@
 // straight LPS segment is straight in index space too).
 #include "rfa/planning/trajectory.h"
 
+#include "voxel_traverse.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -163,48 +165,12 @@ Vec3 outwardNormal(const Mask& body, const Index3& c, const std::vector<BallOffs
 }
 
 // Calls visit(linear index) for every voxel the segment a->b (continuous indices) passes through,
-// in order from a to b (Amanatides-Woo traversal; voxel c covers [c - 0.5, c + 0.5) per axis).
+// in order from a to b (voxel_traverse.h).
 template <class Visit>
 void traverse(const Vec3& a_index, const Vec3& b_index, const Size3& n, Visit&& visit) {
-  const Vec3 a = a_index + Vec3::Constant(0.5);
-  const Vec3 d = b_index - a_index;
-  std::array<std::int64_t, 3> cell{};
-  std::array<std::int64_t, 3> step{};
-  std::array<double, 3> t_max{};
-  std::array<double, 3> t_delta{};
-  double span = 0;
-  for (std::size_t ax = 0; ax < 3; ++ax) {
-    const int axi = static_cast<int>(ax);
-    cell[ax] = static_cast<std::int64_t>(std::floor(a[axi]));
-    span += std::abs(d[axi]);
-    if (d[axi] > 0) {
-      step[ax] = 1;
-      t_max[ax] = (static_cast<double>(cell[ax]) + 1.0 - a[axi]) / d[axi];
-      t_delta[ax] = 1.0 / d[axi];
-    } else if (d[axi] < 0) {
-      step[ax] = -1;
-      t_max[ax] = (a[axi] - static_cast<double>(cell[ax])) / -d[axi];
-      t_delta[ax] = -1.0 / d[axi];
-    } else {
-      step[ax] = 0;
-      t_max[ax] = kInf;
-      t_delta[ax] = kInf;
-    }
-  }
-  const auto clampAxis = [&](std::size_t ax) {
-    const auto hi = static_cast<std::int64_t>(n[ax]) - 1;
-    return static_cast<std::size_t>(std::clamp<std::int64_t>(cell[ax], 0, hi));
-  };
-  const auto max_steps = static_cast<std::size_t>(span) + 4;
-  for (std::size_t s = 0; s <= max_steps; ++s) {
-    visit(clampAxis(0) + n[0] * (clampAxis(1) + n[1] * clampAxis(2)));
-    std::size_t ax = 0;
-    if (t_max[1] < t_max[ax]) ax = 1;
-    if (t_max[2] < t_max[ax]) ax = 2;
-    if (t_max[ax] > 1.0) break;
-    cell[ax] += step[ax];
-    t_max[ax] += t_delta[ax];
-  }
+  detail::traverseVoxels(a_index, b_index, n, [&](std::size_t i, std::size_t j, std::size_t k) {
+    visit(i + n[0] * (j + n[1] * k));
+  });
 }
 
 // Lower bound (mm) of the distance from continuous index x to the nearest large-vessel voxel
