@@ -19,6 +19,7 @@
 #include "rfa/planning/plan_io.h"
 #include "rfa/planning/profile.h"
 #include "rfa/planning/session_edit.h"
+#include "rfa/workflow/autosave.h"
 #include "rfa/workflow/exports.h"
 
 #ifndef RFAPLAN_VERSION
@@ -222,12 +223,19 @@ void CaseController::finish() {
   if (opened) {
     state_ = std::move(r.new_state);
     history_.clear();
+    const std::optional<QString> autosaved = autosavedPlan();
     // The CT is never changed after loading: the scene shares it with the state (no copy).
     scene_ = std::make_shared<render::Scene>(
         std::shared_ptr<const ImageVolume>(state_, &state_->image.image));
     dirty_ = false;
     problems_.clear();
+    if (autosaved && state_->plan_file == std::filesystem::path(autosaved->toStdString())) {
+      // A recovered plan is not saved anywhere yet: Save asks where, closing asks first.
+      state_->plan_file.clear();
+      dirty_ = true;
+    }
   }
+  if (r.has_scene_update) segmentation_changed_ = true;
   if (r.has_scene_update && scene_) {
     for (const std::string& name : scene_->layerNames()) {
       const bool still = std::any_of(r.layers.begin(), r.layers.end(),
@@ -258,8 +266,8 @@ void CaseController::finish() {
   if (r.new_lesion > 0) emit lesionSegmented(r.new_lesion);
   emit historyChanged();
   if (what == tr("Planning")) {
+    segmentation_changed_ = false;  // autosaved with the plan by the job
     emit planChanged();
-    autosave();
   }
   if (!r.message.isEmpty()) emit message(r.message);
 }
@@ -419,18 +427,26 @@ void CaseController::plan(bool confirm) {
   if (!state_ || refuseWhenBusy(tr("Plan"))) return;
   auto state = state_;
   dirty_ = true;
-  start(tr("Planning"), [state, confirm](const auto& progress) {
+  const std::string autosave_dir = autosaveDir().toStdString();
+  start(tr("Planning"), [state, confirm, autosave_dir](const auto& progress) {
     workflow::PlanRequest request;
     request.confirm = confirm;
     workflow::planCase(*state, request, RFAPLAN_VERSION, progress);
     JobResult r;
+    try {
+      // Crash recovery: plan and segmentation, written here off the UI thread.
+      (void)workflow::autosaveCase(*state, autosave_dir, true);
+    } catch (const std::exception& e) {
+      r.message = tr("autosave failed: %1").arg(qs(e.what()));
+    }
     sceneContentOf(*state, r.layers, r.needles);
     r.has_scene_update = true;
     const auto& plan = *state->plan;
-    r.message = tr("Planned %1 lesion(s) in %2 session(s)%3")
-                    .arg(plan.lesions.size())
-                    .arg(plan.sessions.size())
-                    .arg(confirm ? tr(", bioheat confirmation done") : QString());
+    r.message = r.message.isEmpty() ? QString() : r.message + "; ";
+    r.message += tr("Planned %1 lesion(s) in %2 session(s)%3")
+                     .arg(plan.lesions.size())
+                     .arg(plan.sessions.size())
+                     .arg(confirm ? tr(", bioheat confirmation done") : QString());
     return r;
   });
 }
@@ -588,6 +604,7 @@ void CaseController::endStroke() {
   if (!stroking_ || !state_) return;
   stroking_ = false;
   if (history_.commit(*state_)) {
+    segmentation_changed_ = true;
     dirty_ = dirty_ || state_->plan.has_value();
     refreshLesionLayer(true);
     emit message(tr("%1 done%2")
@@ -616,6 +633,7 @@ void CaseController::stepHistory(bool back) {
     history_.redo(*state_);
   }
   refreshLesionLayer(true);
+  segmentation_changed_ = true;
   emit message((back ? tr("Undone: %1") : tr("Redone: %1")).arg(qs(what)));
   emit historyChanged();
 }
@@ -771,12 +789,22 @@ void CaseController::planEdited() {
 void CaseController::autosave() {
   if (!state_ || !state_->plan) return;
   try {
-    QDir().mkpath(autosaveDir());
-    planning::TreatmentPlan copy = *state_->plan;
-    (void)planning::writePlanFile((autosaveDir() + "/autosave-plan.json").toStdString(), copy);
+    // The segmentation is rewritten only when a lesion edit changed it since the last autosave.
+    (void)workflow::autosaveCase(*state_, autosaveDir().toStdString(), segmentation_changed_);
+    segmentation_changed_ = false;
   } catch (const std::exception& e) {
     emit message(tr("autosave failed: %1").arg(qs(e.what())));
   }
+}
+
+std::optional<QString> CaseController::autosavedPlan() {
+  const auto f = workflow::findAutosave(autosaveDir().toStdString());
+  if (!f) return std::nullopt;
+  return qs(f->string());
+}
+
+void CaseController::clearAutosave() {
+  workflow::clearAutosave(autosaveDir().toStdString());
 }
 
 }  // namespace rfa::gui

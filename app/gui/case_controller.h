@@ -74,6 +74,10 @@ class CaseController : public QObject {
   int lastErrorCode() const { return last_error_code_; }
   /// Where autosave writes (a folder per process under the user's cache); recovery looks there.
   static QString autosaveDir();
+  /// The autosaved plan left by a session that did not close cleanly (crash recovery).
+  static std::optional<QString> autosavedPlan();
+  /// Removes the autosave (on a clean exit).
+  static void clearAutosave();
 
   /// Blocks (running the event loop) until the current job ends; for the command line and tests.
   void waitIdle();
@@ -170,6 +174,7 @@ class CaseController : public QObject {
   std::vector<render::NeedleLine> needle_base_;
   Vec3 needle_old_tip_{0, 0, 0};
   double needle_margin_mm_ = 0;
+  bool segmentation_changed_ = true;  ///< since the last autosave
 };
 
 /// The scene layers and needles of a case (liver, vessels, lesions coloured by session, margins,

@@ -68,6 +68,10 @@ int main(int argc, char** argv) {
 
   rfa::gui::MainWindow window;
   window.show();
-  if (!inputs.isEmpty()) window.controller().open(inputs.front());
+  if (!inputs.isEmpty()) {
+    window.controller().open(inputs.front());
+  } else {
+    window.offerRecovery();
+  }
   return QApplication::exec();
 }

@@ -551,6 +551,34 @@ bool MainWindow::confirmDiscard() {
   return true;
 }
 
+void MainWindow::offerRecovery() {
+  const std::optional<QString> file = CaseController::autosavedPlan();
+  if (!file) return;
+  auto* box = new QMessageBox(
+      QMessageBox::Question, tr("Recover the last plan?"),
+      tr("rfaplan did not close cleanly last time. Open the plan autosaved at %1?\n\n%2")
+          .arg(QFileInfo(*file).lastModified().toString(Qt::ISODate))
+          .arg(*file),
+      QMessageBox::Open | QMessageBox::Discard, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->setObjectName(QStringLiteral("recovery-dialog"));
+  connect(box, &QMessageBox::finished, this, [this, box] {
+    if (box->clickedButton() == box->button(QMessageBox::Open)) {
+      recoverAutosave();
+    } else {
+      CaseController::clearAutosave();
+    }
+  });
+  box->open();
+}
+
+bool MainWindow::recoverAutosave() {
+  const std::optional<QString> file = CaseController::autosavedPlan();
+  if (!file) return false;
+  controller_.open(*file);
+  return true;
+}
+
 void MainWindow::closeEvent(QCloseEvent* e) {
   if (controller_.busy()) controller_.cancel();
   if (!confirmDiscard()) {
@@ -558,6 +586,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     return;
   }
   controller_.waitIdle();
+  CaseController::clearAutosave();  // a clean exit: nothing to recover
   e->accept();
 }
 

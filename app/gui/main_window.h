@@ -57,6 +57,11 @@ class MainWindow : public QMainWindow {
   void setCursor(const Vec3& p_lps);
   /// Applies a window/level preset ("liver", "abdomen", "bone") to the slice views.
   void applyPreset(const QString& name);
+  /// Crash recovery: when an autosave is left by a session that did not close cleanly, asks
+  /// (non-blocking) whether to open it. Called by main() at an interactive start.
+  void offerRecovery();
+  /// Opens the autosaved plan (with its segmentation and series); false when there is none.
+  bool recoverAutosave();
   /// Asks before losing unsaved changes; true when it is fine to go on.
   bool confirmDiscard();
 

@@ -173,6 +173,7 @@ class GuiTest : public QObject {
   void errorsKeepTheAppRunning();
   void seriesBrowser();
   void pacsOpenAndSend();
+  void crashRecovery();
   void screenshotCommand();
 
  private:
@@ -587,6 +588,53 @@ void GuiTest::pacsOpenAndSend() {
   const auto found = rfa::pacs::find(node, rfa::pacs::QueryLevel::kSeries, keys);
   std::printf("RTSTRUCT series on the PACS after sending: %zu\n", found.size());
   QCOMPARE(found.size(), std::size_t{1});
+}
+
+void GuiTest::crashRecovery() {
+  rfa::gui::CaseController::clearAutosave();
+  QVERIFY(!rfa::gui::CaseController::autosavedPlan().has_value());
+  // A session plans a case and then "crashes": its window is never closed.
+  auto crashed = std::make_unique<MainWindow>();
+  crashed->show();
+  rfa::gui::CaseController& c = crashed->controller();
+  c.open(phantom_dir_);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  c.segmentLesionAt(phantom_.lesion_truth.front().center_lps);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  c.plan(false);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.state()->plan.has_value(), qPrintable(crashed->lastError()));
+  QVERIFY(c.moveLesion(c.state()->plan->lesions.front().id, 2));  // an edit after the plan
+  const rfa::planning::TreatmentPlan original = *c.state()->plan;
+  const rfa::LabelMap lesions = *c.state()->segmentation.lesions;
+  QVERIFY(rfa::gui::CaseController::autosavedPlan().has_value());
+  crashed.release()->hide();  // no close event: as after a crash (leaked on purpose)
+
+  // The next start recovers the plan, its segmentation and its series.
+  MainWindow w;
+  w.show();
+  QVERIFY(w.recoverAutosave());
+  rfa::gui::CaseController& r = w.controller();
+  QVERIFY(waitFor([&] { return !r.busy(); }));
+  QVERIFY2(r.hasCase() && r.state()->plan.has_value(), qPrintable(w.lastError()));
+  // Equal but for where it records its segmentation (beside the autosave) and its absolute input.
+  rfa::planning::TreatmentPlan recovered = *r.state()->plan;
+  std::printf("recovered plan records: input %s, segmentation %s\n", recovered.source.input.c_str(),
+              recovered.source.segmentation.c_str());
+  QVERIFY(recovered.source.segmentation.find("autosave-plan-segmentation") != std::string::npos);
+  recovered.source.segmentation = original.source.segmentation;
+  recovered.source.input = original.source.input;
+  QCOMPARE(rfa::planning::serializePlan(recovered), rfa::planning::serializePlan(original));
+  QVERIFY(std::equal(lesions.data().begin(), lesions.data().end(),
+                     r.state()->segmentation.lesions->data().begin()));
+  QVERIFY(r.unsavedChanges());  // not saved anywhere yet
+  QVERIFY(r.state()->plan_file.empty());
+  std::printf("recovered: %zu lesion(s), %zu session(s)\n", r.state()->plan->lesions.size(),
+              r.state()->plan->sessions.size());
+  // Saved, then a clean exit clears the autosave.
+  QVERIFY(r.savePlan(tmp_.filePath(QStringLiteral("recovered.json"))));
+  QVERIFY(w.close());
+  QVERIFY(!rfa::gui::CaseController::autosavedPlan().has_value());
 }
 
 void GuiTest::screenshotCommand() {
