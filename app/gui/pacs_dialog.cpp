@@ -57,8 +57,7 @@ PacsDialog::PacsDialog(Mode mode, QWidget* parent) : QDialog(parent), mode_(mode
     results_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     layout->addWidget(results_, 1);
     connect(results_, &QTreeWidget::itemDoubleClicked, this, &QDialog::accept);
-    connect(&watcher_, &QFutureWatcher<std::vector<pacs::FindResult>>::finished, this,
-            &PacsDialog::searchDone);
+    connect(&watcher_, &QFutureWatcher<SearchResult>::finished, this, &PacsDialog::searchDone);
   }
   status_ = new QLabel;
   status_->setWordWrap(true);
@@ -95,30 +94,27 @@ pacs::DicomNode PacsDialog::node() const {
 void PacsDialog::search() {
   if (watcher_.isRunning() || results_ == nullptr) return;
   results_->clear();
-  search_error_.clear();
   status_->setText(tr("Searching %1…").arg(qs(pacs::describeNode(node()))));
   search_button_->setEnabled(false);
   pacs::QueryKeys keys;
   keys.patient_id = patient_id_->text().trimmed().toStdString();
   keys.patient_name = patient_name_->text().trimmed().toStdString();
   const pacs::DicomNode n = node();
-  watcher_.setFuture(QtConcurrent::run([this, n, keys] {
+  watcher_.setFuture(QtConcurrent::run([n, keys] {
+    SearchResult r;
     try {
-      return pacs::find(n, pacs::QueryLevel::kSeries, keys);
+      r.found = pacs::find(n, pacs::QueryLevel::kSeries, keys);
     } catch (const std::exception& e) {
-      // Reported on the UI thread by searchDone() (the watcher's finished signal).
-      QMetaObject::invokeMethod(
-          this, [this, m = QString::fromUtf8(e.what())] { search_error_ = m; },
-          Qt::BlockingQueuedConnection);
-      return std::vector<pacs::FindResult>{};
+      r.error = QString::fromUtf8(e.what());  // shown by searchDone() on the UI thread
     }
+    return r;
   }));
 }
 
 void PacsDialog::searchDone() {
   search_button_->setEnabled(true);
-  const std::vector<pacs::FindResult> found = watcher_.result();
-  for (const pacs::FindResult& f : found) {
+  const SearchResult result = watcher_.result();
+  for (const pacs::FindResult& f : result.found) {
     if (f.modality == "RTSTRUCT" || f.modality == "SEG" || f.modality == "SR") continue;
     auto* item = new QTreeWidgetItem(
         results_, {qs(f.patient_name + " (" + f.patient_id + ")"), qs(f.study_date),
@@ -130,9 +126,9 @@ void PacsDialog::searchDone() {
     item->setData(1, Qt::UserRole, qs(f.series_instance_uid));
   }
   if (results_->topLevelItemCount() > 0) results_->setCurrentItem(results_->topLevelItem(0));
-  status_->setText(search_error_.isEmpty()
+  status_->setText(result.error.isEmpty()
                        ? tr("%1 image series found").arg(results_->topLevelItemCount())
-                       : tr("Search failed: %1").arg(search_error_));
+                       : tr("Search failed: %1").arg(result.error));
 }
 
 int PacsDialog::resultCount() const {

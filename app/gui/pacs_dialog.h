@@ -46,8 +46,12 @@ class PacsDialog : public QDialog {
   QTreeWidget* results_ = nullptr;
   QLabel* status_ = nullptr;
   QPushButton* search_button_ = nullptr;
-  QFutureWatcher<std::vector<pacs::FindResult>> watcher_;
-  QString search_error_;
+  /// A search's outcome: the matches, or the error (what()) when it failed.
+  struct SearchResult {
+    std::vector<pacs::FindResult> found;
+    QString error;
+  };
+  QFutureWatcher<SearchResult> watcher_;
 };
 
 }  // namespace rfa::gui
