@@ -7,6 +7,7 @@
 // line, vessel distance bound) that needs no whole-image precomputation. All points LPS mm.
 #include "rfa/planning/placement_edit.h"
 
+#include "plan_inputs.h"
 #include "voxel_traverse.h"
 
 #include <algorithm>
@@ -38,15 +39,6 @@ constexpr double kApproachMm = 40.0;
 
 using detail::fixed;
 using detail::pointText;
-
-template <class T>
-void requireGrid(const Volume<T>* v, const ImageGeometry& g, const char* name) {
-  if (v != nullptr && !v->geometry().sameGrid(g)) {
-    throw GeometryError(std::string("placement edit: the ") + name + " volume (" +
-                        v->geometry().describe() + ") is not on the grid of the body mask (" +
-                        g.describe() + ")");
-  }
-}
 
 // Nearest voxel of continuous index `x`; none outside the grid.
 std::optional<std::array<std::size_t, 3>> nearestVoxel(const ImageGeometry& g, const Vec3& x) {
@@ -422,20 +414,7 @@ class NeedleChecker {
     for (std::size_t s = 0; s <= samples; ++s) {
       const double f = samples == 0 ? 0.0 : static_cast<double>(s) / static_cast<double>(samples);
       const Vec3 x = a + (b - a) * f;
-      double best = -kInf;
-      const std::array<double, 3> base{std::floor(x[0]), std::floor(x[1]), std::floor(x[2])};
-      for (int corner = 0; corner < 8; ++corner) {
-        std::array<std::size_t, 3> v{};
-        Vec3 vi;
-        for (std::size_t ax = 0; ax < 3; ++ax) {
-          const double c = base[ax] + static_cast<double>((corner >> ax) & 1);
-          const double cc = std::clamp(c, 0.0, static_cast<double>(n[ax]) - 1.0);
-          v[ax] = static_cast<std::size_t>(cc);
-          vi[static_cast<int>(ax)] = cc;
-        }
-        const double gap = (g_.indexToLpsMatrix() * (x - vi)).norm();
-        best = std::max(best, voxelDistance(v) - gap);
-      }
+      const double best = detail::distanceLowerBound(g_, x, voxelDistance);
       bound_min = std::min(bound_min, best);
     }
     if (bound_min >= threshold) return;
@@ -614,19 +593,8 @@ EditOutcome computeEdit(const TreatmentPlan& plan, const PlanAnatomy& anatomy,
     throw UsageError("placement edit: the tip " + pointText(edit.tip_lps) +
                      " equals the entry: no needle direction");
   }
-  if (anatomy.body == nullptr || anatomy.liver == nullptr || anatomy.lesions == nullptr) {
-    throw NoDataError("placement edit: the body, liver and lesion maps are required");
-  }
-  if (equipment.catalog == nullptr || equipment.calibrations == nullptr) {
-    throw NoDataError("placement edit: no electrode catalog or preview calibrations");
-  }
+  detail::requireAnatomyAndEquipment(anatomy, equipment, "placement edit");
   const ImageGeometry& g = anatomy.body->geometry();
-  requireGrid(anatomy.liver, g, "liver");
-  requireGrid(anatomy.lesions, g, "lesion");
-  requireGrid(anatomy.bone, g, "bone");
-  requireGrid(anatomy.lung, g, "lung");
-  requireGrid(anatomy.gallbladder, g, "gallbladder");
-  requireGrid(anatomy.vessel_radius_mm, g, "vessel radius");
 
   const PlanPlacement& old = lesion.placements[static_cast<std::size_t>(edit.placement)];
   const thermal::Electrode& electrode = equipment.catalog->find(old.electrode);

@@ -15,13 +15,16 @@
 #include "rfa/planning/plan_builder.h"
 #include "rfa/segmentation/measurements.h"
 
+#include "plan_inputs.h"
+
 namespace rfa::planning {
 namespace {
 
 template <class T>
-void requireGrid(const Volume<T>* v, const ImageGeometry& g, const char* name) {
+void requireGrid(const Volume<T>* v, const ImageGeometry& g, const std::string& what,
+                 const char* name) {
   if (v != nullptr && !v->geometry().sameGrid(g)) {
-    throw GeometryError(std::string("plan: the ") + name + " volume (" + v->geometry().describe() +
+    throw GeometryError(what + ": the " + name + " volume (" + v->geometry().describe() +
                         ") is not on the grid of the body mask (" + g.describe() + ")");
   }
 }
@@ -88,23 +91,29 @@ std::vector<std::string> defaultPlanElectrodes() {
 
 namespace detail {
 
+void requireAnatomyAndEquipment(const PlanAnatomy& anatomy, const PlanEquipment& equipment,
+                                const std::string& what) {
+  if (anatomy.body == nullptr || anatomy.liver == nullptr || anatomy.lesions == nullptr) {
+    throw NoDataError(what + ": the body, liver and lesion maps are required");
+  }
+  if (equipment.catalog == nullptr || equipment.calibrations == nullptr) {
+    throw NoDataError(what + ": no electrode catalog or preview calibrations");
+  }
+  const ImageGeometry& g = anatomy.body->geometry();
+  requireGrid(anatomy.liver, g, what, "liver");
+  requireGrid(anatomy.lesions, g, what, "lesion");
+  requireGrid(anatomy.bone, g, what, "bone");
+  requireGrid(anatomy.lung, g, what, "lung");
+  requireGrid(anatomy.gallbladder, g, what, "gallbladder");
+  requireGrid(anatomy.vessel_radius_mm, g, what, "vessel radius");
+}
+
 PlanContext::PlanContext(const PlanAnatomy& anatomy, const ProtocolProfile& profile,
                          const PlanEquipment& equipment, const PlanBuildOptions& options)
     : anatomy_(anatomy), profile_(profile), equipment_(equipment), options_(options) {
   requireOptions(options);
-  if (anatomy.body == nullptr || anatomy.liver == nullptr || anatomy.lesions == nullptr) {
-    throw NoDataError("plan: the body, liver and lesion maps are required");
-  }
-  if (equipment.catalog == nullptr || equipment.calibrations == nullptr) {
-    throw NoDataError("plan: no electrode catalog or preview calibrations");
-  }
+  requireAnatomyAndEquipment(anatomy, equipment, "plan");
   const ImageGeometry& g = anatomy.body->geometry();
-  requireGrid(anatomy.liver, g, "liver");
-  requireGrid(anatomy.lesions, g, "lesion");
-  requireGrid(anatomy.bone, g, "bone");
-  requireGrid(anatomy.lung, g, "lung");
-  requireGrid(anatomy.gallbladder, g, "gallbladder");
-  requireGrid(anatomy.vessel_radius_mm, g, "vessel radius");
 
   // Electrodes, protocols and calibrations (fails early on an unknown name).
   double longest_shaft = 0;

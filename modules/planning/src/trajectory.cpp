@@ -176,25 +176,9 @@ void traverse(const Vec3& a_index, const Vec3& b_index, const Size3& n, Visit&& 
 // Lower bound (mm) of the distance from continuous index x to the nearest large-vessel voxel
 // centre: max over the 8 surrounding voxel centres v of d(v) - |x - v| (d is 1-Lipschitz).
 double vesselDistanceBound(const Volume<float>& dist, const Vec3& x) {
-  const ImageGeometry& g = dist.geometry();
-  const Size3& n = g.size();
-  double best = -kInf;
-  const std::array<double, 3> base{std::floor(x[0]), std::floor(x[1]), std::floor(x[2])};
-  for (int corner = 0; corner < 8; ++corner) {
-    std::array<std::size_t, 3> v{};
-    Vec3 vi;
-    for (std::size_t ax = 0; ax < 3; ++ax) {
-      const double c = base[ax] + static_cast<double>((corner >> ax) & 1);
-      const double hi = static_cast<double>(n[ax]) - 1.0;
-      const double cc = std::clamp(c, 0.0, hi);
-      v[ax] = static_cast<std::size_t>(cc);
-      vi[static_cast<int>(ax)] = cc;
-    }
-    const double dv = dist(v[0], v[1], v[2]);
-    const double gap = (g.indexToLpsMatrix() * (x - vi)).norm();
-    best = std::max(best, dv - gap);
-  }
-  return best;
+  return detail::distanceLowerBound(dist.geometry(), x, [&](const std::array<std::size_t, 3>& v) {
+    return dist(v[0], v[1], v[2]);
+  });
 }
 
 struct Outcome {

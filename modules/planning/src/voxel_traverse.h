@@ -1,7 +1,7 @@
 #pragma once
-// Voxel traversal of a segment (Amanatides-Woo), shared by the trajectory planner
-// (trajectory.cpp) and the hand-moved needle check (placement_edit.cpp). Not public API.
-// Indices are continuous grid indices (voxel c covers [c - 0.5, c + 0.5) per axis).
+// Voxel traversal of a segment (Amanatides-Woo) and a distance bound between voxel centres, shared
+// by the trajectory planner (trajectory.cpp) and the hand-moved needle check (placement_edit.cpp).
+// Not public API. Indices are continuous grid indices (voxel c covers [c - 0.5, c + 0.5) per axis).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -56,6 +56,30 @@ void traverseVoxels(const Vec3& a_index, const Vec3& b_index, const Size3& n, Vi
     cell[ax] += step[ax];
     t_max[ax] += t_delta[ax];
   }
+}
+
+/// Lower bound (mm) of the distance from continuous index `x` to the nearest voxel of a set, from
+/// the distances (mm) of the 8 surrounding voxel centres v (clamped to the grid), which
+/// `voxel_distance(std::array<std::size_t, 3>)` gives: max over v of d(v) - |x - v|, exact for a
+/// 1-Lipschitz distance.
+template <class VoxelDistance>
+double distanceLowerBound(const ImageGeometry& g, const Vec3& x, VoxelDistance&& voxel_distance) {
+  const Size3& n = g.size();
+  double best = -std::numeric_limits<double>::infinity();
+  const std::array<double, 3> base{std::floor(x[0]), std::floor(x[1]), std::floor(x[2])};
+  for (int corner = 0; corner < 8; ++corner) {
+    std::array<std::size_t, 3> v{};
+    Vec3 vi;
+    for (std::size_t ax = 0; ax < 3; ++ax) {
+      const double c = base[ax] + static_cast<double>((corner >> ax) & 1);
+      const double cc = std::clamp(c, 0.0, static_cast<double>(n[ax]) - 1.0);
+      v[ax] = static_cast<std::size_t>(cc);
+      vi[static_cast<int>(ax)] = cc;
+    }
+    const double gap = (g.indexToLpsMatrix() * (x - vi)).norm();
+    best = std::max(best, static_cast<double>(voxel_distance(v)) - gap);
+  }
+  return best;
 }
 
 }  // namespace rfa::planning::detail
