@@ -20,3 +20,12 @@ function(rfa_add_test)
                ENVIRONMENT "RFA_SHARED_DIR=${RFA_SHARED_DIR}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# GL tests run on a private Xvfb display (tests/run_with_xvfb.sh: Xvfb -displayfd, no xauth) when
+# Xvfb is installed; RFA_XVFB_LAUNCHER is empty otherwise (those tests then skip with the reason).
+find_program(RFA_XVFB Xvfb)
+if(RFA_XVFB)
+  set(RFA_XVFB_LAUNCHER ${CMAKE_SOURCE_DIR}/tests/run_with_xvfb.sh)
+else()
+  set(RFA_XVFB_LAUNCHER "")
+endif()

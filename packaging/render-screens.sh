@@ -11,7 +11,7 @@ gui=$build/app/gui/rfaplan-gui
 for exe in "$rfaplan" "$gui"; do
   [[ -x $exe ]] || { echo "render-screens: $exe not built (cmake --build --preset release)" >&2; exit 2; }
 done
-command -v xvfb-run >/dev/null || { echo "render-screens: xvfb-run missing (packaging/install-deps.sh)" >&2; exit 2; }
+command -v Xvfb >/dev/null || { echo "render-screens: Xvfb missing (packaging/install-deps.sh)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$rfaplan" phantom --out "$work/case" --lesions 9 --seed 3 --size 256,256,100 --spacing 1.5,1.5,2.0 \
@@ -19,6 +19,6 @@ trap 'rm -rf "$work"' EXIT
 "$rfaplan" plan "$work/case" -o "$work/plan.json" >/dev/null
 mkdir -p docs/images
 for layout in mpr 3d board; do
-  xvfb-run -a -s "-screen 0 1920x1200x24" "$gui" --screenshot "docs/images/gui-$layout.png" \
+  tests/run_with_xvfb.sh "$gui" --screenshot "docs/images/gui-$layout.png" \
     --layout "$layout" --size 1600x1000 "$work/plan.json"
 done
