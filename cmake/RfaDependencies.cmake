@@ -21,9 +21,12 @@ if(RFA_FUZZ_ONLY)
   return()
 endif()
 
-# ITK: image file IO (NRRD, NIfTI) in rfa::io and the GDCM series reader used as benchmark baseline.
+# ITK: image file IO (NRRD, NIfTI) in rfa::io, the GDCM series reader used as benchmark baseline, and
+# the follow-up registration in rfa::followup (v4 rigid, first-framework Mattes + L-BFGS-B B-spline).
 find_package(ITK 5.2 REQUIRED COMPONENTS ITKCommon ITKIOImageBase ITKIONRRD ITKIONIFTI ITKIOMeta ITKIOGDCM
-             ITKRegionGrowing)
+             ITKRegionGrowing ITKRegistrationMethodsv4 ITKOptimizersv4 ITKMetricsv4
+             ITKTransform ITKDisplacementField ITKImageGrid ITKSmoothing
+             ITKRegistrationCommon ITKOptimizers ITKSpatialObjects)
 add_library(rfa_dep_itk INTERFACE)
 target_include_directories(rfa_dep_itk SYSTEM INTERFACE ${ITK_INCLUDE_DIRS})
 target_link_libraries(rfa_dep_itk INTERFACE ${ITK_LIBRARIES})

@@ -62,20 +62,6 @@ ImageGeometry centredGeometry(const PhantomOptions& o) {
   return {o.size, o.spacing_mm, origin};
 }
 
-detail::Anatomy buildAnatomy(const PhantomOptions& o) {
-  detail::Anatomy anatomy;
-  anatomy.ribs = detail::buildRibs();
-  detail::Rng vessel_rng(o.seed, kVesselStream);
-  detail::Rng lesion_rng(o.seed, kLesionStream);
-  detail::addVesselTrunks(anatomy.vessels);
-  detail::growVesselTrees(anatomy.vessels, kThickBranchRadiusMm, {}, vessel_rng);
-  anatomy.lesions =
-      detail::placeLesions(o.lesions, o.min_lesion_diameter_mm, o.max_lesion_diameter_mm,
-                           anatomy.vessels, anatomy.ribs, lesion_rng);
-  detail::growVesselTrees(anatomy.vessels, kThinBranchRadiusMm, anatomy.lesions, vessel_rng);
-  return anatomy;
-}
-
 LesionTruth lesionTruth(const detail::LesionShape& l) {
   LesionTruth t;
   t.label = l.label;
@@ -99,10 +85,24 @@ VesselSegmentTruth vesselTruth(const detail::VesselSegment& s) {
 
 }  // namespace
 
+detail::Anatomy detail::buildAnatomy(const PhantomOptions& o) {
+  detail::Anatomy anatomy;
+  anatomy.ribs = detail::buildRibs();
+  detail::Rng vessel_rng(o.seed, kVesselStream);
+  detail::Rng lesion_rng(o.seed, kLesionStream);
+  detail::addVesselTrunks(anatomy.vessels);
+  detail::growVesselTrees(anatomy.vessels, kThickBranchRadiusMm, {}, vessel_rng);
+  anatomy.lesions =
+      detail::placeLesions(o.lesions, o.min_lesion_diameter_mm, o.max_lesion_diameter_mm,
+                           anatomy.vessels, anatomy.ribs, lesion_rng);
+  detail::growVesselTrees(anatomy.vessels, kThinBranchRadiusMm, anatomy.lesions, vessel_rng);
+  return anatomy;
+}
+
 Phantom generatePhantom(const PhantomOptions& options) {
   validate(options);
   const ImageGeometry geometry = centredGeometry(options);
-  const detail::Anatomy anatomy = buildAnatomy(options);
+  const detail::Anatomy anatomy = detail::buildAnatomy(options);
 
   Phantom p;
   p.options = options;

@@ -1,13 +1,15 @@
 #pragma once
 /// \file anatomy_model.h
-/// \brief Private building blocks of generatePhantom(): the fixed analytic anatomy, the seeded
-/// vessel trees and lesions, and the voxel painter.
+/// \brief Private building blocks of generatePhantom() and generateFollowup(): the fixed analytic
+/// anatomy, the seeded vessel trees and lesions, the point classifier and the voxel painter.
 ///
 /// Every position and length here is LPS millimetres with the voxel grid centre at (0,0,0):
 /// +x towards the patient's Left, +y Posterior, +z Superior. The liver lies at negative x.
 
+#include <array>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,13 @@ struct Box {
   [[nodiscard]] bool containsZ(double z) const { return z >= lo.z() && z <= hi.z(); }
   [[nodiscard]] bool containsY(double y) const { return y >= lo.y() && y <= hi.y(); }
   [[nodiscard]] bool containsX(double x) const { return x >= lo.x() && x <= hi.x(); }
+  [[nodiscard]] bool contains(const Vec3& p) const {
+    return containsX(p.x()) && containsY(p.y()) && containsZ(p.z());
+  }
+  /// \brief True if the two boxes intersect (closed).
+  [[nodiscard]] bool overlaps(const Box& o) const {
+    return (lo.array() <= o.hi.array()).all() && (o.lo.array() <= hi.array()).all();
+  }
 };
 
 /// \brief Box of a capsule (segment a-b with radius r), all mm.
@@ -244,6 +253,60 @@ struct Anatomy {
   std::vector<VesselSegment> vessels;
   std::vector<LesionShape> lesions;
 };
+
+/// \brief The seeded anatomy of generatePhantom(options): ribs, vessel trees and lesions, identical
+/// for identical options (the follow-up phantom rebuilds it). Does not validate `options`.
+/// \throws std::runtime_error when a lesion cannot be placed.
+Anatomy buildAnatomy(const PhantomOptions& options);
+
+/// \brief Everything the painter assigns to one point.
+struct VoxelValue {
+  float hu = kAirHu;
+  float vessel_radius = 0.0F;  ///< mm
+  std::uint16_t lesion = 0;
+  std::uint8_t liver = 0;
+  std::uint8_t bone = 0;
+  std::uint8_t lung = 0;
+  std::uint8_t body = 0;
+  std::uint8_t gallbladder = 0;
+};
+
+/// \brief Fixed boxes of the analytic organs (LPS mm).
+struct StaticBoxes {
+  Box liver = liverBounds();
+  Box spine = spineBounds();
+  Box lung = lungBounds();
+  Box gallbladder = detail::gallbladder().box;
+};
+
+/// \brief The primitives that may reach the points classified with it (a pre-filter only: every
+/// primitive and organ is still tested against its full 3D box at each point), and the body wall
+/// half widths at the point's (y, z).
+struct Scene {
+  std::vector<const RibSegment*> ribs;
+  std::vector<const VesselSegment*> vessels;
+  std::vector<const LesionShape*> lesions;
+  bool liver = false;        ///< the liver may be reached
+  bool gallbladder = false;  ///< the gallbladder may be reached
+  bool spine = false;        ///< the spine may be reached
+  bool lung = false;         ///< the lung bases may be reached
+  /// |x| (mm) of the skin, skin/fat, fat/muscle and muscle/cavity boundaries at the point's y and
+  /// z (wallHalfWidths); -1 where that ellipse is missed.
+  std::array<double, 4> half_width{};
+};
+
+/// \brief Scene::half_width at height y (mm) of the body section `s` (bodySection(z)).
+std::array<double, 4> wallHalfWidths(double y, const BodySection& s);
+
+/// \brief Evaluates the anatomy at any point p (LPS mm): the first match in priority order wins
+/// (lesion, vessel, gallbladder, liver, lung, bone, soft tissues). `scene.half_width` must be
+/// those at p. Designed HU, no noise.
+VoxelValue classify(const Vec3& p, const Scene& scene, const StaticBoxes& boxes);
+
+/// \brief Adds Gaussian noise of `sigma_hu` (Box-Muller on the stream Rng(seed, stream)) to
+/// `values`, pairwise in order; nothing for sigma_hu <= 0.
+void addGaussianNoise(std::span<float> values, double sigma_hu, std::uint64_t seed,
+                      std::uint64_t stream);
 
 /// \brief Paints `anatomy` into the volumes of `phantom` (already allocated on one grid), adds the
 /// noise and fills the voxel-derived truth (lesion volumes/centroids, liver volume).

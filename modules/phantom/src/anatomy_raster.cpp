@@ -19,40 +19,6 @@ namespace {
 constexpr double kFar = std::numeric_limits<double>::max();
 constexpr std::uint64_t kNoiseStream = 0x4E4F495345000000ULL;  // per-slice noise streams start here
 
-// Everything painted at one voxel.
-struct VoxelValue {
-  float hu = kAirHu;
-  float vessel_radius = 0.0F;  // mm
-  std::uint16_t lesion = 0;
-  std::uint8_t liver = 0;
-  std::uint8_t bone = 0;
-  std::uint8_t lung = 0;
-  std::uint8_t body = 0;
-  std::uint8_t gallbladder = 0;
-};
-
-// Fixed boxes of the analytic organs (LPS mm).
-struct StaticBoxes {
-  Box liver = liverBounds();
-  Box spine = spineBounds();
-  Box lung = lungBounds();
-  Box gallbladder = detail::gallbladder().box;
-};
-
-// Primitives reaching one row (fixed y and z) of voxels.
-struct RowScene {
-  std::vector<const RibSegment*> ribs;
-  std::vector<const VesselSegment*> vessels;
-  std::vector<const LesionShape*> lesions;
-  bool liver = false;
-  bool gallbladder = false;
-  bool spine = false;
-  bool lung = false;
-  // |x| (mm) of the skin, skin/fat, fat/muscle and muscle/cavity boundaries at this row; -1 if the
-  // row misses that ellipse.
-  std::array<double, 4> half_width{};
-};
-
 double halfWidth(double y, double a, double b) {
   const double t = y / b;
   return std::abs(t) >= 1.0 ? -1.0 : a * std::sqrt(1.0 - t * t);
@@ -76,19 +42,19 @@ std::vector<const T*> filterByZ(const std::vector<T>& in, double z) {
 }
 
 // The lesion containing p, or nullptr.
-const LesionShape* lesionAt(const Vec3& p, const RowScene& row) {
-  for (const LesionShape* l : row.lesions) {
-    if (l->box.containsX(p.x()) && l->contains(p)) return l;
+const LesionShape* lesionAt(const Vec3& p, const Scene& scene) {
+  for (const LesionShape* l : scene.lesions) {
+    if (l->box.contains(p) && l->contains(p)) return l;
   }
   return nullptr;
 }
 
 // Vessel whose axis is nearest to p among those whose lumen contains p, or nullptr.
-const VesselSegment* vesselAt(const Vec3& p, const RowScene& row) {
+const VesselSegment* vesselAt(const Vec3& p, const Scene& scene) {
   const VesselSegment* best = nullptr;
   double best_d2 = kFar;
-  for (const VesselSegment* v : row.vessels) {
-    if (!v->box.containsX(p.x())) continue;
+  for (const VesselSegment* v : scene.vessels) {
+    if (!v->box.contains(p)) continue;
     const double d2 = pointSegmentDistance2(p, v->a, v->b);
     if (d2 <= v->radius * v->radius && d2 < best_d2) {
       best = v;
@@ -98,9 +64,9 @@ const VesselSegment* vesselAt(const Vec3& p, const RowScene& row) {
   return best;
 }
 
-bool ribAt(const Vec3& p, const RowScene& row) {
-  for (const RibSegment* r : row.ribs) {
-    if (r->box.containsX(p.x()) && pointSegmentDistance2(p, r->a, r->b) <= r->radius * r->radius) {
+bool ribAt(const Vec3& p, const Scene& scene) {
+  for (const RibSegment* r : scene.ribs) {
+    if (r->box.contains(p) && pointSegmentDistance2(p, r->a, r->b) <= r->radius * r->radius) {
       return true;
     }
   }
@@ -108,31 +74,41 @@ bool ribAt(const Vec3& p, const RowScene& row) {
 }
 
 // Soft tissues (body wall layers, spine soft parts, paraspinal muscles, abdominal contents).
-float softTissueHu(const Vec3& p, const RowScene& row, const SpineSample& spine) {
+float softTissueHu(const Vec3& p, const Scene& scene, const SpineSample& spine) {
   const double ax = std::abs(p.x());
-  if (ax > row.half_width[1]) return kSkinHu;
-  if (ax > row.half_width[2]) return kFatHu;
+  if (ax > scene.half_width[1]) return kSkinHu;
+  if (ax > scene.half_width[2]) return kFatHu;
   if (spine.inside) return spine.hu;
-  if (ax > row.half_width[3] || inParaspinalMuscle(p, 0.0)) return kMuscleHu;
+  if (ax > scene.half_width[3] || inParaspinalMuscle(p, 0.0)) return kMuscleHu;
   return kSoftTissueHu;
 }
 
-// Evaluates the anatomy at p; the first match in priority order (highest first) wins.
-VoxelValue classify(const Vec3& p, const RowScene& row, const StaticBoxes& boxes) {
+}  // namespace
+
+std::array<double, 4> wallHalfWidths(double y, const BodySection& s) {
+  static constexpr std::array<double, 4> kDepth{0.0, kSkinMm, kFatDepthMm, kMuscleDepthMm};
+  std::array<double, 4> w{};
+  for (std::size_t l = 0; l < kDepth.size(); ++l) {
+    w[l] = halfWidth(y, s.a - kDepth[l], s.b - kDepth[l]);
+  }
+  return w;
+}
+
+VoxelValue classify(const Vec3& p, const Scene& scene, const StaticBoxes& boxes) {
   VoxelValue v;
-  if (std::abs(p.x()) > row.half_width[0]) return v;  // air outside the skin
+  if (std::abs(p.x()) > scene.half_width[0]) return v;  // air outside the skin
   v.body = 1;
-  const double liver_sdf = (row.liver && boxes.liver.containsX(p.x())) ? liverSdf(p) : kFar;
+  const double liver_sdf = (scene.liver && boxes.liver.contains(p)) ? liverSdf(p) : kFar;
   const bool in_gallbladder =
-      row.gallbladder && boxes.gallbladder.containsX(p.x()) && gallbladder().contains(p);
-  if (const LesionShape* l = lesionAt(p, row)) {
+      scene.gallbladder && boxes.gallbladder.contains(p) && gallbladder().contains(p);
+  if (const LesionShape* l = lesionAt(p, scene)) {
     v.hu = static_cast<float>(l->hu);
     v.lesion = static_cast<std::uint16_t>(l->label);
     v.liver = 1;
     return v;
   }
   v.liver = (liver_sdf < 0.0 && !in_gallbladder) ? 1 : 0;
-  if (const VesselSegment* s = vesselAt(p, row)) {
+  if (const VesselSegment* s = vesselAt(p, scene)) {
     v.hu = s->tree == Tree::kPortal ? kPortalHu : kHepaticHu;
     v.vessel_radius = static_cast<float>(s->radius);
     return v;
@@ -146,21 +122,35 @@ VoxelValue classify(const Vec3& p, const RowScene& row, const StaticBoxes& boxes
     v.hu = kLiverHu;
     return v;
   }
-  if (row.lung && inLung(p, liver_sdf)) {
+  if (scene.lung && boxes.lung.contains(p) && inLung(p, liver_sdf)) {
     v.hu = kLungHu;
     v.lung = 1;
     return v;
   }
-  const SpineSample spine =
-      (row.spine && boxes.spine.containsX(p.x())) ? spineAt(p) : SpineSample{};
-  if (spine.bone || ribAt(p, row)) {
+  const SpineSample spine = (scene.spine && boxes.spine.contains(p)) ? spineAt(p) : SpineSample{};
+  if (spine.bone || ribAt(p, scene)) {
     v.hu = spine.bone ? spine.hu : kRibHu;
     v.bone = 1;
     return v;
   }
-  v.hu = softTissueHu(p, row, spine);
+  v.hu = softTissueHu(p, scene, spine);
   return v;
 }
+
+void addGaussianNoise(std::span<float> values, double sigma_hu, std::uint64_t seed,
+                      std::uint64_t stream) {
+  if (sigma_hu <= 0.0) return;
+  // Own Box-Muller: identical for any thread count or order and any standard library.
+  Rng rng(seed, stream);
+  for (std::size_t n = 0; n < values.size(); n += 2) {
+    const double radius = sigma_hu * std::sqrt(-2.0 * std::log(openUnit(rng.engine()())));
+    const double angle = 2.0 * std::numbers::pi * rng.uniform();
+    values[n] += static_cast<float>(radius * std::cos(angle));
+    if (n + 1 < values.size()) values[n + 1] += static_cast<float>(radius * std::sin(angle));
+  }
+}
+
+namespace {
 
 struct SliceStats {
   std::size_t liver_voxels = 0;
@@ -193,10 +183,9 @@ void Painter::paintSlice(std::size_t k) {
   const std::vector<const VesselSegment*> vessels = filterByZ(anatomy.vessels, z);
   const std::vector<const LesionShape*> lesions = filterByZ(anatomy.lesions, z);
   const BodySection s = bodySection(z);
-  const std::array<double, 4> depth{0.0, kSkinMm, kFatDepthMm, kMuscleDepthMm};
   SliceStats& st = stats[k];
   st.lesions.assign(anatomy.lesions.size() + 1, {0.0, 0.0, 0.0, 0.0});
-  RowScene row;
+  Scene row;
   for (std::size_t j = 0; j < ys.size(); ++j) {
     const double y = ys[j];
     filterByY(ribs, y, row.ribs);
@@ -206,9 +195,7 @@ void Painter::paintSlice(std::size_t k) {
     row.gallbladder = boxes.gallbladder.containsZ(z) && boxes.gallbladder.containsY(y);
     row.spine = boxes.spine.containsY(y);
     row.lung = boxes.lung.containsZ(z);
-    for (std::size_t l = 0; l < depth.size(); ++l) {
-      row.half_width[l] = halfWidth(y, s.a - depth[l], s.b - depth[l]);
-    }
+    row.half_width = wallHalfWidths(y, s);
     for (std::size_t i = 0; i < xs.size(); ++i) {
       const Vec3 p(xs[i], y, z);
       const VoxelValue v = classify(p, row, boxes);
@@ -234,17 +221,9 @@ void Painter::paintSlice(std::size_t k) {
 }
 
 void Painter::addNoise(std::size_t k) {
-  const double sigma = phantom.options.noise_sigma_hu;
-  if (sigma <= 0.0) return;
-  // Own Box-Muller on a per-slice stream: identical for any thread count or order.
-  Rng rng(phantom.options.seed, kNoiseStream + k);
-  std::span<float> slice = phantom.ct.slice(k);
-  for (std::size_t n = 0; n < slice.size(); n += 2) {
-    const double radius = sigma * std::sqrt(-2.0 * std::log(openUnit(rng.engine()())));
-    const double angle = 2.0 * std::numbers::pi * rng.uniform();
-    slice[n] += static_cast<float>(radius * std::cos(angle));
-    if (n + 1 < slice.size()) slice[n + 1] += static_cast<float>(radius * std::sin(angle));
-  }
+  // Per-slice stream: identical for any thread count or order.
+  addGaussianNoise(phantom.ct.slice(k), phantom.options.noise_sigma_hu, phantom.options.seed,
+                   kNoiseStream + k);
 }
 
 }  // namespace

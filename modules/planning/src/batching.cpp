@@ -58,6 +58,14 @@ BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolPro
   if (!(o.window_angle_deg > 0) || !(o.closeness_mm > 0)) {
     throw UsageError("batching: window_angle_deg and closeness_mm must be > 0");
   }
+  if (o.prior_sessions < 0) {
+    throw UsageError("batching: prior_sessions must be >= 0 (got " +
+                     std::to_string(o.prior_sessions) + ")");
+  }
+  if (!(o.prior_ablated_volume_ml >= 0) || !std::isfinite(o.prior_ablated_volume_ml)) {
+    throw UsageError("batching: prior_ablated_volume_ml must be a finite volume >= 0 mL (got " +
+                     fmt(o.prior_ablated_volume_ml) + ")");
+  }
   std::set<int> ids;
   for (const BatchLesion& l : lesions) {
     if (!ids.insert(l.id).second) {
@@ -70,7 +78,21 @@ BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolPro
   const SessionLimits& lim = profile.sessions;
   const double max_fraction = profile.safety.max_ablated_liver_fraction;
   const double max_volume = max_fraction * liver_volume_ml;
+  const int prior = o.prior_sessions;
+  const double prior_volume = o.prior_ablated_volume_ml;
+  const int available = lim.max_sessions - prior;  // sessions this plan may still use
+  // Appended to the volume reasons of a re-plan: the earlier sessions count in the budget.
+  const std::string prior_why =
+      prior > 0 || prior_volume > 0
+          ? " (" + fmt(prior_volume) + " mL ablated by the earlier sessions included)"
+          : std::string();
   BatchPlan plan;
+  if (prior > 0) {
+    plan.notes.push_back(
+        "continues after " + std::to_string(prior) + " earlier session(s) with " +
+        fmt(prior_volume) + " mL ablated: " + fmt(std::max(0.0, max_volume - prior_volume)) +
+        " mL left of the " + fmt(100 * max_fraction, 0) + " % budget (" + fmt(max_volume) + " mL)");
+  }
 
   // 1-2. Feasible lesions in priority order.
   std::vector<const BatchLesion*> queue;
@@ -89,16 +111,37 @@ BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolPro
   });
 
   // 3. Session count and sizes.
-  const auto capacity = static_cast<std::size_t>(lim.max_sessions * lim.max_targets);
+  if (available <= 0) {
+    const std::string used_up = "the profile's " + std::to_string(lim.max_sessions) +
+                                " sessions are used up by the earlier sessions";
+    plan.notes.push_back(used_up + " (" + std::to_string(prior) +
+                         " done): no session can be planned");
+    for (const BatchLesion* l : queue) plan.unplaced.push_back({l->id, used_up});
+    plan.cumulative_volume_ml = prior_volume;
+    plan.cumulative_liver_fraction = prior_volume / liver_volume_ml;
+    plan.fits_profile = lesions.empty();
+    return plan;
+  }
+  const auto capacity = static_cast<std::size_t>(available * lim.max_targets);
   if (queue.size() > capacity) {
+    const std::string sessions_text = prior > 0
+                                          ? std::to_string(available) + " session(s) left of " +
+                                                std::to_string(lim.max_sessions) + " after " +
+                                                std::to_string(prior) + " earlier"
+                                          : std::to_string(lim.max_sessions) + " sessions";
     plan.notes.push_back(std::to_string(queue.size()) + " feasible lesions exceed what " +
-                         profile.name + " holds (" + std::to_string(lim.max_sessions) +
-                         " sessions x " + std::to_string(lim.max_targets) +
+                         profile.name + " holds (" + sessions_text + " x " +
+                         std::to_string(lim.max_targets) +
                          " targets): best partial plan, lowest priorities left out");
+    const std::string beyond =
+        prior > 0 ? "beyond the " + std::to_string(available) + " x " +
+                        std::to_string(lim.max_targets) + " targets left of the profile's " +
+                        std::to_string(lim.max_sessions) + " x " + std::to_string(lim.max_targets) +
+                        " after " + std::to_string(prior) + " earlier session(s)"
+                  : "beyond the profile's " + std::to_string(lim.max_sessions) + " x " +
+                        std::to_string(lim.max_targets) + " targets";
     for (std::size_t i = capacity; i < queue.size(); ++i) {
-      plan.unplaced.push_back({queue[i]->id, "beyond the profile's " +
-                                                 std::to_string(lim.max_sessions) + " x " +
-                                                 std::to_string(lim.max_targets) + " targets"});
+      plan.unplaced.push_back({queue[i]->id, beyond});
     }
     queue.resize(capacity);
   }
@@ -113,7 +156,7 @@ BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolPro
 
   // 4. Seeded greedy grouping.
   std::vector<bool> placed(n_lesions, false);
-  double cumulative = 0;
+  double cumulative = prior_volume;  // the treatment's total so far
   for (std::size_t s = 0; s < n_sessions; ++s) {
     const std::size_t remaining_sessions = n_sessions - s;
     std::size_t left = 0;
@@ -121,7 +164,7 @@ BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolPro
     if (left == 0) break;
     const std::size_t size = (left + remaining_sessions - 1) / remaining_sessions;
     BatchSession session;
-    session.index = static_cast<int>(s) + 1;
+    session.index = prior + static_cast<int>(s) + 1;
     std::vector<std::size_t> members;
     double volume = 0;
     // Seed: highest priority not yet placed.
@@ -131,7 +174,8 @@ BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolPro
       if (cumulative + l.ablated_volume_ml > max_volume) {
         placed[i] = true;
         plan.unplaced.push_back({l.id, "cumulative ablated volume would exceed " +
-                                           fmt(100 * max_fraction, 0) + " % of the liver"});
+                                           fmt(100 * max_fraction, 0) + " % of the liver" +
+                                           prior_why});
         continue;
       }
       members.push_back(i);
@@ -200,7 +244,8 @@ BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolPro
   // Anything still unplaced (volume limits) is reported.
   for (std::size_t i = 0; i < n_lesions; ++i) {
     if (!placed[i]) {
-      plan.unplaced.push_back({queue[i]->id, "no session could take it within the volume limit"});
+      plan.unplaced.push_back(
+          {queue[i]->id, "no session could take it within the volume limit" + prior_why});
     }
   }
   plan.cumulative_volume_ml = cumulative;

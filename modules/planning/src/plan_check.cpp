@@ -1,6 +1,7 @@
 // Plan re-validation against its profile and itself (plan_check.h).
 #include "rfa/planning/plan_check.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -50,6 +51,7 @@ class Checker {
 
   std::vector<PlanProblem> run() {
     checkLesionIds();
+    checkPrior();
     checkSessions();
     checkUnplaced();
     checkLesions();
@@ -82,20 +84,50 @@ class Checker {
     }
   }
 
+  // Earlier sessions of a re-plan (settings.prior_sessions), 0 when that member is invalid
+  // (checkPrior() reports it).
+  [[nodiscard]] int prior() const { return std::max(0, plan_.settings.prior_sessions); }
+
+  void checkPrior() {
+    const PlanSettings& s = plan_.settings;
+    if (s.prior_sessions < 0) {
+      error("settings.prior_sessions", "is " + std::to_string(s.prior_sessions) +
+                                           ": the number of earlier sessions must be >= 0");
+    }
+    if (!(s.prior_ablated_volume_ml >= 0) || !std::isfinite(s.prior_ablated_volume_ml)) {
+      error("settings.prior_ablated_volume_ml",
+            "is " + num(s.prior_ablated_volume_ml) +
+                " mL: the earlier sessions' ablated volume must be finite and >= 0");
+    }
+  }
+
   void checkSessions() {
     const int n = static_cast<int>(plan_.sessions.size());
-    if (n > profile_.sessions.max_sessions) {
+    const int earlier = prior();
+    if (earlier == 0 && n > profile_.sessions.max_sessions) {
       error("sessions", std::to_string(n) + " sessions > profile '" + profile_.name +
                             "' max_sessions " + std::to_string(profile_.sessions.max_sessions));
+    }
+    if (earlier > 0 && earlier + n > profile_.sessions.max_sessions) {
+      error("sessions", std::to_string(n) + " sessions after " + std::to_string(earlier) +
+                            " earlier (settings.prior_sessions) = " + std::to_string(earlier + n) +
+                            " > profile '" + profile_.name + "' max_sessions " +
+                            std::to_string(profile_.sessions.max_sessions));
     }
     std::size_t scheduled = 0;
     for (const PlanSession& s : plan_.sessions) scheduled += s.lesion_ids.size();
     for (std::size_t k = 0; k < plan_.sessions.size(); ++k) {
       const PlanSession& s = plan_.sessions[k];
       const std::string sp = element("sessions", k);
-      if (s.index != static_cast<int>(k) + 1) {
-        error(member(sp, "index"), "is " + std::to_string(s.index) + ", expected " +
-                                       std::to_string(k + 1) + " (indices 1..n in order)");
+      const int expected = earlier + static_cast<int>(k) + 1;
+      if (s.index != expected) {
+        error(member(sp, "index"),
+              "is " + std::to_string(s.index) + ", expected " + std::to_string(expected) +
+                  (earlier == 0 ? std::string(" (indices 1..n in order)")
+                                : " (indices " + std::to_string(earlier + 1) + ".." +
+                                      std::to_string(earlier + n) + " in order after " +
+                                      std::to_string(earlier) +
+                                      " earlier session(s), settings.prior_sessions)"));
       }
       const std::string ip = member(sp, "lesion_ids");
       for (std::size_t i = 0; i < s.lesion_ids.size(); ++i) {
@@ -240,7 +272,15 @@ class Checker {
       checkFraction(member(sp, "liver_fraction"), s.liver_fraction);
       total += s.ablated_volume_ml;
     }
-    if (std::abs(plan_.cumulative_volume_ml - total) > kVolumeTolerance) {
+    const double prior_volume = plan_.settings.prior_ablated_volume_ml;
+    if (prior_volume != 0 && std::isfinite(prior_volume)) {
+      if (std::abs(plan_.cumulative_volume_ml - (prior_volume + total)) > kVolumeTolerance) {
+        error("cumulative_volume_ml",
+              "is " + num(plan_.cumulative_volume_ml) + " mL but the earlier sessions' " +
+                  num(prior_volume) + " mL (settings.prior_ablated_volume_ml) + the sessions' " +
+                  "ablated volumes " + num(total) + " mL = " + num(prior_volume + total) + " mL");
+      }
+    } else if (std::abs(plan_.cumulative_volume_ml - total) > kVolumeTolerance) {
       error("cumulative_volume_ml", "is " + num(plan_.cumulative_volume_ml) +
                                         " mL but the sessions' ablated volumes add up to " +
                                         num(total) + " mL");

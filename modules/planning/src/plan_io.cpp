@@ -147,6 +147,10 @@ ojson writeSettings(const PlanSettings& s) {
       number(s.confirmation_spacing_mm, member(p, "confirmation_spacing_mm"));
   j["cycles_between_sessions"] = s.cycles_between_sessions;
   j["start_date"] = s.start_date;
+  j["prior_sessions"] = s.prior_sessions;
+  j["prior_ablated_volume_ml"] =
+      number(s.prior_ablated_volume_ml, member(p, "prior_ablated_volume_ml"));
+  j["prior_plan"] = s.prior_plan;
   return j;
 }
 
@@ -333,6 +337,22 @@ class PlanReader {
     if (!j.is_array()) fail(member(path, key), "must be an array");
     return j;
   }
+  // An optional integer in lo..hi; `absent` when the member is missing.
+  int optionalInteger(const json& obj, const std::string& path, const char* key, int absent, int lo,
+                      int hi = kMaxInt) const {
+    return r_.optionalInteger(obj, path, key, lo, hi).value_or(absent);
+  }
+  // An optional finite number checked as number(); `absent` when the member is missing.
+  double optionalNumber(const json& obj, const std::string& path, const char* key, double absent,
+                        double lo = -kInf, bool inclusive = true, double hi = kInf) const {
+    if (r_.find(obj, path, key, false) == nullptr) return absent;
+    return number(obj, path, key, lo, inclusive, hi);
+  }
+  // An optional string, possibly empty; "" when the member is missing.
+  std::string optionalText(const json& obj, const std::string& path, const char* key) const {
+    if (r_.find(obj, path, key, false) == nullptr) return {};
+    return text(obj, path, key);
+  }
   // A required string, possibly empty.
   std::string text(const json& obj, const std::string& path, const char* key) const {
     const json& j = *r_.find(obj, path, key, true);
@@ -470,12 +490,12 @@ PlanSource readSource(const PlanReader& r, const json& root) {
 
 PlanSettings readSettings(const PlanReader& r, const json& root) {
   const std::string p = "settings";
-  const json& j =
-      r.sub(root, "", "settings",
-            {"profile", "electrodes", "minimum_margin_mm", "target_margin_mm",
-             "max_ablated_liver_fraction", "max_ablations_per_lesion", "vessel_safety_mm",
-             "mean_targeting_error_mm", "uncertainty_samples", "confirmed",
-             "confirmation_spacing_mm", "cycles_between_sessions", "start_date"});
+  const json& j = r.sub(root, "", "settings",
+                        {"profile", "electrodes", "minimum_margin_mm", "target_margin_mm",
+                         "max_ablated_liver_fraction", "max_ablations_per_lesion",
+                         "vessel_safety_mm", "mean_targeting_error_mm", "uncertainty_samples",
+                         "confirmed", "confirmation_spacing_mm", "cycles_between_sessions",
+                         "start_date", "prior_sessions", "prior_ablated_volume_ml", "prior_plan"});
   PlanSettings s;
   s.profile = r.text(j, p, "profile");
   s.electrodes = r.strings(j, p, "electrodes");
@@ -490,6 +510,10 @@ PlanSettings readSettings(const PlanReader& r, const json& root) {
   s.confirmation_spacing_mm = r.number(j, p, "confirmation_spacing_mm", 0);
   s.cycles_between_sessions = r.integer(j, p, "cycles_between_sessions", 0);
   s.start_date = r.date(j, p, "start_date");
+  // Re-planning after earlier sessions: optional (plans written before them have none).
+  s.prior_sessions = r.optionalInteger(j, p, "prior_sessions", 0, 0);
+  s.prior_ablated_volume_ml = r.optionalNumber(j, p, "prior_ablated_volume_ml", 0, 0);
+  s.prior_plan = r.optionalText(j, p, "prior_plan");
   return s;
 }
 

@@ -40,6 +40,16 @@ void requireOptions(const PlanBuildOptions& o) {
     throw UsageError("plan: the search spacing must be > 0 mm");
   }
   if (o.cycles_between_sessions < 0) throw UsageError("plan: cycles between sessions must be >= 0");
+  if (o.batching.prior_sessions < 0) {
+    throw UsageError("plan: prior sessions (batching.prior_sessions) must be >= 0 (got " +
+                     std::to_string(o.batching.prior_sessions) + ")");
+  }
+  if (!(o.batching.prior_ablated_volume_ml >= 0) ||
+      !std::isfinite(o.batching.prior_ablated_volume_ml)) {
+    throw UsageError(
+        "plan: the prior ablated volume (batching.prior_ablated_volume_ml) must be a finite "
+        "volume >= 0 mL");
+  }
 }
 
 PlanTrajectory toPlan(const Trajectory& t) {
@@ -192,6 +202,9 @@ PlanSettings PlanContext::settings() const {
   s.mean_targeting_error_mm = options_.uncertainty.mean_error_mm;
   s.uncertainty_samples = options_.uncertainty_samples;
   s.cycles_between_sessions = options_.cycles_between_sessions;
+  s.prior_sessions = options_.batching.prior_sessions;
+  s.prior_ablated_volume_ml = options_.batching.prior_ablated_volume_ml;
+  s.prior_plan = options_.prior_plan;
   return s;
 }
 

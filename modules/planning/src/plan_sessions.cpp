@@ -67,7 +67,8 @@ std::vector<std::string> rebuildTimeline(
   if (n == 0) return notes;
   using namespace std::chrono;
   const year_month_day start = start_date.value_or(year_month_day{year{2000}, January, day{1}});
-  const Timeline t = scheduleSessions(profile, start, n, cycles_between_sessions);
+  const Timeline t = scheduleSessions(profile, start, n, cycles_between_sessions,
+                                      plan.settings.prior_sessions + 1);
   for (const TimelineEvent& e : t.events) {
     PlanEvent pe;
     pe.day = static_cast<int>((sys_days(e.date) - sys_days(start)).count());
@@ -93,6 +94,9 @@ void planSessions(TreatmentPlan& plan, const ProtocolProfile& profile,
   plan.unplaced.clear();
   plan.timeline.clear();
   plan.notes.clear();
+  plan.settings.prior_sessions = options.batching.prior_sessions;
+  plan.settings.prior_ablated_volume_ml = options.batching.prior_ablated_volume_ml;
+  plan.settings.prior_plan = options.prior_plan;
   std::vector<BatchLesion> batch;
   for (PlanLesion& l : plan.lesions) {
     l.session = 0;
@@ -115,14 +119,15 @@ void planSessions(TreatmentPlan& plan, const ProtocolProfile& profile,
   }
   const BatchPlan bp = planBatches(batch, profile, plan.liver_volume_ml, options.batching);
 
-  for (const BatchSession& s : bp.sessions) {
+  for (std::size_t k = 0; k < bp.sessions.size(); ++k) {
+    const BatchSession& s = bp.sessions[k];
     PlanSession ps;
     ps.index = s.index;
     ps.lesion_ids = s.lesion_ids;
     ps.ablated_volume_ml = s.ablated_volume_ml;
     ps.liver_fraction = s.liver_fraction;
     ps.reasons = s.reasons;
-    const auto li = static_cast<std::size_t>(s.index - 1);
+    const std::size_t li = k;  // labs[0]: the plan's first session (prior_sessions + 1)
     if (li < options.labs.size()) {
       const LabReport report = checkLabs(profile, options.labs[li]);
       ps.decision = toString(report.decision);

@@ -62,14 +62,27 @@ std::string formatDate(const year_month_day& date) {
 }
 
 Timeline scheduleSessions(const ProtocolProfile& profile, const year_month_day& first_rfa,
-                          int sessions, int cycles_between) {
+                          int sessions, int cycles_between, int first_session) {
   const Intervals& iv = profile.intervals;
   const std::string who = "protocol profile '" + profile.name + "'";
   if (!first_rfa.ok()) throw UsageError("first RFA date is not a valid calendar date");
-  if (sessions < 1 || sessions > profile.sessions.max_sessions) {
+  if (first_session < 1) {
+    throw UsageError("first RFA session number must be >= 1 (got " + std::to_string(first_session) +
+                     ")");
+  }
+  const int earlier = first_session - 1;
+  if (earlier == 0 && (sessions < 1 || sessions > profile.sessions.max_sessions)) {
     throw UsageError(std::to_string(sessions) + " RFA sessions requested: " + who + " allows 1.." +
                      std::to_string(profile.sessions.max_sessions) + " (sessions.max_sessions)");
   }
+  if (earlier > 0 && (sessions < 1 || earlier + sessions > profile.sessions.max_sessions)) {
+    throw UsageError(
+        std::to_string(sessions) + " RFA sessions requested after " + std::to_string(earlier) +
+        " earlier session(s): " + who + " allows " + std::to_string(profile.sessions.max_sessions) +
+        " in total (sessions.max_sessions), " +
+        std::to_string(std::max(0, profile.sessions.max_sessions - earlier)) + " left");
+  }
+  const int total = earlier + sessions;
   if (sessions > 1 && (cycles_between < iv.systemic_cycles_between_sessions_min ||
                        cycles_between > iv.systemic_cycles_between_sessions_max)) {
     throw UsageError(std::to_string(cycles_between) + " systemic cycles between sessions: " + who +
@@ -79,14 +92,14 @@ Timeline scheduleSessions(const ProtocolProfile& profile, const year_month_day& 
   }
   Timeline t;
   year_month_day rfa = first_rfa;
-  for (int k = 1; k <= sessions; ++k) {
-    const std::string of = std::to_string(k) + " of " + std::to_string(sessions);
+  for (int k = first_session; k <= total; ++k) {
+    const std::string of = std::to_string(k) + " of " + std::to_string(total);
     t.events.push_back(event(rfa, EventKind::kRfa, k, "RFA session " + of));
     const year_month_day imaging = addDays(rfa, iv.imaging_after_rfa_days);
     t.events.push_back(event(imaging, EventKind::kImagingTechnicalSuccess, k,
                              "enhanced CT/MRI for technical success of RFA session " + of + " (" +
                                  std::to_string(iv.imaging_after_rfa_days) + " days after)"));
-    if (k == sessions) break;
+    if (k == total) break;
     year_month_day start =
         std::max(sys_days{imaging}, sys_days{addDays(rfa, iv.min_days_systemic_to_rfa)});
     for (int c = 1; c <= cycles_between; ++c) {
@@ -108,13 +121,19 @@ Timeline scheduleSessions(const ProtocolProfile& profile, const year_month_day& 
   for (int f = 1; f <= followups; ++f) {
     const int m = f * iv.followup_interval_months;
     t.events.push_back(
-        event(addMonths(last_rfa, m), EventKind::kImagingFollowup, sessions,
+        event(addMonths(last_rfa, m), EventKind::kImagingFollowup, total,
               "follow-up imaging and labs, month " + std::to_string(m) + " after the last RFA"));
   }
   std::stable_sort(t.events.begin(), t.events.end(),
                    [](const TimelineEvent& a, const TimelineEvent& b) {
                      return sys_days{a.date} < sys_days{b.date};
                    });
+  if (earlier > 0) {
+    t.notes.push_back("continues after " + std::to_string(earlier) +
+                      " earlier RFA session(s): day 0 is RFA session " +
+                      std::to_string(first_session) +
+                      "; the earlier sessions and the systemic cycles since are not scheduled");
+  }
   t.notes.push_back(
       "systemic cycle length " + std::to_string(iv.cycle_length_days) +
       " days is a user-set default (intervals.cycle_length_days), not a trial number");

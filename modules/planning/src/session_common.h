@@ -28,9 +28,10 @@ std::string sessionLabNote(const PlanSession& s);
 bool lesionLimitNotes(const TreatmentPlan& plan, const ProtocolProfile& profile,
                       std::vector<std::string>& notes);
 
-/// Replaces plan.timeline with the schedule of plan.sessions.size() sessions (schedule.h) from
-/// `start_date` (none: days from the first RFA only) and sets plan.settings.start_date; returns the
-/// timeline's notes. \throws UsageError as scheduleSessions().
+/// Replaces plan.timeline with the schedule of plan.sessions.size() sessions (schedule.h),
+/// numbered from plan.settings.prior_sessions + 1, from `start_date` (none: days from the plan's
+/// first RFA only) and sets plan.settings.start_date; returns the timeline's notes.
+/// \throws UsageError as scheduleSessions() (e.g. prior + planned sessions > max_sessions).
 std::vector<std::string> rebuildTimeline(
     TreatmentPlan& plan, const ProtocolProfile& profile,
     const std::optional<std::chrono::year_month_day>& start_date, int cycles_between_sessions);
@@ -40,7 +41,8 @@ std::vector<std::string> rebuildTimeline(
 /// again).
 void updateSessionVolume(PlanSession& s, const TreatmentPlan& plan, const ProtocolProfile& profile);
 
-/// After a manual edit: the cumulative volume and fraction recomputed, `old_notes` taken out of
+/// After a manual edit: the cumulative volume (plan.settings.prior_ablated_volume_ml + the
+/// sessions' volumes) and fraction recomputed, `old_notes` taken out of
 /// plan.notes and `new_notes` appended, fits_profile = nothing unplaced, `limits_ok` and no
 /// validatePlan() error.
 void finishManualEdit(TreatmentPlan& plan, const ProtocolProfile& profile,

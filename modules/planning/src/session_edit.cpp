@@ -43,6 +43,7 @@ std::vector<std::string> derivedNotes(const TreatmentPlan& plan, const ProtocolP
   (void)detail::lesionLimitNotes(plan, profile, notes);
   if (include_timeline) {
     TreatmentPlan copy;
+    copy.settings = plan.settings;  // prior_sessions: the timeline's first session number
     copy.sessions.resize(plan.sessions.size());
     try {
       for (std::string& n :
@@ -65,19 +66,34 @@ std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id,
   if (lesion_it == plan.lesions.end()) {
     throw NotFoundError("lesion " + std::to_string(lesion_id) + " is not in the plan");
   }
-  const int n = static_cast<int>(plan.sessions.size());
-  const int last = std::min(n + 1, profile.sessions.max_sessions);
-  if (to_session < 1 || to_session > last) {
-    throw UsageError("session " + std::to_string(to_session) + " does not exist: lesion " +
-                     std::to_string(lesion_id) + " can go to session 1.." + std::to_string(last) +
-                     " (" + std::to_string(n) + " session(s), profile " + profile.name +
-                     " allows " + std::to_string(profile.sessions.max_sessions) + ")");
+  // Sessions of a re-plan are numbered after the earlier ones: prior + 1 .. prior + n.
+  const int prior = plan.settings.prior_sessions;
+  if (prior < 0) {
+    throw UsageError("settings.prior_sessions is " + std::to_string(prior) + " (must be >= 0)");
   }
-  // The session that lists the lesion (0: none).
+  const int n = static_cast<int>(plan.sessions.size());
+  const int first = prior + 1;
+  const int last = std::min(prior + n + 1, profile.sessions.max_sessions);
+  if (to_session < first || to_session > last) {
+    const std::string earlier =
+        prior > 0 ? " after " + std::to_string(prior) + " earlier session(s)" : std::string();
+    throw UsageError(
+        "session " + std::to_string(to_session) + " does not exist: lesion " +
+        std::to_string(lesion_id) +
+        (first <= last ? " can go to session " + std::to_string(first) + ".." + std::to_string(last)
+                       : std::string(" cannot be scheduled")) +
+        " (" + std::to_string(n) + " session(s)" + earlier + ", profile " + profile.name +
+        " allows " + std::to_string(profile.sessions.max_sessions) + ")");
+  }
+  const auto to_pos = static_cast<std::size_t>(to_session - first);
+  // The session that lists the lesion (from: its number, 0: none; from_pos: its position).
   int from = 0;
-  for (const PlanSession& s : plan.sessions) {
+  std::size_t from_pos = 0;
+  for (std::size_t i = 0; i < plan.sessions.size(); ++i) {
+    const PlanSession& s = plan.sessions[i];
     if (std::find(s.lesion_ids.begin(), s.lesion_ids.end(), lesion_id) != s.lesion_ids.end()) {
       from = s.index;
+      from_pos = i;
     }
   }
   if (from == to_session) {
@@ -96,26 +112,26 @@ std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id,
   if (from == 0) {
     std::erase_if(p.unplaced, [&](const PlanUnplaced& u) { return u.id == lesion_id; });
   } else {
-    std::erase(p.sessions[static_cast<std::size_t>(from - 1)].lesion_ids, lesion_id);
+    std::erase(p.sessions[from_pos].lesion_ids, lesion_id);
   }
-  if (to_session == n + 1) {
+  if (to_pos == p.sessions.size()) {
     PlanSession s;
     s.index = to_session;
     p.sessions.push_back(s);
   }
-  PlanSession& target = p.sessions[static_cast<std::size_t>(to_session - 1)];
+  PlanSession& target = p.sessions[to_pos];
   target.lesion_ids.push_back(lesion_id);
   detail::updateSessionVolume(target, p, profile);
   target.reasons.push_back(
       "L" + std::to_string(lesion_id) + " moved here by hand from " +
       (from == 0 ? std::string("the unscheduled lesions") : "session " + std::to_string(from)));
-  if (from > 0) {
-    detail::updateSessionVolume(p.sessions[static_cast<std::size_t>(from - 1)], p, profile);
-  }
+  if (from > 0) detail::updateSessionVolume(p.sessions[from_pos], p, profile);
 
   // Drop an emptied session, renumber, and point every lesion at its session.
   std::erase_if(p.sessions, [](const PlanSession& s) { return s.lesion_ids.empty(); });
-  for (std::size_t i = 0; i < p.sessions.size(); ++i) p.sessions[i].index = static_cast<int>(i) + 1;
+  for (std::size_t i = 0; i < p.sessions.size(); ++i) {
+    p.sessions[i].index = first + static_cast<int>(i);
+  }
   for (PlanLesion& l : p.lesions) l.session = 0;
   for (const PlanSession& s : p.sessions) {
     for (const int id : s.lesion_ids) {
@@ -167,7 +183,7 @@ void updateSessionVolume(PlanSession& s, const TreatmentPlan& plan,
 void finishManualEdit(TreatmentPlan& plan, const ProtocolProfile& profile,
                       const std::vector<std::string>& old_notes, std::vector<std::string> new_notes,
                       bool limits_ok) {
-  plan.cumulative_volume_ml = 0;
+  plan.cumulative_volume_ml = plan.settings.prior_ablated_volume_ml;  // earlier sessions
   for (const PlanSession& s : plan.sessions) plan.cumulative_volume_ml += s.ablated_volume_ml;
   plan.cumulative_liver_fraction =
       plan.liver_volume_ml > 0 ? plan.cumulative_volume_ml / plan.liver_volume_ml : 0.0;

@@ -250,6 +250,14 @@ void planCase(CaseState& state, const PlanRequest& request, const std::string& v
   options.start_date = request.start_date;
   options.cycles_between_sessions = cycles;
   options.progress = progress;
+  // Re-planning a case that continues earlier sessions (replan.h) keeps them unless the request
+  // says otherwise.
+  if (state.plan && options.batching.prior_sessions == 0 && options.prior_plan.empty() &&
+      state.plan->settings.prior_sessions > 0) {
+    options.batching.prior_sessions = state.plan->settings.prior_sessions;
+    options.batching.prior_ablated_volume_ml = state.plan->settings.prior_ablated_volume_ml;
+    options.prior_plan = state.plan->settings.prior_plan;
+  }
   const thermal::ElectrodeCatalog catalog =
       thermal::loadElectrodeCatalog(thermal::defaultElectrodeDir());
   const std::vector<thermal::PreviewCalibration> calibrations =

@@ -27,6 +27,14 @@
 ///     max_ablated_liver_fraction of the liver.
 ///  5. The cumulative volume is checked against the same fraction; lesions that would exceed it
 ///     are reported as not fitting, with that reason.
+/// Re-planning after earlier sessions (BatchOptions::prior_sessions / prior_ablated_volume_ml):
+/// the profile's limits hold for the whole treatment. Only max_sessions - prior_sessions sessions
+/// are available (none left: every lesion is unplaced, "the profile's N sessions are used up by
+/// the earlier sessions", fits_profile false); the capacity of step 3 is available sessions x
+/// max_targets; the cumulative volume of step 5 starts at prior_ablated_volume_ml (a lesion that
+/// would push it beyond the fraction is unplaced with a reason naming the earlier sessions'
+/// volume); the new sessions are numbered prior_sessions + 1, ...; the per-session volume limit is
+/// unchanged. The defaults (0, 0) are a first plan.
 /// Each session lists why: its seed (the highest priority left), what its members share (window
 /// spread, largest distance), its volume and liver fraction.
 
@@ -58,10 +66,14 @@ struct BatchOptions {
   double closeness_mm = 50.0;      ///< distance scale of the similarity
   double priority_vessel_bonus_mm = 20.0;
   double priority_growth_bonus_mm = 10.0;
+  /// RFA sessions of the same treatment already done (re-planning), >= 0; 0 = a first plan.
+  int prior_sessions = 0;
+  /// Ablated volume of those sessions (mL, >= 0, finite): counted in the cumulative budget.
+  double prior_ablated_volume_ml = 0;
 };
 
 struct BatchSession {
-  int index = 0;                ///< 1-based
+  int index = 0;                ///< 1-based number in the treatment: prior_sessions + 1, ...
   std::vector<int> lesion_ids;  ///< in the order they were grouped
   double ablated_volume_ml = 0;
   double liver_fraction = 0;  ///< ablated_volume_ml / liver volume
@@ -77,14 +89,15 @@ struct BatchPlan {
   std::vector<BatchSession> sessions;
   std::vector<UnplacedLesion> unplaced;  ///< infeasible, or beyond what the profile holds
   bool fits_profile = true;              ///< every feasible lesion placed
+  /// The treatment's total (mL): prior_ablated_volume_ml + the new sessions' volumes.
   double cumulative_volume_ml = 0;
-  double cumulative_liver_fraction = 0;
-  std::vector<std::string> notes;  ///< plan-level remarks (profile limits hit, ...)
+  double cumulative_liver_fraction = 0;  ///< cumulative_volume_ml / liver volume
+  std::vector<std::string> notes;        ///< plan-level remarks (profile limits hit, ...)
 };
 
 /// \brief Groups `lesions` into sessions under `profile` for a liver of `liver_volume_ml`.
-/// \throws UsageError when liver_volume_ml <= 0, ids repeat, a volume is negative or an options
-/// scale is <= 0.
+/// \throws UsageError when liver_volume_ml <= 0, ids repeat, a volume is negative, an options
+/// scale is <= 0, prior_sessions < 0 or prior_ablated_volume_ml is negative or not finite.
 BatchPlan planBatches(const std::vector<BatchLesion>& lesions, const ProtocolProfile& profile,
                       double liver_volume_ml, const BatchOptions& options = {});
 

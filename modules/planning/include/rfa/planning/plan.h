@@ -116,12 +116,15 @@ struct PlanLesion {
   /// electrodes tried, and the uncertainty samples that ranked equally good layouts (the final
   /// `uncertainty` analysis not included).
   int search_evaluations = 0;
-  int session = 0;  ///< 1-based session that treats it; 0 = not scheduled
+  /// Session that treats it (its PlanSession::index: prior_sessions + 1, ...); 0 = not scheduled.
+  int session = 0;
 };
 
 /// One RFA session.
 struct PlanSession {
-  int index = 0;  ///< 1-based
+  /// Session number in the whole treatment: settings.prior_sessions + 1, + 2, ... (1-based; 1, 2,
+  /// ... for a first plan).
+  int index = 0;
   std::vector<int> lesion_ids;
   double ablated_volume_ml = 0;
   double liver_fraction = 0;
@@ -143,10 +146,10 @@ struct PlanUnplaced {
 
 /// One event of the timeline (schedule.h).
 struct PlanEvent {
-  int day = 0;       ///< days from the first RFA (day 0)
+  int day = 0;       ///< days from the plan's first RFA (day 0)
   std::string date;  ///< yyyy-mm-dd when the plan has a start date, else ""
   std::string kind;  ///< "rfa", "systemic-cycle", "imaging-technical-success", "imaging-followup"
-  int session = 1;
+  int session = 1;   ///< session number in the whole treatment (PlanSession::index)
   int cycle = 0;
   std::string text;
 };
@@ -165,7 +168,16 @@ struct PlanSettings {
   bool confirmed = false;       ///< bioheat confirmation run
   double confirmation_spacing_mm = 0;
   int cycles_between_sessions = 1;
-  std::string start_date;  ///< first RFA, yyyy-mm-dd, or "" (timeline in days only)
+  std::string start_date;  ///< first RFA of this plan, yyyy-mm-dd, or "" (timeline in days only)
+  // Re-planning after earlier sessions (prior treatment): the plan's sessions are numbered
+  // prior_sessions + 1, ...; prior + planned sessions stay within the profile's max_sessions, and
+  // TreatmentPlan::cumulative_volume_ml counts prior_ablated_volume_ml too.
+  /// RFA sessions already done before this plan (re-planning), 0 = a first plan.
+  int prior_sessions = 0;
+  /// Ablated volume (mL) of those sessions, counted in the cumulative budget.
+  double prior_ablated_volume_ml = 0;
+  /// The earlier plan it continues (file name / note), "" for a first plan.
+  std::string prior_plan;
 };
 
 /// The whole plan.
@@ -180,8 +192,9 @@ struct TreatmentPlan {
   std::vector<PlanSession> sessions;
   std::vector<PlanUnplaced> unplaced;
   bool fits_profile = true;  ///< every lesion in a session with its margin (or a flag and reason)
+  /// The treatment's total: settings.prior_ablated_volume_ml + the sessions' ablated volumes (mL).
   double cumulative_volume_ml = 0;
-  double cumulative_liver_fraction = 0;
+  double cumulative_liver_fraction = 0;  ///< cumulative_volume_ml / liver_volume_ml
   std::vector<PlanEvent> timeline;
   std::vector<std::string> notes;  ///< plan-level remarks: profile limits hit, assumptions
 };

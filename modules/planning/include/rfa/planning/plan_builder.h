@@ -95,20 +95,35 @@ struct PlanBuildOptions {
   /// minimum.
   int refinement_rounds = 2;
   double max_refinement_mm = 10;
+  /// Batching settings. Re-planning after earlier sessions of the same treatment:
+  /// batching.prior_sessions and batching.prior_ablated_volume_ml (batching.h) are the sessions
+  /// already done and their ablated volume (mL); they are copied into plan.settings
+  /// (prior_sessions, prior_ablated_volume_ml) by planLesions() and planSessions(), and the new
+  /// sessions are numbered from prior_sessions + 1 within the profile's budget of the whole
+  /// treatment (max_sessions, max_ablated_liver_fraction of the cumulative volume).
   BatchOptions batching;
+  /// The earlier plan this one continues (file name or note; informational), "" for a first plan;
+  /// copied into plan.settings.prior_plan.
+  std::string prior_plan;
   int cycles_between_sessions = 1;
-  std::optional<std::chrono::year_month_day> start_date;  ///< first RFA; none: days only
-  std::vector<LabResults> labs;  ///< one per session in order; fewer: the rest "labs not given"
+  /// First RFA of this plan (session prior_sessions + 1); none: days only.
+  std::optional<std::chrono::year_month_day> start_date;
+  /// One per new session in order (labs[0]: session prior_sessions + 1); fewer: the rest "labs not
+  /// given".
+  std::vector<LabResults> labs;
   /// Progress callback: stage name and fraction done in [0, 1]. May be empty.
   std::function<void(const std::string& stage, double fraction)> progress;
 };
 
 /// \brief Stage 1: the lesions of a new plan (trajectories, placements, preview margins,
-/// uncertainty). Fills plan.lesions, plan.liver_volume_ml and plan.settings; leaves sessions empty.
+/// uncertainty). Fills plan.lesions, plan.liver_volume_ml and plan.settings (the prior treatment
+/// from options.batching and options.prior_plan included); leaves sessions empty.
 /// \throws NoDataError when body/liver/lesions are missing or there is no lesion; GeometryError
 /// when a volume is on another grid or a lesion lies outside the liver (less than half of its
 /// voxels in the liver mask: the message names the lesion and its centroid); NotFoundError for an
-/// unknown electrode or a missing calibration; UsageError for option values out of range.
+/// unknown electrode or a missing calibration; UsageError for option values out of range
+/// (batching.prior_sessions < 0, batching.prior_ablated_volume_ml negative or not finite
+/// included).
 TreatmentPlan planLesions(const PlanAnatomy& anatomy, const ProtocolProfile& profile,
                           const PlanEquipment& equipment, const PlanBuildOptions& options);
 
@@ -124,7 +139,11 @@ void confirmLesions(TreatmentPlan& plan, const PlanAnatomy& anatomy, const Proto
 /// \brief Stage 3: sessions, unplaced lesions, lab checks, timeline, totals and notes, from the
 /// plan's lesions (confirmed ablated volumes when present, else the preview's). Replaces any
 /// earlier sessions. Lesions flagged "no safe path" are left out; other flagged lesions are
-/// scheduled with their flag (best effort) and named in the notes.
+/// scheduled with their flag (best effort) and named in the notes. The prior treatment
+/// (options.batching.prior_sessions / prior_ablated_volume_ml, options.prior_plan) is copied into
+/// plan.settings and passed to planBatches(): sessions numbered prior_sessions + 1, ..., the
+/// cumulative volume includes the prior volume, the timeline starts at session prior_sessions + 1.
+/// \throws UsageError as planBatches() (prior values out of range) and scheduleSessions().
 void planSessions(TreatmentPlan& plan, const ProtocolProfile& profile,
                   const PlanBuildOptions& options);
 

@@ -26,13 +26,17 @@ struct PlanProblem {
 /// \brief Checks `plan` against `profile` and itself. Errors:
 ///  - lesions: ids >= 1, unique and ascending; every lesion in exactly one session or in
 ///    `unplaced`; PlanLesion::session equal to the index of the session that lists it (0: none);
-///  - sessions: indices 1..n in order; n <= profile max_sessions; no empty session; ids that
+///  - settings: prior_sessions >= 0; prior_ablated_volume_ml finite and >= 0 (re-planning after
+///    earlier sessions; the problem names the member);
+///  - sessions: indices P + 1..P + n in order (P = settings.prior_sessions, 0 for a first plan:
+///    1..n); P + n <= profile max_sessions; no empty session; ids that
 ///    exist, each lesion in at most one session; size <= max_targets; size >= min_targets unless
 ///    the whole plan schedules fewer than min_targets lesions; ablated_volume_ml equal to the sum
 ///    of its lesions' ablated volumes (the confirmation's margins when present, else the
 ///    preview's; 0.01 mL); liver_fraction equal to ablated_volume_ml / liver_volume_ml (1e-3) and
 ///    <= the profile's max_ablated_liver_fraction;
-///  - cumulative_volume_ml equal to the sum of the sessions' volumes (0.01 mL),
+///  - cumulative_volume_ml equal to settings.prior_ablated_volume_ml + the sum of the sessions'
+///    volumes (0.01 mL),
 ///    cumulative_liver_fraction equal to it / liver_volume_ml (1e-3) and <= the profile limit;
 ///    liver_volume_ml > 0 when any session exists;
 ///  - unplaced: ids that exist, listed once, in no session;

@@ -31,7 +31,9 @@ std::string serializePlan(const TreatmentPlan& plan);
 ///
 /// Checks, in order: valid JSON; a top-level object; "format" == kPlanFormatName; "format_version"
 /// an integer, not greater than kPlanFormatVersion; then every member: unknown keys are rejected
-/// (keys starting with '_' are comments), every member is required (optional values are null),
+/// (keys starting with '_' are comments), every member is required (optional values are null)
+/// except settings.prior_sessions, settings.prior_ablated_volume_ml and settings.prior_plan
+/// (re-planning after earlier sessions, added to format_version 1 later: absent = 0, 0, ""),
 /// types and ranges are checked (ids >= 1, volumes >= 0, fractions and probabilities in [0, 1],
 /// percentages in [0, 100], directions and axes unit within 1e-3, zone semi-axes > 0, dates valid
 /// yyyy-mm-dd or "", enumerations: flag, session decision, review status, lab decision and status,

@@ -14,21 +14,25 @@
 
 namespace rfa::planning {
 
-/// \brief Moves lesion `lesion_id` into session `to_session` (1-based; n + 1, n the number of
-/// sessions, opens a new session, allowed up to the profile's max_sessions). The lesion may come
+/// \brief Moves lesion `lesion_id` into session `to_session`, a session number as in
+/// PlanSession::index: P + 1 .. P + n, P = plan.settings.prior_sessions (earlier sessions of a
+/// re-plan, 0 for a first plan) and n the number of sessions; P + n + 1 opens a new session,
+/// allowed up to the profile's max_sessions (prior sessions included). The lesion may come
 /// from another session or from `plan.unplaced` (only when it has placements: a lesion without a
 /// safe path cannot be scheduled).
 ///
 /// Afterwards:
-///  - a session left empty is removed and the later sessions are renumbered (their labs, lab
-///    decision and review move with them); PlanLesion::session is updated for every lesion;
+///  - a session left empty is removed and the later sessions are renumbered from P + 1 (their
+///    labs, lab decision and review move with them); PlanLesion::session is updated for every
+///    lesion;
 ///  - each touched session (the one left, the one entered) gets its ablated_volume_ml and
 ///    liver_fraction recomputed as planSessions() does (confirmation volume when present, else the
 ///    preview's), its "ablated volume ..." reason updated, and its review_status reset to "" (the
 ///    board must review it again); the target session gets the reason
 ///    "L<id> moved here by hand from session <k>" (k: its number before the move) or
 ///    "L<id> moved here by hand from the unscheduled lesions"; a new session has no labs;
-///  - cumulative_volume_ml / cumulative_liver_fraction, the timeline (schedule.h, with the plan's
+///  - cumulative_volume_ml / cumulative_liver_fraction (settings.prior_ablated_volume_ml
+///    included), the timeline (schedule.h, numbered from P + 1, with the plan's
 ///    settings.cycles_between_sessions and settings.start_date) and the notes that derive from the
 ///    sessions (lab decisions, lesion limits, flagged scheduled lesions, timeline) are recomputed;
 ///    other notes are kept;
@@ -39,10 +43,11 @@ namespace rfa::planning {
 ///
 /// \returns validatePlan(plan, profile) of the edited plan (plan_check.h).
 /// \throws NotFoundError for a lesion id that is not in the plan. \throws UsageError, leaving
-/// `plan` unchanged, when to_session < 1 or > min(n + 1, max_sessions), when the lesion is
-/// already in `to_session`, when it has no placements (the message names the lesion), or when the
-/// timeline cannot be scheduled (scheduleSessions(): e.g. cycles_between_sessions outside the
-/// profile's range once there are two sessions).
+/// `plan` unchanged, when to_session < P + 1 or > min(P + n + 1, max_sessions), when
+/// settings.prior_sessions < 0, when the lesion is already in `to_session`, when it has no
+/// placements (the message names the lesion), or when the timeline cannot be scheduled
+/// (scheduleSessions(): e.g. cycles_between_sessions outside the profile's range once there are
+/// two sessions).
 std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id, int to_session,
                                              const ProtocolProfile& profile);
 

@@ -130,7 +130,9 @@ struct PlanRequest {
 /// planning::planSessions(), with the profile planning::resolveProfile(state.profile_name), the
 /// electrodes of thermal::defaultElectrodeDir() and their preview calibrations. The plan's source
 /// is planSourceOf(image, image_input) with source.segmentation = segmentation_record, its
-/// software "rfaplan " + `version`. Progress is forwarded ("segmentation", "lesions",
+/// software "rfaplan " + `version`. A case whose plan continues earlier sessions
+/// (settings.prior_sessions > 0, replan.h) keeps its prior sessions, volume and prior plan unless
+/// `request` sets them. Progress is forwarded ("segmentation", "lesions",
 /// "confirmation"). On success sets state.plan (plan_file is kept: saving there adds a revision)
 /// and plan_stale = false; a throw (Cancelled included) leaves `state` unchanged.
 /// \throws UsageError when cycles_between_sessions is outside the profile's range; NotFoundError /

@@ -1,0 +1,195 @@
+#include "rfa/followup/confirm.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+
+#include "rfa/core/error.h"
+#include "rfa/segmentation/components.h"
+#include "rfa/segmentation/liver.h"
+
+namespace rfa::followup {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Axis-aligned LPS box of a grid's voxel centres.
+std::array<Vec3, 2> lpsBox(const ImageGeometry& g) {
+  Vec3 lo = Vec3::Constant(1e300), hi = Vec3::Constant(-1e300);
+  for (int c = 0; c < 8; ++c) {
+    const Vec3 idx((c & 1) != 0 ? static_cast<double>(g.size()[0]) - 1 : 0.0,
+                   (c & 2) != 0 ? static_cast<double>(g.size()[1]) - 1 : 0.0,
+                   (c & 4) != 0 ? static_cast<double>(g.size()[2]) - 1 : 0.0);
+    const Vec3 p = g.indexToLps(idx);
+    lo = lo.cwiseMin(p);
+    hi = hi.cwiseMax(p);
+  }
+  return {lo, hi};
+}
+
+ImageGeometry planningGrid(const planning::PlanSource& s) {
+  return ImageGeometry(s.size, s.spacing_mm, s.origin_lps_mm, s.direction);
+}
+
+}  // namespace
+
+IdentityCheck checkIdentity(const planning::PlanSource& planning, const io::LoadedImage& followup) {
+  IdentityCheck c;
+  c.planning_patient_id = planning.patient_id;
+  if (followup.series) c.followup_patient_id = followup.series->study.patient_id;
+  c.same_patient_id =
+      !c.planning_patient_id.empty() && c.planning_patient_id == c.followup_patient_id;
+  const std::string for_uid = followup.series ? followup.series->frame_of_reference_uid : "";
+  const bool for_generated = followup.series ? followup.series->frame_of_reference_generated : true;
+  c.same_frame_of_reference = !planning.frame_of_reference_uid.empty() &&
+                              !planning.frame_of_reference_generated && !for_generated &&
+                              planning.frame_of_reference_uid == for_uid;
+  const auto a = lpsBox(planningGrid(planning));
+  const auto b = lpsBox(followup.image.geometry());
+  c.grids_overlap = (a[0].array() <= b[1].array()).all() && (b[0].array() <= a[1].array()).all();
+  c.summary =
+      "PatientID " +
+      (c.planning_patient_id.empty() ? std::string("(none)") : "'" + c.planning_patient_id + "'") +
+      " in the plan, " +
+      (c.followup_patient_id.empty() ? std::string("(none)") : "'" + c.followup_patient_id + "'") +
+      " in the follow-up; frame of reference " +
+      (c.same_frame_of_reference ? "the same" : "different or absent") + "; grids " +
+      (c.grids_overlap ? "overlap" : "do not overlap");
+  return c;
+}
+
+void requireSamePatient(const IdentityCheck& c, bool force) {
+  const bool ids_differ = !c.planning_patient_id.empty() && !c.followup_patient_id.empty() &&
+                          c.planning_patient_id != c.followup_patient_id;
+  const bool untied = !c.same_patient_id && !c.same_frame_of_reference && !c.grids_overlap;
+  if ((ids_differ || untied) && !force) {
+    throw SelectionError("the follow-up does not look like the plan's patient (" + c.summary +
+                         "): refused; give --force to register it anyway");
+  }
+}
+
+ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVolume& planning_ct,
+                             const Mask& planning_liver, const LabelMap& planning_lesions,
+                             const io::LoadedImage& followup, const ConfirmOptions& options,
+                             const Mask* followup_liver) {
+  const ImageGeometry& g = planning_ct.geometry();
+  if (!g.sameGrid(planning_liver.geometry()) || !g.sameGrid(planning_lesions.geometry())) {
+    throw GeometryError("confirm: the planning CT, liver and lesion maps must share one grid");
+  }
+  const auto session_it =
+      std::find_if(plan.sessions.begin(), plan.sessions.end(),
+                   [&](const planning::PlanSession& s) { return s.index == options.session; });
+  if (session_it == plan.sessions.end()) {
+    std::string have;
+    for (const auto& s : plan.sessions)
+      have += (have.empty() ? "" : ", ") + std::to_string(s.index);
+    throw UsageError("confirm: the plan has no session " + std::to_string(options.session) +
+                     " (sessions: " + (have.empty() ? std::string("none") : have) + ")");
+  }
+
+  ConfirmResult result;
+  result.identity = checkIdentity(plan.source, followup);
+  requireSamePatient(result.identity, options.force);
+  if (!result.identity.same_patient_id) {
+    result.warnings.push_back("patient identity not confirmed by PatientID: " +
+                              result.identity.summary);
+  }
+  result.threshold_mm = options.threshold_mm.value_or(plan.settings.minimum_margin_mm);
+
+  // The session's treated lesions and their expected zones.
+  std::vector<const planning::PlanLesion*> treated;
+  Mask expected_all(g, 0);
+  std::vector<Mask> expected;
+  for (const planning::PlanLesion& l : plan.lesions) {
+    const bool in_scope = options.include_earlier_sessions
+                              ? (l.session >= 1 && l.session <= options.session)
+                              : l.session == options.session;
+    if (!in_scope || l.placements.empty()) continue;
+    Mask e(g, 0);
+    for (const planning::PlanPlacement& p : l.placements) {
+      const Mask z = p.zone.rasterize(g);
+      auto ev = e.data();
+      const auto zv = z.data();
+      for (std::size_t n = 0; n < ev.size(); ++n) ev[n] = (ev[n] != 0 || zv[n] != 0) ? 1 : 0;
+    }
+    auto av = expected_all.data();
+    const auto ev = e.data();
+    for (std::size_t n = 0; n < av.size(); ++n) av[n] = (av[n] != 0 || ev[n] != 0) ? 1 : 0;
+    treated.push_back(&l);
+    expected.push_back(std::move(e));
+  }
+  if (treated.empty()) {
+    throw NoDataError("confirm: session " + std::to_string(options.session) +
+                      " has no lesion with an ablation placement");
+  }
+
+  // Registration (planning = fixed, follow-up = moving).
+  const auto t0 = Clock::now();
+  Mask moving_liver;
+  if (followup_liver == nullptr) {
+    moving_liver = segmentation::segmentLiver(followup.image).mask;
+    followup_liver = &moving_liver;
+  }
+  const Mask exclude = segmentation::dilate(expected_all, 5.0);
+  result.registration =
+      registerImages(planning_ct, followup.image, planning_liver, options.registration,
+                     &planning_liver, followup_liver, &exclude);
+  for (const std::string& w : result.registration.quality.warnings) result.warnings.push_back(w);
+  result.followup_on_planning = resampleToFixed(followup.image, result.registration, g, -1024.0F);
+  result.registration_seconds = since(t0);
+
+  // Zones, then margins against their union (a neighbour's zone protects a lesion as well).
+  const auto t1 = Clock::now();
+  result.zones = LabelMap(g, 0);
+  Mask zone_union(g, 0);
+  for (std::size_t n = 0; n < treated.size(); ++n) {
+    LesionConfirmation lc;
+    lc.lesion_id = treated[n]->id;
+    lc.session = treated[n]->session;
+    lc.zone =
+        segmentAblationZone(result.followup_on_planning, expected[n], planning_liver, options.zone);
+    auto zl = result.zones.data();
+    auto zu = zone_union.data();
+    const auto zv = lc.zone.zone.data();
+    for (std::size_t q = 0; q < zl.size(); ++q) {
+      if (zv[q] == 0) continue;
+      zu[q] = 1;
+      if (zl[q] == 0) zl[q] = static_cast<std::uint16_t>(lc.lesion_id);
+    }
+    lc.zone.zone = Mask();
+    for (const std::string& w : lc.zone.warnings) lc.warnings.push_back(w);
+    result.lesions.push_back(std::move(lc));
+  }
+  MarginOptions mo = options.margin;
+  mo.threshold_mm = result.threshold_mm;
+  result.margin_map = Volume<float>(g, std::numeric_limits<float>::quiet_NaN());
+  for (LesionConfirmation& lc : result.lesions) {
+    Mask lesion(g, 0);
+    auto lv = lesion.data();
+    const auto pl = planning_lesions.data();
+    for (std::size_t q = 0; q < lv.size(); ++q) lv[q] = pl[q] == lc.lesion_id ? 1 : 0;
+    Volume<float> map;
+    try {
+      lc.margin = measureMargin(lesion, zone_union, planning_liver, mo, &map);
+    } catch (const NoDataError&) {
+      lc.warnings.push_back("lesion " + std::to_string(lc.lesion_id) +
+                            " is not in the planning segmentation: no margin");
+      lc.margin.verdict = "not assessable";
+      continue;
+    }
+    auto mm = result.margin_map.data();
+    const auto mv = map.data();
+    for (std::size_t q = 0; q < mm.size(); ++q) {
+      if (std::isfinite(mv[q])) mm[q] = mv[q];
+    }
+  }
+  result.margin_seconds = since(t1);
+  return result;
+}
+
+}  // namespace rfa::followup

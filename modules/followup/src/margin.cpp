@@ -1,0 +1,186 @@
+#include "rfa/followup/margin.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "crop.h"
+#include "rfa/core/error.h"
+#include "rfa/core/resample.h"
+#include "surface_points.h"
+
+namespace rfa::followup {
+namespace {
+
+// Smoothed indicator (1 inside, 0 outside) of `m` sampled on `fine`: the Gaussian (sigma_mm per
+// axis) rounds the voxel staircase off; the 0.5 level is the anti-aliased surface.
+Volume<float> indicatorOn(const Mask& m, const ImageGeometry& fine, const Vec3& sigma_mm) {
+  Volume<float> f(m.geometry());
+  auto fv = f.data();
+  const auto mv = m.data();
+  for (std::size_t n = 0; n < fv.size(); ++n) fv[n] = mv[n] != 0 ? 1.0F : 0.0F;
+  detail::gaussianSmooth(f, sigma_mm);
+  return resample(f, fine, Interpolation::kLinear, 0.0F);
+}
+
+Mask binary(const Mask& m) {
+  Mask out(m.geometry());
+  auto o = out.data();
+  const auto in = m.data();
+  for (std::size_t n = 0; n < o.size(); ++n) o[n] = in[n] != 0 ? 1 : 0;
+  return out;
+}
+
+}  // namespace
+
+MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liver,
+                           const MarginOptions& options, Volume<float>* margin_map) {
+  if (!lesion.geometry().sameGrid(zone.geometry()) ||
+      !lesion.geometry().sameGrid(liver.geometry())) {
+    throw GeometryError(
+        "margin: lesion, ablation zone and liver masks must share one grid (lesion " +
+        lesion.geometry().describe() + ", zone " + zone.geometry().describe() + ", liver " +
+        liver.geometry().describe() + ")");
+  }
+  if (!(options.histogram_bin_mm > 0) || !(options.histogram_max_mm > options.histogram_min_mm)) {
+    throw UsageError("margin: histogram bins must be > 0 mm and max > min");
+  }
+  const auto lesion_box = detail::boundingBox(lesion);
+  if (!lesion_box) throw NoDataError("margin: the lesion mask is empty");
+  const ImageGeometry& g = lesion.geometry();
+  const double voxel_ml = g.voxelVolumeMm3() / 1000.0;
+
+  MarginResult r;
+  r.histogram_min_mm = options.histogram_min_mm;
+  r.histogram_bin_mm = options.histogram_bin_mm;
+  const auto bins = static_cast<std::size_t>(
+      std::ceil((options.histogram_max_mm - options.histogram_min_mm) / options.histogram_bin_mm));
+  r.histogram.assign(std::max<std::size_t>(bins, 1), 0);
+
+  const auto zone_box = detail::boundingBox(zone);
+  detail::IndexBox box = zone_box ? detail::unite(*lesion_box, *zone_box) : *lesion_box;
+  box = detail::pad(box, std::max(12.0, options.histogram_max_mm), g);
+  const Mask les = binary(detail::crop(lesion, box));
+  const Mask zon = binary(detail::crop(zone, box));
+  const Mask liv = binary(detail::crop(liver, box));
+
+  const auto lv = les.data();
+  const auto zv = zon.data();
+  std::size_t lesion_voxels = 0, residual_voxels = 0;
+  for (std::size_t n = 0; n < lv.size(); ++n) {
+    lesion_voxels += lv[n];
+    if (lv[n] != 0 && zv[n] == 0) ++residual_voxels;
+  }
+  r.lesion_volume_ml = static_cast<double>(lesion_voxels) * voxel_ml;
+  r.residual_volume_ml = static_cast<double>(residual_voxels) * voxel_ml;
+  if (zone_box) {
+    std::size_t zone_voxels = 0;
+    for (const auto v : zone.data()) zone_voxels += v != 0 ? 1 : 0;
+    r.zone_volume_ml = static_cast<double>(zone_voxels) * voxel_ml;
+  }
+
+  // Surfaces on a finer isotropic grid (half the smallest spacing, at least 0.4 mm) from the
+  // smoothed masks: sub-voxel points where each smoothed indicator crosses 0.5 (the vertices
+  // marching cubes would place), so that the voxel staircase does not bias the minimum.
+  const Vec3& sp = g.spacing();
+  const double fine_mm = std::max(0.4, 0.5 * sp.minCoeff());
+  const ImageGeometry fine = withSpacing(les.geometry(), Vec3(fine_mm, fine_mm, fine_mm));
+  const Vec3 sigma_mm = 0.9 * sp;  // per axis: rounds the staircase off, keeps the shape
+  const Volume<float> f_les = indicatorOn(les, fine, sigma_mm);
+  const Volume<float> f_zone = indicatorOn(zon, fine, sigma_mm);
+  const Volume<float> f_liver = indicatorOn(liv, fine, sigma_mm);
+  const auto fz = f_zone.data();
+  const auto fl = f_liver.data();
+  // Zone surface: all of it (uncorrected), and the part facing non-ablated liver (corrected:
+  // the outside end of the edge is liver).
+  std::vector<Vec3> zone_all, zone_live;
+  for (const detail::EdgeCrossing& c : detail::levelCrossings(f_zone)) {
+    zone_all.push_back(c.lps);
+    const std::size_t outside = c.p_inside ? c.q : c.p;
+    if (fl[outside] >= 0.5F) zone_live.push_back(c.lps);
+  }
+  const detail::PointIndex all_index(std::move(zone_all), 2.0);
+  const detail::PointIndex live_index(std::move(zone_live), 2.0);
+
+  Volume<float> map_part;
+  Volume<std::uint16_t> faces_per_voxel;
+  if (margin_map != nullptr) {
+    map_part = Volume<float>(les.geometry(), 0.0F);
+    faces_per_voxel = Volume<std::uint16_t>(les.geometry(), 0);
+  }
+
+  // A lesion without any zone: every point is "far" outside (kept finite for the sums).
+  constexpr double kFarMm = 1000.0;
+  double min_corr = std::numeric_limits<double>::infinity();
+  double min_unc = std::numeric_limits<double>::infinity();
+  double sum = 0;
+  std::size_t at_threshold = 0, subcapsular = 0, points = 0;
+  Vec3 min_point(0, 0, 0);
+  for (const detail::EdgeCrossing& c : detail::levelCrossings(f_les)) {
+    const double zone_level = fz[c.p] + c.t * (fz[c.q] - fz[c.p]);
+    const bool in_zone = zone_level >= 0.5;
+    const double d_all = std::min(kFarMm, all_index.nearestDistance(c.lps));
+    const double m_unc = in_zone ? d_all : -d_all;
+    const double m_corr = in_zone ? std::min(kFarMm, live_index.nearestDistance(c.lps)) : -d_all;
+    ++points;
+    sum += m_corr;
+    if (m_corr >= options.threshold_mm) ++at_threshold;
+    if (m_corr > m_unc + options.subcapsular_tolerance_mm) ++subcapsular;
+    min_unc = std::min(min_unc, m_unc);
+    if (m_corr < min_corr) {
+      min_corr = m_corr;
+      min_point = c.lps;
+    }
+    const double bin = std::floor((m_corr - options.histogram_min_mm) / options.histogram_bin_mm);
+    ++r.histogram[static_cast<std::size_t>(
+        std::clamp(bin, 0.0, static_cast<double>(r.histogram.size() - 1)))];
+    if (margin_map != nullptr) {
+      // Credited to the nearest voxel of the image grid.
+      const Vec3 idx = les.geometry().lpsToIndex(c.lps);
+      std::array<std::size_t, 3> v{};
+      for (int d = 0; d < 3; ++d) {
+        const double hi = static_cast<double>(les.size()[static_cast<std::size_t>(d)] - 1);
+        v[static_cast<std::size_t>(d)] =
+            static_cast<std::size_t>(std::clamp(std::round(idx[d]), 0.0, hi));
+      }
+      map_part(v[0], v[1], v[2]) += static_cast<float>(m_corr);
+      ++faces_per_voxel(v[0], v[1], v[2]);
+    }
+  }
+  r.surface_points = static_cast<int>(points);
+  r.minimal_margin_mm = min_corr;
+  r.minimal_margin_uncorrected_mm = min_unc;
+  r.minimal_margin_point_lps = min_point;
+  r.mean_margin_mm = points > 0 ? sum / static_cast<double>(points) : 0.0;
+  r.percent_at_threshold =
+      points > 0 ? 100.0 * static_cast<double>(at_threshold) / static_cast<double>(points) : 0.0;
+  r.percent_subcapsular =
+      points > 0 ? 100.0 * static_cast<double>(subcapsular) / static_cast<double>(points) : 0.0;
+
+  if (!zone_box) {
+    r.verdict = "no ablation zone";
+  } else if (r.minimal_margin_mm < 0.0 && residual_voxels > 0) {
+    r.verdict = "residual tumour";
+  } else if (r.minimal_margin_mm < options.threshold_mm) {
+    r.verdict = "insufficient margin";
+  } else {
+    r.verdict = "technical success";
+  }
+  r.technical_success = r.verdict == "technical success";
+
+  if (margin_map != nullptr) {
+    auto mv = map_part.data();
+    const auto fv = faces_per_voxel.data();
+    for (std::size_t q = 0; q < mv.size(); ++q) {
+      mv[q] =
+          fv[q] > 0 ? mv[q] / static_cast<float>(fv[q]) : std::numeric_limits<float>::quiet_NaN();
+    }
+    *margin_map = Volume<float>(g, std::numeric_limits<float>::quiet_NaN());
+    detail::uncrop(map_part, box, *margin_map);
+  }
+  return r;
+}
+
+}  // namespace rfa::followup
