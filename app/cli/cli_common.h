@@ -35,6 +35,7 @@ std::string seriesToText(const io::DicomSeries& s);
 void addSeriesCommand(CLI::App& app, int& exit_code);
 void addConvertCommand(CLI::App& app, int& exit_code);
 void addPhantomCommand(CLI::App& app, int& exit_code);
+void addPhantomFollowupCommand(CLI::App& app, int& exit_code);
 void addDemoCommand(CLI::App& app, int& exit_code);
 void addSegmentCommand(CLI::App& app, int& exit_code);
 void addSimulateCommand(CLI::App& app, int& exit_code);

@@ -19,6 +19,7 @@ int run(int argc, char** argv) {
   rfa::cli::addSeriesCommand(app, exit_code);
   rfa::cli::addConvertCommand(app, exit_code);
   rfa::cli::addPhantomCommand(app, exit_code);
+  rfa::cli::addPhantomFollowupCommand(app, exit_code);
   rfa::cli::addSegmentCommand(app, exit_code);
   rfa::cli::addSimulateCommand(app, exit_code);
   rfa::cli::addDemoCommand(app, exit_code);

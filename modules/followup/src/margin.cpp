@@ -14,6 +14,9 @@
 namespace rfa::followup {
 namespace {
 
+// Margins are exact up to this distance (mm); larger ones are reported as found in the box.
+constexpr double kReachMm = 15.0;
+
 // Smoothed indicator (1 inside, 0 outside) of `m` sampled on `fine`: the Gaussian (sigma_mm per
 // axis) rounds the voxel staircase off; the 0.5 level is the anti-aliased surface.
 Volume<float> indicatorOn(const Mask& m, const ImageGeometry& fine, const Vec3& sigma_mm) {
@@ -60,8 +63,18 @@ MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liv
   r.histogram.assign(std::max<std::size_t>(bins, 1), 0);
 
   const auto zone_box = detail::boundingBox(zone);
-  detail::IndexBox box = zone_box ? detail::unite(*lesion_box, *zone_box) : *lesion_box;
-  box = detail::pad(box, std::max(12.0, options.histogram_max_mm), g);
+  // The work box: the lesion + 15 mm (farther zone surface cannot set a margin below 15 mm),
+  // within the lesion and zone box + 5 mm (smoothing, 3 sigma with sigma <= 1.2 mm, and the liver
+  // next to the zone). Zones of far-away lesions stay out of it.
+  detail::IndexBox box = detail::pad(*lesion_box, kReachMm, g);
+  {
+    const detail::IndexBox around =
+        detail::pad(zone_box ? detail::unite(*lesion_box, *zone_box) : *lesion_box, 5.0, g);
+    for (int d = 0; d < 3; ++d) {
+      box.lo[static_cast<std::size_t>(d)] = std::max(box.lo[static_cast<std::size_t>(d)], around.lo[static_cast<std::size_t>(d)]);
+      box.hi[static_cast<std::size_t>(d)] = std::min(box.hi[static_cast<std::size_t>(d)], around.hi[static_cast<std::size_t>(d)]);
+    }
+  }
   const Mask les = binary(detail::crop(lesion, box));
   const Mask zon = binary(detail::crop(zone, box));
   const Mask liv = binary(detail::crop(liver, box));
@@ -87,7 +100,9 @@ MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liv
   const Vec3& sp = g.spacing();
   const double fine_mm = std::max(0.4, 0.5 * sp.minCoeff());
   const ImageGeometry fine = withSpacing(les.geometry(), Vec3(fine_mm, fine_mm, fine_mm));
-  const Vec3 sigma_mm = 0.9 * sp;  // per axis: rounds the staircase off, keeps the shape
+  // Per axis: rounds the staircase off; at most 1.2 mm so that thick slices do not shrink small
+  // shapes away.
+  const Vec3 sigma_mm = (0.9 * sp).cwiseMin(Vec3::Constant(1.2));
   const Volume<float> f_les = indicatorOn(les, fine, sigma_mm);
   const Volume<float> f_zone = indicatorOn(zon, fine, sigma_mm);
   const Volume<float> f_liver = indicatorOn(liv, fine, sigma_mm);
@@ -118,7 +133,12 @@ MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liv
   double sum = 0;
   std::size_t at_threshold = 0, subcapsular = 0, points = 0;
   Vec3 min_point(0, 0, 0);
-  for (const detail::EdgeCrossing& c : detail::levelCrossings(f_les)) {
+  std::vector<detail::EdgeCrossing> lesion_surface = detail::levelCrossings(f_les);
+  if (lesion_surface.empty()) {
+    // A lesion smaller than the smoothing (a few voxels): its unsmoothed outline instead.
+    lesion_surface = detail::levelCrossings(indicatorOn(les, fine, Vec3::Zero()));
+  }
+  for (const detail::EdgeCrossing& c : lesion_surface) {
     const double zone_level = fz[c.p] + c.t * (fz[c.q] - fz[c.p]);
     const bool in_zone = zone_level >= 0.5;
     const double d_all = std::min(kFarMm, all_index.nearestDistance(c.lps));
@@ -159,7 +179,10 @@ MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liv
   r.percent_subcapsular =
       points > 0 ? 100.0 * static_cast<double>(subcapsular) / static_cast<double>(points) : 0.0;
 
-  if (!zone_box) {
+  if (points == 0) {
+    r.verdict = "not assessable";  // no lesion surface found: too small for the grid
+    r.minimal_margin_mm = r.minimal_margin_uncorrected_mm = std::numeric_limits<double>::quiet_NaN();
+  } else if (!zone_box) {
     r.verdict = "no ablation zone";
   } else if (r.minimal_margin_mm < 0.0 && residual_voxels > 0) {
     r.verdict = "residual tumour";

@@ -598,17 +598,3 @@ TEST(RegistrationTiming, DISABLED_Timing512) {
 
 }  // namespace
 }  // namespace rfa::followup
-namespace rfa::followup {
-TEST(RegistrationDebug, Hash) {
-  const phantom::Phantom& p = planning();
-  const Warp w = deformedWarp();
-  const FollowUp f = makeFollowUp(p, w);
-  const Registration a =
-      registerImages(p.ct, f.ct, p.liver, RegistrationOptions{}, &p.liver, &f.liver);
-  const auto d = a.displacement_x.data();
-  const auto e = a.displacement_z.data();
-  std::cout << "HASH " << test::md5Hex(d.data(), d.size() * 4) << " "
-            << test::md5Hex(e.data(), e.size() * 4) << " " << test::md5Hex(a.rotation.data(), 72)
-            << "\n";
-}
-}  // namespace rfa::followup

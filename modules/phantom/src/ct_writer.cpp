@@ -164,6 +164,15 @@ void writePhantomFolder(const Phantom& p, const fs::path& dir) {
   j["seed"] = o.seed;
   j["lesion_count"] = o.lesions;
   j["noise_sigma_hu"] = o.noise_sigma_hu;
+  // Every PhantomOptions member, so that the phantom can be regenerated bit for bit (e.g. by
+  // `rfaplan phantom-followup`).
+  j["options"] = {{"lesions", o.lesions},
+                  {"seed", o.seed},
+                  {"size", {o.size[0], o.size[1], o.size[2]}},
+                  {"spacing_mm", v3(o.spacing_mm)},
+                  {"noise_sigma_hu", o.noise_sigma_hu},
+                  {"min_lesion_diameter_mm", o.min_lesion_diameter_mm},
+                  {"max_lesion_diameter_mm", o.max_lesion_diameter_mm}};
   const auto& g = p.ct.geometry();
   j["geometry"] = {{"size", {g.size()[0], g.size()[1], g.size()[2]}},
                    {"spacing_mm", v3(g.spacing())},

@@ -56,8 +56,8 @@ struct MarginResult {
   double histogram_min_mm = 0;
   double histogram_bin_mm = 1;
   /// "technical success" (MAM >= threshold and no residual tumour), "insufficient margin"
-  /// (0 <= MAM < threshold), "residual tumour" (part of the lesion outside the zone), or
-  /// "no ablation zone" (empty zone mask).
+  /// (0 <= MAM < threshold), "residual tumour" (part of the lesion outside the zone), "no ablation
+  /// zone" (empty zone mask) or "not assessable" (no lesion surface found; the MAMs are NaN).
   std::string verdict;
   bool technical_success = false;
 };
@@ -65,7 +65,9 @@ struct MarginResult {
 /// \brief Measures the margin of `lesion` (non-zero voxels) against `zone` inside `liver`; all
 /// three on the same grid. When `margin_map` is not null it receives, on that grid, the corrected
 /// margin (mm) at lesion voxels that touch the lesion surface (mean of their faces' values) and
-/// NaN elsewhere. Work is limited to the bounding box of lesion and zone plus the histogram range.
+/// NaN elsewhere. Work is limited to the lesion's box + 15 mm (within the lesion and zone box +
+/// 5 mm): margins up to 15 mm are exact, larger ones may be reported smaller than 15 + what the
+/// box holds (they pass any threshold anyway).
 /// \throws GeometryError when the grids differ; NoDataError when `lesion` is empty.
 MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liver,
                            const MarginOptions& options = {}, Volume<float>* margin_map = nullptr);
