@@ -147,6 +147,7 @@ ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVol
   const auto t1 = Clock::now();
   result.zones = LabelMap(g, 0);
   Mask zone_union(g, 0);
+  Volume<float> occupancy_union(g, 0.0F);  // sub-voxel zone surfaces (zone.h)
   for (std::size_t n = 0; n < treated.size(); ++n) {
     LesionConfirmation lc;
     lc.lesion_id = treated[n]->id;
@@ -161,7 +162,13 @@ ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVol
       zu[q] = 1;
       if (zl[q] == 0) zl[q] = static_cast<std::uint16_t>(lc.lesion_id);
     }
+    if (!lc.zone.occupancy.empty()) {
+      auto ou = occupancy_union.data();
+      const auto ov = lc.zone.occupancy.data();
+      for (std::size_t q = 0; q < ou.size(); ++q) ou[q] = std::max(ou[q], ov[q]);
+    }
     lc.zone.zone = Mask();
+    lc.zone.occupancy = Volume<float>();
     for (const std::string& w : lc.zone.warnings) lc.warnings.push_back(w);
     result.lesions.push_back(std::move(lc));
   }
@@ -175,7 +182,7 @@ ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVol
     for (std::size_t q = 0; q < lv.size(); ++q) lv[q] = pl[q] == lc.lesion_id ? 1 : 0;
     Volume<float> map;
     try {
-      lc.margin = measureMargin(lesion, zone_union, planning_liver, mo, &map);
+      lc.margin = measureMargin(lesion, zone_union, occupancy_union, planning_liver, mo, &map);
     } catch (const NoDataError&) {
       lc.warnings.push_back("lesion " + std::to_string(lc.lesion_id) +
                             " is not in the planning segmentation: no margin");

@@ -36,14 +36,20 @@ Mask binary(const Mask& m) {
   return out;
 }
 
-}  // namespace
+// As indicatorOn() for a field that is already an occupancy (0..1).
+Volume<float> occupancyOn(Volume<float> f, const ImageGeometry& fine, const Vec3& sigma_mm) {
+  detail::gaussianSmooth(f, sigma_mm);
+  return resample(f, fine, Interpolation::kLinear, 0.0F);
+}
 
-MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liver,
-                           const MarginOptions& options, Volume<float>* margin_map) {
+MarginResult measure(const Mask& lesion, const Mask& zone, const Volume<float>* zone_occupancy,
+                     const Mask& liver, const MarginOptions& options,
+                     Volume<float>* margin_map) {
   if (!lesion.geometry().sameGrid(zone.geometry()) ||
-      !lesion.geometry().sameGrid(liver.geometry())) {
+      !lesion.geometry().sameGrid(liver.geometry()) ||
+      (zone_occupancy != nullptr && !lesion.geometry().sameGrid(zone_occupancy->geometry()))) {
     throw GeometryError(
-        "margin: lesion, ablation zone and liver masks must share one grid (lesion " +
+        "margin: lesion, ablation zone (and its occupancy) and liver must share one grid (lesion " +
         lesion.geometry().describe() + ", zone " + zone.geometry().describe() + ", liver " +
         liver.geometry().describe() + ")");
   }
@@ -104,17 +110,39 @@ MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liv
   // shapes away.
   const Vec3 sigma_mm = (0.9 * sp).cwiseMin(Vec3::Constant(1.2));
   const Volume<float> f_les = indicatorOn(les, fine, sigma_mm);
-  const Volume<float> f_zone = indicatorOn(zon, fine, sigma_mm);
+  const Volume<float> f_zone = zone_occupancy != nullptr
+                                   ? occupancyOn(detail::crop(*zone_occupancy, box), fine, sigma_mm)
+                                   : indicatorOn(zon, fine, sigma_mm);
   const Volume<float> f_liver = indicatorOn(liv, fine, sigma_mm);
   const auto fz = f_zone.data();
   const auto fl = f_liver.data();
   // Zone surface: all of it (uncorrected), and the part facing non-ablated liver (corrected:
   // the outside end of the edge is liver).
   std::vector<Vec3> zone_all, zone_live;
+  // The liver is tested a little beyond the crossing (0.6 voxel of the image grid, on the fine
+  // grid): a zone that ends at the capsule and the liver's own edge cross 0.5 a fraction of a
+  // voxel apart (image noise in an occupancy field), which must not count as live liver.
+  const Size3& fn = f_zone.size();
+  const auto probe = static_cast<long>(std::ceil(0.6 * sp.maxCoeff() / fine_mm));
+  auto liverBeyond = [&](const detail::EdgeCrossing& c) {
+    const std::size_t outside = c.p_inside ? c.q : c.p;
+    const std::size_t step = c.q - c.p;
+    const int axis = step == 1 ? 0 : (step == fn[0] ? 1 : 2);
+    std::array<long, 3> at{static_cast<long>(outside % fn[0]),
+                           static_cast<long>((outside / fn[0]) % fn[1]),
+                           static_cast<long>(outside / (fn[0] * fn[1]))};
+    at[static_cast<std::size_t>(axis)] += c.p_inside ? probe : -probe;
+    const long hi = static_cast<long>(fn[static_cast<std::size_t>(axis)]) - 1;
+    at[static_cast<std::size_t>(axis)] =
+        std::clamp(at[static_cast<std::size_t>(axis)], 0L, hi);
+    return fl[static_cast<std::size_t>(at[0]) +
+              fn[0] * (static_cast<std::size_t>(at[1]) + fn[1] * static_cast<std::size_t>(at[2]))] >=
+           0.5F;
+  };
   for (const detail::EdgeCrossing& c : detail::levelCrossings(f_zone)) {
     zone_all.push_back(c.lps);
     const std::size_t outside = c.p_inside ? c.q : c.p;
-    if (fl[outside] >= 0.5F) zone_live.push_back(c.lps);
+    if (fl[outside] >= 0.5F && liverBeyond(c)) zone_live.push_back(c.lps);
   }
   const detail::PointIndex all_index(std::move(zone_all), 2.0);
   const detail::PointIndex live_index(std::move(zone_live), 2.0);
@@ -204,6 +232,19 @@ MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liv
     detail::uncrop(map_part, box, *margin_map);
   }
   return r;
+}
+
+}  // namespace
+
+MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liver,
+                           const MarginOptions& options, Volume<float>* margin_map) {
+  return measure(lesion, zone, nullptr, liver, options, margin_map);
+}
+
+MarginResult measureMargin(const Mask& lesion, const Mask& zone,
+                           const Volume<float>& zone_occupancy, const Mask& liver,
+                           const MarginOptions& options, Volume<float>* margin_map) {
+  return measure(lesion, zone, &zone_occupancy, liver, options, margin_map);
 }
 
 }  // namespace rfa::followup

@@ -52,6 +52,32 @@ std::size_t countSet(const Mask& m) {
   return c;
 }
 
+// Partial-volume occupancy of the zone (see ZoneSegmentation::occupancy): the segmented mask away
+// from its boundary, the image's position between the two levels in the voxels within one voxel
+// of the boundary, inside the liver.
+Volume<float> zoneOccupancy(const ImageVolume& img, const Mask& zone, const Mask& liver,
+                            double parenchyma_level, double zone_level) {
+  const double step = img.geometry().spacing().maxCoeff();
+  const Mask outer = segmentation::dilate(zone, step);
+  const Mask inner = segmentation::erode(zone, step);
+  Volume<float> occ(img.geometry(), 0.0F);
+  auto ov = occ.data();
+  const auto iv = img.data();
+  const auto lv = liver.data();
+  const auto outer_v = outer.data();
+  const auto inner_v = inner.data();
+  const double contrast = parenchyma_level - zone_level;
+  for (std::size_t n = 0; n < ov.size(); ++n) {
+    if (lv[n] == 0 || outer_v[n] == 0) continue;
+    if (inner_v[n] != 0) {
+      ov[n] = 1.0F;
+      continue;
+    }
+    ov[n] = static_cast<float>(std::clamp((parenchyma_level - iv[n]) / contrast, 0.0, 1.0));
+  }
+  return occ;
+}
+
 }  // namespace
 
 ZoneSegmentation segmentAblationZone(const ImageVolume& followup, const Mask& expected_zone,
@@ -164,6 +190,10 @@ ZoneSegmentation segmentAblationZone(const ImageVolume& followup, const Mask& ex
   }
 
   detail::uncrop(zone, box, result.zone);
+  result.occupancy = Volume<float>(g, 0.0F);
+  detail::uncrop(zoneOccupancy(detail::crop(followup, box), zone, liv, result.parenchyma_level,
+                               result.zone_level),
+                 box, result.occupancy);
   const std::size_t zone_voxels = countSet(zone);
   result.volume_ml = static_cast<double>(zone_voxels) * voxel_ml;
   std::size_t both = 0;

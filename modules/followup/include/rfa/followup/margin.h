@@ -72,4 +72,12 @@ struct MarginResult {
 MarginResult measureMargin(const Mask& lesion, const Mask& zone, const Mask& liver,
                            const MarginOptions& options = {}, Volume<float>* margin_map = nullptr);
 
+/// \brief As above, with the zone surface taken from `zone_occupancy` (0..1 on the same grid, e.g.
+/// ZoneSegmentation::occupancy: its 0.5 level, sub-voxel from the image's partial volume) instead
+/// of the binary `zone` mask, which still gives the residual volume, the zone volume and the work
+/// box. \throws as above, GeometryError also when `zone_occupancy` is on another grid.
+MarginResult measureMargin(const Mask& lesion, const Mask& zone,
+                           const Volume<float>& zone_occupancy, const Mask& liver,
+                           const MarginOptions& options = {}, Volume<float>* margin_map = nullptr);
+
 }  // namespace rfa::followup

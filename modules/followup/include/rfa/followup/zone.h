@@ -36,6 +36,13 @@ struct ZoneSegmentationOptions {
 /// \brief The segmented zone and how it was found.
 struct ZoneSegmentation {
   Mask zone;                    ///< on the planning grid
+  /// Partial-volume occupancy of the zone, 0..1, on the planning grid: 1 inside `zone` farther
+  /// than one voxel from its boundary, (parenchyma_level - image) / (parenchyma_level -
+  /// zone_level) clamped to 0..1 in the liver voxels within one voxel of the boundary (inside or
+  /// outside), 0 elsewhere. Its 0.5 level is the sub-voxel zone surface that measureMargin() uses:
+  /// the binary mask alone snaps the surface to whole voxels of the planning grid. Empty when no
+  /// zone was segmented.
+  Volume<float> occupancy;
   double parenchyma_level = 0;  ///< median image value of the surrounding liver
   double zone_level = 0;        ///< median image value of the expected zone's core
   double threshold = 0;
