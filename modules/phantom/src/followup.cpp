@@ -482,7 +482,8 @@ FollowupPhantom generateFollowup(const Phantom& planning, const FollowupOptions&
   FollowupPainter painter(anatomy, lesions, new_lesions, zones, options, map, out);
   parallelFor(geometry.size()[2], [&painter](std::size_t k) { painter.paintSlice(k); });
   out.max_displacement_in_liver_mm = painter.maxDisplacement();
-  out.margins = detail::computeMarginTruth(anatomy.lesions, options.zones);
+  out.margins = detail::computeMarginTruth(anatomy.lesions, options.zones, anatomy.vessels,
+                                           options.patent_vessel_radius_mm);
   return out;
 }
 

@@ -44,8 +44,11 @@ std::vector<Vec3> sampleEllipsoidSurface(const Vec3& centre, const Mat3& rotatio
                                          const Vec3& semi_axes, double spacing_mm);
 
 /// \brief MarginTruth of every lesion label that appears in `zones` (ascending), see
-/// MarginTruth in followup.h. `lesions` are the planning shapes.
+/// MarginTruth in followup.h. `lesions` are the planning shapes; the lumens of `vessels` with
+/// radius >= patent_vessel_radius_mm (outside every lesion) are carved out of the zones.
 std::vector<MarginTruth> computeMarginTruth(const std::vector<LesionShape>& lesions,
-                                            const std::vector<FollowupZone>& zones);
+                                            const std::vector<FollowupZone>& zones,
+                                            const std::vector<VesselSegment>& vessels,
+                                            double patent_vessel_radius_mm);
 
 }  // namespace rfa::phantom::detail

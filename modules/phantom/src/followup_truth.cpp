@@ -264,15 +264,78 @@ double residualVolumeMl(const LesionShape& l, const std::vector<FollowupZone>& z
   return static_cast<double>(total) * kVolumeStepMm * kVolumeStepMm * kVolumeStepMm / 1000.0;
 }
 
-MarginTruth marginOf(const LesionShape& lesion, const std::vector<FollowupZone>& all_zones) {
+// Samples (LPS mm) on the surface of the capsule {p : |p - segment ab| = r}, <= spacing apart.
+std::vector<Vec3> sampleCapsuleSurface(const VesselSegment& v, double spacing_mm) {
+  constexpr double kPi = std::numbers::pi;
+  const Vec3 axis = v.b - v.a;
+  const double length = axis.norm();
+  std::vector<Vec3> out;
+  // The two end caps: sphere samples whose projection falls outside the segment.
+  for (const Vec3* end : {&v.a, &v.b}) {
+    for (const Vec3& p : sampleEllipsoidSurface(*end, Mat3::Identity(),
+                                                Vec3::Constant(v.radius), spacing_mm)) {
+      const double t = length > 0 ? (p - v.a).dot(axis) / (length * length) : 0.0;
+      if (length == 0 || t <= 0.0 || t >= 1.0) out.push_back(p);
+    }
+  }
+  if (length == 0) return out;
+  const Vec3 w = axis / length;
+  const Vec3 u = (std::abs(w.x()) < 0.9 ? Vec3::UnitX() : Vec3::UnitY()).cross(w).normalized();
+  const Vec3 n = w.cross(u);
+  const int rings = std::max(1, static_cast<int>(std::ceil(length / spacing_mm)));
+  const int around = std::max(6, static_cast<int>(std::ceil(2.0 * kPi * v.radius / spacing_mm)));
+  for (int r = 0; r <= rings; ++r) {
+    const Vec3 c = v.a + axis * (static_cast<double>(r) / rings);
+    for (int k = 0; k < around; ++k) {
+      const double phi = 2.0 * kPi * (k + 0.5 * (r % 2)) / around;
+      out.push_back(c + v.radius * (std::cos(phi) * u + std::sin(phi) * n));
+    }
+  }
+  return out;
+}
+
+// The patent vessels' lumens (the follow-up painter's rule: radius >= patent_radius) and the
+// lesions they never cross (a lesion is painted over a vessel).
+struct Lumens {
+  std::vector<const VesselSegment*> patent;
+  const std::vector<LesionShape>* lesions = nullptr;
+  // Strictly inside a patent lumen other than `skip`, and in no lesion.
+  [[nodiscard]] bool carves(const Vec3& p, const VesselSegment* skip = nullptr) const {
+    bool in_lumen = false;
+    for (const VesselSegment* v : patent) {
+      if (v == skip || !v->box.contains(p)) continue;
+      if (pointSegmentDistance2(p, v->a, v->b) < v->radius * v->radius * (1.0 - 1e-9)) {
+        in_lumen = true;
+        break;
+      }
+    }
+    return in_lumen && !inLesion(p);
+  }
+  [[nodiscard]] bool inLesion(const Vec3& p) const {
+    return std::any_of(lesions->begin(), lesions->end(),
+                       [&p](const LesionShape& l) { return l.box.contains(p) && l.contains(p); });
+  }
+};
+
+MarginTruth marginOf(const LesionShape& lesion, const std::vector<FollowupZone>& all_zones,
+                     const Lumens& lumens) {
   std::vector<const FollowupZone*> zones;
   for (const FollowupZone& z : all_zones) {
     if (z.lesion_label == lesion.label) zones.push_back(&z);
   }
-  // Boundary of the union: zone surface samples not strictly inside another zone of the union.
+  auto insideUnion = [&zones](const Vec3& q) {
+    return std::any_of(zones.begin(), zones.end(),
+                       [&q](const FollowupZone* z) { return zoneContains(*z, q); });
+  };
+  // Boundary of the union minus the patent lumens: zone surface samples not strictly inside
+  // another zone of the union nor in a patent lumen, and lumen surface samples inside the union
+  // and not strictly inside another lumen.
   std::vector<Vec3> boundary;
+  Box union_box;
   for (std::size_t i = 0; i < zones.size(); ++i) {
     const FollowupZone& z = *zones[i];
+    const Box zb = zoneBox(z);
+    union_box = i == 0 ? zb : Box{union_box.lo.cwiseMin(zb.lo), union_box.hi.cwiseMax(zb.hi)};
     for (const Vec3& b :
          sampleEllipsoidSurface(z.centre_lps, z.axes, Vec3(z.semi_u_mm, z.semi_v_mm, z.semi_w_mm),
                                 kSurfaceSpacingMm)) {
@@ -280,7 +343,18 @@ MarginTruth marginOf(const LesionShape& lesion, const std::vector<FollowupZone>&
       for (std::size_t j = 0; j < zones.size() && !covered; ++j) {
         covered = j != i && zoneStrictlyContains(*zones[j], b);
       }
-      if (!covered) boundary.push_back(b);
+      if (!covered && !lumens.carves(b)) boundary.push_back(b);
+    }
+  }
+  if (!zones.empty()) {
+    for (const VesselSegment* v : lumens.patent) {
+      if (!v->box.overlaps(union_box)) continue;
+      for (const Vec3& b : sampleCapsuleSurface(*v, kSurfaceSpacingMm)) {
+        if (union_box.contains(b) && insideUnion(b) && !lumens.carves(b, v) &&
+            !lumens.inLesion(b)) {
+          boundary.push_back(b);
+        }
+      }
     }
   }
   std::vector<Vec3> in_liver;
@@ -292,10 +366,6 @@ MarginTruth marginOf(const LesionShape& lesion, const std::vector<FollowupZone>&
       sampleEllipsoidSurface(lesion.center, lesion.rotation, lesion.semi_axes, kSurfaceSpacingMm);
   samples.coarse =
       sampleEllipsoidSurface(lesion.center, lesion.rotation, lesion.semi_axes, kCoarseSpacingMm);
-  auto insideUnion = [&zones](const Vec3& q) {
-    return std::any_of(zones.begin(), zones.end(),
-                       [&q](const FollowupZone* z) { return zoneContains(*z, q); });
-  };
   for (const Vec3& q : samples.fine) samples.fine_inside.push_back(insideUnion(q) ? 1 : 0);
   for (const Vec3& q : samples.coarse) samples.coarse_inside.push_back(insideUnion(q) ? 1 : 0);
   const PointGrid coarse_grid(samples.coarse, kBucketMm);
@@ -340,7 +410,14 @@ std::vector<Vec3> sampleEllipsoidSurface(const Vec3& centre, const Mat3& rotatio
 }
 
 std::vector<MarginTruth> computeMarginTruth(const std::vector<LesionShape>& lesions,
-                                            const std::vector<FollowupZone>& zones) {
+                                            const std::vector<FollowupZone>& zones,
+                                            const std::vector<VesselSegment>& vessels,
+                                            double patent_vessel_radius_mm) {
+  Lumens lumens;
+  lumens.lesions = &lesions;
+  for (const VesselSegment& v : vessels) {
+    if (v.radius >= patent_vessel_radius_mm) lumens.patent.push_back(&v);
+  }
   std::set<int> treated;
   for (const FollowupZone& z : zones) {
     if (z.lesion_label != 0) treated.insert(z.lesion_label);
@@ -348,7 +425,7 @@ std::vector<MarginTruth> computeMarginTruth(const std::vector<LesionShape>& lesi
   std::vector<MarginTruth> out;
   for (const int label : treated) {
     for (const LesionShape& l : lesions) {
-      if (l.label == label) out.push_back(marginOf(l, zones));
+      if (l.label == label) out.push_back(marginOf(l, zones, lumens));
     }
   }
   return out;

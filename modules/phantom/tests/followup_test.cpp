@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <limits>
 #include <numbers>
 #include <random>
 #include <stdexcept>
@@ -318,9 +320,15 @@ TEST(FollowupZones, ConcentricSphereGivesItsMarginAndAblatesTheLesion) {
   ASSERT_EQ(f.margins.size(), 1U);
   const MarginTruth& m = f.margins[0];
   EXPECT_EQ(m.lesion_label, label);
-  EXPECT_NEAR(m.minimal_margin_uncorrected_mm, r - a, 0.3);
-  EXPECT_NEAR(m.minimal_margin_mm, r - a, 0.3);
   EXPECT_EQ(m.residual_volume_ml, 0.0);
+  {
+    // Every vessel occluded: the sphere alone sets the margin.
+    FollowupOptions occluded = o;
+    occluded.patent_vessel_radius_mm = 1e9;
+    const MarginTruth mo = generateFollowup(p, occluded).margins.at(0);
+    EXPECT_NEAR(mo.minimal_margin_uncorrected_mm, r - a, 0.3);
+    EXPECT_NEAR(mo.minimal_margin_mm, r - a, 0.3);
+  }
 
   // Zone voxels: inside the sphere and the liver; the lesion is gone; vessels stay patent.
   const ImageGeometry& g = f.ct.geometry();
@@ -354,6 +362,50 @@ TEST(FollowupZones, ConcentricSphereGivesItsMarginAndAblatesTheLesion) {
     }
   }
   std::printf("zone voxels %zu, patent vessel voxels %zu\n", zone, patent);
+  // Patent vessels are holes in the zone: the margin is the smaller of the sphere's and the
+  // lesion-to-lumen distance, checked against voxel centres (lesion voxels next to a non-lesion
+  // voxel, patent voxels inside the sphere next to a zone voxel) within a voxel diagonal.
+  double lumen_gap = std::numeric_limits<double>::infinity();
+  std::vector<Vec3> lesion_edge;
+  std::vector<Vec3> lumen_edge;
+  auto edge = [&s](const auto& v, std::size_t i, std::size_t j, std::size_t k, auto pred) {
+    const std::array<std::array<long, 3>, 6> d{{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0},
+                                                 {0, 0, 1}, {0, 0, -1}}};
+    for (const auto& o6 : d) {
+      const long a0 = static_cast<long>(i) + o6[0], a1 = static_cast<long>(j) + o6[1],
+                 a2 = static_cast<long>(k) + o6[2];
+      if (a0 < 0 || a1 < 0 || a2 < 0 || a0 >= static_cast<long>(s[0]) ||
+          a1 >= static_cast<long>(s[1]) || a2 >= static_cast<long>(s[2]))
+        continue;
+      if (pred(v(static_cast<std::size_t>(a0), static_cast<std::size_t>(a1),
+                 static_cast<std::size_t>(a2))))
+        return true;
+    }
+    return false;
+  };
+  for (std::size_t k = 0; k < s[2]; ++k) {
+    for (std::size_t j = 0; j < s[1]; ++j) {
+      for (std::size_t i = 0; i < s[0]; ++i) {
+        const Vec3 x = voxelLps(g, i, j, k);
+        if (p.lesions(i, j, k) == label &&
+            edge(p.lesions, i, j, k, [label](auto v) { return v != label; })) {
+          lesion_edge.push_back(x);
+        }
+        if ((x - t.center_lps).norm() <= r && p.vessel_radius(i, j, k) >= 1.5F &&
+            edge(f.zones, i, j, k, [](auto v) { return v != 0; })) {
+          lumen_edge.push_back(x);
+        }
+      }
+    }
+  }
+  for (const Vec3& l : lesion_edge) {
+    for (const Vec3& v : lumen_edge) lumen_gap = std::min(lumen_gap, (l - v).norm());
+  }
+  const double expected = std::min(r - a, lumen_gap);
+  std::printf("margin %.2f mm: sphere %.2f mm, lesion-to-lumen voxel centres %.2f mm\n",
+              m.minimal_margin_mm, r - a, lumen_gap);
+  EXPECT_NEAR(m.minimal_margin_mm, expected, g.spacing().norm());
+  EXPECT_LE(m.minimal_margin_mm, r - a + 0.3);
 }
 
 TEST(FollowupZones, ShiftedZoneLeavesResidualTumour) {

@@ -144,7 +144,8 @@ class FollowupAcceptance : public ::testing::Test {
         fo.zones.push_back(z);
       }
     }
-    // Vessels in the zones occluded: the analytic margin truth does not carve patent vessels out.
+    // Vessels in the zones occluded, so that two lesions keep a true margin >= 5 mm (technical
+    // success); patent vessels (holes in the zones, as the truth carves them) have their own test.
     fo.patent_vessel_radius_mm = 1e9;
     fo.lesion_changes = {{s.vanish, 0.0}, {s.shrink, 0.6}};
     s.new_lesion_lps = isolatedLiverPoint(s.planning);
@@ -256,6 +257,34 @@ TEST_F(FollowupAcceptance, MarginWithin1mmOfTruthAndVerdicts) {
                                [&](const auto& l) { return l.lesion_id == s.short_margin; });
   ASSERT_NE(it, r.lesions.end());
   EXPECT_FALSE(it->margin.technical_success);
+}
+
+TEST_F(FollowupAcceptance, MarginWithin1mmOfTruthWithPatentVesselsInTheZones) {
+  const Scenario& s = *s_;
+  phantom::FollowupOptions fo = s.followup.options;
+  fo.patent_vessel_radius_mm = 1.5;  // the default: vessels >= 3 mm wide stay patent (heat sink)
+  const phantom::FollowupPhantom patent = phantom::generateFollowup(s.planning, fo);
+  io::LoadedImage image;
+  image.image = patent.ct;
+  followup::ConfirmOptions o;
+  o.session = 1;
+  const followup::ConfirmResult r = followup::confirmSession(
+      *s.state.plan, s.planning.ct, s.planning.liver, s.planning.lesions, image, o);
+  ASSERT_EQ(r.lesions.size(), 3U);
+  int carved = 0;
+  for (const followup::LesionConfirmation& l : r.lesions) {
+    const auto t = std::find_if(patent.margins.begin(), patent.margins.end(),
+                                [&](const auto& m) { return m.lesion_label == l.lesion_id; });
+    ASSERT_NE(t, patent.margins.end());
+    std::cout << "[ MAM patent ] lesion " << l.lesion_id << ": measured "
+              << l.margin.minimal_margin_mm << ", truth " << t->minimal_margin_mm
+              << " (occluded: " << truth(l.lesion_id).minimal_margin_mm << ") mm\n";
+    if (t->minimal_margin_mm < truth(l.lesion_id).minimal_margin_mm - 1.0) ++carved;
+    EXPECT_NEAR(l.margin.minimal_margin_mm, t->minimal_margin_mm, 1.0) << "lesion " << l.lesion_id;
+    EXPECT_EQ(l.margin.technical_success,
+              t->minimal_margin_mm >= r.threshold_mm && t->residual_volume_ml == 0.0);
+  }
+  EXPECT_GE(carved, 1) << "scenario: a patent vessel should limit at least one margin";
 }
 
 TEST_F(FollowupAcceptance, VanishedShrunkAndNewLesionsMatchedAndCategorised) {

@@ -89,9 +89,9 @@ struct FollowupOptions {
   std::vector<NewLesion> new_lesions;
   FollowupDeformation deformation;
   double zone_hu = 30.0;  ///< coagulated, non-enhancing tissue
-  /// Vessels at least this thick (radius, mm) stay patent inside a zone (heat sink). The margin
-  /// truth (MarginTruth) does not carve them out of the zones: for exact margins set this above
-  /// every vessel radius (e.g. 1e9: every vessel in a zone occluded).
+  /// Vessels at least this thick (radius, mm) stay patent inside a zone (heat sink); the margin
+  /// truth (MarginTruth) carves their lumens out of the zones, as the image shows them (1e9: every
+  /// vessel in a zone occluded).
   double patent_vessel_radius_mm = 1.5;
   double liver_hu_shift = 10.0;  ///< parenchyma and vessels (contrast timing differs)
   double noise_sigma_hu = 10.0;
@@ -103,7 +103,9 @@ struct FollowupOptions {
 /// time: LesionChange does not apply) against the union U of the zones whose lesion_label is this
 /// lesion. The lesion surface and every zone surface are sampled with <= 0.25 mm spacing between
 /// neighbours (every surface point within 0.18 mm of a sample; the lesion also with 1 mm, used to
-/// prune the search); U's boundary B = zone surface samples not strictly inside another zone of U.
+/// prune the search); U's boundary B = zone surface samples not strictly inside another zone of U
+/// nor inside a patent vessel lumen (FollowupOptions::patent_vessel_radius_mm; lumens never cut a
+/// lesion), plus lumen surface samples (same spacing) inside U and not inside another lumen.
 /// Margin at a lesion surface sample q: + distance to B if q is inside U, - distance otherwise;
 /// the minimal margin is the minimum over q (exact for the samples: nearest-sample search in 2 mm
 /// buckets with provable pruning). Accuracy against the continuous shapes: the sampling error is
