@@ -172,6 +172,19 @@ ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVol
     for (const std::string& w : lc.zone.warnings) lc.warnings.push_back(w);
     result.lesions.push_back(std::move(lc));
   }
+  // The liver whose zone-facing surface limits the corrected margin: the planning liver where the
+  // follow-up shows liver too (its own liver mask, or a zone, mapped onto the planning grid). At
+  // the capsule the registration is off by a voxel or two; planning-liver voxels that show rib,
+  // muscle or fat on the follow-up are not non-ablated liver.
+  Mask margin_liver = resampleMaskToFixed(*followup_liver, result.registration, g);
+  {
+    auto ml = margin_liver.data();
+    const auto pl = planning_liver.data();
+    const auto zu = zone_union.data();
+    for (std::size_t q = 0; q < ml.size(); ++q) {
+      ml[q] = (pl[q] != 0 && (ml[q] != 0 || zu[q] != 0)) ? 1 : 0;
+    }
+  }
   MarginOptions mo = options.margin;
   mo.threshold_mm = result.threshold_mm;
   result.margin_map = Volume<float>(g, std::numeric_limits<float>::quiet_NaN());
@@ -182,7 +195,7 @@ ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVol
     for (std::size_t q = 0; q < lv.size(); ++q) lv[q] = pl[q] == lc.lesion_id ? 1 : 0;
     Volume<float> map;
     try {
-      lc.margin = measureMargin(lesion, zone_union, occupancy_union, planning_liver, mo, &map);
+      lc.margin = measureMargin(lesion, zone_union, occupancy_union, margin_liver, mo, &map);
     } catch (const NoDataError&) {
       lc.warnings.push_back("lesion " + std::to_string(lc.lesion_id) +
                             " is not in the planning segmentation: no margin");

@@ -423,7 +423,11 @@ Registration registerImages(const ImageVolume& fixed, const ImageVolume& moving,
     if (!lb.empty()) {
       const Mask mapped =
           resampleMaskToFixed(*moving_liver, result, regdetail::cropGeometry(fg, lb));
-      ok = regdetail::surfaceDistance(regdetail::crop(*fixed_liver, lb), mapped, mean, p95);
+      // Surface next to the excluded voxels (the ablation zones) does not count: the follow-up
+      // liver segmentation leaves hypodense zones at the liver edge out.
+      const Mask skip = exclude != nullptr ? regdetail::crop(*exclude, lb) : Mask();
+      ok = regdetail::surfaceDistance(regdetail::crop(*fixed_liver, lb), mapped, mean, p95,
+                                      exclude != nullptr ? &skip : nullptr);
     }
     if (ok) {
       q.liver_surface_mean_mm = mean;

@@ -198,8 +198,10 @@ double meanAbsDifference(const ImageVolume& fixed, const ImageVolume& moving, co
                          const Registration& r);
 
 /// Symmetric surface distance (mm) of two masks on the same grid: mean and 95th percentile over
-/// the boundary voxels of both. Returns false when either boundary is empty.
-bool surfaceDistance(const Mask& a, const Mask& b, double& mean_mm, double& p95_mm);
+/// the boundary voxels of both, those in `skip` (same grid, may be null) left out. Returns false
+/// when either boundary is empty or every boundary voxel is skipped.
+bool surfaceDistance(const Mask& a, const Mask& b, double& mean_mm, double& p95_mm,
+                     const Mask* skip = nullptr);
 
 /// Largest |d| and smallest det(I + grad d) of the displacement field over its voxels whose
 /// centre lies in `region` (fixed grid).

@@ -48,11 +48,12 @@ Mask boundary(const Mask& m) {
   return out;
 }
 
-void appendDistances(const Mask& from, const Volume<float>& d2_to, std::vector<float>& out) {
+void appendDistances(const Mask& from, const Volume<float>& d2_to, const Mask* skip,
+                     std::vector<float>& out) {
   const auto f = from.data();
   const auto d = d2_to.data();
   for (std::size_t n = 0; n < f.size(); ++n) {
-    if (f[n] != 0) out.push_back(std::sqrt(d[n]));
+    if (f[n] != 0 && (skip == nullptr || skip->data()[n] == 0)) out.push_back(std::sqrt(d[n]));
   }
 }
 
@@ -93,13 +94,15 @@ double meanAbsDifference(const ImageVolume& fixed, const ImageVolume& moving, co
   return count > 0 ? sum / count : 0.0;
 }
 
-bool surfaceDistance(const Mask& a, const Mask& b, double& mean_mm, double& p95_mm) {
+bool surfaceDistance(const Mask& a, const Mask& b, double& mean_mm, double& p95_mm,
+                     const Mask* skip) {
   const Mask ba = boundary(a);
   const Mask bb = boundary(b);
   if (countNonZero(ba) == 0 || countNonZero(bb) == 0) return false;
   std::vector<float> d;
-  appendDistances(ba, segmentation::squaredDistanceMm2(bb), d);
-  appendDistances(bb, segmentation::squaredDistanceMm2(ba), d);
+  appendDistances(ba, segmentation::squaredDistanceMm2(bb), skip, d);
+  appendDistances(bb, segmentation::squaredDistanceMm2(ba), skip, d);
+  if (d.empty()) return false;
   double sum = 0;
   for (const float v : d) sum += v;
   mean_mm = sum / static_cast<double>(d.size());

@@ -60,6 +60,17 @@ Volume<float> zoneOccupancy(const ImageVolume& img, const Mask& zone, const Mask
   const double step = img.geometry().spacing().maxCoeff();
   const Mask outer = segmentation::dilate(zone, step);
   const Mask inner = segmentation::erode(zone, step);
+  // Within a voxel of the capsule the partial volume mixes zone and tissue outside the liver
+  // (muscle, fat, rib): the mask decides there, so that the zone ends where the liver ends.
+  Mask outside_liver(liver.geometry(), 0);
+  {
+    auto o = outside_liver.data();
+    const auto l = liver.data();
+    for (std::size_t n = 0; n < o.size(); ++n) o[n] = l[n] == 0 ? 1 : 0;
+  }
+  const Mask near_capsule = segmentation::dilate(outside_liver, step);
+  const auto zv = zone.data();
+  const auto cv = near_capsule.data();
   Volume<float> occ(img.geometry(), 0.0F);
   auto ov = occ.data();
   const auto iv = img.data();
@@ -69,8 +80,8 @@ Volume<float> zoneOccupancy(const ImageVolume& img, const Mask& zone, const Mask
   const double contrast = parenchyma_level - zone_level;
   for (std::size_t n = 0; n < ov.size(); ++n) {
     if (lv[n] == 0 || outer_v[n] == 0) continue;
-    if (inner_v[n] != 0) {
-      ov[n] = 1.0F;
+    if (inner_v[n] != 0 || cv[n] != 0) {
+      ov[n] = zv[n] != 0 ? 1.0F : 0.0F;
       continue;
     }
     ov[n] = static_cast<float>(std::clamp((parenchyma_level - iv[n]) / contrast, 0.0, 1.0));

@@ -61,7 +61,8 @@ struct RegistrationQuality {
   double mean_abs_difference_rigid = 0;
   double mean_abs_difference_final = 0;
   /// Symmetric surface distance (mm) between the fixed liver and the moving liver mapped into the
-  /// fixed frame; absent unless both liver masks were given to registerImages().
+  /// fixed frame (surface voxels in the `exclude` mask left out); absent unless both liver masks
+  /// were given to registerImages().
   std::optional<double> liver_surface_mean_mm;
   std::optional<double> liver_surface_p95_mm;
   double max_deformable_displacement_mm = 0;  ///< largest B-spline displacement inside the region
@@ -100,7 +101,8 @@ using RegistrationProgress = std::function<void(const std::string& stage, double
 /// masks when `moving_liver` is given (else of the image centres). `fixed_liver` and
 /// `moving_liver` (each on its image's grid, may be null) give the liver surface distance of the
 /// quality. `exclude` (fixed grid, may be null) removes voxels from the metric region (e.g. the
-/// planned ablation zones, whose HU changed).
+/// planned ablation zones, whose HU changed) and from the liver surface distance (an automatic
+/// liver segmentation of the follow-up leaves hypodense zones at the liver edge out).
 /// The fixed centroid of the initialisation is that of `fixed_liver` when given, else of
 /// `fixed_region`; it is also the centre of the rigid rotation.
 /// \throws GeometryError when an image is empty or a mask is not on its image's grid or

@@ -39,7 +39,8 @@ struct ZoneSegmentation {
   /// Partial-volume occupancy of the zone, 0..1, on the planning grid: 1 inside `zone` farther
   /// than one voxel from its boundary, (parenchyma_level - image) / (parenchyma_level -
   /// zone_level) clamped to 0..1 in the liver voxels within one voxel of the boundary (inside or
-  /// outside), 0 elsewhere. Its 0.5 level is the sub-voxel zone surface that measureMargin() uses:
+  /// outside) except within one voxel of the liver's edge (there the mask: 1 in `zone`, 0 out),
+  /// 0 elsewhere. Its 0.5 level is the sub-voxel zone surface that measureMargin() uses:
   /// the binary mask alone snaps the surface to whole voxels of the planning grid. Empty when no
   /// zone was segmented.
   Volume<float> occupancy;
