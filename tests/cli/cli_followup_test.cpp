@@ -42,12 +42,12 @@ class CliFollowup : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     tmp_ = std::make_unique<TempDir>();
-    RunResult r = rfaplan({"phantom", "--out", ph().string(), "--lesions", "2",
-                           "--lesion-diameters", "12,18", "--size", "128,128,60", "--spacing",
-                           "2.5", "--seed", "3"});
+    RunResult r =
+        rfaplan({"phantom", "--out", ph().string(), "--lesions", "2", "--lesion-diameters", "12,18",
+                 "--size", "128,128,60", "--spacing", "2.5", "--seed", "3"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    r = rfaplan({"plan", ph().string(), "--segmentation", (ph() / "truth").string(),
-                 "--no-confirm", "--uncertainty-samples", "0", "-o", plan().string()});
+    r = rfaplan({"plan", ph().string(), "--segmentation", (ph() / "truth").string(), "--no-confirm",
+                 "--uncertainty-samples", "0", "-o", plan().string()});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     r = rfaplan({"phantom-followup", plan().string(), "--phantom", ph().string(), "--out",
                  fu().string(), "--deform", "5", "--zone-grow", "2"});
@@ -168,12 +168,12 @@ TEST_F(CliFollowup, FollowupWritesTheTimelineAndRefusesAnEmptyNextPlan) {
 TEST_F(CliFollowup, BadInputExitCodes) {
   // Usage (2): no output; a malformed time point; a session the plan does not have.
   EXPECT_EQ(rfaplan({"register", ph().string(), fu().string()}).exit_code, 2);
-  EXPECT_EQ(rfaplan({"followup", plan().string(), fu().string() + "@x", "-o",
-                     out("t.json").string()})
-                .exit_code,
-            2);
-  const RunResult s =
-      rfaplan({"confirm", plan().string(), fu().string(), "--session", "7", "-o", out("s").string()});
+  EXPECT_EQ(
+      rfaplan({"followup", plan().string(), fu().string() + "@x", "-o", out("t.json").string()})
+          .exit_code,
+      2);
+  const RunResult s = rfaplan(
+      {"confirm", plan().string(), fu().string(), "--session", "7", "-o", out("s").string()});
   EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
   EXPECT_TRUE(contains(s.err, "session 7")) << s.err;
   // Missing input (3), named.

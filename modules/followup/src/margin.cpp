@@ -43,8 +43,7 @@ Volume<float> occupancyOn(Volume<float> f, const ImageGeometry& fine, const Vec3
 }
 
 MarginResult measure(const Mask& lesion, const Mask& zone, const Volume<float>* zone_occupancy,
-                     const Mask& liver, const MarginOptions& options,
-                     Volume<float>* margin_map) {
+                     const Mask& liver, const MarginOptions& options, Volume<float>* margin_map) {
   if (!lesion.geometry().sameGrid(zone.geometry()) ||
       !lesion.geometry().sameGrid(liver.geometry()) ||
       (zone_occupancy != nullptr && !lesion.geometry().sameGrid(zone_occupancy->geometry()))) {
@@ -77,8 +76,10 @@ MarginResult measure(const Mask& lesion, const Mask& zone, const Volume<float>* 
     const detail::IndexBox around =
         detail::pad(zone_box ? detail::unite(*lesion_box, *zone_box) : *lesion_box, 5.0, g);
     for (int d = 0; d < 3; ++d) {
-      box.lo[static_cast<std::size_t>(d)] = std::max(box.lo[static_cast<std::size_t>(d)], around.lo[static_cast<std::size_t>(d)]);
-      box.hi[static_cast<std::size_t>(d)] = std::min(box.hi[static_cast<std::size_t>(d)], around.hi[static_cast<std::size_t>(d)]);
+      box.lo[static_cast<std::size_t>(d)] =
+          std::max(box.lo[static_cast<std::size_t>(d)], around.lo[static_cast<std::size_t>(d)]);
+      box.hi[static_cast<std::size_t>(d)] =
+          std::min(box.hi[static_cast<std::size_t>(d)], around.hi[static_cast<std::size_t>(d)]);
     }
   }
   const Mask les = binary(detail::crop(lesion, box));
@@ -133,11 +134,10 @@ MarginResult measure(const Mask& lesion, const Mask& zone, const Volume<float>* 
                            static_cast<long>(outside / (fn[0] * fn[1]))};
     at[static_cast<std::size_t>(axis)] += c.p_inside ? probe : -probe;
     const long hi = static_cast<long>(fn[static_cast<std::size_t>(axis)]) - 1;
-    at[static_cast<std::size_t>(axis)] =
-        std::clamp(at[static_cast<std::size_t>(axis)], 0L, hi);
+    at[static_cast<std::size_t>(axis)] = std::clamp(at[static_cast<std::size_t>(axis)], 0L, hi);
     return fl[static_cast<std::size_t>(at[0]) +
-              fn[0] * (static_cast<std::size_t>(at[1]) + fn[1] * static_cast<std::size_t>(at[2]))] >=
-           0.5F;
+              fn[0] * (static_cast<std::size_t>(at[1]) +
+                       fn[1] * static_cast<std::size_t>(at[2]))] >= 0.5F;
   };
   for (const detail::EdgeCrossing& c : detail::levelCrossings(f_zone)) {
     zone_all.push_back(c.lps);
@@ -209,7 +209,8 @@ MarginResult measure(const Mask& lesion, const Mask& zone, const Volume<float>* 
 
   if (points == 0) {
     r.verdict = "not assessable";  // no lesion surface found: too small for the grid
-    r.minimal_margin_mm = r.minimal_margin_uncorrected_mm = std::numeric_limits<double>::quiet_NaN();
+    r.minimal_margin_mm = r.minimal_margin_uncorrected_mm =
+        std::numeric_limits<double>::quiet_NaN();
   } else if (!zone_box) {
     r.verdict = "no ablation zone";
   } else if (r.minimal_margin_mm < 0.0 && residual_voxels > 0) {

@@ -272,8 +272,8 @@ std::vector<Vec3> sampleCapsuleSurface(const VesselSegment& v, double spacing_mm
   std::vector<Vec3> out;
   // The two end caps: sphere samples whose projection falls outside the segment.
   for (const Vec3* end : {&v.a, &v.b}) {
-    for (const Vec3& p : sampleEllipsoidSurface(*end, Mat3::Identity(),
-                                                Vec3::Constant(v.radius), spacing_mm)) {
+    for (const Vec3& p :
+         sampleEllipsoidSurface(*end, Mat3::Identity(), Vec3::Constant(v.radius), spacing_mm)) {
       const double t = length > 0 ? (p - v.a).dot(axis) / (length * length) : 0.0;
       if (length == 0 || t <= 0.0 || t >= 1.0) out.push_back(p);
     }

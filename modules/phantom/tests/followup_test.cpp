@@ -9,8 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
 #include <stdexcept>
@@ -369,8 +369,8 @@ TEST(FollowupZones, ConcentricSphereGivesItsMarginAndAblatesTheLesion) {
   std::vector<Vec3> lesion_edge;
   std::vector<Vec3> lumen_edge;
   auto edge = [&s](const auto& v, std::size_t i, std::size_t j, std::size_t k, auto pred) {
-    const std::array<std::array<long, 3>, 6> d{{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0},
-                                                 {0, 0, 1}, {0, 0, -1}}};
+    const std::array<std::array<long, 3>, 6> d{
+        {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}}};
     for (const auto& o6 : d) {
       const long a0 = static_cast<long>(i) + o6[0], a1 = static_cast<long>(j) + o6[1],
                  a2 = static_cast<long>(k) + o6[2];

@@ -184,7 +184,6 @@ class FollowupAcceptance : public ::testing::Test {
 };
 std::unique_ptr<Scenario> FollowupAcceptance::s_;
 
-
 TEST_F(FollowupAcceptance, ScenarioIsAsDesigned) {
   const Scenario& s = *s_;
   EXPECT_GE(s.followup.max_displacement_in_liver_mm, 6.0);

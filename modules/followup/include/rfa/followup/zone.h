@@ -35,7 +35,7 @@ struct ZoneSegmentationOptions {
 
 /// \brief The segmented zone and how it was found.
 struct ZoneSegmentation {
-  Mask zone;                    ///< on the planning grid
+  Mask zone;  ///< on the planning grid
   /// Partial-volume occupancy of the zone, 0..1, on the planning grid: 1 inside `zone` farther
   /// than one voxel from its boundary, (parenchyma_level - image) / (parenchyma_level -
   /// zone_level) clamped to 0..1 in the liver voxels within one voxel of the boundary (inside or
