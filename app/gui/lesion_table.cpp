@@ -47,7 +47,9 @@ LesionTable::LesionTable(int session, QWidget* parent) : QTreeWidget(parent), se
 
 void LesionTable::setPlan(const planning::TreatmentPlan& plan, int max_sessions) {
   clear();
-  sessions_in_plan_ = static_cast<int>(plan.sessions.size());
+  // Sessions of a re-plan are numbered after the earlier ones (PlanSettings::prior_sessions).
+  first_session_ = plan.settings.prior_sessions + 1;
+  last_session_ = plan.settings.prior_sessions + static_cast<int>(plan.sessions.size());
   max_sessions_ = max_sessions;
   for (const planning::PlanLesion& l : plan.lesions) {
     if (l.session != session_) continue;
@@ -119,17 +121,24 @@ void LesionTable::dropEvent(QDropEvent* e) {
   emit moveRequested(id, session_);
 }
 
+std::vector<int> LesionTable::moveTargets() const {
+  std::vector<int> out;
+  const int last = std::min(last_session_ + 1, max_sessions_);
+  for (int s = first_session_; s <= last; ++s) {
+    if (s != session_) out.push_back(s);
+  }
+  return out;
+}
+
 void LesionTable::contextMenuEvent(QContextMenuEvent* e) {
   QTreeWidgetItem* item = itemAt(e->pos());
   if (item == nullptr) return;
   const int id = item->data(kId, Qt::UserRole).toInt();
   QMenu menu(this);
-  const int last = std::min(sessions_in_plan_ + 1, max_sessions_);
-  for (int s = 1; s <= last; ++s) {
-    if (s == session_) continue;
+  for (const int s : moveTargets()) {
     QAction* a =
-        menu.addAction(s > sessions_in_plan_ ? tr("Move L%1 to a new session %2").arg(id).arg(s)
-                                             : tr("Move L%1 to session %2").arg(id).arg(s));
+        menu.addAction(s > last_session_ ? tr("Move L%1 to a new session %2").arg(id).arg(s)
+                                         : tr("Move L%1 to session %2").arg(id).arg(s));
     connect(a, &QAction::triggered, this, [this, id, s] { emit moveRequested(id, s); });
   }
   menu.exec(e->globalPos());

@@ -20,6 +20,9 @@ class LesionTable : public QTreeWidget {
   void setPlan(const planning::TreatmentPlan& plan, int max_sessions);
   /// The lesion ids shown, in order.
   std::vector<int> lesionIds() const;
+  /// Sessions a lesion of this table can be moved to (its context menu): the plan's sessions
+  /// (numbered after the earlier ones of a re-plan) and one new session within max_sessions.
+  std::vector<int> moveTargets() const;
 
   static constexpr const char* kMimeType = "application/x-rfaplan-lesion";
 
@@ -36,7 +39,8 @@ class LesionTable : public QTreeWidget {
 
  private:
   int session_ = 0;
-  int sessions_in_plan_ = 0;
+  int first_session_ = 1;  ///< the plan's first session number (earlier sessions + 1)
+  int last_session_ = 0;   ///< the plan's last session number
   int max_sessions_ = 3;
 };
 

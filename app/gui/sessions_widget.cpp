@@ -158,15 +158,20 @@ void SessionsWidget::setPlan(const planning::TreatmentPlan* plan, const QStringL
     problems_->clear();
     return;
   }
+  const int prior = plan->settings.prior_sessions;
   header_->setText(
-      tr("<b>%1</b> lesion(s) in <b>%2</b> session(s); cumulative %3 mL = %4 of "
+      tr("<b>%1</b> lesion(s) in <b>%2</b> session(s)%7; cumulative %3 mL = %4 of "
          "the liver (%5 mL)%6")
           .arg(plan->lesions.size())
           .arg(plan->sessions.size())
           .arg(plan->cumulative_volume_ml, 0, 'f', 1)
           .arg(percent(plan->cumulative_liver_fraction))
           .arg(plan->liver_volume_ml, 0, 'f', 0)
-          .arg(plan->settings.confirmed ? tr("; bioheat-confirmed") : tr("; preview model")));
+          .arg(plan->settings.confirmed ? tr("; bioheat-confirmed") : tr("; preview model"))
+          .arg(prior > 0 ? tr(" after %1 earlier session(s) (%2 mL ablated then)")
+                               .arg(prior)
+                               .arg(plan->settings.prior_ablated_volume_ml, 0, 'f', 1)
+                         : QString()));
   for (const planning::PlanSession& s : plan->sessions) {
     QWidget* page = sessionPage(*plan, &s, max_sessions);
     pages_.push_back(page);
@@ -186,7 +191,7 @@ void SessionsWidget::setPlan(const planning::TreatmentPlan* plan, const QStringL
     }
   }
   problems_->setText(problems.isEmpty() ? QString() : problems.join("\n"));
-  showSession(shown > 0 || plan->sessions.empty() ? shown : 1);
+  showSession(shown > 0 || plan->sessions.empty() ? shown : plan->sessions.front().index);
 }
 
 }  // namespace rfa::gui

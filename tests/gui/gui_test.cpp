@@ -175,6 +175,7 @@ class GuiTest : public QObject {
   void pacsOpenAndSend();
   void crashRecovery();
   void screenshotCommand();
+  void replanSessionNumbering();
 
  private:
   QTemporaryDir tmp_;
@@ -667,6 +668,51 @@ void GuiTest::screenshotCommand() {
           {QStringLiteral("--screenshot"), tmp_.filePath("x.png"), tmp_.filePath("missing")});
   QVERIFY(p.waitForFinished(60000));
   QCOMPARE(p.exitCode(), 3);
+}
+
+void GuiTest::replanSessionNumbering() {
+  // A re-plan after one earlier session: its sessions are 2 and 3 of the treatment (max 3); the
+  // tabs, the shown session and a lesion's move targets follow that numbering.
+  rfa::planning::TreatmentPlan plan;
+  plan.settings.prior_sessions = 1;
+  plan.settings.prior_ablated_volume_ml = 42.0;
+  for (int id : {4, 6, 7}) {
+    rfa::planning::PlanLesion l;
+    l.id = id;
+    l.diameter_mm = 12;
+    l.session = id == 7 ? 3 : 2;
+    plan.lesions.push_back(l);
+  }
+  for (int index : {2, 3}) {
+    rfa::planning::PlanSession s;
+    s.index = index;
+    for (const auto& l : plan.lesions) {
+      if (l.session == index) s.lesion_ids.push_back(l.id);
+    }
+    plan.sessions.push_back(s);
+  }
+  rfa::gui::SessionsWidget w(rfa::gui::SessionsWidget::Mode::kTabs);
+  w.setPlan(&plan, {}, 3);
+  QCOMPARE(w.currentSession(), 2);
+  QVERIFY(w.table(1) == nullptr);
+  QVERIFY(w.table(2) != nullptr);
+  QCOMPARE(w.table(2)->lesionIds(), (std::vector<int>{4, 6}));
+  QCOMPARE(w.table(3)->lesionIds(), std::vector<int>{7});
+  // Session 2's lesions can go to session 3 only (session 1 is done, 4 is beyond the limit).
+  QCOMPARE(w.table(2)->moveTargets(), std::vector<int>{3});
+  QCOMPARE(w.table(3)->moveTargets(), std::vector<int>{2});
+  QCOMPARE(w.table(0)->moveTargets(), (std::vector<int>{2, 3}));
+  bool mentions_prior = false;
+  for (const QLabel* label : w.findChildren<QLabel*>()) {
+    mentions_prior = mentions_prior || label->text().contains(QStringLiteral("after 1 earlier"));
+  }
+  QVERIFY(mentions_prior);
+  // With one session planned after the earlier one, a new session 3 is offered.
+  plan.sessions.pop_back();
+  plan.lesions.back().session = 2;
+  plan.sessions.front().lesion_ids.push_back(7);
+  w.setPlan(&plan, {}, 3);
+  QCOMPARE(w.table(2)->moveTargets(), std::vector<int>{3});
 }
 
 int main(int argc, char** argv) {
