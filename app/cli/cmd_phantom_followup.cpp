@@ -38,12 +38,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The Gaussian bumps of the deformation (mm).
-constexpr double kBumpSigmaMm = 60.0;
 // The deformation's maximum displacement in the liver is accepted within this fraction of --deform.
 constexpr double kDeformTolerance = 0.10;
-// Planning liver points sampled when the deformation is calibrated.
-constexpr std::size_t kCalibrationSamples = 20000;
 
 std::string vec(const Vec3& v, int decimals = 1) {
   return "(" + fixed(v.x(), decimals) + ", " + fixed(v.y(), decimals) + ", " +
@@ -303,58 +299,6 @@ Mat3 orthonormalised(const Mat3& a) {
   return r;
 }
 
-// The deformation of --deform / --rotate with the translation and bump amplitudes scaled by
-// `alpha`: a mostly cranio-caudal translation, a rotation about the liver centroid and two
-// Gaussian bumps (sigma 60 mm) in the liver.
-phantom::FollowupDeformation makeDeformation(const Vec3& centroid, const Vec3& extent,
-                                             double rotate_deg, double alpha) {
-  phantom::FollowupDeformation d;
-  d.rotation_centre_lps = centroid;
-  d.rotation_axis = Vec3(0.2, 0.3, 1.0).normalized();
-  d.rotation_deg = rotate_deg;
-  d.translation_mm = alpha * 0.6 * Vec3(0.25, -0.35, 0.9).normalized();
-  phantom::FollowupDeformation::Bump b1;
-  b1.centre_lps = centroid + Vec3(0.25 * extent.x(), 0.0, 0.15 * extent.z());
-  b1.amplitude_mm = alpha * Vec3(0.0, 0.3, 1.0).normalized();
-  b1.sigma_mm = kBumpSigmaMm;
-  phantom::FollowupDeformation::Bump b2;
-  b2.centre_lps = centroid + Vec3(-0.25 * extent.x(), 0.1 * extent.y(), -0.15 * extent.z());
-  b2.amplitude_mm = alpha * 0.8 * Vec3(1.0, -0.5, 0.2).normalized();
-  b2.sigma_mm = kBumpSigmaMm;
-  d.bumps = {b1, b2};
-  return d;
-}
-
-// max |planningToFollowup(x) - x| over the sampled planning liver points.
-double maxDisplacement(const phantom::FollowupDeformation& d, const std::vector<Vec3>& points) {
-  phantom::FollowupPhantom map;
-  map.deformation = d;
-  double m = 0;
-  for (const Vec3& x : points) m = std::max(m, (map.planningToFollowup(x) - x).norm());
-  return m;
-}
-
-// Scale of the translation and bumps whose sampled maximum displacement is `target` (bisection;
-// 0 when the rotation alone reaches it).
-double calibrate(const Vec3& centroid, const Vec3& extent, double rotate_deg, double target,
-                 const std::vector<Vec3>& points) {
-  const auto f = [&](double alpha) {
-    return maxDisplacement(makeDeformation(centroid, extent, rotate_deg, alpha), points);
-  };
-  if (f(0.0) >= target) return 0.0;
-  double lo = 0.0;
-  double hi = 1.0;
-  while (f(hi) < target && hi < 1e3) {
-    lo = hi;
-    hi *= 2.0;
-  }
-  for (int n = 0; n < 30 && hi - lo > 1e-4; ++n) {
-    const double mid = 0.5 * (lo + hi);
-    (f(mid) < target ? lo : hi) = mid;
-  }
-  return 0.5 * (lo + hi);
-}
-
 }  // namespace
 
 void addPhantomFollowupCommand(CLI::App& app, int& exit_code) {
@@ -564,47 +508,10 @@ void addPhantomFollowupCommand(CLI::App& app, int& exit_code) {
     fo.new_lesions = added;
 
     // Deformation: calibrated on sampled planning liver points, checked on the generated one.
-    const Mask& liver = planning_phantom.liver;
-    const ImageGeometry& g = liver.geometry();
-    std::vector<Vec3> liver_points;
-    Vec3 centroid(0, 0, 0);
-    Vec3 lo = Vec3::Constant(1e300);
-    Vec3 hi = Vec3::Constant(-1e300);
-    std::size_t liver_voxels = 0;
-    {
-      const auto lv = liver.data();
-      for (std::uint8_t v : lv) liver_voxels += v != 0 ? 1 : 0;
-      if (liver_voxels == 0) throw NoDataError("the phantom has no liver");
-      const double per =
-          static_cast<double>(liver_voxels) / static_cast<double>(kCalibrationSamples);
-      const std::size_t stride = std::max<std::size_t>(
-          1, static_cast<std::size_t>(std::ceil(std::cbrt(std::max(per, 1.0)))));
-      const Size3& n = g.size();
-      for (std::size_t k = 0; k < n[2]; ++k) {
-        for (std::size_t j = 0; j < n[1]; ++j) {
-          for (std::size_t i = 0; i < n[0]; ++i) {
-            if (liver(i, j, k) == 0) continue;
-            const Vec3 x = g.indexToLps(
-                Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
-            centroid += x;
-            lo = lo.cwiseMin(x);
-            hi = hi.cwiseMax(x);
-            if (i % stride == 0 && j % stride == 0 && k % stride == 0) liver_points.push_back(x);
-          }
-        }
-      }
-      centroid /= static_cast<double>(liver_voxels);
-    }
-    const Vec3 extent = hi - lo;
     phantom::FollowupPhantom fu;
     double target = deform;
     for (int attempt = 0; attempt < 4; ++attempt) {
-      if (deform > 0.0) {
-        const double alpha = calibrate(centroid, extent, rotate, target, liver_points);
-        fo.deformation = makeDeformation(centroid, extent, rotate, alpha);
-      } else {
-        fo.deformation = phantom::FollowupDeformation{};
-      }
+      fo.deformation = phantom::calibratedDeformation(planning_phantom.liver, target, rotate);
       try {
         fu = phantom::generateFollowup(planning_phantom, fo);
       } catch (const std::invalid_argument& e) {
@@ -633,8 +540,9 @@ void addPhantomFollowupCommand(CLI::App& app, int& exit_code) {
       std::cout << "deformation: none (identity)\n";
     } else {
       std::cout << "deformation: translation " << vec(d.translation_mm) << " mm, rotation "
-                << fixed(d.rotation_deg, 1) << " deg about the liver centroid " << vec(centroid)
-                << " mm, " << d.bumps.size() << " Gaussian bumps (sigma " << fixed(kBumpSigmaMm, 0)
+                << fixed(d.rotation_deg, 1) << " deg about the liver centroid "
+                << vec(d.rotation_centre_lps) << " mm, " << d.bumps.size()
+                << " Gaussian bumps (sigma " << fixed(phantom::kCalibratedBumpSigmaMm, 0)
                 << " mm, amplitudes";
       for (const auto& b : d.bumps) std::cout << " " << fixed(b.amplitude_mm.norm(), 1);
       std::cout << " mm)\n";

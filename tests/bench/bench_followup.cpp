@@ -52,7 +52,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr double kZoneMarginMm = 7.0;  // zone radius = largest lesion semi-axis + this
 constexpr double kShiftMm = 4.0;       // placement error of one zone
-constexpr double kBumpSigmaMm = 60.0;
 
 double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -83,55 +82,6 @@ struct Figures {
     return v;
   }
 };
-
-// The deformation: a mostly cranio-caudal translation, a rotation about the liver centroid and two
-// Gaussian bumps in the liver; translation and bumps scaled by `alpha`.
-phantom::FollowupDeformation makeDeformation(const Vec3& centroid, const Vec3& extent,
-                                             double rotate_deg, double alpha) {
-  phantom::FollowupDeformation d;
-  d.rotation_centre_lps = centroid;
-  d.rotation_axis = Vec3(0.2, 0.3, 1.0).normalized();
-  d.rotation_deg = rotate_deg;
-  d.translation_mm = alpha * 0.6 * Vec3(0.25, -0.35, 0.9).normalized();
-  phantom::FollowupDeformation::Bump b1;
-  b1.centre_lps = centroid + Vec3(0.25 * extent.x(), 0.0, 0.15 * extent.z());
-  b1.amplitude_mm = alpha * Vec3(0.0, 0.3, 1.0).normalized();
-  b1.sigma_mm = kBumpSigmaMm;
-  phantom::FollowupDeformation::Bump b2;
-  b2.centre_lps = centroid + Vec3(-0.25 * extent.x(), 0.1 * extent.y(), -0.15 * extent.z());
-  b2.amplitude_mm = alpha * 0.8 * Vec3(1.0, -0.5, 0.2).normalized();
-  b2.sigma_mm = kBumpSigmaMm;
-  d.bumps = {b1, b2};
-  return d;
-}
-
-double maxDisplacement(const phantom::FollowupDeformation& d, const std::vector<Vec3>& points) {
-  phantom::FollowupPhantom map;
-  map.deformation = d;
-  double m = 0;
-  for (const Vec3& x : points) m = std::max(m, (map.planningToFollowup(x) - x).norm());
-  return m;
-}
-
-// alpha whose max displacement over `points` is `target` (bisection).
-double calibrate(const Vec3& centroid, const Vec3& extent, double rotate_deg, double target,
-                 const std::vector<Vec3>& points) {
-  const auto f = [&](double alpha) {
-    return maxDisplacement(makeDeformation(centroid, extent, rotate_deg, alpha), points);
-  };
-  if (f(0.0) >= target) return 0.0;
-  double lo = 0.0;
-  double hi = 1.0;
-  while (f(hi) < target && hi < 1e3) {
-    lo = hi;
-    hi *= 2.0;
-  }
-  for (int n = 0; n < 30 && hi - lo > 1e-4; ++n) {
-    const double mid = 0.5 * (lo + hi);
-    (f(mid) < target ? lo : hi) = mid;
-  }
-  return 0.5 * (lo + hi);
-}
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return std::nan("");
@@ -293,29 +243,18 @@ int run(bool quick) {
 
   // --- the follow-up: deformation calibrated to about 8 mm on sampled liver points
   const double deform_mm = 8.0;
-  std::vector<Vec3> liver_points;
   std::vector<Vec3> all_liver;  // every planning liver voxel centre (TRE points drawn from them)
-  Vec3 centroid(0, 0, 0);
-  Vec3 lo = Vec3::Constant(1e300);
-  Vec3 hi = Vec3::Constant(-1e300);
   for (std::size_t k = 0; k < g.size()[2]; ++k) {
     for (std::size_t j = 0; j < g.size()[1]; ++j) {
       for (std::size_t i = 0; i < g.size()[0]; ++i) {
         if (ph.liver(i, j, k) == 0) continue;
-        const Vec3 x = g.indexToLps(
-            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
-        all_liver.push_back(x);
-        centroid += x;
-        lo = lo.cwiseMin(x);
-        hi = hi.cwiseMax(x);
-        if (i % 4 == 0 && j % 4 == 0 && k % 2 == 0) liver_points.push_back(x);
+        all_liver.push_back(g.indexToLps(
+            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k))));
       }
     }
   }
-  centroid /= static_cast<double>(all_liver.size());
   t0 = Clock::now();
-  const double alpha = calibrate(centroid, hi - lo, 2.0, deform_mm, liver_points);
-  fo.deformation = makeDeformation(centroid, hi - lo, 2.0, alpha);
+  fo.deformation = phantom::calibratedDeformation(ph.liver, deform_mm, 2.0);
   fo.noise_sigma_hu = 10;
   const phantom::FollowupPhantom fu = phantom::generateFollowup(ph, fo);
   const double followup_s = since(t0);

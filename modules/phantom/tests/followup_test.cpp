@@ -206,6 +206,26 @@ FollowupDeformation liverDeformation() {
   return d;
 }
 
+TEST(FollowupDeformationTest, CalibratedDeformationReachesItsTarget) {
+  const Phantom& p = planningPhantom();
+  const FollowupDeformation d = calibratedDeformation(p.liver, 6.0, 2.0);
+  EXPECT_EQ(d.bumps.size(), 2U);
+  EXPECT_DOUBLE_EQ(d.rotation_deg, 2.0);
+  FollowupOptions o = quietOptions();
+  o.deformation = d;
+  const FollowupPhantom f = generateFollowup(p, o);
+  std::printf("calibrated to 6 mm: %.2f mm over every liver voxel\n",
+              f.max_displacement_in_liver_mm);
+  EXPECT_NEAR(f.max_displacement_in_liver_mm, 6.0, 0.6);
+  // 0 mm is the identity; a bad target or an empty liver is refused.
+  const FollowupDeformation none = calibratedDeformation(p.liver, 0.0);
+  EXPECT_TRUE(none.bumps.empty());
+  EXPECT_EQ(none.translation_mm, Vec3::Zero());
+  EXPECT_EQ(none.rotation_deg, 0.0);
+  EXPECT_THROW(calibratedDeformation(p.liver, -1.0), std::invalid_argument);
+  EXPECT_THROW(calibratedDeformation(Mask(p.liver.geometry(), 0), 5.0), std::invalid_argument);
+}
+
 TEST(FollowupDeformationTest, RoundTripAndDisplacementBound) {
   const Phantom& p = planningPhantom();
   FollowupOptions o = quietOptions();

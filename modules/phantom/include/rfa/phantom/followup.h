@@ -82,6 +82,20 @@ struct FollowupDeformation {
   std::vector<Bump> bumps;
 };
 
+/// \brief Sigma (mm) of the two bumps of calibratedDeformation().
+inline constexpr double kCalibratedBumpSigmaMm = 60.0;
+
+/// \brief A typical smooth follow-up deformation of the liver `liver` (planning frame, LPS mm): a
+/// mostly cranio-caudal translation, a rotation of `rotate_deg` about the liver centroid (axis
+/// (0.2, 0.3, 1) normalised) and two Gaussian bumps (sigma kCalibratedBumpSigmaMm) placed in the
+/// liver's box, the translation and bump amplitudes scaled (bisection) so that the largest
+/// displacement over about `samples` liver voxel centres is `target_mm` (the rotation alone when
+/// it already reaches that; the identity for 0). The generated follow-up's
+/// max_displacement_in_liver_mm (every voxel) may exceed the target slightly.
+/// \throws std::invalid_argument for an empty liver or a negative or non-finite target.
+FollowupDeformation calibratedDeformation(const Mask& liver, double target_mm,
+                                          double rotate_deg = 2.0, std::size_t samples = 20000);
+
 /// \brief What to generate.
 struct FollowupOptions {
   std::vector<FollowupZone> zones;           ///< true ablation zones (planning frame)
