@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
+#include <string>
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
@@ -30,6 +32,40 @@ void requireOutputFolder(const std::filesystem::path& out) {
   if (std::filesystem::exists(out, ec) && !std::filesystem::is_directory(out, ec)) {
     throw WriteError(out.string() + " exists and is not a folder: not overwritten");
   }
+}
+
+// The plan, its planning series and segmentation (as recorded in the plan unless given), with
+// the loader's notes printed as warnings.
+dicomexport::PlanCase loadPlanned(const std::string& plan_file, const std::string& series,
+                                  const std::string& segmentation_dir) {
+  dicomexport::PlanCaseOptions o;
+  o.series = series;
+  o.segmentation = segmentation_dir;
+  dicomexport::PlanCase pc = dicomexport::loadPlanCase(plan_file, o);
+  for (const std::string& n : pc.notes) std::cerr << "warning: " << n << "\n";
+  return pc;
+}
+
+// A TIMEPOINT argument: PATH or PATH@N (N = sessions done before it, default 1).
+// \throws UsageError for an N that is not a whole number >= 0.
+struct Timepoint {
+  std::string path;
+  int sessions_done = 1;
+};
+Timepoint parseTimepoint(const std::string& spec) {
+  Timepoint t{spec, 1};
+  const auto at = spec.rfind('@');
+  if (at == std::string::npos || at + 1 >= spec.size()) return t;
+  t.path = spec.substr(0, at);
+  try {
+    std::size_t used = 0;
+    t.sessions_done = std::stoi(spec.substr(at + 1), &used);
+    if (used != spec.size() - at - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    throw UsageError("TIMEPOINT '" + spec + "': expected PATH@N with N the sessions done");
+  }
+  if (t.sessions_done < 0) throw UsageError("TIMEPOINT '" + spec + "': N must be >= 0");
+  return t;
 }
 
 void printQuality(const followup::RegistrationQuality& q) {
@@ -149,11 +185,7 @@ void addConfirmCommand(CLI::App& app, int& exit_code) {
     if (session < 1) throw UsageError("--session must be >= 1");
     requireOutputFolder(out);
     const auto t0 = std::chrono::steady_clock::now();
-    dicomexport::PlanCaseOptions pco;
-    pco.series = series;
-    pco.segmentation = segmentation_dir;
-    const dicomexport::PlanCase pc = dicomexport::loadPlanCase(plan_file, pco);
-    for (const std::string& n : pc.notes) std::cerr << "warning: " << n << "\n";
+    const dicomexport::PlanCase pc = loadPlanned(plan_file, series, segmentation_dir);
     const io::LoadedImage fu = io::loadImage(followup_in, followup_series);
     followup::ConfirmOptions o;
     o.session = session;
@@ -224,27 +256,11 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
       throw WriteError(out + " is a folder: give the timeline file name");
     }
     const auto t0 = std::chrono::steady_clock::now();
-    dicomexport::PlanCaseOptions pco;
-    pco.series = series;
-    pco.segmentation = segmentation_dir;
-    const dicomexport::PlanCase pc = dicomexport::loadPlanCase(plan_file, pco);
-    for (const std::string& n : pc.notes) std::cerr << "warning: " << n << "\n";
+    const dicomexport::PlanCase pc = loadPlanned(plan_file, series, segmentation_dir);
     std::vector<followup::TimepointResult> results;
     std::optional<double> nadir_recist, nadir_mrecist;
     for (const std::string& spec : timepoints) {
-      std::string path = spec;
-      int done = 1;
-      if (const auto at = spec.rfind('@'); at != std::string::npos && at + 1 < spec.size()) {
-        path = spec.substr(0, at);
-        try {
-          std::size_t used = 0;
-          done = std::stoi(spec.substr(at + 1), &used);
-          if (used != spec.size() - at - 1) throw std::invalid_argument("trailing");
-        } catch (const std::exception&) {
-          throw UsageError("TIMEPOINT '" + spec + "': expected PATH@N with N the sessions done");
-        }
-        if (done < 0) throw UsageError("TIMEPOINT '" + spec + "': N must be >= 0");
-      }
+      const auto [path, done] = parseTimepoint(spec);
       const io::LoadedImage fu = io::loadImage(path);
       followup::TimepointOptions o;
       o.sessions_done = done;
@@ -282,8 +298,7 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
     const followup::NextSession next = followup::nextSession(pc.plan, results.back(), max_sessions);
     followup::writeTimeline(pc.plan, results, next, out_path);
     if (!next_plan.empty()) {
-      std::string last_path = timepoints.back();
-      if (const auto at = last_path.rfind('@'); at != std::string::npos) last_path.resize(at);
+      const std::string last_path = parseTimepoint(timepoints.back()).path;
       workflow::PlanRequest request;
       request.confirm = !no_confirm;
       workflow::CaseState next_case = workflow::replanNextSession(
