@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_support.h"
 #include "orthanc_server.h"
 #include "rfa/io/volume_file.h"
 #include "test_support.h"
@@ -19,17 +20,10 @@ namespace rfa {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::contains;
+using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
-
-RunResult rfaplan(std::vector<std::string> args) {
-  args.insert(args.begin(), RFAPLAN_EXE);
-  return test::run(args);
-}
-
-bool contains(const std::string& s, const std::string& what) {
-  return s.find(what) != std::string::npos;
-}
 
 Mask readMask(const fs::path& f) {
   const LabelMap l = io::readLabelFile(f);

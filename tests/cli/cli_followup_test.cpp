@@ -14,28 +14,18 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.h"
 #include "test_support.h"
 
 namespace rfa {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::contains;
+using test::readJson;
+using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
-
-RunResult rfaplan(std::vector<std::string> args) {
-  args.insert(args.begin(), RFAPLAN_EXE);
-  return test::run(args);
-}
-
-json readJson(const fs::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // One phantom, plan and follow-up for the suite (generation takes about 2 s).
 class CliFollowup : public ::testing::Test {

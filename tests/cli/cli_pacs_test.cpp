@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli_support.h"
 #include "orthanc_server.h"
 #include "rfa/phantom/ct_writer.h"
 #include "test_support.h"
@@ -13,16 +14,12 @@ namespace rfa {
 namespace {
 namespace fs = std::filesystem;
 using test::OrthancServer;
+using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
 
 constexpr const char* kStudyUid = "1.2.826.0.1.3680043.10.1234.2";
 constexpr const char* kSeriesUid = "1.2.826.0.1.3680043.10.1234.2.1";
-
-RunResult rfaplan(std::vector<std::string> args) {
-  args.insert(args.begin(), RFAPLAN_EXE);
-  return test::run(args);
-}
 
 std::vector<std::string> nodeArgs(const OrthancServer& s) {
   return {"--aec", s.aet(),   "--host",    "127.0.0.1", "--port", std::to_string(s.dicomPort()),

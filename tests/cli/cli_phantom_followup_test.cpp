@@ -16,28 +16,18 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.h"
 #include "test_support.h"
 
 namespace rfa {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::contains;
+using test::readJson;
+using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
-
-RunResult rfaplan(std::vector<std::string> args) {
-  args.insert(args.begin(), RFAPLAN_EXE);
-  return test::run(args);
-}
-
-json readJson(const fs::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 RunResult writePhantom(const fs::path& dir, int seed, const std::string& size = "128,128,60") {
   return rfaplan({"phantom", "--out", dir.string(), "--lesions", "2", "--lesion-diameters", "10,18",

@@ -12,19 +12,18 @@
 #include <set>
 #include <sstream>
 
+#include "cli_support.h"
 #include "test_support.h"
 
 namespace rfa {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::contains;
+using test::readJson;
+using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
-
-RunResult rfaplan(std::vector<std::string> args) {
-  args.insert(args.begin(), RFAPLAN_EXE);
-  return test::run(args);
-}
 
 std::string readText(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -33,17 +32,8 @@ std::string readText(const fs::path& p) {
   return s.str();
 }
 
-json readJson(const fs::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
-
 void writeText(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 // A small phantom: 128 x 128 x 60 voxels of 2.5 mm. With seed 3 automatic detection finds both
@@ -126,9 +116,9 @@ TEST_F(CliPlan, PlansAPhantomWithAutomaticSegmentation) {
   // with the sanitizers).
   const std::string sha = plan["source"]["voxel_sha256"].get<std::string>();
   EXPECT_EQ(sha.size(), 64u) << sha;
-  EXPECT_TRUE(std::all_of(sha.begin(), sha.end(),
-                          [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
-      << sha;
+  EXPECT_TRUE(std::all_of(sha.begin(), sha.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  })) << sha;
   // docs/plan-format.md: "automatic" or the --segmentation folder given (the CLI appends where the
   // automatic segmentation was written).
   EXPECT_EQ(plan["source"]["segmentation"].get<std::string>().rfind("automatic", 0), 0U)

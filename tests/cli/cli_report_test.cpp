@@ -7,22 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.h"
 #include "test_support.h"
 
 namespace rfa {
 namespace {
 namespace fs = std::filesystem;
+using test::contains;
+using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
-
-RunResult rfaplan(std::vector<std::string> args) {
-  args.insert(args.begin(), RFAPLAN_EXE);
-  return test::run(args);
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // Pages as rendered by pdftoppm (one PNG per page).
 int renderedPages(const fs::path& pdf, const fs::path& dir) {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli_support.h"
 #include "rfa/io/volume_file.h"
 #include "rfa/phantom/ct_writer.h"
 #include "test_support.h"
@@ -12,13 +13,9 @@
 namespace rfa {
 namespace {
 namespace fs = std::filesystem;
+using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
-
-RunResult rfaplan(std::vector<std::string> args) {
-  args.insert(args.begin(), RFAPLAN_EXE);
-  return test::run(args);
-}
 
 void writeSmallSeries(const fs::path& dir, const std::string& key,
                       const Size3& size = {16, 12, 5}) {
