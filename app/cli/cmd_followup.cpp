@@ -4,6 +4,7 @@
 // Thin shells over rfa::followup (registration, ablation-zone segmentation, minimal ablative
 // margin). RESEARCH USE ONLY.
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -18,6 +19,7 @@
 #include "rfa/io/input.h"
 #include "rfa/io/volume_file.h"
 #include "rfa/planning/profile.h"
+#include "rfa/report/margin_image.h"
 #include "rfa/segmentation/liver.h"
 #include "rfa/workflow/case_state.h"
 #include "rfa/workflow/replan.h"
@@ -66,6 +68,30 @@ Timepoint parseTimepoint(const std::string& spec) {
   }
   if (t.sessions_done < 0) throw UsageError("TIMEPOINT '" + spec + "': N must be >= 0");
   return t;
+}
+
+// OUTDIR/margin_L<id>.png: each lesion's margin colour map on the registered follow-up, through
+// its minimal-margin point (report/margin_image.h).
+void writeMarginImages(const followup::ConfirmResult& r, const LabelMap& lesions,
+                       const std::filesystem::path& out) {
+  Mask zone(r.zones.geometry(), 0);
+  auto zv = zone.data();
+  const auto lv = r.zones.data();
+  for (std::size_t q = 0; q < zv.size(); ++q) zv[q] = lv[q] != 0 ? 1 : 0;
+  for (const followup::LesionConfirmation& l : r.lesions) {
+    if (!std::isfinite(l.margin.minimal_margin_mm)) continue;  // not assessable: no surface
+    Mask lesion(lesions.geometry(), 0);
+    auto m = lesion.data();
+    const auto src = lesions.data();
+    for (std::size_t q = 0; q < m.size(); ++q) m[q] = src[q] == l.lesion_id ? 1 : 0;
+    report::MarginImageOptions o;
+    o.threshold_mm = r.threshold_mm;
+    o.caption = "L" + std::to_string(l.lesion_id) + "  MAM " +
+                fixed(l.margin.minimal_margin_mm, 1) + " mm  (" + l.margin.verdict + ")";
+    const report::MarginImage img = report::renderMarginImage(
+        r.followup_on_planning, zone, lesion, r.margin_map, l.margin.minimal_margin_point_lps, o);
+    report::writePng(img.pixels, out / ("margin_L" + std::to_string(l.lesion_id) + ".png"));
+  }
 }
 
 void printQuality(const followup::RegistrationQuality& q) {
@@ -153,7 +179,8 @@ void addConfirmCommand(CLI::App& app, int& exit_code) {
       "ablation-zone segmentation around each treated lesion (from the plan's expected zones), 3D "
       "minimal ablative margin (MAM) with the subcapsular correction, technical success per "
       "lesion. "
-      "Writes OUTDIR/margins.json, zones.nrrd, margin_map.nrrd, followup_registered.nrrd, "
+      "Writes OUTDIR/margins.json, zones.nrrd, margin_map.nrrd, margin_L<id>.png (colour map "
+      "of each lesion's margin on the slice of its minimal margin), followup_registered.nrrd, "
       "registration/. RESEARCH USE ONLY");
   static std::string plan_file, followup_in, out, series, segmentation_dir, followup_series;
   static int session = 1;
@@ -194,6 +221,7 @@ void addConfirmCommand(CLI::App& app, int& exit_code) {
     const followup::ConfirmResult r = followup::confirmSession(
         pc.plan, pc.image.image, *pc.segmentation.liver, *pc.segmentation.lesions, fu, o);
     followup::writeConfirmation(r, pc.plan, out);
+    writeMarginImages(r, *pc.segmentation.lesions, out);
     printQuality(r.registration.quality);
     std::cout << "session " << session << ": MAM threshold " << fixed(r.threshold_mm, 1) << " mm\n";
     for (const followup::LesionConfirmation& l : r.lesions) {

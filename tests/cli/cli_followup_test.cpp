@@ -113,6 +113,15 @@ TEST_F(CliFollowup, ConfirmMeasuresTheTrueMarginsAndVerdicts) {
   for (const char* f : {"zones.nrrd", "margin_map.nrrd", "followup_registered.nrrd"}) {
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   }
+  // One PNG colour map per lesion.
+  for (const auto& [id, t] : truth) {
+    const fs::path png = dir / ("margin_L" + std::to_string(id) + ".png");
+    std::ifstream in(png, std::ios::binary);
+    std::string magic(8, '\0');
+    in.read(magic.data(), 8);
+    EXPECT_EQ(magic, std::string("\x89PNG\r\n\x1a\n", 8)) << png;
+    EXPECT_GT(fs::file_size(png), 10000U) << png;
+  }
   EXPECT_TRUE(fs::exists(dir / "registration" / "registration.json"));
 }
 
