@@ -78,6 +78,7 @@ void LesionTable::setPlan(const planning::TreatmentPlan& plan, int max_sessions)
 
 std::vector<int> LesionTable::lesionIds() const {
   std::vector<int> ids;
+  ids.reserve(static_cast<std::size_t>(topLevelItemCount()));
   for (int i = 0; i < topLevelItemCount(); ++i) {
     ids.push_back(topLevelItem(i)->data(kId, Qt::UserRole).toInt());
   }
