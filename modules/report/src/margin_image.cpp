@@ -12,32 +12,13 @@
 #include "cairo_util.h"
 #include "format.h"
 #include "rfa/core/error.h"
+#include "slice_sampling.h"
 
 namespace rfa::report {
 namespace {
 
 constexpr double kPadMm = 15.0;
 constexpr double kMinFieldMm = 40.0;
-
-double clampIndex(double v, std::size_t n) {
-  return std::clamp(v, 0.0, static_cast<double>(n) - 1.0);
-}
-
-// Bilinear grey value of slice k at continuous (i, j).
-double sampleSlice(const ImageVolume& img, std::size_t k, double i, double j) {
-  const Size3& n = img.size();
-  i = clampIndex(i, n[0]);
-  j = clampIndex(j, n[1]);
-  const auto i0 = static_cast<std::size_t>(std::floor(i));
-  const auto j0 = static_cast<std::size_t>(std::floor(j));
-  const std::size_t i1 = std::min(i0 + 1, n[0] - 1);
-  const std::size_t j1 = std::min(j0 + 1, n[1] - 1);
-  const double fi = i - static_cast<double>(i0);
-  const double fj = j - static_cast<double>(j0);
-  const double a = img(i0, j0, k) * (1 - fi) + img(i1, j0, k) * fi;
-  const double b = img(i0, j1, k) * (1 - fi) + img(i1, j1, k) * fi;
-  return a * (1 - fj) + b * fj;
-}
 
 // Nearest voxel index of a continuous one, or -1 outside the grid.
 long nearestIndex(double v, std::size_t n) {
@@ -122,7 +103,10 @@ MarginImage renderMarginImage(const ImageVolume& image, const Mask& zone, const 
     for (int x = 0; x < size; ++x) {
       const double i = out.i0 + (x + 0.5) * out.di;
       const double j = out.j0 + (y + 0.5) * out.dj;
-      const double v = std::clamp((sampleSlice(image, k, i, j) - lo_hu) / options.window, 0.0, 1.0);
+      const double hu = detail::bilinear(n, i, j, lo_hu, [&](std::size_t a, std::size_t b) {
+        return static_cast<double>(image(a, b, k));
+      });
+      const double v = std::clamp((hu - lo_hu) / options.window, 0.0, 1.0);
       const auto grey = static_cast<std::uint8_t>(std::lround(255 * v));
       Rgb c{grey, grey, grey};
       const long ii = nearestIndex(i, n[0]);
