@@ -82,6 +82,20 @@ void haloText(cairo_t* cr, double x, double y, const std::string& text, const Rg
   cairo_restore(cr);
 }
 
+void scaleBar(cairo_t* cr, double x0, double y, double length_px, double font,
+              const std::string& text, bool label_right) {
+  cairo_new_path(cr);
+  cairo_rectangle(cr, x0 - 1, y - 3, length_px + 2, 6);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_fill(cr);
+  cairo_rectangle(cr, x0, y - 2, length_px, 4);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_fill(cr);
+  setFont(cr, font, true);
+  const double x = label_right ? x0 + length_px - textWidth(cr, text) : x0;
+  haloText(cr, x, y - 6, text, Rgb{255, 255, 255});
+}
+
 ImageCanvas::ImageCanvas(RgbImage& image) {
   const int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, image.width);
   if (stride != 4 * image.width || image.pixels.empty()) {

@@ -29,6 +29,11 @@ double textWidth(cairo_t* cr, const std::string& text);
 /// over images.
 void haloText(cairo_t* cr, double x, double y, const std::string& text, const Rgb& fill);
 
+/// A white bar of `length_px` from (x0, y) to the right, outlined in black, labelled `text` above
+/// it in a bold font of `font` size, left-aligned with the bar or (label_right) right-aligned.
+void scaleBar(cairo_t* cr, double x0, double y, double length_px, double font,
+              const std::string& text, bool label_right);
+
 /// A cairo context drawing on `image` in place (CAIRO_FORMAT_RGB24); flushed on destruction.
 class ImageCanvas {
  public:

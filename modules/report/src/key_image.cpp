@@ -402,21 +402,9 @@ KeyImage renderKeyImage(const ImageVolume& image, const Mask* liver, const Label
 
     // 10 mm scale bar, bottom right.
     const double bar_px = 10.0 / out.mm_per_px;
-    const double bx1 = n - 12.0;
-    const double bx0 = bx1 - bar_px;
-    const double by = n - 12.0;
-    cairo_new_path(cr);
-    cairo_rectangle(cr, bx0 - 1, by - 3, bar_px + 2, 6);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_fill(cr);
-    cairo_rectangle(cr, bx0, by - 2, bar_px, 4);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_fill(cr);
     const double font = std::max(9.0, n / 25.0);
-    detail::setFont(cr, font, true);
+    detail::scaleBar(cr, n - 12.0 - bar_px, n - 12.0, bar_px, font, "10 mm", true);
     const Rgb white{255, 255, 255};
-    const std::string bar_text = "10 mm";
-    detail::haloText(cr, bx1 - detail::textWidth(cr, bar_text), by - 6, bar_text, white);
 
     // Orientation letters at the middle of each edge.
     const auto& L = out.edge_letters;

@@ -167,19 +167,7 @@ MarginImage renderMarginImage(const ImageVolume& image, const Mask& zone, const 
     cairo_stroke(cr);
   }
   // 10 mm scale bar, bottom left.
-  {
-    const double bar_px = 10.0 / out.mm_per_px;
-    const double bx = 12.0;
-    const double by = size - 12.0;
-    cairo_rectangle(cr, bx - 1, by - 3, bar_px + 2, 6);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_fill(cr);
-    cairo_rectangle(cr, bx, by - 2, bar_px, 4);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_fill(cr);
-    detail::setFont(cr, font, true);
-    detail::haloText(cr, bx, by - 6, "10 mm", white);
-  }
+  detail::scaleBar(cr, 12.0, size - 12.0, 10.0 / out.mm_per_px, font, "10 mm", false);
   // Colour key, right edge: red < 0, orange..yellow 0..threshold, green >= threshold.
   {
     const double kw = std::max(8.0, size / 36.0);
