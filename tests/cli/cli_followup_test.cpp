@@ -54,14 +54,7 @@ class CliFollowup : public ::testing::Test {
   static fs::path fu() { return *tmp_ / "fu"; }
   [[nodiscard]] fs::path out(const std::string& name) const { return *out_ / name; }
 
-  static std::map<int, double> trueMargins() {
-    std::map<int, double> m;
-    const json truth = readJson(fu() / "truth.json");
-    for (const auto& x : truth["margins"]) {
-      m[x["label"].get<int>()] = x["minimal_margin_mm"].get<double>();
-    }
-    return m;
-  }
+  static std::map<int, double> trueMargins() { return test::readTrueMargins(fu()); }
 
  private:
   static std::unique_ptr<TempDir> tmp_;

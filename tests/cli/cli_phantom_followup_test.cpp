@@ -67,12 +67,7 @@ class CliPhantomFollowup : public ::testing::Test {
   }
 
   static std::map<int, double> margins(const fs::path& followup) {
-    std::map<int, double> m;
-    const json truth = readJson(followup / "truth.json");
-    for (const auto& x : truth["margins"]) {
-      m[x["label"].get<int>()] = x["minimal_margin_mm"].get<double>();
-    }
-    return m;
+    return test::readTrueMargins(followup);
   }
 
  private:

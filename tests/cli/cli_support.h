@@ -3,6 +3,7 @@
 // file it wrote, look for a phrase in its output.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -26,6 +27,17 @@ inline nlohmann::json readJson(const std::filesystem::path& p) {
 /// \brief True when `haystack` contains `needle`.
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+/// \brief The true minimal ablative margins (mm) by lesion label in FOLLOWUP/truth.json, as
+/// 'rfaplan phantom-followup' writes it.
+inline std::map<int, double> readTrueMargins(const std::filesystem::path& followup) {
+  std::map<int, double> m;
+  const nlohmann::json truth = readJson(followup / "truth.json");
+  for (const auto& x : truth["margins"]) {
+    m[x["label"].get<int>()] = x["minimal_margin_mm"].get<double>();
+  }
+  return m;
 }
 
 }  // namespace rfa::test
