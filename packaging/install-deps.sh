@@ -2,6 +2,10 @@
 # Installs everything rfaplan needs to build, test and run on Debian 12 (bookworm), with apt.
 # Non-interactive and idempotent: packages already present are not touched, and apt-get update
 # runs only when something is missing. Uses sudo when not run as root.
+#   packaging/install-deps.sh          install what is missing
+#   packaging/install-deps.sh --list   print the package list, one a line (read by the test
+#                                      tests/packaging/check_deps.sh, which checks that every
+#                                      package the build links, finds or runs is in its closure)
 set -euo pipefail
 
 packages=(
@@ -10,20 +14,26 @@ packages=(
   # libraries
   libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libopenjp2-7-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
   zlib1g-dev libgtest-dev googletest libbenchmark-dev libcairo2-dev
-  # the workstation (rfaplan-gui): Qt6 widgets/OpenGL and VTK 9.1 (its Qt module is Qt5: unused)
-  qt6-base-dev libvtk9-dev
+  # the workstation (rfaplan-gui): Qt6 widgets/OpenGL and VTK 9.1 (its Qt module is Qt5: unused).
+  # libqt6opengl6-dev (Qt6OpenGL, Qt6OpenGLWidgets) is only a Recommends of qt6-base-dev.
+  qt6-base-dev libqt6opengl6-dev libvtk9-dev
   # headless OpenGL 4.3 compute for the thermal GLSL backend: EGL + Mesa llvmpipe (no X needed)
   libegl-dev libopengl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
   # the GUI tests and screenshots run on a virtual X display (Xvfb + llvmpipe)
   xvfb xauth
   # tools used by the tests and packaging: DCMTK and GDCM command lines, dciodvfy, dpkg-shlibdeps
   dcmtk libgdcm-tools dicom3tools dpkg-dev file
-  # issue 6 peers: plastimatch (RTSTRUCT rasterisation check), Orthanc (a real PACS on loopback),
-  # poppler-utils (pdftoppm renders the report's pages in a test)
+  # peers of the tests: plastimatch (RTSTRUCT rasterisation check), Orthanc (a real PACS on
+  # loopback), poppler-utils (pdftoppm/pdftotext read the report's pages back)
   plastimatch orthanc poppler-utils
   # the report's font (cairo toy text API: DejaVu Sans)
   fonts-dejavu-core
 )
+
+if [[ ${1:-} == --list ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,19 @@
-// rfaplan demo [--out DIR] [--no-confirm]: runs every pipeline stage that exists on the bundled
-// phantom case (phantom, load, convert, segment, plan).
+// rfaplan demo [--out DIR] [--no-confirm] [--no-followup] [--no-gui]: the whole pipeline on the
+// built-in phantom case, as a user would run it: phantom CT, DICOM load, conversion, segmentation,
+// treatment plan, DICOM RT Structure Set + SEG, tumour-board PDF, a follow-up CT of session 1 with
+// its margin confirmation ('rfaplan phantom-followup' and 'rfaplan confirm' run as child
+// processes), and a screenshot of the workstation ('rfaplan-gui --screenshot', on the user's
+// display or a private Xvfb). DIR/demo.json lists every output.
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <utility>
 
+#include "child_process.h"
 #include "cli_common.h"
 #include "rfa/core/error.h"
 #include "rfa/core/sha256.h"
@@ -19,6 +27,7 @@
 #include "rfa/planning/plan_io.h"
 #include "rfa/segmentation/case.h"
 #include "rfa/workflow/case_state.h"
+#include "rfa/workflow/exports.h"
 
 namespace rfa::cli {
 namespace {
@@ -37,19 +46,48 @@ double dice(const Volume<A>& a, const Volume<B>& b, B label = 0) {
   return na + nb == 0 ? 1.0 : 2.0 * static_cast<double>(both) / static_cast<double>(na + nb);
 }
 
+// Reads a JSON file a child step wrote. \throws CorruptDataError naming it.
+nlohmann::json readJsonFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw NotFoundError("demo: " + file.string() + " was not written");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw CorruptDataError("demo: " + file.string() + " is not valid JSON (" + e.what() + ")");
+  }
+}
+
+// The outputs of the demo, each with what it is (demo.json "outputs").
+struct Outputs {
+  nlohmann::json list = nlohmann::json::array();
+  void add(const std::filesystem::path& path, const std::string& what) {
+    list.push_back({{"path", path.string()}, {"what", what}});
+  }
+};
+
 }  // namespace
 
 void addDemoCommand(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "demo",
-      "Run the whole pipeline that exists on the built-in phantom case: phantom, DICOM load, "
-      "conversion, segmentation, treatment plan");
+      "Run the whole pipeline on the built-in phantom case: phantom CT, DICOM load, conversion, "
+      "segmentation, treatment plan, RT Structure Set + SEG, PDF report, follow-up CT with margin "
+      "confirmation, workstation screenshot. OUT/demo.json lists every output");
   static std::string out = "rfaplan-demo";
   static std::uint64_t seed = 1;
   static bool no_confirm = false;
+  static bool no_followup = false;
+  static bool no_gui = false;
   cmd->add_option("--out", out, "Output folder")->capture_default_str();
   cmd->add_flag("--no-confirm", no_confirm,
                 "Plan with the preview model only (skip the bioheat confirmation)");
+  cmd->add_flag("--no-followup", no_followup, "Skip the follow-up CT and its margin confirmation");
+  cmd->add_flag("--no-gui", no_gui, "Skip the workstation screenshot");
+  cmd->footer(
+      "Exit codes: 0 every step ran (a step skipped for want of rfaplan-gui or a display is "
+      "recorded in demo.json with the reason), 1 a step gave a wrong result (e.g. the DICOM read "
+      "back differs from what was written) or a child step failed (its log is named), 8 cannot "
+      "write.");
   cmd->add_option("--seed", seed, "Phantom seed")->capture_default_str();
   cmd->callback([&exit_code] {
     namespace fs = std::filesystem;
@@ -57,6 +95,12 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
     nlohmann::json report;
     report["research_use_only"] = true;
     report["frame"] = "DICOM patient LPS, mm";
+    Outputs outputs;
+    constexpr int kSteps = 9;
+    const auto step = [](int n) {
+      return "[" + std::to_string(n) + "/" + std::to_string(kSteps) + "] ";
+    };
+    const fs::path logs = fs::path(out) / "logs";
 
     // 1. Phantom case (DICOM CT + truth).
     auto t0 = std::chrono::steady_clock::now();
@@ -68,8 +112,12 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
                                   {"folder", (fs::path(out) / "phantom").string()},
                                   {"lesions", p.lesion_truth.size()},
                                   {"liver_volume_ml", p.liver_volume_ml}};
-    std::cout << "[1/5] phantom: " << p.ct.geometry().describe() << ", " << p.lesion_truth.size()
-              << " lesions -> " << out << "/phantom\n";
+    outputs.add(fs::path(out) / "phantom" / "ct", "phantom CT series (DICOM)");
+    outputs.add(fs::path(out) / "phantom" / "truth", "phantom ground truth (NRRD label maps)");
+    outputs.add(fs::path(out) / "phantom" / "truth.json",
+                "phantom ground truth (lesions, vessels)");
+    std::cout << step(1) << "phantom: " << p.ct.geometry().describe() << ", "
+              << p.lesion_truth.size() << " lesions -> " << out << "/phantom\n";
 
     // 2. DICOM discovery and loading, checked against the voxels that were written.
     t0 = std::chrono::steady_clock::now();
@@ -89,7 +137,7 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
                                {"series", seriesToJson(loaded.series)},
                                {"max_abs_hu_difference_vs_truth", max_diff},
                                {"geometry_matches_truth", geometry_ok}};
-    std::cout << "[2/5] DICOM load: " << loaded.series.slices.size() << " slices, "
+    std::cout << step(2) << "DICOM load: " << loaded.series.slices.size() << " slices, "
               << loaded.image.geometry().describe() << "; max |HU - truth| = " << max_diff
               << (geometry_ok ? ", geometry matches" : ", GEOMETRY MISMATCH") << "\n";
     if (max_diff > 0 || !geometry_ok) {
@@ -101,7 +149,8 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
     const fs::path nrrd = fs::path(out) / "ct.nrrd";
     io::writeVolumeFile(nrrd, loaded.image);
     report["steps"]["convert"] = {{"seconds", secondsSince(t0)}, {"file", nrrd.string()}};
-    std::cout << "[3/5] converted to " << nrrd.string() << "\n";
+    outputs.add(nrrd, "the CT as a volume file (NRRD)");
+    std::cout << step(3) << "converted to " << nrrd.string() << "\n";
 
     // 4. Segmentation: body, lung, bone, automatic liver and vessels; each lesion from a click at
     // its true centre (as a user would click), scored against the phantom's truth.
@@ -135,7 +184,8 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
                                        {"liver_volume_ml", liver_volume_ml},
                                        {"truth_liver_volume_ml", p.liver_volume_ml},
                                        {"lesions", lesions}};
-    std::cout << "[4/5] segmentation: liver Dice " << liver_dice << " (" << liver_volume_ml
+    outputs.add(seg_dir, "segmentation: body, lung, bone, liver, vessels, lesions (NRRD)");
+    std::cout << step(4) << "segmentation: liver Dice " << liver_dice << " (" << liver_volume_ml
               << " mL); lesions from clicks:";
     for (const auto& l : lesions) {
       std::cout << " #" << l["label"] << " Dice " << l["dice"].get<double>();
@@ -177,9 +227,10 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
                                   {"sessions", plan.sessions.size()},
                                   {"unplaced", plan.unplaced.size()},
                                   {"cumulative_liver_fraction", plan.cumulative_liver_fraction}};
-    std::cout << "[5/5] plan: " << plan.sessions.size() << " session(s), "
-              << plan.cumulative_volume_ml << " mL ablated; per lesion (bioheat-confirmed minimal "
-              << "margin):";
+    outputs.add(plan_file, "treatment plan (JSON, docs/plan-format.md)");
+    std::cout << step(5) << "plan: " << plan.sessions.size() << " session(s), "
+              << plan.cumulative_volume_ml << " mL ablated; per lesion ("
+              << (no_confirm ? "preview-model" : "bioheat-confirmed") << " minimal margin):";
     for (const auto& l : plan.lesions) {
       const double m =
           l.confirmation ? l.confirmation->margins.minimal_margin_mm : l.preview.minimal_margin_mm;
@@ -190,9 +241,174 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
     }
     report["steps"]["plan"] = plan_report;
     std::cout << " -> " << plan_file.string() << "\n";
-    std::cout << "\nNot yet in the demo (later issues): DICOM RT export, report, GUI.\n";
-    std::ofstream(fs::path(out) / "demo.json") << report.dump(2) << "\n";
-    std::cout << "summary: " << (fs::path(out) / "demo.json").string() << "\n";
+
+    // 6. DICOM RT Structure Set and SEG of the plan, from the saved plan file (as the export
+    // commands and the workstation's File > Export do).
+    t0 = std::chrono::steady_clock::now();
+    workflow::ExportOptions eo;
+    eo.software = plan.software;
+    const fs::path rtss = fs::path(out) / "export" / "rtss.dcm";
+    const fs::path segf = fs::path(out) / "export" / "seg.dcm";
+    fs::create_directories(rtss.parent_path());
+    const workflow::ExportSummary rs = workflow::exportRtstruct(plan_file, rtss, eo);
+    const workflow::ExportSummary ss = workflow::exportSeg(plan_file, segf, eo);
+    report["steps"]["dicom_export"] = {
+        {"seconds", secondsSince(t0)},
+        {"rtstruct",
+         {{"file", rtss.string()},
+          {"rois", rs.rois},
+          {"contours", rs.contours},
+          {"sop_instance_uid", rs.sop_instance_uid}}},
+        {"seg", {{"file", segf.string()}, {"segments", ss.segments}, {"frames", ss.frames}}},
+        {"referenced_series", rs.series_instance_uid}};
+    outputs.add(rtss, "DICOM RT Structure Set of the plan");
+    outputs.add(segf, "DICOM Segmentation (SEG) of the plan");
+    std::cout << step(6) << "DICOM export: RT Structure Set " << rs.rois << " ROIs, " << rs.contours
+              << " contours -> " << rtss.string() << "; SEG " << ss.segments << " segments, "
+              << ss.frames << " frames -> " << segf.string() << "\n";
+
+    // 7. Tumour-board report (PDF).
+    t0 = std::chrono::steady_clock::now();
+    const fs::path pdf = fs::path(out) / "report.pdf";
+    const workflow::ExportSummary ps = workflow::exportReport(plan_file, pdf, eo);
+    report["steps"]["report"] = {{"seconds", secondsSince(t0)},
+                                 {"file", ps.file.string()},
+                                 {"pages", ps.pages},
+                                 {"bytes", ps.bytes}};
+    outputs.add(ps.file, "tumour-board report (PDF)");
+    std::cout << step(7) << "report: " << ps.pages << " pages -> " << ps.file.string() << "\n";
+
+    // 8. Follow-up: a synthetic post-ablation CT of session 1 with exact truth, then the margin
+    // confirmation on it, both as the user runs them.
+    const fs::path self = selfExecutable();
+    if (no_followup) {
+      report["steps"]["followup"] = {{"skipped", "--no-followup"}};
+      std::cout << step(8) << "follow-up: skipped (--no-followup)\n";
+    } else {
+      t0 = std::chrono::steady_clock::now();
+      const fs::path fdir = fs::path(out) / "followup";
+      const fs::path cdir = fs::path(out) / "confirm";
+      const std::vector<std::vector<std::string>> commands = {
+          {self.string(), "phantom-followup", plan_file.string(), "--phantom",
+           (fs::path(out) / "phantom").string(), "--out", fdir.string(), "--session", "1"},
+          {self.string(), "confirm", plan_file.string(), (fdir / "ct").string(), "--session", "1",
+           "-o", cdir.string()}};
+      nlohmann::json ran = nlohmann::json::array();
+      for (const auto& argv : commands) {
+        const fs::path log = logs / (argv[1] + ".log");
+        std::string line = "rfaplan";
+        for (std::size_t k = 1; k < argv.size(); ++k) line += " " + argv[k];
+        ran.push_back({{"command", line}, {"log", log.string()}});
+        const int rc = runChild(argv, log);
+        if (rc != 0) {
+          throw Error(ExitCode::kInternal, "demo: '" + line + "' failed with exit code " +
+                                               std::to_string(rc) + " (see " + log.string() + ")");
+        }
+      }
+      const nlohmann::json truth = readJsonFile(fdir / "truth.json");
+      const nlohmann::json margins = readJsonFile(cdir / "margins.json");
+      std::map<int, double> true_mam;
+      for (const auto& m : truth.at("margins")) {
+        true_mam[m.at("label").get<int>()] = m.at("minimal_margin_mm").get<double>();
+      }
+      nlohmann::json per_lesion = nlohmann::json::array();
+      std::cout << step(8) << "follow-up of session 1 -> " << fdir.string()
+                << "; margins confirmed (measured vs true MAM):";
+      for (const auto& l : margins.at("lesions")) {
+        const int id = l.at("lesion").get<int>();
+        const double mam = l.at("minimal_margin_mm").get<double>();
+        nlohmann::json row = {{"lesion", id},
+                              {"minimal_margin_mm", mam},
+                              {"verdict", l.at("verdict")},
+                              {"technical_success", l.at("technical_success")}};
+        std::cout << " #" << id << " " << fixed(mam, 1);
+        if (true_mam.count(id) != 0) {
+          row["true_minimal_margin_mm"] = true_mam[id];
+          std::cout << " vs " << fixed(true_mam[id], 1);
+        }
+        std::cout << " mm (" << l.at("verdict").get<std::string>() << ")";
+        per_lesion.push_back(row);
+      }
+      std::cout << " -> " << cdir.string() << "\n";
+      report["steps"]["followup"] = {{"seconds", secondsSince(t0)},
+                                     {"commands", ran},
+                                     {"folder", fdir.string()},
+                                     {"confirmation", cdir.string()},
+                                     {"lesions", per_lesion}};
+      outputs.add(fdir / "ct", "follow-up CT of session 1 (DICOM, synthetic, known deformation)");
+      outputs.add(fdir / "truth.json", "follow-up truth: zones, true minimal ablative margins");
+      outputs.add(cdir / "margins.json", "margin confirmation: MAM per lesion, verdicts");
+      outputs.add(cdir,
+                  "margin colour maps margin_L<id>.png, zones and margin maps (NRRD), "
+                  "registration");
+    }
+
+    // 9. The workstation: a screenshot of the plan in rfaplan-gui (MPR + 3D), on the user's
+    // display or a private Xvfb.
+    const std::optional<fs::path> gui = findGuiExecutable();
+    const char* display_env = std::getenv("DISPLAY");
+    const std::optional<fs::path> xvfb = findOnPath("Xvfb");
+    std::string skipped;
+    if (no_gui) {
+      skipped = "--no-gui";
+    } else if (!gui) {
+      skipped = "rfaplan-gui is not built or installed next to " + self.string();
+    } else if ((display_env == nullptr || *display_env == '\0') && !xvfb) {
+      skipped = "no display (DISPLAY unset) and no Xvfb (apt install xvfb)";
+    }
+    if (!skipped.empty()) {
+      report["steps"]["gui_screenshot"] = {{"skipped", skipped}};
+      std::cout << step(9) << "workstation screenshot: skipped (" << skipped << ")\n";
+    } else {
+      t0 = std::chrono::steady_clock::now();
+      const fs::path png = fs::path(out) / "gui-mpr.png";
+      const fs::path log = logs / "rfaplan-gui.log";
+      std::optional<XvfbDisplay> private_display;
+      std::string display;
+      if (display_env != nullptr && *display_env != '\0') {
+        display = display_env;
+      } else {
+        private_display.emplace(*xvfb, logs / "xvfb.log");
+        display = private_display->display() + " (private Xvfb)";
+      }
+      const std::vector<std::string> argv = {
+          gui->string(), "--screenshot", png.string(), "--layout",
+          "mpr",         "--size",       "1600x1000",  plan_file.string()};
+      const int rc = runChild(
+          argv, log,
+          private_display
+              ? std::vector<std::pair<std::string, std::string>>{{"DISPLAY",
+                                                                  private_display->display()}}
+              : std::vector<std::pair<std::string, std::string>>{});
+      private_display.reset();
+      if (rc != 0) {
+        throw Error(ExitCode::kInternal, "demo: rfaplan-gui --screenshot failed with exit code " +
+                                             std::to_string(rc) + " (see " + log.string() + ")");
+      }
+      report["steps"]["gui_screenshot"] = {{"seconds", secondsSince(t0)},
+                                           {"file", png.string()},
+                                           {"display", display},
+                                           {"log", log.string()}};
+      outputs.add(png, "screenshot of the workstation (rfaplan-gui) with the plan");
+      std::cout << step(9) << "workstation screenshot on " << display << " -> " << png.string()
+                << "\n";
+    }
+
+    const fs::path summary = fs::path(out) / "demo.json";
+    outputs.add(summary, "this summary: every step's figures and outputs");
+    report["outputs"] = outputs.list;
+    {
+      std::ofstream f(summary);
+      f << report.dump(2) << "\n";
+      if (!f) throw WriteError("demo: cannot write " + summary.string());
+    }
+    std::cout << "\nWhere to look (" << out << "/):\n";
+    for (const auto& o : outputs.list) {
+      std::cout << "  " << o["path"].get<std::string>() << "  " << o["what"].get<std::string>()
+                << "\n";
+    }
+    std::cout << "Open the plan in the workstation: rfaplan-gui " << plan_file.string() << "\n"
+              << kResearchBanner << "\n";
     exit_code = 0;
   });
 }

@@ -2,7 +2,7 @@
 // ID:dx,dy,dz]...
 //   [--zone-grow MM] [--vanish ID]... [--scale ID:S]... [--new-lesion x,y,z:D]... [--deform MM]
 //   [--rotate DEG] [--noise HU] [--seed S] [--patient-id ID]
-// A synthetic follow-up CT of a plan made on an rfaplan phantom, with exact truth (issue 8): the
+// A synthetic follow-up CT of a plan made on an rfaplan phantom, with exact truth: the
 // ablation zones are the plan's preview zones of one session (optionally shifted or grown), the
 // lesions may vanish, shrink, grow or appear, the anatomy is deformed by a known smooth map.
 // RESEARCH USE ONLY.

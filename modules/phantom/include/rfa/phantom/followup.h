@@ -1,6 +1,6 @@
 #pragma once
 /// \file followup.h
-/// \brief A synthetic follow-up CT of a phantom, with exact ground truth (issue 8): the same
+/// \brief A synthetic follow-up CT of a phantom, with exact ground truth: the same
 /// analytic anatomy (same PhantomOptions and seed) painted at deformed positions, with ablation
 /// zones where the plan's needles really were (placement errors chosen by the caller), lesions
 /// that shrank, grew, vanished or appeared, and changed Hounsfield units.

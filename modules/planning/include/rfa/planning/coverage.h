@@ -1,7 +1,7 @@
 #pragma once
 /// \file coverage.h
 /// \brief Ablative margin metrics, ablation placement search and targeting-uncertainty analysis
-/// at the preview-model level (issue 5, "Coverage" and "Targeting uncertainty"). The zones are the
+/// at the preview-model level ("Coverage" and "Targeting uncertainty"). The zones are the
 /// calibrated preview ellipsoids of rfa/thermal/preview.h (homogeneous liver, no heat sink); a
 /// chosen plan is to be confirmed with the full bioheat solver.
 ///

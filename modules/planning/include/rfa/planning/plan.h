@@ -133,7 +133,7 @@ struct PlanSession {
   std::string lab_date;              ///< date of the labs checked ("" when absent)
   /// "proceed", "postpone", "incomplete" (from the lab check) or "labs not given".
   std::string decision = "labs not given";
-  /// Tumour-board review (issue 7): "" (not reviewed), "approved", "rejected"; free comment.
+  /// Tumour-board review: "" (not reviewed), "approved", "rejected"; free comment.
   std::string review_status;
   std::string review_comment;
 };

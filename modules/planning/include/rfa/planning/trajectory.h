@@ -1,6 +1,6 @@
 #pragma once
 /// \file trajectory.h
-/// \brief Straight percutaneous electrode trajectories from the skin to a target point (issue 5):
+/// \brief Straight percutaneous electrode trajectories from the skin to a target point:
 /// candidate skin entries sampled over the body surface, hard constraints that reject unsafe or
 /// unreachable paths, and a weighted soft cost that ranks the rest. Research use only: the numbers
 /// are defaults the user sets, never a clinical recommendation.

@@ -1,6 +1,6 @@
 #pragma once
 /// \file replan.h
-/// \brief Re-planning the next RFA session on a follow-up (issue 8): a new case on the follow-up
+/// \brief Re-planning the next RFA session on a follow-up: a new case on the follow-up
 /// image whose lesions are the ones still to treat (matched across time points by
 /// followup::assessTimepoint(), ids kept; new lesions numbered after the plan's), planned with
 /// the earlier sessions counted in the profile's session limit and cumulative ablated-volume
