@@ -11,6 +11,9 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
+  # llvm-ar/llvm-ranlib: CMake picks them for the clang (fuzz) build when present; named so that every
+  # machine builds with the same tools
+  llvm-14
   # libraries
   libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libopenjp2-7-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
   zlib1g-dev libgtest-dev googletest libbenchmark-dev libcairo2-dev

@@ -82,8 +82,13 @@ for b in "${builds[@]}"; do
       -o -iname '*Config.cmake' -o -iname '*-config.cmake' \) 2>/dev/null | sort | head -n 1)
     [[ -n $cfg ]] && printf '%s\t%s\n' "$cfg" "${key%%:*}=$dir (CMakeCache, $(basename "$b"))" >>"$uses"
   done < <(grep -E '^[A-Za-z0-9_.+-]+_DIR:PATH=/' "$cache" || true)
-  # KEY:FILEPATH=/path  (compilers, libraries, programs CMake found)
+  # KEY:FILEPATH=/path  (compilers, libraries, programs CMake found). Left out: the binutils-like
+  # probes CMake records for every toolchain but a Ninja build never runs (the compiler driver links,
+  # so CMAKE_LINKER is unused; addr2line, dlltool, readelf, objdump, objcopy are not called).
   while IFS='=' read -r key path; do
+    case ${key%%:*} in
+      CMAKE_LINKER | CMAKE_ADDR2LINE | CMAKE_DLLTOOL | CMAKE_READELF | CMAKE_OBJDUMP | CMAKE_OBJCOPY) continue ;;
+    esac
     [[ -e $path ]] || continue
     inside_trees "$path" && continue
     printf '%s\t%s\n' "$path" "${key%%:*} (CMakeCache, $(basename "$b"))" >>"$uses"

@@ -11,6 +11,8 @@ dpkg-deb -c "$deb" >"$work/contents"
 grep -q '\./usr/bin/rfaplan$' "$work/contents"
 dpkg-deb -f "$deb" Package Version Depends | tee "$work/fields"
 grep -q '^Package: rfaplan' "$work/fields"
+# Run-time needs that dpkg-shlibdeps cannot see are declared (the report's font).
+grep -q '^Depends:.*fonts-dejavu-core' "$work/fields"
 dpkg-deb -f "$deb" Description >"$work/description"
 grep -qi 'RESEARCH USE ONLY' "$work/description"
 # The packaged binary runs.
