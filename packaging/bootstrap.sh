@@ -7,8 +7,11 @@ mode=${1:-demo}
 cd "$(dirname "$0")/.."
 
 packaging/install-deps.sh
-# ccache keys on paths relative to the checkout, so fresh clones reuse earlier builds.
+# ccache keys on paths relative to the checkout and leaves the build folder out of the key (by
+# default it hashes the working directory of every -g compile), so a fresh clone elsewhere (CI)
+# reuses earlier builds.
 export CCACHE_BASEDIR="$PWD"
+export CCACHE_NOHASHDIR=1
 cmake --preset release
 cmake --build --preset release
 
