@@ -14,6 +14,7 @@
 #include "candidates_internal.h"
 #include "lesion_smoothing.h"
 #include "rfa/core/error.h"
+#include "rfa/core/reorient.h"
 #include "rfa/segmentation/components.h"
 #include "rfa/segmentation/distance.h"
 #include "rfa/segmentation/lesion.h"
@@ -129,9 +130,11 @@ double clamp01(double x) {
 
 }  // namespace
 
-std::vector<LesionCandidate> detectLesionCandidates(const ImageVolume& ct_hu, const Mask& liver,
-                                                    const CandidateOptions& o,
-                                                    CandidateReport* report) {
+// detectLesionCandidates() on a CT and liver in canonical storage (reorient.h).
+static std::vector<LesionCandidate> detectCandidatesCanonical(const ImageVolume& ct_hu,
+                                                              const Mask& liver,
+                                                              const CandidateOptions& o,
+                                                              CandidateReport* report) {
   checkOptions(o);
   if (ct_hu.empty()) throw NoDataError("lesion candidates: the CT is empty");
   if (!liver.geometry().sameGrid(ct_hu.geometry())) {
@@ -287,6 +290,29 @@ LabelMap candidateLabelMap(const std::vector<LesionCandidate>& candidates,
     }
   }
   return labels;
+}
+
+std::vector<LesionCandidate> detectLesionCandidates(const ImageVolume& ct_hu, const Mask& liver,
+                                                    const CandidateOptions& o,
+                                                    CandidateReport* report) {
+  const AxisReorientation r = canonicalReorientation(ct_hu.geometry());
+  if (r.identity() || ct_hu.empty() || !liver.geometry().sameGrid(ct_hu.geometry())) {
+    return detectCandidatesCanonical(ct_hu, liver, o, report);  // (checks and refusals as before)
+  }
+  std::vector<LesionCandidate> found =
+      detectCandidatesCanonical(reorientVolume(ct_hu, r), reorientVolume(liver, r), o, report);
+  // Voxel lists back to the CT's own storage.
+  const Size3 n = reorientedGeometry(ct_hu.geometry(), r).size();
+  for (LesionCandidate& c : found) {
+    for (std::size_t& v : c.voxels) {
+      const std::size_t i = v % n[0];
+      const std::size_t j = (v / n[0]) % n[1];
+      const std::size_t k = v / (n[0] * n[1]);
+      v = sourceLinearIndex(ct_hu.geometry().size(), r, i, j, k);
+    }
+    std::sort(c.voxels.begin(), c.voxels.end());
+  }
+  return found;
 }
 
 }  // namespace rfa::segmentation

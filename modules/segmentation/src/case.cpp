@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "rfa/core/error.h"
+#include "rfa/core/reorient.h"
 #include "rfa/segmentation/body.h"
 #include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/lesion.h"
@@ -28,9 +29,9 @@ std::uint16_t nextLabel(std::size_t records) {
   return static_cast<std::uint16_t>(records + 1);
 }
 
-}  // namespace
-
-CaseSegmentation segmentCase(const ImageVolume& ct, const CaseSegmentationOptions& options) {
+// segmentCase() on a CT in canonical storage (reorient.h).
+CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
+                                      const CaseSegmentationOptions& options) {
   CaseSegmentation r;
   auto t0 = Clock::now();
   r.body = segmentBody(ct);
@@ -99,6 +100,37 @@ CaseSegmentation segmentCase(const ImageVolume& ct, const CaseSegmentationOption
     r.lesion_records[m.label - 1U].measurement = std::move(m);
   }
   r.timing_s["lesions"] = since(t0);
+  return r;
+}
+
+}  // namespace
+
+CaseSegmentation segmentCase(const ImageVolume& ct, const CaseSegmentationOptions& options) {
+  // Every step runs on one canonical storage of the CT (index axes along +L, +P, +S), so that
+  // the same anatomy stored prone, feet-first or with flipped rows or columns gives the same masks
+  // in patient space; the results are stored back on the CT's own grid.
+  const AxisReorientation ro = canonicalReorientation(ct.geometry());
+  if (ro.identity()) return segmentCaseCanonical(ct, options);
+  CaseSegmentation r = segmentCaseCanonical(reorientVolume(ct, ro), options);
+  const auto t0 = Clock::now();
+  const ImageGeometry& g = ct.geometry();
+  const auto restore = [&](auto& v) {
+    if (!v.empty()) v = restoreVolume(v, g, ro);
+  };
+  restore(r.body);
+  restore(r.lung);
+  restore(r.bone);
+  restore(r.liver.mask);
+  restore(r.vessels.mask);
+  restore(r.vessels.radius_mm);
+  restore(r.vessels.large);
+  restore(r.vessels.vesselness);
+  restore(r.lesions);
+  // Measurements again on the CT's grid (their bounding boxes are voxel indices).
+  for (LesionMeasurement& m : measureLesions(r.lesions, r.vessels.radius_mm)) {
+    r.lesion_records[m.label - 1U].measurement = std::move(m);
+  }
+  r.timing_s["reorientation"] = since(t0);
   return r;
 }
 

@@ -10,10 +10,12 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <sstream>
 #include <vector>
 
 #include "rfa/core/error.h"
+#include "rfa/core/reorient.h"
 #include "rfa/segmentation/components.h"
 
 namespace rfa::segmentation {
@@ -224,8 +226,9 @@ void addCalcifications(Mask& m, const Crop& c, const LesionSeedOptions& o) {
 
 }  // namespace
 
-LesionSegmentation segmentLesionFromSeed(const ImageVolume& ct, const Vec3& seed_lps,
-                                         const LesionSeedOptions& o, const Mask* liver) {
+// segmentLesionFromSeed() on a CT (and liver) in canonical storage (reorient.h).
+static LesionSegmentation segmentLesionCanonical(const ImageVolume& ct, const Vec3& seed_lps,
+                                                 const LesionSeedOptions& o, const Mask* liver) {
   const ImageGeometry& g = ct.geometry();
   const Vec3 idx = g.lpsToIndex(seed_lps);
   if (ct.empty() || !g.containsContinuous(idx)) {
@@ -401,6 +404,21 @@ LesionSegmentation segmentLesionFromSeed(const ImageVolume& ct, const Vec3& seed
   r.lesion_sd_hu = std::sqrt(std::max(0.0, sum2 / n - r.lesion_mean_hu * r.lesion_mean_hu));
   r.volume_ml = n * g.voxelVolumeMm3() / 1000.0;
   return r;
+}
+
+LesionSegmentation segmentLesionFromSeed(const ImageVolume& ct, const Vec3& seed_lps,
+                                         const LesionSeedOptions& o, const Mask* liver) {
+  const AxisReorientation r = canonicalReorientation(ct.geometry());
+  if (r.identity() || ct.empty()) return segmentLesionCanonical(ct, seed_lps, o, liver);
+  std::optional<Mask> canonical_liver;
+  if (liver != nullptr && liver->geometry().sameGrid(ct.geometry())) {
+    canonical_liver = reorientVolume(*liver, r);
+  }
+  LesionSegmentation s = segmentLesionCanonical(
+      reorientVolume(ct, r), seed_lps, o,
+      canonical_liver ? &*canonical_liver : liver);  // a liver on another grid: refused as before
+  s.mask = restoreVolume(s.mask, ct.geometry(), r);
+  return s;
 }
 
 }  // namespace rfa::segmentation

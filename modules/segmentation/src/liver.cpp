@@ -12,6 +12,7 @@
 
 #include "liver_internal.h"
 #include "rfa/core/error.h"
+#include "rfa/core/reorient.h"
 #include "rfa/segmentation/body.h"
 #include "rfa/segmentation/components.h"
 #include "rfa/segmentation/distance.h"
@@ -274,8 +275,10 @@ Vec3 deepestPoint(const Mask& m) {
 
 }  // namespace
 
-LiverSegmentation segmentLiver(const ImageVolume& ct_hu, const LiverOptions& options,
-                               std::span<const Vec3> seeds_lps) {
+// segmentLiver() on a CT in canonical storage (reorient.h).
+static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
+                                               const LiverOptions& options,
+                                               std::span<const Vec3> seeds_lps) {
   if (ct_hu.empty()) noLiver("the CT volume is empty");
   const ImageGeometry grid = liver_detail::workGrid(ct_hu.geometry(), options.working_spacing_mm);
   Work w{options, liver_detail::median3(liver_detail::boxDownsample(ct_hu, grid)), Mask{}, 0.0, {}};
@@ -335,6 +338,17 @@ LiverSegmentation segmentLiver(const ImageVolume& ct_hu, const LiverOptions& opt
   r.seed_from_user = !w.seeds.empty();
   r.seed_lps = r.seed_from_user ? first_seed : deepestPoint(liver);
   return r;
+}
+
+LiverSegmentation segmentLiver(const ImageVolume& ct_hu, const LiverOptions& options,
+                               std::span<const Vec3> seeds_lps) {
+  // The working grid, the slice-wise passes and the scan orders are index-space: run them on one
+  // canonical storage so that prone, feet-first or flipped storages of the same anatomy agree.
+  const AxisReorientation r = canonicalReorientation(ct_hu.geometry());
+  if (r.identity()) return segmentLiverCanonical(ct_hu, options, seeds_lps);
+  LiverSegmentation s = segmentLiverCanonical(reorientVolume(ct_hu, r), options, seeds_lps);
+  s.mask = restoreVolume(s.mask, ct_hu.geometry(), r);
+  return s;
 }
 
 }  // namespace rfa::segmentation
