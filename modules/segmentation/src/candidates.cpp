@@ -14,10 +14,10 @@
 #include "candidates_internal.h"
 #include "lesion_smoothing.h"
 #include "rfa/core/error.h"
-#include "rfa/core/reorient.h"
 #include "rfa/segmentation/components.h"
 #include "rfa/segmentation/distance.h"
 #include "rfa/segmentation/lesion.h"
+#include "standard_grid.h"
 
 namespace rfa::segmentation {
 
@@ -295,22 +295,22 @@ LabelMap candidateLabelMap(const std::vector<LesionCandidate>& candidates,
 std::vector<LesionCandidate> detectLesionCandidates(const ImageVolume& ct_hu, const Mask& liver,
                                                     const CandidateOptions& o,
                                                     CandidateReport* report) {
-  const AxisReorientation r = canonicalReorientation(ct_hu.geometry());
-  if (r.identity() || ct_hu.empty() || !liver.geometry().sameGrid(ct_hu.geometry())) {
+  const detail::StandardGrid grid(ct_hu.geometry());
+  if (grid.passthrough() || ct_hu.empty() || !liver.geometry().sameGrid(ct_hu.geometry())) {
     return detectCandidatesCanonical(ct_hu, liver, o, report);  // (checks and refusals as before)
   }
   std::vector<LesionCandidate> found =
-      detectCandidatesCanonical(reorientVolume(ct_hu, r), reorientVolume(liver, r), o, report);
-  // Voxel lists back to the CT's own storage.
-  const Size3 n = reorientedGeometry(ct_hu.geometry(), r).size();
-  for (LesionCandidate& c : found) {
-    for (std::size_t& v : c.voxels) {
-      const std::size_t i = v % n[0];
-      const std::size_t j = (v / n[0]) % n[1];
-      const std::size_t k = v / (n[0] * n[1]);
-      v = sourceLinearIndex(ct_hu.geometry().size(), r, i, j, k);
-    }
-    std::sort(c.voxels.begin(), c.voxels.end());
+      detectCandidatesCanonical(grid.image(ct_hu), grid.labels(liver), o, report);
+  // Voxel lists back on the CT's own grid: through a label map of the candidates.
+  const LabelMap on_ct = grid.back(candidateLabelMap(found, grid.standard()));
+  for (LesionCandidate& c : found) c.voxels.clear();
+  for (std::size_t v = 0; v < on_ct.voxelCount(); ++v) {
+    const std::uint16_t label = on_ct.data()[v];
+    if (label != 0) found[label - 1U].voxels.push_back(v);  // ascending: sorted
+  }
+  if (grid.oblique()) {
+    const double voxel_ml = ct_hu.geometry().voxelVolumeMm3() / 1000.0;
+    for (LesionCandidate& c : found) c.volume_ml = static_cast<double>(c.voxels.size()) * voxel_ml;
   }
   return found;
 }

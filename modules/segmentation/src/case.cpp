@@ -1,6 +1,7 @@
 // segmentCase(): the whole-case pipeline of `rfaplan segment` (see case.h for the steps).
 #include "rfa/segmentation/case.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -8,10 +9,10 @@
 #include <utility>
 
 #include "rfa/core/error.h"
-#include "rfa/core/reorient.h"
 #include "rfa/segmentation/body.h"
 #include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/lesion.h"
+#include "standard_grid.h"
 
 namespace rfa::segmentation {
 namespace {
@@ -106,17 +107,15 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
 }  // namespace
 
 CaseSegmentation segmentCase(const ImageVolume& ct, const CaseSegmentationOptions& options) {
-  // Every step runs on one canonical storage of the CT (index axes along +L, +P, +S), so that
-  // the same anatomy stored prone, feet-first or with flipped rows or columns gives the same masks
-  // in patient space; the results are stored back on the CT's own grid.
-  const AxisReorientation ro = canonicalReorientation(ct.geometry());
-  if (ro.identity()) return segmentCaseCanonical(ct, options);
-  CaseSegmentation r = segmentCaseCanonical(reorientVolume(ct, ro), options);
+  // Every step runs on one standard grid (standard_grid.h: the canonical storage of the CT, index
+  // axes along +L, +P, +S, resampled when the acquisition is oblique), so that the same anatomy
+  // stored prone, feet-first, with flipped rows or columns or tilted gives the same masks in
+  // patient space; the results are stored back on the CT's own grid.
+  const detail::StandardGrid grid(ct.geometry());
+  if (grid.passthrough() || ct.empty()) return segmentCaseCanonical(ct, options);
+  CaseSegmentation r = segmentCaseCanonical(grid.image(ct), options);
   const auto t0 = Clock::now();
-  const ImageGeometry& g = ct.geometry();
-  const auto restore = [&](auto& v) {
-    if (!v.empty()) v = restoreVolume(v, g, ro);
-  };
+  const auto restore = [&](auto& v) { v = grid.back(v); };
   restore(r.body);
   restore(r.lung);
   restore(r.bone);
@@ -126,6 +125,11 @@ CaseSegmentation segmentCase(const ImageVolume& ct, const CaseSegmentationOption
   restore(r.vessels.large);
   restore(r.vessels.vesselness);
   restore(r.lesions);
+  if (grid.oblique()) {
+    const auto n =
+        static_cast<double>(std::count(r.liver.mask.data().begin(), r.liver.mask.data().end(), 1));
+    r.liver.volume_ml = n * ct.geometry().voxelVolumeMm3() / 1000.0;
+  }
   // Measurements again on the CT's grid (their bounding boxes are voxel indices).
   for (LesionMeasurement& m : measureLesions(r.lesions, r.vessels.radius_mm)) {
     r.lesion_records[m.label - 1U].measurement = std::move(m);

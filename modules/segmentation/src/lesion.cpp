@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "rfa/core/error.h"
-#include "rfa/core/reorient.h"
 #include "rfa/segmentation/components.h"
+#include "standard_grid.h"
 
 namespace rfa::segmentation {
 
@@ -408,16 +408,21 @@ static LesionSegmentation segmentLesionCanonical(const ImageVolume& ct, const Ve
 
 LesionSegmentation segmentLesionFromSeed(const ImageVolume& ct, const Vec3& seed_lps,
                                          const LesionSeedOptions& o, const Mask* liver) {
-  const AxisReorientation r = canonicalReorientation(ct.geometry());
-  if (r.identity() || ct.empty()) return segmentLesionCanonical(ct, seed_lps, o, liver);
-  std::optional<Mask> canonical_liver;
+  const detail::StandardGrid grid(ct.geometry());
+  if (grid.passthrough() || ct.empty()) return segmentLesionCanonical(ct, seed_lps, o, liver);
+  std::optional<Mask> standard_liver;
   if (liver != nullptr && liver->geometry().sameGrid(ct.geometry())) {
-    canonical_liver = reorientVolume(*liver, r);
+    standard_liver = grid.labels(*liver);
   }
   LesionSegmentation s = segmentLesionCanonical(
-      reorientVolume(ct, r), seed_lps, o,
-      canonical_liver ? &*canonical_liver : liver);  // a liver on another grid: refused as before
-  s.mask = restoreVolume(s.mask, ct.geometry(), r);
+      grid.image(ct), seed_lps, o,
+      standard_liver ? &*standard_liver : liver);  // a liver on another grid: refused as before
+  s.mask = grid.back(s.mask);
+  if (grid.oblique()) {
+    s.voxel_count =
+        static_cast<std::size_t>(std::count(s.mask.data().begin(), s.mask.data().end(), 1));
+    s.volume_ml = static_cast<double>(s.voxel_count) * ct.geometry().voxelVolumeMm3() / 1000.0;
+  }
   return s;
 }
 

@@ -12,10 +12,10 @@
 
 #include "liver_internal.h"
 #include "rfa/core/error.h"
-#include "rfa/core/reorient.h"
 #include "rfa/segmentation/body.h"
 #include "rfa/segmentation/components.h"
 #include "rfa/segmentation/distance.h"
+#include "standard_grid.h"
 
 namespace rfa::segmentation {
 
@@ -344,10 +344,14 @@ LiverSegmentation segmentLiver(const ImageVolume& ct_hu, const LiverOptions& opt
                                std::span<const Vec3> seeds_lps) {
   // The working grid, the slice-wise passes and the scan orders are index-space: run them on one
   // canonical storage so that prone, feet-first or flipped storages of the same anatomy agree.
-  const AxisReorientation r = canonicalReorientation(ct_hu.geometry());
-  if (r.identity()) return segmentLiverCanonical(ct_hu, options, seeds_lps);
-  LiverSegmentation s = segmentLiverCanonical(reorientVolume(ct_hu, r), options, seeds_lps);
-  s.mask = restoreVolume(s.mask, ct_hu.geometry(), r);
+  const detail::StandardGrid grid(ct_hu.geometry());
+  if (grid.passthrough() || ct_hu.empty()) return segmentLiverCanonical(ct_hu, options, seeds_lps);
+  LiverSegmentation s = segmentLiverCanonical(grid.image(ct_hu), options, seeds_lps);
+  s.mask = grid.back(s.mask);
+  if (grid.oblique()) {
+    const auto n = static_cast<double>(std::count(s.mask.data().begin(), s.mask.data().end(), 1));
+    s.volume_ml = n * ct_hu.geometry().voxelVolumeMm3() / 1000.0;
+  }
   return s;
 }
 

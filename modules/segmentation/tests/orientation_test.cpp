@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "phantom_fixture.h"
+#include "rfa/core/error.h"
 #include "rfa/core/reorient.h"
+#include "rfa/core/resample.h"
 #include "rfa/io/input.h"
 #include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/case.h"
@@ -155,6 +158,71 @@ TEST(Orientation, Ircadb17IsTheSameInPatientSpaceWhateverTheStorage) {
     const ImageVolume copy = reorientVolume(ct, s.from_supine);
     expectSameCase(supine, segmentCase(copy, o), std::string("IRCADb 17, ") + s.name);
   }
+}
+
+// The grid of `g` tilted by `deg` about the patient's left-right axis (an oblique axial
+// acquisition), same spacing, centred on `g`'s centre and covering all of it.
+ImageGeometry tiltedGrid(const ImageGeometry& g, double deg) {
+  const double a = deg * M_PI / 180.0;
+  Mat3 rot;
+  rot << 1, 0, 0, 0, std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a);
+  const Mat3 dir = rot * g.direction();
+  // Corners of `g` in the tilted frame.
+  Vec3 lo = Vec3::Constant(1e300);
+  Vec3 hi = Vec3::Constant(-1e300);
+  for (int c = 0; c < 8; ++c) {
+    const Vec3 idx((c & 1) ? static_cast<double>(g.size()[0]) - 1 : 0.0,
+                   (c & 2) ? static_cast<double>(g.size()[1]) - 1 : 0.0,
+                   (c & 4) ? static_cast<double>(g.size()[2]) - 1 : 0.0);
+    const Vec3 q = dir.transpose() * (g.indexToLps(idx) - g.centerLps());
+    lo = lo.cwiseMin(q);
+    hi = hi.cwiseMax(q);
+  }
+  Size3 size{};
+  for (int k = 0; k < 3; ++k) {
+    size[static_cast<std::size_t>(k)] =
+        static_cast<std::size_t>(std::ceil((hi[k] - lo[k]) / g.spacing()[k])) + 1;
+  }
+  const Vec3 origin = g.centerLps() + dir * lo;
+  return ImageGeometry(size, g.spacing(), origin, dir);
+}
+
+// IRCADb 17 resampled (trilinear) onto a grid tilted by 20 degrees about the left-right axis (an
+// oblique axial acquisition): the automatic liver and tumour 2 from its click, taken back to the
+// supine grid (nearest) and compared with the supine result. The resampling itself costs agreement:
+// the supine liver sent to the tilted grid and back (nearest both ways) is the floor the comparison
+// is printed against.
+TEST(Orientation, Ircadb17ObliqueCopyAgreesWithTheSupineResult) {
+  const std::filesystem::path root = rfa::test::sharedTestData("ircadb1-17");
+  RFA_SKIP_IF_MISSING(root, "ircadb1-17");
+  const ImageVolume ct = io::loadImage(root / "ct").image;
+  const CaseSegmentation supine = segmentCase(ct, {});
+  const ImageGeometry tilted = tiltedGrid(ct.geometry(), 20.0);
+  const ImageVolume copy = resample(ct, tilted, Interpolation::kLinear, -1024.0F);
+  const CaseSegmentation c = segmentCase(copy, {});
+  const auto back = [&](const Mask& m) {
+    return resample(m, ct.geometry(), Interpolation::kNearest, std::uint8_t{0});
+  };
+  const double liver = dice(supine.liver.mask, back(c.liver.mask));
+  const double liver_floor =
+      dice(supine.liver.mask,
+           back(resample(supine.liver.mask, tilted, Interpolation::kNearest, std::uint8_t{0})));
+  std::cout << "IRCADb 17 tilted 20 deg (" << tilted.describe() << "): liver Dice with the supine "
+            << "result " << liver << " (resampling floor " << liver_floor << "; "
+            << supine.liver.volume_ml << " vs " << c.liver.volume_ml << " mL)\n";
+  // Tumour 2 from a click at its reference centroid, in each grid's own automatic liver.
+  const Vec3 click(206.02, 126.45, 147.56);
+  const LesionSegmentation a = segmentLesionFromSeed(ct, click, {}, &supine.liver.mask);
+  // The click must succeed on the tilted copy (it was refused before oblique grids were resampled
+  // to an axis-aligned one).
+  const LesionSegmentation b = segmentLesionFromSeed(copy, click, {}, &c.liver.mask);
+  const double lesion = dice(a.mask, back(b.mask));
+  std::cout << "tumour 2 Dice with the supine result " << lesion << " (" << a.volume_ml << " vs "
+            << b.volume_ml << " mL)\n";
+  // Measured 2026-12-06 (docs/validation.md): liver 0.973 (floor 0.998), tumour 2 0.881. The
+  // target is >= 0.99 (not met); these bounds keep what is reached from regressing.
+  EXPECT_GE(liver, 0.96);
+  EXPECT_GE(lesion, 0.80);
 }
 
 }  // namespace
