@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "rfa/core/error.h"
+#include "rfa/core/grid_bounds.h"
 #include "rfa/segmentation/components.h"
 #include "rfa/segmentation/liver.h"
 
@@ -16,20 +17,6 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Axis-aligned LPS box of a grid's voxel centres.
-std::array<Vec3, 2> lpsBox(const ImageGeometry& g) {
-  Vec3 lo = Vec3::Constant(1e300), hi = Vec3::Constant(-1e300);
-  for (int c = 0; c < 8; ++c) {
-    const Vec3 idx((c & 1) != 0 ? static_cast<double>(g.size()[0]) - 1 : 0.0,
-                   (c & 2) != 0 ? static_cast<double>(g.size()[1]) - 1 : 0.0,
-                   (c & 4) != 0 ? static_cast<double>(g.size()[2]) - 1 : 0.0);
-    const Vec3 p = g.indexToLps(idx);
-    lo = lo.cwiseMin(p);
-    hi = hi.cwiseMax(p);
-  }
-  return {lo, hi};
 }
 
 ImageGeometry planningGrid(const planning::PlanSource& s) {
@@ -49,8 +36,8 @@ IdentityCheck checkIdentity(const planning::PlanSource& planning, const io::Load
   c.same_frame_of_reference = !planning.frame_of_reference_uid.empty() &&
                               !planning.frame_of_reference_generated && !for_generated &&
                               planning.frame_of_reference_uid == for_uid;
-  const auto a = lpsBox(planningGrid(planning));
-  const auto b = lpsBox(followup.image.geometry());
+  const auto a = voxelCentreBoundsLps(planningGrid(planning));
+  const auto b = voxelCentreBoundsLps(followup.image.geometry());
   c.grids_overlap = (a[0].array() <= b[1].array()).all() && (b[0].array() <= a[1].array()).all();
   c.summary =
       "PatientID " +

@@ -9,6 +9,7 @@
 #include "plan_context.h"
 #include "plan_util.h"
 #include "rfa/core/error.h"
+#include "rfa/core/grid_bounds.h"
 #include "rfa/planning/plan_builder.h"
 
 namespace rfa::planning {
@@ -38,15 +39,9 @@ double unionVolumeMl(const std::vector<Mask>& zones, double spacing_mm) {
   Vec3 lo = Vec3::Constant(std::numeric_limits<double>::infinity());
   Vec3 hi = -lo;
   for (const Mask& z : zones) {
-    const ImageGeometry& g = z.geometry();
-    for (int c = 0; c < 8; ++c) {
-      const Vec3 corner((c & 1) != 0 ? static_cast<double>(g.size()[0]) - 1 : 0.0,
-                        (c & 2) != 0 ? static_cast<double>(g.size()[1]) - 1 : 0.0,
-                        (c & 4) != 0 ? static_cast<double>(g.size()[2]) - 1 : 0.0);
-      const Vec3 p = g.indexToLps(corner);
-      lo = lo.cwiseMin(p);
-      hi = hi.cwiseMax(p);
-    }
+    const auto [zlo, zhi] = voxelCentreBoundsLps(z.geometry());
+    lo = lo.cwiseMin(zlo);
+    hi = hi.cwiseMax(zhi);
   }
   Size3 n{};
   for (int a = 0; a < 3; ++a) {

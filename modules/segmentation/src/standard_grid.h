@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "rfa/core/grid_bounds.h"
 #include "rfa/core/reorient.h"
 #include "rfa/core/resample.h"
 #include "rfa/core/volume.h"
@@ -68,16 +69,7 @@ class StandardGrid {
  private:
   // Identity-direction grid with `g`'s spacing covering every voxel centre of `g`.
   static ImageGeometry alignedCover(const ImageGeometry& g) {
-    Vec3 lo = Vec3::Constant(std::numeric_limits<double>::max());
-    Vec3 hi = Vec3::Constant(std::numeric_limits<double>::lowest());
-    for (int c = 0; c < 8; ++c) {
-      const Vec3 idx((c & 1) != 0 ? static_cast<double>(g.size()[0]) - 1 : 0.0,
-                     (c & 2) != 0 ? static_cast<double>(g.size()[1]) - 1 : 0.0,
-                     (c & 4) != 0 ? static_cast<double>(g.size()[2]) - 1 : 0.0);
-      const Vec3 p = g.indexToLps(idx);
-      lo = lo.cwiseMin(p);
-      hi = hi.cwiseMax(p);
-    }
+    const auto [lo, hi] = voxelCentreBoundsLps(g);
     Size3 size{};
     for (int k = 0; k < 3; ++k) {
       size[static_cast<std::size_t>(k)] =
