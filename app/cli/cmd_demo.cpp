@@ -65,6 +65,129 @@ struct Outputs {
   }
 };
 
+// Where the demo writes: its folder, the plan file in it, the child steps' logs.
+struct DemoFolders {
+  std::filesystem::path out;
+  std::filesystem::path plan_file;
+  std::filesystem::path logs;
+};
+
+// Step 8: a synthetic post-ablation CT of session 1 with exact truth ('rfaplan phantom-followup'),
+// then the margin confirmation on it ('rfaplan confirm'), both run as the user runs them; the
+// measured minimal ablative margins next to the true ones. Returns the step's demo.json entry.
+// \throws Error (kInternal) naming the log of a child step that failed.
+nlohmann::json runFollowupStep(const DemoFolders& d, Outputs& outputs, const std::string& step) {
+  namespace fs = std::filesystem;
+  const auto t0 = std::chrono::steady_clock::now();
+  const fs::path self = selfExecutable();
+  const fs::path fdir = d.out / "followup";
+  const fs::path cdir = d.out / "confirm";
+  const std::vector<std::vector<std::string>> commands = {
+      {self.string(), "phantom-followup", d.plan_file.string(), "--phantom",
+       (d.out / "phantom").string(), "--out", fdir.string(), "--session", "1"},
+      {self.string(), "confirm", d.plan_file.string(), (fdir / "ct").string(), "--session", "1",
+       "-o", cdir.string()}};
+  nlohmann::json ran = nlohmann::json::array();
+  for (const auto& argv : commands) {
+    const fs::path log = d.logs / (argv[1] + ".log");
+    std::string line = "rfaplan";
+    for (std::size_t k = 1; k < argv.size(); ++k) line += " " + argv[k];
+    ran.push_back({{"command", line}, {"log", log.string()}});
+    const int rc = runChild(argv, log);
+    if (rc != 0) {
+      throw Error(ExitCode::kInternal, "demo: '" + line + "' failed with exit code " +
+                                           std::to_string(rc) + " (see " + log.string() + ")");
+    }
+  }
+  const nlohmann::json truth = readJsonFile(fdir / "truth.json");
+  const nlohmann::json margins = readJsonFile(cdir / "margins.json");
+  std::map<int, double> true_mam;
+  for (const auto& m : truth.at("margins")) {
+    true_mam[m.at("label").get<int>()] = m.at("minimal_margin_mm").get<double>();
+  }
+  nlohmann::json per_lesion = nlohmann::json::array();
+  std::cout << step << "follow-up of session 1 -> " << fdir.string()
+            << "; margins confirmed (measured vs true MAM):";
+  for (const auto& l : margins.at("lesions")) {
+    const int id = l.at("lesion").get<int>();
+    const double mam = l.at("minimal_margin_mm").get<double>();
+    nlohmann::json row = {{"lesion", id},
+                          {"minimal_margin_mm", mam},
+                          {"verdict", l.at("verdict")},
+                          {"technical_success", l.at("technical_success")}};
+    std::cout << " #" << id << " " << fixed(mam, 1);
+    if (true_mam.count(id) != 0) {
+      row["true_minimal_margin_mm"] = true_mam[id];
+      std::cout << " vs " << fixed(true_mam[id], 1);
+    }
+    std::cout << " mm (" << l.at("verdict").get<std::string>() << ")";
+    per_lesion.push_back(row);
+  }
+  std::cout << " -> " << cdir.string() << "\n";
+  outputs.add(fdir / "ct", "follow-up CT of session 1 (DICOM, synthetic, known deformation)");
+  outputs.add(fdir / "truth.json", "follow-up truth: zones, true minimal ablative margins");
+  outputs.add(cdir / "margins.json", "margin confirmation: MAM per lesion, verdicts");
+  outputs.add(cdir,
+              "margin colour maps margin_L<id>.png, zones and margin maps (NRRD), registration");
+  return {{"seconds", secondsSince(t0)},
+          {"commands", ran},
+          {"folder", fdir.string()},
+          {"confirmation", cdir.string()},
+          {"lesions", per_lesion}};
+}
+
+// Step 9: a screenshot of the plan in rfaplan-gui (MPR + 3D) on $DISPLAY or a private Xvfb;
+// skipped, with the reason, when told to, when rfaplan-gui is not built beside this program or
+// when there is neither a display nor Xvfb. Returns the step's demo.json entry.
+// \throws Error (kInternal) naming the log when rfaplan-gui fails.
+nlohmann::json runScreenshotStep(const DemoFolders& d, bool no_gui, Outputs& outputs,
+                                 const std::string& step) {
+  namespace fs = std::filesystem;
+  const std::optional<fs::path> gui = findGuiExecutable();
+  const char* display_env = std::getenv("DISPLAY");
+  const bool have_display = display_env != nullptr && *display_env != '\0';
+  const std::optional<fs::path> xvfb = findOnPath("Xvfb");
+  std::string skipped;
+  if (no_gui) {
+    skipped = "--no-gui";
+  } else if (!gui) {
+    skipped = "rfaplan-gui is not built or installed next to " + selfExecutable().string();
+  } else if (!have_display && !xvfb) {
+    skipped = "no display (DISPLAY unset) and no Xvfb (apt install xvfb)";
+  }
+  if (!skipped.empty()) {
+    std::cout << step << "workstation screenshot: skipped (" << skipped << ")\n";
+    return {{"skipped", skipped}};
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const fs::path png = d.out / "gui-mpr.png";
+  const fs::path log = d.logs / "rfaplan-gui.log";
+  std::optional<XvfbDisplay> private_display;
+  std::string display;
+  std::vector<std::pair<std::string, std::string>> env;
+  if (have_display) {
+    display = display_env;
+  } else {
+    private_display.emplace(*xvfb, d.logs / "xvfb.log");
+    display = private_display->display() + " (private Xvfb)";
+    env.emplace_back("DISPLAY", private_display->display());
+  }
+  const int rc = runChild({gui->string(), "--screenshot", png.string(), "--layout", "mpr", "--size",
+                           "1600x1000", d.plan_file.string()},
+                          log, env);
+  private_display.reset();
+  if (rc != 0) {
+    throw Error(ExitCode::kInternal, "demo: rfaplan-gui --screenshot failed with exit code " +
+                                         std::to_string(rc) + " (see " + log.string() + ")");
+  }
+  outputs.add(png, "screenshot of the workstation (rfaplan-gui) with the plan");
+  std::cout << step << "workstation screenshot on " << display << " -> " << png.string() << "\n";
+  return {{"seconds", secondsSince(t0)},
+          {"file", png.string()},
+          {"display", display},
+          {"log", log.string()}};
+}
+
 }  // namespace
 
 void addDemoCommand(CLI::App& app, int& exit_code) {
@@ -278,121 +401,15 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
     outputs.add(ps.file, "tumour-board report (PDF)");
     std::cout << step(7) << "report: " << ps.pages << " pages -> " << ps.file.string() << "\n";
 
-    // 8. Follow-up: a synthetic post-ablation CT of session 1 with exact truth, then the margin
-    // confirmation on it, both as the user runs them.
-    const fs::path self = selfExecutable();
+    // 8. Follow-up of session 1 with its margin confirmation; 9. the workstation screenshot.
+    const DemoFolders where{fs::path(out), plan_file, logs};
     if (no_followup) {
       report["steps"]["followup"] = {{"skipped", "--no-followup"}};
       std::cout << step(8) << "follow-up: skipped (--no-followup)\n";
     } else {
-      t0 = std::chrono::steady_clock::now();
-      const fs::path fdir = fs::path(out) / "followup";
-      const fs::path cdir = fs::path(out) / "confirm";
-      const std::vector<std::vector<std::string>> commands = {
-          {self.string(), "phantom-followup", plan_file.string(), "--phantom",
-           (fs::path(out) / "phantom").string(), "--out", fdir.string(), "--session", "1"},
-          {self.string(), "confirm", plan_file.string(), (fdir / "ct").string(), "--session", "1",
-           "-o", cdir.string()}};
-      nlohmann::json ran = nlohmann::json::array();
-      for (const auto& argv : commands) {
-        const fs::path log = logs / (argv[1] + ".log");
-        std::string line = "rfaplan";
-        for (std::size_t k = 1; k < argv.size(); ++k) line += " " + argv[k];
-        ran.push_back({{"command", line}, {"log", log.string()}});
-        const int rc = runChild(argv, log);
-        if (rc != 0) {
-          throw Error(ExitCode::kInternal, "demo: '" + line + "' failed with exit code " +
-                                               std::to_string(rc) + " (see " + log.string() + ")");
-        }
-      }
-      const nlohmann::json truth = readJsonFile(fdir / "truth.json");
-      const nlohmann::json margins = readJsonFile(cdir / "margins.json");
-      std::map<int, double> true_mam;
-      for (const auto& m : truth.at("margins")) {
-        true_mam[m.at("label").get<int>()] = m.at("minimal_margin_mm").get<double>();
-      }
-      nlohmann::json per_lesion = nlohmann::json::array();
-      std::cout << step(8) << "follow-up of session 1 -> " << fdir.string()
-                << "; margins confirmed (measured vs true MAM):";
-      for (const auto& l : margins.at("lesions")) {
-        const int id = l.at("lesion").get<int>();
-        const double mam = l.at("minimal_margin_mm").get<double>();
-        nlohmann::json row = {{"lesion", id},
-                              {"minimal_margin_mm", mam},
-                              {"verdict", l.at("verdict")},
-                              {"technical_success", l.at("technical_success")}};
-        std::cout << " #" << id << " " << fixed(mam, 1);
-        if (true_mam.count(id) != 0) {
-          row["true_minimal_margin_mm"] = true_mam[id];
-          std::cout << " vs " << fixed(true_mam[id], 1);
-        }
-        std::cout << " mm (" << l.at("verdict").get<std::string>() << ")";
-        per_lesion.push_back(row);
-      }
-      std::cout << " -> " << cdir.string() << "\n";
-      report["steps"]["followup"] = {{"seconds", secondsSince(t0)},
-                                     {"commands", ran},
-                                     {"folder", fdir.string()},
-                                     {"confirmation", cdir.string()},
-                                     {"lesions", per_lesion}};
-      outputs.add(fdir / "ct", "follow-up CT of session 1 (DICOM, synthetic, known deformation)");
-      outputs.add(fdir / "truth.json", "follow-up truth: zones, true minimal ablative margins");
-      outputs.add(cdir / "margins.json", "margin confirmation: MAM per lesion, verdicts");
-      outputs.add(cdir,
-                  "margin colour maps margin_L<id>.png, zones and margin maps (NRRD), "
-                  "registration");
+      report["steps"]["followup"] = runFollowupStep(where, outputs, step(8));
     }
-
-    // 9. The workstation: a screenshot of the plan in rfaplan-gui (MPR + 3D), on the user's
-    // display or a private Xvfb.
-    const std::optional<fs::path> gui = findGuiExecutable();
-    const char* display_env = std::getenv("DISPLAY");
-    const std::optional<fs::path> xvfb = findOnPath("Xvfb");
-    std::string skipped;
-    if (no_gui) {
-      skipped = "--no-gui";
-    } else if (!gui) {
-      skipped = "rfaplan-gui is not built or installed next to " + self.string();
-    } else if ((display_env == nullptr || *display_env == '\0') && !xvfb) {
-      skipped = "no display (DISPLAY unset) and no Xvfb (apt install xvfb)";
-    }
-    if (!skipped.empty()) {
-      report["steps"]["gui_screenshot"] = {{"skipped", skipped}};
-      std::cout << step(9) << "workstation screenshot: skipped (" << skipped << ")\n";
-    } else {
-      t0 = std::chrono::steady_clock::now();
-      const fs::path png = fs::path(out) / "gui-mpr.png";
-      const fs::path log = logs / "rfaplan-gui.log";
-      std::optional<XvfbDisplay> private_display;
-      std::string display;
-      if (display_env != nullptr && *display_env != '\0') {
-        display = display_env;
-      } else {
-        private_display.emplace(*xvfb, logs / "xvfb.log");
-        display = private_display->display() + " (private Xvfb)";
-      }
-      const std::vector<std::string> argv = {
-          gui->string(), "--screenshot", png.string(), "--layout",
-          "mpr",         "--size",       "1600x1000",  plan_file.string()};
-      const int rc = runChild(
-          argv, log,
-          private_display
-              ? std::vector<std::pair<std::string, std::string>>{{"DISPLAY",
-                                                                  private_display->display()}}
-              : std::vector<std::pair<std::string, std::string>>{});
-      private_display.reset();
-      if (rc != 0) {
-        throw Error(ExitCode::kInternal, "demo: rfaplan-gui --screenshot failed with exit code " +
-                                             std::to_string(rc) + " (see " + log.string() + ")");
-      }
-      report["steps"]["gui_screenshot"] = {{"seconds", secondsSince(t0)},
-                                           {"file", png.string()},
-                                           {"display", display},
-                                           {"log", log.string()}};
-      outputs.add(png, "screenshot of the workstation (rfaplan-gui) with the plan");
-      std::cout << step(9) << "workstation screenshot on " << display << " -> " << png.string()
-                << "\n";
-    }
+    report["steps"]["gui_screenshot"] = runScreenshotStep(where, no_gui, outputs, step(9));
 
     const fs::path summary = fs::path(out) / "demo.json";
     outputs.add(summary, "this summary: every step's figures and outputs");
