@@ -53,7 +53,8 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
   const auto labels = r.lesions.data();  // a view of the voxels
   for (const Vec3& seed : options.lesion_seeds_lps) {
     const std::uint16_t label = nextLabel(r.lesion_records.size());
-    const LesionSegmentation les = segmentLesionFromSeed(ct, seed, {}, &r.liver.mask);
+    // A click at a mass against the liver that the automatic liver left out extends the liver.
+    const LesionSegmentation les = segmentLesionInLiver(ct, seed, r.liver.mask);
     std::size_t taken = 0;
     for (std::size_t i = 0; i < les.mask.voxelCount(); ++i) {
       if (les.mask.data()[i] != 0 && labels[i] == 0) {  // earlier lesions keep overlaps
@@ -72,6 +73,24 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
     rec.threshold_hu = les.threshold_hu;
     rec.reached_search_limit = les.reached_search_limit;
     r.lesion_records.push_back(std::move(rec));
+  }
+  if (!options.lesion_seeds_lps.empty()) {
+    // The liver may have grown by the lesions (segmentLesionInLiver): its volume and centroid
+    // again.
+    std::size_t n = 0;
+    Vec3 sum(0, 0, 0);
+    const ImageGeometry& g = r.liver.mask.geometry();
+    const Size3& z = g.size();
+    for (std::size_t v = 0; v < r.liver.mask.voxelCount(); ++v) {
+      if (r.liver.mask.data()[v] == 0) continue;
+      ++n;
+      sum += Vec3(static_cast<double>(v % z[0]), static_cast<double>((v / z[0]) % z[1]),
+                  static_cast<double>(v / (z[0] * z[1])));
+    }
+    if (n > 0) {
+      r.liver.volume_ml = static_cast<double>(n) * g.voxelVolumeMm3() / 1000.0;
+      r.liver.centroid_lps = g.indexToLps(sum / static_cast<double>(n));
+    }
   }
   if (options.auto_lesions) {
     for (const LesionCandidate& c : detectLesionCandidates(ct, r.liver.mask)) {

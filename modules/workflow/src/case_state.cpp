@@ -182,8 +182,11 @@ void ensureAnatomy(CaseState& state, bool auto_lesions, const Progress& progress
 int addLesionFromSeed(CaseState& state, const Vec3& seed_lps) {
   ensureAnatomy(state, false);
   const ImageVolume& ct = state.image.image;
+  // A click at a mass against the liver that the automatic liver left out extends the liver with
+  // it (the liver holds its lesions); a click inside the liver segments as before.
+  Mask liver = *state.segmentation.liver;
   const segmentation::LesionSegmentation les =
-      segmentation::segmentLesionFromSeed(ct, seed_lps, {}, &*state.segmentation.liver);
+      segmentation::segmentLesionInLiver(ct, seed_lps, liver);
   if (!state.segmentation.lesions) state.segmentation.lesions = LabelMap(ct.geometry(), 0);
   LabelMap& labels = *state.segmentation.lesions;
   const auto v = labels.data();
@@ -211,6 +214,7 @@ int addLesionFromSeed(CaseState& state, const Vec3& seed_lps) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (m[i] != 0 && v[i] == 0) v[i] = label;
   }
+  *state.segmentation.liver = std::move(liver);
   if (state.plan) state.plan_stale = true;
   state.segmentation_record = "edited";
   return label;

@@ -115,4 +115,15 @@ LesionSegmentation segmentLesionFromSeed(const ImageVolume& ct_hu, const Vec3& s
                                          const LesionSeedOptions& options = {},
                                          const Mask* liver = nullptr);
 
+/// \brief A lesion from a click in or against the liver, and the liver extended with it (the
+/// LiTS/IRCADb convention: the liver holds its lesions). First as segmentLesionFromSeed() with
+/// `liver`. When that finds nothing and the click lies outside `liver` but within `near_liver_mm`
+/// of it - a mass at the capsule that the automatic liver left out - the lesion is grown without
+/// the liver and kept when it touches the liver. `liver` (0/1 on the CT grid) then gets every voxel
+/// of the lesion. \throws as segmentLesionFromSeed() (the first attempt's error when the retry is
+/// not allowed), and NoDataError "... does not touch the liver" when the retried mass lies apart.
+LesionSegmentation segmentLesionInLiver(const ImageVolume& ct_hu, const Vec3& seed_lps, Mask& liver,
+                                        const LesionSeedOptions& options = {},
+                                        double near_liver_mm = 15.0);
+
 }  // namespace rfa::segmentation
