@@ -13,6 +13,7 @@
 
 #include "candidates_internal.h"
 #include "lesion_smoothing.h"
+#include "mask_stats.h"
 #include "rfa/core/error.h"
 #include "rfa/segmentation/components.h"
 #include "rfa/segmentation/distance.h"
@@ -309,8 +310,8 @@ std::vector<LesionCandidate> detectLesionCandidates(const ImageVolume& ct_hu, co
     if (label != 0) found[label - 1U].voxels.push_back(v);  // ascending: sorted
   }
   if (grid.oblique()) {
-    const double voxel_ml = ct_hu.geometry().voxelVolumeMm3() / 1000.0;
-    for (LesionCandidate& c : found) c.volume_ml = static_cast<double>(c.voxels.size()) * voxel_ml;
+    for (LesionCandidate& c : found)
+      c.volume_ml = detail::volumeMl(ct_hu.geometry(), c.voxels.size());
   }
   return found;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "mask_stats.h"
 #include "rfa/core/error.h"
 #include "rfa/segmentation/body.h"
 #include "rfa/segmentation/candidates.h"
@@ -28,6 +29,13 @@ std::uint16_t nextLabel(std::size_t records) {
     throw UnsupportedError("segmentCase: more than 65535 lesions");
   }
   return static_cast<std::uint16_t>(records + 1);
+}
+
+// Volume and centroid of the liver from its mask (after the mask changed).
+void updateLiverStats(LiverSegmentation& liver) {
+  const detail::MaskStats m = detail::maskStats(liver.mask);
+  liver.volume_ml = detail::volumeMl(liver.mask.geometry(), m.count);
+  if (m.count > 0) liver.centroid_lps = m.centroid_lps;
 }
 
 // segmentCase() on a CT in canonical storage (reorient.h).
@@ -77,20 +85,7 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
   if (!options.lesion_seeds_lps.empty()) {
     // The liver may have grown by the lesions (segmentLesionInLiver): its volume and centroid
     // again.
-    std::size_t n = 0;
-    Vec3 sum(0, 0, 0);
-    const ImageGeometry& g = r.liver.mask.geometry();
-    const Size3& z = g.size();
-    for (std::size_t v = 0; v < r.liver.mask.voxelCount(); ++v) {
-      if (r.liver.mask.data()[v] == 0) continue;
-      ++n;
-      sum += Vec3(static_cast<double>(v % z[0]), static_cast<double>((v / z[0]) % z[1]),
-                  static_cast<double>(v / (z[0] * z[1])));
-    }
-    if (n > 0) {
-      r.liver.volume_ml = static_cast<double>(n) * g.voxelVolumeMm3() / 1000.0;
-      r.liver.centroid_lps = g.indexToLps(sum / static_cast<double>(n));
-    }
+    updateLiverStats(r.liver);
   }
   if (options.auto_lesions) {
     for (const LesionCandidate& c : detectLesionCandidates(ct, r.liver.mask)) {
@@ -144,11 +139,7 @@ CaseSegmentation segmentCase(const ImageVolume& ct, const CaseSegmentationOption
   restore(r.vessels.large);
   restore(r.vessels.vesselness);
   restore(r.lesions);
-  if (grid.oblique()) {
-    const auto n =
-        static_cast<double>(std::count(r.liver.mask.data().begin(), r.liver.mask.data().end(), 1));
-    r.liver.volume_ml = n * ct.geometry().voxelVolumeMm3() / 1000.0;
-  }
+  if (grid.oblique()) updateLiverStats(r.liver);
   // Measurements again on the CT's grid (their bounding boxes are voxel indices).
   for (LesionMeasurement& m : measureLesions(r.lesions, r.vessels.radius_mm)) {
     r.lesion_records[m.label - 1U].measurement = std::move(m);

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "mask_stats.h"
 #include "rfa/core/error.h"
 #include "rfa/segmentation/components.h"
 #include "standard_grid.h"
@@ -419,9 +420,8 @@ LesionSegmentation segmentLesionFromSeed(const ImageVolume& ct, const Vec3& seed
       standard_liver ? &*standard_liver : liver);  // a liver on another grid: refused as before
   s.mask = grid.back(s.mask);
   if (grid.oblique()) {
-    s.voxel_count =
-        static_cast<std::size_t>(std::count(s.mask.data().begin(), s.mask.data().end(), 1));
-    s.volume_ml = static_cast<double>(s.voxel_count) * ct.geometry().voxelVolumeMm3() / 1000.0;
+    s.voxel_count = detail::maskStats(s.mask).count;
+    s.volume_ml = detail::volumeMl(ct.geometry(), s.voxel_count);
   }
   return s;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "liver_internal.h"
+#include "mask_stats.h"
 #include "rfa/core/error.h"
 #include "rfa/segmentation/body.h"
 #include "rfa/segmentation/components.h"
@@ -42,31 +43,7 @@ class LpsX {
   Vec3 m_;
 };
 
-struct MaskStats {
-  std::size_t count = 0;
-  Vec3 centroid_lps{0, 0, 0};
-};
-
-MaskStats stats(const Mask& m) {
-  const Size3& s = m.size();
-  MaskStats r;
-  Vec3 sum(0, 0, 0);
-  for (std::size_t k = 0; k < s[2]; ++k) {
-    for (std::size_t j = 0; j < s[1]; ++j) {
-      for (std::size_t i = 0; i < s[0]; ++i) {
-        if (m(i, j, k) == 0) continue;
-        ++r.count;
-        sum += Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k));
-      }
-    }
-  }
-  if (r.count > 0) r.centroid_lps = m.geometry().indexToLps(sum / static_cast<double>(r.count));
-  return r;
-}
-
-double ml(const ImageGeometry& g, std::size_t voxels) {
-  return static_cast<double>(voxels) * g.voxelVolumeMm3() / 1000.0;
-}
+using detail::MaskStats;
 
 // The work-grid state shared by the steps.
 struct Work {
@@ -287,7 +264,7 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
   } catch (const NoDataError& e) {
     noLiver(e.what());
   }
-  const MaskStats body = stats(w.body);
+  const MaskStats body = detail::maskStats(w.body);
   w.body_cx = body.centroid_lps.x();
   Vec3 first_seed(0, 0, 0);
   w.seeds = seedIndices(w.body, seeds_lps, first_seed);
@@ -296,7 +273,7 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
   LiverSegmentation r;
   IntensityModel model = clampModel(w.seeds.empty() ? automaticModel(w) : seedModel(w), options);
   Mask liver = liverCandidate(w, model);
-  if (stats(liver).count > 0) {
+  if (detail::maskStats(liver).count > 0) {
     const Mask core = erode(liver, 3.0);
     std::vector<float> values;
     for (std::size_t n = 0; n < core.voxelCount(); ++n) {
@@ -309,15 +286,15 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
   }
 
   liver = withSurfaceLesions(w, liver, model.mean - options.lower_sd * model.sd);
-  const MaskStats coarse = stats(liver);
-  const double coarse_ml = ml(grid, coarse.count);
+  const MaskStats coarse = detail::maskStats(liver);
+  const double coarse_ml = detail::volumeMl(grid, coarse.count);
   std::ostringstream why;
   if (coarse_ml < options.min_liver_ml) {
     why << "the largest region at " << model.mean << " HU (sd " << model.sd << " HU) holds "
         << coarse_ml << " mL, less than " << options.min_liver_ml << " mL";
     noLiver(why.str());
   }
-  if (coarse_ml > options.max_body_fraction * ml(grid, body.count)) {
+  if (coarse_ml > options.max_body_fraction * detail::volumeMl(grid, body.count)) {
     why << "the region at " << model.mean << " HU (" << coarse_ml << " mL) fills more than "
         << options.max_body_fraction * 100.0 << " % of the body: no distinct organ";
     noLiver(why.str());
@@ -328,8 +305,8 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
   }
 
   r.mask = liver_detail::upsampleMask(liver, ct_hu.geometry());
-  const MaskStats fine = stats(r.mask);
-  r.volume_ml = ml(ct_hu.geometry(), fine.count);
+  const MaskStats fine = detail::maskStats(r.mask);
+  r.volume_ml = detail::volumeMl(ct_hu.geometry(), fine.count);
   r.centroid_lps = fine.centroid_lps;
   r.mean_hu = model.mean;
   r.sd_hu = model.sd;
@@ -349,8 +326,9 @@ LiverSegmentation segmentLiver(const ImageVolume& ct_hu, const LiverOptions& opt
   LiverSegmentation s = segmentLiverCanonical(grid.image(ct_hu), options, seeds_lps);
   s.mask = grid.back(s.mask);
   if (grid.oblique()) {
-    const auto n = static_cast<double>(std::count(s.mask.data().begin(), s.mask.data().end(), 1));
-    s.volume_ml = n * ct_hu.geometry().voxelVolumeMm3() / 1000.0;
+    const MaskStats m = detail::maskStats(s.mask);
+    s.volume_ml = detail::volumeMl(ct_hu.geometry(), m.count);
+    s.centroid_lps = m.centroid_lps;
   }
   return s;
 }

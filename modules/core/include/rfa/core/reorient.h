@@ -54,52 +54,51 @@ inline std::size_t sourceLinearIndex(const Size3& source_size, const AxisReorien
   return s[0] + source_size[0] * (s[1] + source_size[1] * s[2]);
 }
 
+/// \brief Calls f(canonical_linear_index, source_linear_index) for every voxel, canonical voxels in
+/// storage order (x fastest), for a canonical grid of size `canonical_size` reoriented by `r` from
+/// a source grid of size `source_size`.
+template <class F>
+void forEachReorientedVoxel(const Size3& canonical_size, const Size3& source_size,
+                            const AxisReorientation& r, F&& f) {
+  std::size_t o = 0;
+  for (std::size_t k = 0; k < canonical_size[2]; ++k) {
+    for (std::size_t j = 0; j < canonical_size[1]; ++j) {
+      for (std::size_t i = 0; i < canonical_size[0]; ++i) {
+        f(o++, sourceLinearIndex(source_size, r, i, j, k));
+      }
+    }
+  }
+}
+
 /// \brief `v` in the storage `r` describes (a copy when `r` is the identity).
 template <class T>
 Volume<T> reorientVolume(const Volume<T>& v, const AxisReorientation& r) {
   if (r.identity()) return v;
-  const ImageGeometry g = reorientedGeometry(v.geometry(), r);
-  Volume<T> out = Volume<T>::uninitialized(g);
-  const Size3& n = g.size();
-  const Size3& src = v.geometry().size();
+  Volume<T> out = Volume<T>::uninitialized(reorientedGeometry(v.geometry(), r));
   const auto in = v.data();
   auto dst = out.data();
-  std::size_t o = 0;
-  for (std::size_t k = 0; k < n[2]; ++k) {
-    for (std::size_t j = 0; j < n[1]; ++j) {
-      for (std::size_t i = 0; i < n[0]; ++i) dst[o++] = in[sourceLinearIndex(src, r, i, j, k)];
-    }
-  }
+  forEachReorientedVoxel(out.geometry().size(), v.geometry().size(), r,
+                         [&](std::size_t c, std::size_t s) { dst[c] = in[s]; });
   return out;
 }
+
+/// \brief Checks that `canonical` lies on reorientedGeometry(source, r). \throws GeometryError.
+void requireReorientedGrid(const ImageGeometry& canonical, const ImageGeometry& source,
+                           const AxisReorientation& r);
 
 /// \brief The inverse of reorientVolume(): `canonical` (stored as `r` says) back on `source`, the
 /// grid it was reoriented from. \throws GeometryError when `canonical` is not on
 /// reorientedGeometry(source, r).
 template <class T>
 Volume<T> restoreVolume(const Volume<T>& canonical, const ImageGeometry& source,
-                        const AxisReorientation& r);
-
-/// \brief Checks that `canonical` lies on reorientedGeometry(source, r). \throws GeometryError.
-void requireReorientedGrid(const ImageGeometry& canonical, const ImageGeometry& source,
-                           const AxisReorientation& r);
-
-template <class T>
-Volume<T> restoreVolume(const Volume<T>& canonical, const ImageGeometry& source,
                         const AxisReorientation& r) {
   requireReorientedGrid(canonical.geometry(), source, r);
   if (r.identity()) return canonical;
   Volume<T> out = Volume<T>::uninitialized(source);
-  const Size3& n = canonical.geometry().size();
   const auto in = canonical.data();
   auto dst = out.data();
-  std::size_t o = 0;
-  for (std::size_t k = 0; k < n[2]; ++k) {
-    for (std::size_t j = 0; j < n[1]; ++j) {
-      for (std::size_t i = 0; i < n[0]; ++i)
-        dst[sourceLinearIndex(source.size(), r, i, j, k)] = in[o++];
-    }
-  }
+  forEachReorientedVoxel(canonical.geometry().size(), source.size(), r,
+                         [&](std::size_t c, std::size_t s) { dst[s] = in[c]; });
   return out;
 }
 
