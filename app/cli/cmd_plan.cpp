@@ -18,6 +18,7 @@
 #include "rfa/segmentation/case.h"
 #include "rfa/thermal/heat_backend.h"
 #include "rfa/workflow/case_state.h"
+#include "rfa/workflow/image_modality.h"
 
 namespace rfa::cli {
 namespace {
@@ -200,8 +201,17 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     for (const auto& w : img.warnings) std::cerr << "warning: " << w << "\n";
     std::cerr << "loaded " << img.source << " in " << fixed(secondsSince(t0), 1) << " s\n";
 
+    {
+      std::vector<std::string> modality_notes;
+      if (workflow::imageModality(img, "", modality_notes) == segmentation::Modality::kMR) {
+        throw UnsupportedError(
+            "planning on MR is not supported yet: the needle paths need the bone, lung and vessel "
+            "masks, which the MR segmentation does not provide (plan on the CT)");
+      }
+    }
     io::SegmentationFolder seg;
     std::string seg_record;
+    workflow::CandidateTriages triages;  // automatic candidates (no --segmentation)
     t0 = Clock::now();
     if (!segmentation_dir.empty()) {
       seg = io::readSegmentationFolder(segmentation_dir);
@@ -223,7 +233,9 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     } else {
       segmentation::CaseSegmentationOptions so;
       so.auto_lesions = true;
-      seg = workflow::toSegmentationFolder(segmentation::segmentCase(img.image, so));
+      segmentation::CaseSegmentation c = segmentation::segmentCase(img.image, so);
+      triages = workflow::candidateTriages(c);
+      seg = workflow::toSegmentationFolder(std::move(c));
       const fs::path seg_dir =
           fs::path(out_path).replace_filename(out_path.stem().string() + "-segmentation");
       io::writeSegmentationFolder(seg_dir, seg);
@@ -244,6 +256,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
       planning::confirmLesions(plan, anatomy, profile, equipment, options);
       t_confirm = secondsSince(t0);
     }
+    workflow::applyCandidateTriage(plan, triages);
     planning::planSessions(plan, profile, options);
     plan.source = workflow::planSourceOf(img, input);
     plan.source.segmentation = seg_record;

@@ -1,15 +1,20 @@
 // rfaplan segment INPUT [--series UID] [--lesion-seed x,y,z]... [--liver-seed x,y,z]... -o OUTDIR
 #include <chrono>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <utility>
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
 #include "rfa/io/input.h"
 #include "rfa/io/segmentation_folder.h"
+#include "rfa/report/margin_image.h"
+#include "rfa/report/review_image.h"
 #include "rfa/segmentation/case.h"
 #include "rfa/workflow/case_state.h"
+#include "rfa/workflow/image_modality.h"
 
 namespace rfa::cli {
 namespace {
@@ -53,7 +58,30 @@ nlohmann::json recordJson(const segmentation::LesionRecord& r) {
   put("contrast_hu", r.contrast_hu);
   put("contrast_to_noise", r.contrast_to_noise);
   put("compactness", r.compactness);
+  if (r.source == "automatic candidate") {
+    j["confident"] = r.confident;  // planned without a look by `rfaplan plan`
+    j["triage"] = r.triage;
+  }
   return j;
+}
+
+// OUTDIR/review/liver.png and lesion_<label>.png (review_image.h).
+void writeReviewImages(const ImageVolume& ct, const segmentation::CaseSegmentation& seg,
+                       const fs::path& dir, bool auto_window) {
+  fs::create_directories(dir);
+  report::writePng(report::renderLiverReview(ct, seg.liver.mask, &seg.lesions, auto_window),
+                   dir / "liver.png");
+  for (const segmentation::LesionRecord& rec : seg.lesion_records) {
+    if (!rec.measurement) continue;
+    std::ostringstream caption;
+    caption << "L" << rec.label << " " << rec.source;
+    if (rec.score) caption << " score " << std::fixed << std::setprecision(2) << *rec.score;
+    if (rec.source == "automatic candidate" && !rec.confident) caption << " TO REVIEW";
+    caption << "  " << std::setprecision(1) << rec.measurement->volume_ml << " mL";
+    report::writePng(report::renderLesionReview(ct, seg.lesions, rec.label, &seg.liver.mask,
+                                                &seg.vessels.mask, caption.str(), auto_window),
+                     dir / ("lesion_" + std::to_string(rec.label) + ".png"));
+  }
 }
 
 }  // namespace
@@ -68,6 +96,8 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
   static std::vector<std::string> lesion_seeds;
   static std::vector<std::string> liver_seeds;
   static bool auto_lesions = false;
+  static bool review_images = false;
+  static std::string modality;
   cmd->add_option("INPUT", input, "DICOM folder/file, phantom folder or volume file")->required();
   cmd->add_option("--series", series, "SeriesInstanceUID (or id from 'rfaplan series')");
   cmd->add_option("--lesion-seed", lesion_seeds,
@@ -80,6 +110,14 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
       "--auto-lesions", auto_lesions,
       "Also detect lesion candidates in the liver automatically (each with a score, to accept or "
       "reject); they get the labels after the seeded lesions");
+  cmd->add_option("--modality", modality,
+                  "CT or MR (default: the DICOM header; for volume files a guess from the "
+                  "intensities). MR: body and liver, lesions from clicks; no lungs, bone, vessels "
+                  "or automatic candidates");
+  cmd->add_flag("--review-images", review_images,
+                "Also write review pictures (PNG) under OUTDIR/review/: liver.png (the liver on "
+                "coronal and axial planes) and lesion_<label>.png (each lesion on its axial, "
+                "coronal and sagittal planes, with the liver and vessels outlined)");
   cmd->add_option("-o,--output", out, "Output folder")->required();
   cmd->callback([&exit_code] {
     nlohmann::json report;
@@ -101,15 +139,22 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
       options.lesion_seeds_lps.push_back(parseVec3("--lesion-seed", s, false));
     }
     options.auto_lesions = auto_lesions;
+    std::vector<std::string> notes;
+    options.modality = workflow::imageModality(img, modality, notes);
+    for (const auto& n : notes) std::cerr << "warning: " << n << "\n";
+    report["modality"] = segmentation::toString(options.modality);
     segmentation::CaseSegmentation seg = segmentation::segmentCase(ct, options);
     for (const auto& [step, seconds] : seg.timing_s) report["timing_s"][step] = seconds;
 
     const segmentation::LiverSegmentation& liver = seg.liver;
-    report["liver"] = {{"volume_ml", liver.volume_ml},
-                       {"centroid_lps_mm", v3(liver.centroid_lps)},
-                       {"intensity_model_hu", {{"mean", liver.mean_hu}, {"sd", liver.sd_hu}}},
-                       {"seed_lps_mm", v3(liver.seed_lps)},
-                       {"seed_from_user", liver.seed_from_user}};
+    report["liver"] = {
+        {"volume_ml", liver.volume_ml},
+        {"centroid_lps_mm", v3(liver.centroid_lps)},
+        {options.modality == segmentation::Modality::kMR ? "intensity_model_mr_normalised"
+                                                         : "intensity_model_hu",
+         {{"mean", liver.mean_hu}, {"sd", liver.sd_hu}}},
+        {"seed_lps_mm", v3(liver.seed_lps)},
+        {"seed_from_user", liver.seed_from_user}};
     const segmentation::VesselSegmentation& vessels = seg.vessels;
     std::size_t large = 0;
     for (const auto v : vessels.large.data()) large += v != 0 ? 1 : 0;
@@ -118,6 +163,7 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
                          {"parenchyma_hu", vessels.parenchyma_hu},
                          {"lumen_threshold_hu", vessels.threshold_hu}};
 
+    if (auto_lesions) report["candidates_dropped_on_vessels"] = seg.candidates_on_vessels;
     report["lesions"] = nlohmann::json::array();
     for (const segmentation::LesionRecord& rec : seg.lesion_records) {
       if (!rec.measurement) continue;  // no voxel of its own (inside earlier lesions)
@@ -131,6 +177,9 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
 
     const fs::path dir(out);
     const double liver_volume_ml = liver.volume_ml;
+    if (review_images) {
+      writeReviewImages(ct, seg, dir / "review", options.modality == segmentation::Modality::kMR);
+    }
     io::writeSegmentationFolder(dir, workflow::toSegmentationFolder(std::move(seg)));
     std::ofstream(dir / "lesions.json") << report.dump(2) << "\n";
     std::cout << "segmented " << img.source << ": liver " << liver_volume_ml << " mL, "

@@ -177,6 +177,34 @@ TEST_F(CliPlan, SameCommandIsNotRewrittenAndAChangeMakesARevision) {
   }
 }
 
+TEST_F(CliPlan, OnlyConfidentCandidatesAreScheduledTheOthersAreToReview) {
+  const fs::path out = tmp / "auto.json";
+  const RunResult r = rfaplan(planArgs(ph, out));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json plan = readJson(out);
+  ASSERT_FALSE(plan["lesions"].empty());
+  int to_review = 0;
+  for (const auto& l : plan["lesions"]) {
+    const std::string d = l["detection"];
+    EXPECT_TRUE(d == "automatic" || d == "to review") << l["id"] << " " << d;
+    EXPECT_FALSE(l["detection_reason"].get<std::string>().empty()) << l["id"];
+    if (d != "to review") continue;
+    ++to_review;
+    EXPECT_EQ(l["session"], 0) << l["id"];
+    EXPECT_FALSE(l["placements"].empty()) << l["id"];  // planned all the same
+    bool listed = false;
+    for (const auto& u : plan["unplaced"]) {
+      listed = listed || (u["id"] == l["id"] && contains(u["reason"].get<std::string>(),
+                                                         "automatic candidate to review"));
+    }
+    EXPECT_TRUE(listed) << l["id"];
+    EXPECT_TRUE(contains(r.out, "to review")) << r.out;  // the summary names them
+  }
+  // The seed-3 phantom: one lesion under 15 mm across (to review), one above.
+  EXPECT_EQ(to_review, 1);
+  expectEveryLesionAccountedFor(plan);
+}
+
 TEST_F(CliPlan, SegmentationFolderInputAndItsErrors) {
   RunResult r = rfaplan(planArgs(ph, tmp / "auto.json"));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -276,8 +304,13 @@ TEST_F(CliPlan, ProfileByNameOrFile) {
   profile["sessions"]["max_targets"] = 1;
   const fs::path file = tmp / "single.json";
   writeText(file, profile.dump(2));
+  // The segmentation as a reviewed folder, so that every lesion counts as given (automatic
+  // candidates below the confidence would not be scheduled).
+  const fs::path seg = tmp / "seg";
+  r = rfaplan({"segment", ph.string(), "--auto-lesions", "-o", seg.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const fs::path out = tmp / "plan.json";
-  r = rfaplan(planArgs(ph, out, {"--profile", file.string()}));
+  r = rfaplan(planArgs(ph, out, {"--profile", file.string(), "--segmentation", seg.string()}));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const json plan = readJson(out);
   EXPECT_EQ(plan["settings"]["profile"], "batch-rfa-single");

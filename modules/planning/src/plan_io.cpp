@@ -35,6 +35,7 @@ constexpr double kUnitTolerance = 1e-3;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kMaxInt = 1000000000;
 
+const std::vector<std::string> kDetections = {"given", "automatic", "to review", "accepted"};
 const std::vector<std::string> kFlags = {"none", "no safe path", "too large", "vessel",
                                          "heat sink"};
 const std::vector<std::string> kDecisions = {"proceed", "postpone", "incomplete", "labs not given"};
@@ -257,6 +258,8 @@ ojson writeLesion(const PlanLesion& l, const std::string& p) {
   j["refinements"] = l.refinements;
   j["search_evaluations"] = l.search_evaluations;
   j["session"] = l.session;
+  j["detection"] = l.detection;
+  j["detection_reason"] = l.detection_reason;
   return j;
 }
 
@@ -616,11 +619,27 @@ std::optional<PlanConfirmation> readConfirmation(const PlanReader& r, const json
 }
 
 PlanLesion readLesion(const PlanReader& r, const json& j, const std::string& p) {
-  r.object(
-      j, p,
-      {"id", "centroid_lps_mm", "diameter_mm", "volume_ml", "vessel_gap_mm", "near_major_vessel",
-       "trajectories", "rejected_paths", "path_candidates", "placements", "preview", "uncertainty",
-       "confirmation", "flag", "reason", "refinements", "search_evaluations", "session"});
+  r.object(j, p,
+           {"id",
+            "centroid_lps_mm",
+            "diameter_mm",
+            "volume_ml",
+            "vessel_gap_mm",
+            "near_major_vessel",
+            "trajectories",
+            "rejected_paths",
+            "path_candidates",
+            "placements",
+            "preview",
+            "uncertainty",
+            "confirmation",
+            "flag",
+            "reason",
+            "refinements",
+            "search_evaluations",
+            "session",
+            "detection",
+            "detection_reason"});
   PlanLesion l;
   l.id = r.integer(j, p, "id", 1);
   l.centroid_lps = r.vec3(j, p, "centroid_lps_mm");
@@ -652,6 +671,14 @@ PlanLesion readLesion(const PlanReader& r, const json& j, const std::string& p) 
   l.refinements = r.integer(j, p, "refinements", 0);
   l.search_evaluations = r.integer(j, p, "search_evaluations", 0);
   l.session = r.integer(j, p, "session", 0);
+  // Optional (plans written before automatic candidates were told apart are "given").
+  l.detection = r.optionalText(j, p, "detection");
+  if (l.detection.empty()) {
+    l.detection = "given";
+  } else {
+    l.detection = r.oneOf(j, p, "detection", kDetections);
+  }
+  l.detection_reason = r.optionalText(j, p, "detection_reason");
   return l;
 }
 

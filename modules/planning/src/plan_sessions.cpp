@@ -113,8 +113,11 @@ void planSessions(TreatmentPlan& plan, const ProtocolProfile& profile,
           (l.trajectories.front().target_lps - l.trajectories.front().entry_lps).normalized();
     }
     b.near_major_vessel = l.near_major_vessel;
-    b.feasible = l.flag != "no safe path";
-    b.infeasible_reason = l.reason;
+    b.feasible = l.flag != "no safe path" && l.detection != "to review";
+    b.infeasible_reason = l.detection == "to review"
+                              ? "automatic candidate to review (" + l.detection_reason +
+                                    "): not scheduled until accepted"
+                              : l.reason;
     batch.push_back(b);
   }
   const BatchPlan bp = planBatches(batch, profile, plan.liver_volume_ml, options.batching);

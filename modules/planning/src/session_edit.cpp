@@ -111,6 +111,10 @@ std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id,
 
   if (from == 0) {
     std::erase_if(p.unplaced, [&](const PlanUnplaced& u) { return u.id == lesion_id; });
+    // Moving an automatic candidate to review into a session is the user's acceptance of it.
+    for (PlanLesion& l : p.lesions) {
+      if (l.id == lesion_id && l.detection == "to review") l.detection = "accepted";
+    }
   } else {
     std::erase(p.sessions[from_pos].lesion_ids, lesion_id);
   }

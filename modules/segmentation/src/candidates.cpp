@@ -1,6 +1,8 @@
 // Automatic lesion candidates in a liver mask: parenchyma model, smoothed thresholds, components,
 // shape and rim rejection, refinement from the deepest voxel, scoring (method in candidates.h).
 #include "rfa/segmentation/candidates.h"
+#include <iomanip>
+#include <sstream>
 
 #include <algorithm>
 #include <array>
@@ -56,10 +58,12 @@ struct Pending {
   std::vector<std::size_t> voxels;
 };
 
-// Thresholded components of one polarity that pass the hard rejections.
+// Thresholded components of one polarity that pass the hard rejections. With `split`, the
+// hypodense components too elongated for a lesion are opened by split_opening_mm and their parts
+// judged again (a hypodense lesion joined to hypodense vessels or ducts).
 void findComponents(const Mask& selected, const ImageVolume& raw, const ImageVolume& smooth,
                     const Volume<float>& liver_depth2, bool hyperdense, const CandidateOptions& o,
-                    CandidateReport& rep, std::vector<Pending>& out) {
+                    CandidateReport& rep, std::vector<Pending>& out, bool split = true) {
   const double min_ml = std::numbers::pi / 6.0 * std::pow(o.min_diameter_mm, 3) / 1000.0;
   const Mask kept = removeSmallComponents(
       selected, std::max<std::size_t>(1, voxelsForVolume(selected.geometry(), min_ml)));
@@ -72,9 +76,11 @@ void findComponents(const Mask& selected, const ImageVolume& raw, const ImageVol
   const std::vector<RegionStats> st = candidates_detail::regionStats(in, cl.count());
   std::vector<std::size_t> slot(cl.count() + 1, 0);
   const std::size_t first = out.size();
+  std::vector<bool> elongated(cl.count() + 1, false);
   for (std::size_t l = 1; l <= cl.count(); ++l) {
     if (st[l].compactness < o.min_compactness) {
       ++rep.rejected_shape;
+      elongated[l] = true;
     } else if (st[l].rim_fraction > o.max_rim_fraction) {
       ++rep.rejected_rim;
     } else {
@@ -91,6 +97,20 @@ void findComponents(const Mask& selected, const ImageVolume& raw, const ImageVol
     const std::size_t s = slot[cl.labels.data()[n]];
     if (s != 0) out[first + s - 1].voxels.push_back(n);
   }
+  // Hypodense only: opened, a bright vessel tree falls apart into compact pieces of its trunks.
+  if (!split || hyperdense || o.split_opening_mm <= 0 ||
+      std::none_of(elongated.begin(), elongated.end(), [](bool e) { return e; })) {
+    return;
+  }
+  Mask parts(kept.geometry(), 0);
+  for (std::size_t n = 0; n < parts.voxelCount(); ++n) {
+    parts.data()[n] = elongated[cl.labels.data()[n]] ? 1 : 0;
+  }
+  parts = dilate(erode(parts, o.split_opening_mm), o.split_opening_mm);
+  // Only large parts: the small ones are the pieces of fissures, ducts and vessels.
+  CandidateOptions large = o;
+  large.min_diameter_mm = std::max(o.min_diameter_mm, o.split_min_diameter_mm);
+  findComponents(parts, raw, smooth, liver_depth2, hyperdense, large, rep, out, false);
 }
 
 // Replaces the voxels of `p` by segmentLesionFromSeed() from its seed when the result is
@@ -273,6 +293,35 @@ static std::vector<LesionCandidate> detectCandidatesCanonical(const ImageVolume&
                    });
   if (report != nullptr) *report = rep;
   return result;
+}
+
+CandidateTriage triageCandidate(const LesionCandidate& c, const CandidateOptions& o) {
+  std::ostringstream why;
+  why << "score " << std::fixed << std::setprecision(2) << c.score << ", "
+      << (c.hyperdense ? "hyperdense" : "hypodense") << ", " << std::setprecision(0)
+      << c.diameter_mm << " mm";
+  std::vector<std::string> unmet;
+  if (c.hyperdense) unmet.emplace_back("hyperdense (vessel, calcification or hypervascular)");
+  if (c.diameter_mm < o.confident_min_diameter_mm) {
+    std::ostringstream m;
+    m << "smaller than " << std::setprecision(0) << std::fixed << o.confident_min_diameter_mm
+      << " mm";
+    unmet.push_back(m.str());
+  }
+  if (c.compactness < o.min_compactness) {
+    unmet.emplace_back("irregular or elongated (a fissure, duct or vessel?)");
+  }
+  if (c.score < o.confident_min_score) {
+    std::ostringstream m;
+    m << "score below " << std::setprecision(2) << std::fixed << o.confident_min_score;
+    unmet.push_back(m.str());
+  }
+  CandidateTriage t;
+  t.confident = unmet.empty();
+  t.reason = why.str();
+  for (std::size_t i = 0; i < unmet.size(); ++i)
+    t.reason += (i == 0 ? "; to review: " : ", ") + unmet[i];
+  return t;
 }
 
 LabelMap candidateLabelMap(const std::vector<LesionCandidate>& candidates,

@@ -13,6 +13,7 @@
 #include "rfa/segmentation/body.h"
 #include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/lesion.h"
+#include "rfa/segmentation/modality.h"
 #include "standard_grid.h"
 
 namespace rfa::segmentation {
@@ -41,19 +42,45 @@ void updateLiverStats(LiverSegmentation& liver) {
 // segmentCase() on a CT in canonical storage (reorient.h).
 CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
                                       const CaseSegmentationOptions& options) {
+  const bool mr = options.modality == Modality::kMR;
+  if (mr && options.auto_lesions) {
+    throw UnsupportedError(
+        "automatic lesion candidates are for CT only (their thresholds are in HU): on MR, click "
+        "the lesions (--lesion-seed)");
+  }
   CaseSegmentation r;
   auto t0 = Clock::now();
-  r.body = segmentBody(ct);
-  r.lung = segmentLungs(ct, r.body);
-  r.bone = segmentBone(ct, r.body);
+  // MR: the steps run on the normalised scale (modality.h); lungs, bone and vessels are CT-only
+  // (HU thresholds) and left empty.
+  const ImageVolume normalised = mr ? normalizedMr(ct) : ImageVolume{};
+  const ImageVolume& image = mr ? normalised : ct;
+  if (mr) {
+    BodyOptions body;
+    body.air_threshold_hu = mrBackgroundThreshold(image);
+    r.body = segmentBody(image, body);
+    r.lung = Mask(ct.geometry(), 0);
+    r.bone = Mask(ct.geometry(), 0);
+  } else {
+    r.body = segmentBody(ct);
+    r.lung = segmentLungs(ct, r.body);
+    r.bone = segmentBone(ct, r.body);
+  }
   r.timing_s["body_lung_bone"] = since(t0);
 
   t0 = Clock::now();
-  r.liver = segmentLiver(ct, {}, options.liver_seeds_lps);
+  LiverOptions liver_options;
+  liver_options.modality = options.modality;
+  r.liver = segmentLiver(ct, liver_options, options.liver_seeds_lps);
   r.timing_s["liver"] = since(t0);
 
   t0 = Clock::now();
-  r.vessels = segmentVessels(ct, r.liver.mask);
+  if (mr) {
+    r.vessels.mask = Mask(ct.geometry(), 0);
+    r.vessels.large = Mask(ct.geometry(), 0);
+    r.vessels.radius_mm = ImageVolume(ct.geometry(), 0.0F);
+  } else {
+    r.vessels = segmentVessels(ct, r.liver.mask);
+  }
   r.timing_s["vessels"] = since(t0);
 
   t0 = Clock::now();
@@ -62,7 +89,9 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
   for (const Vec3& seed : options.lesion_seeds_lps) {
     const std::uint16_t label = nextLabel(r.lesion_records.size());
     // A click at a mass against the liver that the automatic liver left out extends the liver.
-    const LesionSegmentation les = segmentLesionInLiver(ct, seed, r.liver.mask);
+    LesionSeedOptions lesion_options;
+    if (mr) lesion_options.calcification_hu = std::numeric_limits<float>::infinity();  // CT only
+    const LesionSegmentation les = segmentLesionInLiver(image, seed, r.liver.mask, lesion_options);
     std::size_t taken = 0;
     for (std::size_t i = 0; i < les.mask.voxelCount(); ++i) {
       if (les.mask.data()[i] != 0 && labels[i] == 0) {  // earlier lesions keep overlaps
@@ -89,6 +118,15 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
   }
   if (options.auto_lesions) {
     for (const LesionCandidate& c : detectLesionCandidates(ct, r.liver.mask)) {
+      // An enhancing candidate that lies mostly in the vessel tree is a vessel segment.
+      if (c.hyperdense) {
+        std::size_t in_vessels = 0;
+        for (const std::size_t i : c.voxels) in_vessels += r.vessels.mask.data()[i] != 0 ? 1 : 0;
+        if (2 * in_vessels >= c.voxels.size()) {
+          ++r.candidates_on_vessels;
+          continue;
+        }
+      }
       const std::uint16_t label = nextLabel(r.lesion_records.size());
       std::size_t taken = 0;
       for (const std::size_t i : c.voxels) {
@@ -108,6 +146,9 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
       rec.contrast_hu = c.contrast_hu;
       rec.contrast_to_noise = c.cnr;
       rec.compactness = c.compactness;
+      const CandidateTriage t = triageCandidate(c);
+      rec.confident = t.confident;
+      rec.triage = t.reason;
       r.lesion_records.push_back(std::move(rec));
     }
   }

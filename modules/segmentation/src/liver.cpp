@@ -16,6 +16,7 @@
 #include "rfa/segmentation/body.h"
 #include "rfa/segmentation/components.h"
 #include "rfa/segmentation/distance.h"
+#include "rfa/segmentation/modality.h"
 #include "standard_grid.h"
 
 namespace rfa::segmentation {
@@ -50,12 +51,21 @@ struct Work {
   const LiverOptions& options;
   ImageVolume smooth;  // box-averaged, median-filtered CT (HU)
   Mask body;
+  Mask below_diaphragm;            // voxels that may hold liver (belowDiaphragm)
   double body_cx = 0;              // LPS x of the body centroid (mm)
   std::vector<std::size_t> seeds;  // linear indices of the seeds inside the body
+  bool mr = false;                 // MR on the normalised scale (modality.h), else CT in HU
+  float tissue_lo = 0;             // histogram range of the automatic model
+  float tissue_hi = 0;
 };
 
+const char* units(const Work& w) {
+  return w.mr ? "MR units" : "HU";
+}
+
 // Model from the patient-right half of the body, away from the body wall.
-IntensityModel automaticModel(const Work& w) {
+// The highest `peaks` histogram peaks of the soft tissue there (the mode first).
+std::vector<IntensityModel> automaticModels(const Work& w, std::size_t peaks) {
   const Mask inner = erode(w.body, w.options.body_margin_mm);
   const LpsX x(w.body.geometry());
   const Size3& s = w.body.size();
@@ -67,17 +77,51 @@ IntensityModel automaticModel(const Work& w) {
       }
     }
   }
-  const auto m = liver_detail::histogramMode(
-      values, w.options.soft_tissue_min_hu, w.options.soft_tissue_max_hu,
-      voxelsForVolume(w.body.geometry(), w.options.min_liver_ml));
-  if (!m) {
+  std::vector<IntensityModel> m = liver_detail::histogramPeaks(
+      values, w.tissue_lo, w.tissue_hi, voxelsForVolume(w.body.geometry(), w.options.min_liver_ml),
+      peaks);
+  if (m.empty()) {
     std::ostringstream msg;
-    msg << "less than " << w.options.min_liver_ml << " mL of soft tissue ("
-        << w.options.soft_tissue_min_hu << " to " << w.options.soft_tissue_max_hu
-        << " HU) on the patient-right side of the body";
+    msg << "less than " << w.options.min_liver_ml << " mL of soft tissue (" << w.tissue_lo << " to "
+        << w.tissue_hi << " " << units(w) << ") on the patient-right side of the body";
     noLiver(msg.str());
   }
-  return *m;
+  return m;
+}
+
+// How much a region found on MR looks like a liver: 0 outside [min_liver_ml, max_body_fraction x
+// the body], else (its voxels on the patient-right side - those on the left) x (0.5 + its
+// centroid's height in the body's cranio-caudal extent, 0 at the bottom, 1 at the top): a large
+// region on the right, high in the abdomen. Tissue on both sides (muscle, fat) scores about 0.
+double mrLiverScore(const Work& w, const Mask& region, double body_ml) {
+  const ImageGeometry& g = region.geometry();
+  const double ml = detail::volumeMl(g, detail::maskStats(region).count);
+  if (ml < w.options.min_liver_ml || ml > w.options.max_body_fraction * body_ml) return 0;
+  const LpsX x(g);
+  const Size3& s = g.size();
+  double right = 0;
+  double z_sum = 0;
+  double z_count = 0;
+  double body_lo = 1e300;
+  double body_hi = -1e300;
+  for (std::size_t k = 0; k < s[2]; ++k) {
+    const double z = g.indexToLps(Vec3(0, 0, static_cast<double>(k))).z();
+    for (std::size_t j = 0; j < s[1]; ++j) {
+      for (std::size_t i = 0; i < s[0]; ++i) {
+        if (w.body(i, j, k) != 0) {
+          body_lo = std::min(body_lo, z);
+          body_hi = std::max(body_hi, z);
+        }
+        if (region(i, j, k) == 0) continue;
+        z_sum += z;
+        z_count += 1;
+        right += x.at(i, j, k) < w.body_cx ? 1 : -1;
+      }
+    }
+  }
+  if (z_count == 0 || right <= 0 || !(body_hi > body_lo)) return 0;
+  const double height = (z_sum / z_count - body_lo) / (body_hi - body_lo);
+  return right * (0.5 + height);
 }
 
 // Voxels within `radius_mm` of any seed (linear indices on the work grid).
@@ -100,25 +144,33 @@ IntensityModel seedModel(const Work& w) {
   return liver_detail::robustModel(values);
 }
 
-IntensityModel clampModel(IntensityModel m, const LiverOptions& o) {
-  m.sd = std::clamp(m.sd, o.min_sd_hu, o.max_sd_hu);
+IntensityModel clampModel(IntensityModel m, const Work& w) {
+  const LiverOptions& o = w.options;
+  m.sd = w.mr ? std::clamp(m.sd, o.mr_min_sd, o.mr_max_sd)
+              : std::clamp(m.sd, o.min_sd_hu, o.max_sd_hu);
   return m;
 }
 
 // Threshold, opening, component choice and regrowth, closing and hole filling.
 Mask liverCandidate(const Work& w, const IntensityModel& m) {
   const LiverOptions& o = w.options;
-  const double lo = m.mean - o.lower_sd * m.sd;
-  const double hi = m.mean + o.upper_sd * m.sd;
+  const double ls = w.mr ? o.mr_lower_sd : o.lower_sd;
+  const double us = w.mr ? o.mr_upper_sd : o.upper_sd;
+  const double lo = m.mean - ls * m.sd;
+  const double hi = m.mean + us * m.sd;
   Mask in_range(w.body.geometry(), 0);
   for (std::size_t n = 0; n < in_range.voxelCount(); ++n) {
     const double v = w.smooth.data()[n];
-    in_range.data()[n] = w.body.data()[n] != 0 && v >= lo && v <= hi ? 1 : 0;
+    in_range.data()[n] =
+        w.body.data()[n] != 0 && w.below_diaphragm.data()[n] != 0 && v >= lo && v <= hi ? 1 : 0;
   }
   const Mask opened = dilate(erode(in_range, o.opening_radius_mm), o.opening_radius_mm);
   const Mask parts =
       removeSmallComponents(opened, voxelsForVolume(opened.geometry(), 1.0), Connectivity::k6);
-  const ComponentLabels labels = labelComponents(parts, Connectivity::k6);
+  // Regions split at their necks, so that an organ touching the liver through a bridge that
+  // survives the opening (spleen, heart, stomach) is a region of its own.
+  const ComponentLabels labels =
+      liver_detail::splitAtNecks(parts, o.neck_ratio, o.neck_min_dynamic_mm);
   if (labels.count() == 0) return Mask(w.body.geometry(), 0);
   // Score: voxels near the seeds, or else voxels on the patient-right half.
   std::vector<std::size_t> score(labels.count() + 1, 0);
@@ -148,9 +200,13 @@ Mask liverCandidate(const Work& w, const IntensityModel& m) {
   const double step = w.body.geometry().spacing().maxCoeff();
   Mask grown = dilate(chosen, o.opening_radius_mm + step);
   for (std::size_t n = 0; n < grown.voxelCount(); ++n) {
-    grown.data()[n] = grown.data()[n] != 0 && in_range.data()[n] != 0 ? 1 : 0;
+    const std::uint16_t l = labels.labels.data()[n];
+    grown.data()[n] = grown.data()[n] != 0 && in_range.data()[n] != 0 && (l == 0 || l == best);
   }
   Mask closed = fillHolesPerSlice(fillHoles(close(grown, o.closing_radius_mm)));
+  for (std::size_t n = 0; n < closed.voxelCount(); ++n) {
+    if (w.below_diaphragm.data()[n] == 0) closed.data()[n] = 0;
+  }
   return largestComponent(closed, Connectivity::k6);
 }
 
@@ -163,8 +219,10 @@ Mask withSurfaceLesions(const Work& w, const Mask& liver, double lower) {
   Mask hypo(g, 0);
   for (std::size_t n = 0; n < hypo.voxelCount(); ++n) {
     const double v = w.smooth.data()[n];
-    hypo.data()[n] =
-        w.body.data()[n] != 0 && liver.data()[n] == 0 && v >= o.lesion_min_hu && v < lower ? 1 : 0;
+    hypo.data()[n] = w.body.data()[n] != 0 && w.below_diaphragm.data()[n] != 0 &&
+                             liver.data()[n] == 0 && v >= o.lesion_min_hu && v < lower
+                         ? 1
+                         : 0;
   }
   const Mask core = dilate(erode(hypo, o.lesion_opening_mm), o.lesion_opening_mm);
   const ComponentLabels labels = labelComponents(
@@ -206,7 +264,7 @@ Mask withSurfaceLesions(const Work& w, const Mask& liver, double lower) {
   }
   out = fillHolesPerSlice(fillHoles(close(out, o.closing_radius_mm)));
   for (std::size_t n = 0; n < out.voxelCount(); ++n) {
-    if (w.smooth.data()[n] < o.fluid_max_hu) out.data()[n] = 0;
+    if (w.smooth.data()[n] < o.fluid_max_hu || w.below_diaphragm.data()[n] == 0) out.data()[n] = 0;
   }
   return largestComponent(out, Connectivity::k6);
 }
@@ -258,12 +316,25 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
                                                std::span<const Vec3> seeds_lps) {
   if (ct_hu.empty()) noLiver("the CT volume is empty");
   const ImageGeometry grid = liver_detail::workGrid(ct_hu.geometry(), options.working_spacing_mm);
-  Work w{options, liver_detail::median3(liver_detail::boxDownsample(ct_hu, grid)), Mask{}, 0.0, {}};
+  Work w{options, liver_detail::median3(liver_detail::boxDownsample(ct_hu, grid)),
+         Mask{},  Mask{},
+         0.0,     {}};
+  w.mr = options.modality == Modality::kMR;
+  BodyOptions body_options;
   try {
-    w.body = segmentBody(w.smooth);
+    // MR: the body is what is brighter than the background (modality.h), normalised scale.
+    if (w.mr) body_options.air_threshold_hu = mrBackgroundThreshold(w.smooth);
+    w.body = segmentBody(w.smooth, body_options);
   } catch (const NoDataError& e) {
     noLiver(e.what());
   }
+  w.tissue_lo = w.mr ? body_options.air_threshold_hu : options.soft_tissue_min_hu;
+  w.tissue_hi = w.mr ? 1000.0F : options.soft_tissue_max_hu;
+  // MR: lungs and bowel gas are not told apart from other dark tissue yet: no diaphragm step.
+  w.below_diaphragm =
+      w.mr ? Mask(grid, 1)
+           : liver_detail::belowDiaphragm(w.smooth, w.body, options.diaphragm_tolerance_mm,
+                                          options.mediastinum_max_width_mm);
   const MaskStats body = detail::maskStats(w.body);
   w.body_cx = body.centroid_lps.x();
   Vec3 first_seed(0, 0, 0);
@@ -271,36 +342,68 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
   if (!seeds_lps.empty() && w.seeds.empty()) noLiver("every seed lies outside the body");
 
   LiverSegmentation r;
-  IntensityModel model = clampModel(w.seeds.empty() ? automaticModel(w) : seedModel(w), options);
-  Mask liver = liverCandidate(w, model);
-  if (detail::maskStats(liver).count > 0) {
+  IntensityModel model;
+  Mask liver;
+  if (!w.seeds.empty()) {
+    model = clampModel(seedModel(w), w);
+    liver = liverCandidate(w, model);
+  } else if (!w.mr) {
+    model = clampModel(automaticModels(w, 1).front(), w);
+    liver = liverCandidate(w, model);
+  } else {
+    // MR: the liver is not always the histogram's mode (a dark T2 liver under bright bowel and
+    // fluid); each of the highest peaks is tried and the region most like a liver kept: the most
+    // voxels on the patient-right side, weighted by how high (superior) it lies in the body.
+    const double body_ml = detail::volumeMl(grid, detail::maskStats(w.body).count);
+    double best = -1;
+    for (const IntensityModel& m0 : automaticModels(w, options.mr_model_peaks)) {
+      const IntensityModel m = clampModel(m0, w);
+      Mask region = liverCandidate(w, m);
+      const double score = mrLiverScore(w, region, body_ml);
+      if (score > best) {
+        best = score;
+        model = m;
+        liver = std::move(region);
+      }
+    }
+  }
+  if (detail::maskStats(liver).count > 0 && !w.mr) {
     const Mask core = erode(liver, 3.0);
     std::vector<float> values;
     for (std::size_t n = 0; n < core.voxelCount(); ++n) {
       if (core.data()[n] != 0) values.push_back(w.smooth.data()[n]);
     }
     if (values.size() >= voxelsForVolume(grid, options.min_liver_ml)) {
-      model = clampModel(liver_detail::robustModel(values), options);
+      model = clampModel(liver_detail::robustModel(values), w);
       liver = liverCandidate(w, model);
     }
   }
 
-  liver = withSurfaceLesions(w, liver, model.mean - options.lower_sd * model.sd);
+  // CT: hypodense lesions at the surface (HU ranges); not on MR, where lesions may be darker or
+  // brighter than the parenchyma depending on the sequence.
+  if (!w.mr) liver = withSurfaceLesions(w, liver, model.mean - options.lower_sd * model.sd);
+  liver = largestComponent(liver_detail::withoutVerticalTubes(
+                               liver, options.tube_max_area_mm2, options.tube_min_length_mm,
+                               options.tube_max_area_ratio, options.tube_min_fill),
+                           Connectivity::k6);
   const MaskStats coarse = detail::maskStats(liver);
   const double coarse_ml = detail::volumeMl(grid, coarse.count);
   std::ostringstream why;
   if (coarse_ml < options.min_liver_ml) {
-    why << "the largest region at " << model.mean << " HU (sd " << model.sd << " HU) holds "
-        << coarse_ml << " mL, less than " << options.min_liver_ml << " mL";
+    why << "the largest region at " << model.mean << " " << units(w) << " (sd " << model.sd << " "
+        << units(w) << ") holds " << coarse_ml << " mL, less than " << options.min_liver_ml
+        << " mL";
     noLiver(why.str());
   }
   if (coarse_ml > options.max_body_fraction * detail::volumeMl(grid, body.count)) {
-    why << "the region at " << model.mean << " HU (" << coarse_ml << " mL) fills more than "
-        << options.max_body_fraction * 100.0 << " % of the body: no distinct organ";
+    why << "the region at " << model.mean << " " << units(w) << " (" << coarse_ml
+        << " mL) fills more than " << options.max_body_fraction * 100.0
+        << " % of the body: no distinct organ";
     noLiver(why.str());
   }
   if (w.seeds.empty() && coarse.centroid_lps.x() >= w.body_cx) {
-    why << "the region at " << model.mean << " HU lies on the patient-left side of the body";
+    why << "the region at " << model.mean << " " << units(w)
+        << " lies on the patient-left side of the body";
     noLiver(why.str());
   }
 
@@ -310,27 +413,37 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
   r.centroid_lps = fine.centroid_lps;
   r.mean_hu = model.mean;
   r.sd_hu = model.sd;
-  r.lower_hu = model.mean - options.lower_sd * model.sd;
-  r.upper_hu = model.mean + options.upper_sd * model.sd;
+  r.lower_hu = model.mean - (w.mr ? options.mr_lower_sd : options.lower_sd) * model.sd;
+  r.upper_hu = model.mean + (w.mr ? options.mr_upper_sd : options.upper_sd) * model.sd;
   r.seed_from_user = !w.seeds.empty();
   r.seed_lps = r.seed_from_user ? first_seed : deepestPoint(liver);
   return r;
 }
 
-LiverSegmentation segmentLiver(const ImageVolume& ct_hu, const LiverOptions& options,
-                               std::span<const Vec3> seeds_lps) {
-  // The working grid, the slice-wise passes and the scan orders are index-space: run them on one
-  // canonical storage so that prone, feet-first or flipped storages of the same anatomy agree.
-  const detail::StandardGrid grid(ct_hu.geometry());
-  if (grid.passthrough() || ct_hu.empty()) return segmentLiverCanonical(ct_hu, options, seeds_lps);
-  LiverSegmentation s = segmentLiverCanonical(grid.image(ct_hu), options, seeds_lps);
+// segmentLiver() on CT in HU or MR on the normalised scale (modality.h). The working grid, the
+// slice-wise passes and the scan orders are index-space: they run on one canonical storage so
+// that prone, feet-first or flipped storages of the same anatomy agree.
+static LiverSegmentation segmentLiverNormalised(const ImageVolume& image,
+                                                const LiverOptions& options,
+                                                std::span<const Vec3> seeds_lps) {
+  const detail::StandardGrid grid(image.geometry());
+  if (grid.passthrough() || image.empty()) return segmentLiverCanonical(image, options, seeds_lps);
+  LiverSegmentation s = segmentLiverCanonical(grid.image(image), options, seeds_lps);
   s.mask = grid.back(s.mask);
   if (grid.oblique()) {
     const MaskStats m = detail::maskStats(s.mask);
-    s.volume_ml = detail::volumeMl(ct_hu.geometry(), m.count);
+    s.volume_ml = detail::volumeMl(image.geometry(), m.count);
     s.centroid_lps = m.centroid_lps;
   }
   return s;
+}
+
+LiverSegmentation segmentLiver(const ImageVolume& image, const LiverOptions& options,
+                               std::span<const Vec3> seeds_lps) {
+  if (options.modality == Modality::kMR && !image.empty()) {
+    return segmentLiverNormalised(normalizedMr(image), options, seeds_lps);
+  }
+  return segmentLiverNormalised(image, options, seeds_lps);
 }
 
 }  // namespace rfa::segmentation

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "liver_internal.h"
 #include "rfa/core/parallel.h"
@@ -102,8 +103,8 @@ Mask upsampleMask(const Mask& coarse, const ImageGeometry& fine) {
   return out;
 }
 
-std::optional<IntensityModel> histogramMode(const std::vector<float>& values, float lo, float hi,
-                                            std::size_t min_count) {
+std::vector<IntensityModel> histogramPeaks(const std::vector<float>& values, float lo, float hi,
+                                           std::size_t min_count, std::size_t max_peaks) {
   const auto bins = static_cast<std::size_t>(std::floor(hi - lo)) + 1;
   std::vector<double> h(bins, 0.0);
   std::size_t count = 0;
@@ -112,7 +113,7 @@ std::optional<IntensityModel> histogramMode(const std::vector<float>& values, fl
     h[static_cast<std::size_t>(v - lo)] += 1.0;
     ++count;
   }
-  if (count < min_count || count == 0) return std::nullopt;
+  if (count < min_count || count == 0) return {};
   // Gaussian smoothing, sigma 3 bins.
   constexpr int kRadius = 9;
   std::array<double, 2 * kRadius + 1> kernel{};
@@ -126,18 +127,42 @@ std::optional<IntensityModel> histogramMode(const std::vector<float>& values, fl
       }
     }
   }
-  const auto peak = static_cast<std::size_t>(std::max_element(s.begin(), s.end()) - s.begin());
-  const double half = 0.5 * s[peak];
-  std::size_t left = peak;
-  while (left > 0 && s[left - 1] >= half) --left;
-  std::size_t right = peak;
-  while (right + 1 < bins && s[right + 1] >= half) ++right;
-  // Half-width at half maximum of the narrower side (the other may merge with a neighbour).
-  const double hwhm = static_cast<double>(std::min(peak - left, right - peak)) + 0.5;
-  IntensityModel m;
-  m.mean = static_cast<double>(lo) + static_cast<double>(peak) + 0.5;
-  m.sd = hwhm / 1.1774;
-  return m;
+  // Local maxima, highest first.
+  std::vector<std::size_t> peaks;
+  for (std::size_t b = 0; b < bins; ++b) {
+    const bool left = b == 0 || s[b] > s[b - 1];
+    const bool right = b + 1 == bins || s[b] >= s[b + 1];
+    if (left && right && s[b] > 0) peaks.push_back(b);
+  }
+  std::stable_sort(peaks.begin(), peaks.end(),
+                   [&](std::size_t a, std::size_t b) { return s[a] > s[b]; });
+  std::vector<IntensityModel> out;
+  for (const std::size_t peak : peaks) {
+    if (out.size() == max_peaks) break;
+    const double half = 0.5 * s[peak];
+    std::size_t left = peak;
+    while (left > 0 && s[left - 1] >= half) --left;
+    std::size_t right = peak;
+    while (right + 1 < bins && s[right + 1] >= half) ++right;
+    // Half-width at half maximum of the narrower side (the other may merge with a neighbour).
+    const double hwhm = static_cast<double>(std::min(peak - left, right - peak)) + 0.5;
+    IntensityModel m;
+    m.mean = static_cast<double>(lo) + static_cast<double>(peak) + 0.5;
+    m.sd = hwhm / 1.1774;
+    // A shoulder of a higher peak (within its half-maximum width) is not a tissue of its own.
+    const bool shoulder = std::any_of(out.begin(), out.end(), [&](const IntensityModel& o) {
+      return std::abs(o.mean - m.mean) < 2.0 * std::max(o.sd, m.sd);
+    });
+    if (!shoulder) out.push_back(m);
+  }
+  return out;
+}
+
+std::optional<IntensityModel> histogramMode(const std::vector<float>& values, float lo, float hi,
+                                            std::size_t min_count) {
+  const std::vector<IntensityModel> p = histogramPeaks(values, lo, hi, min_count, 1);
+  if (p.empty()) return std::nullopt;
+  return p.front();
 }
 
 IntensityModel robustModel(std::vector<float>& values) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "rfa/core/volume.h"
+#include "rfa/segmentation/components.h"
 
 namespace rfa::segmentation::liver_detail {
 
@@ -32,7 +33,41 @@ struct IntensityModel {
 std::optional<IntensityModel> histogramMode(const std::vector<float>& values, float lo, float hi,
                                             std::size_t min_count);
 
+/// The peaks of the same smoothed histogram, highest first, at most `max_peaks`, each with its sd
+/// as above; a peak within 2 sd of a higher one (a shoulder) is left out. Empty if fewer than
+/// `min_count` values fall in the range.
+std::vector<IntensityModel> histogramPeaks(const std::vector<float>& values, float lo, float hi,
+                                           std::size_t min_count, std::size_t max_peaks);
+
 /// Median and 1.4826 x median absolute deviation of `values` (not empty); reorders them.
 IntensityModel robustModel(std::vector<float>& values);
+
+/// The voxels of the work grid (canonical storage: index axis 2 runs to patient superior) that may
+/// hold liver (liver_diaphragm.cpp): all but those more than `tolerance_mm` above the diaphragm.
+/// The diaphragm of a column is the base of the first lung run met going down from the top (lungs:
+/// air components of segmentLungs() that reach the top slice, so not bowel gas); a column without
+/// lung between two lung columns of its row at most `max_gap_mm` apart (the mediastinum: heart,
+/// great vessels) takes the height interpolated linearly between them. Columns with neither, and
+/// every column of a CT without lungs at its top, are left whole.
+Mask belowDiaphragm(const ImageVolume& smooth_hu, const Mask& body, double tolerance_mm,
+                    double max_gap_mm);
+
+/// `liver` (work grid, canonical storage: axial slices) without its vertical tubes
+/// (liver_tubes.cpp): chains of axial sections (4-connected 2D components) linked slice to slice
+/// (each the other's only overlap there, overlapping half of each), each at most `max_area_mm2`
+/// and filling at least `min_fill` of its bounding ellipse, areas within `max_area_ratio` of each
+/// other, at least `min_length_mm` long. Such a chain is the inferior vena cava (or the aorta)
+/// that the mask follows out of the liver; the liver's own tip shrinks slice by slice.
+Mask withoutVerticalTubes(const Mask& liver, double max_area_mm2, double min_length_mm,
+                          double max_area_ratio, double min_fill);
+
+/// Splits `mask` at its necks (liver_split.cpp): watershed of the distance to the background (mm,
+/// 6-connected flooding from the deepest voxels down), two basins merged where they meet unless
+/// the neck is narrow, i.e. its depth is below `neck_ratio` x the shallower basin's peak depth and
+/// that peak rises at least `min_dynamic_mm` above it. Two organs touching through a thin bridge
+/// (liver and spleen through the stomach wall, liver and heart through the diaphragm) become two
+/// regions; one organ with a broad waist stays one. Labels sorted by decreasing voxel count, as
+/// labelComponents(). \throws UnsupportedError for more than 65535 regions.
+ComponentLabels splitAtNecks(const Mask& mask, double neck_ratio, double min_dynamic_mm);
 
 }  // namespace rfa::segmentation::liver_detail

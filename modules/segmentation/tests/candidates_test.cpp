@@ -215,3 +215,32 @@ TEST(LesionCandidates, LabelMapHoldsTheCandidatesInOrder) {
 
 }  // namespace
 }  // namespace rfa::segmentation
+
+namespace rfa::segmentation {
+namespace {
+
+TEST(CandidateTriage, OnlyLargeCompactHypodenseWellScoredCandidatesAreConfident) {
+  LesionCandidate c;
+  c.hyperdense = false;
+  c.diameter_mm = 24;
+  c.score = 0.8;
+  c.compactness = 0.5;
+  const CandidateTriage ok = triageCandidate(c);
+  EXPECT_TRUE(ok.confident);
+  EXPECT_EQ(ok.reason, "score 0.80, hypodense, 24 mm");
+
+  c.hyperdense = true;
+  c.diameter_mm = 9;
+  c.score = 0.55;
+  c.compactness = 0.1;
+  const CandidateTriage review = triageCandidate(c);
+  EXPECT_FALSE(review.confident);
+  // Every unmet condition is named.
+  EXPECT_NE(review.reason.find("to review: hyperdense"), std::string::npos) << review.reason;
+  EXPECT_NE(review.reason.find("smaller than 15 mm"), std::string::npos) << review.reason;
+  EXPECT_NE(review.reason.find("score below 0.60"), std::string::npos) << review.reason;
+  EXPECT_NE(review.reason.find("elongated"), std::string::npos) << review.reason;
+}
+
+}  // namespace
+}  // namespace rfa::segmentation

@@ -192,7 +192,9 @@ TEST(LiverSegmentation, Ircadb17MatchesReferenceMask) {
   const double d = dice(t.result.mask, truth);
   report("IRCADb 1.17", t, d, truth_ml);
   RecordProperty("dice_liver_ircadb17", std::to_string(d));
-  EXPECT_GE(d, 0.92);
+  // Measured 2026-12-06: 0.930 (1795 mL) with the split at necks, the diaphragm and the vena cava
+  // steps (0.927 before). The target is 0.95.
+  EXPECT_GE(d, 0.925);
   EXPECT_NEAR(t.result.volume_ml, truth_ml, 0.10 * truth_ml);
   EXPECT_LT(t.seconds, 20.0);
 }

@@ -17,6 +17,7 @@
 #include "rfa/segmentation/lesion.h"
 #include "rfa/thermal/electrode.h"
 #include "rfa/thermal/preview.h"
+#include "rfa/workflow/image_modality.h"
 
 namespace rfa::workflow {
 namespace fs = std::filesystem;
@@ -41,14 +42,19 @@ std::string editedRecord(const std::string& record) {
 
 // ensureAnatomy() on a segmentation and its record, the image given.
 void ensureAnatomyOf(const ImageVolume& image, io::SegmentationFolder& seg, std::string& record,
-                     bool auto_lesions, const Progress& progress) {
+                     bool auto_lesions, const Progress& progress, CandidateTriages& triages,
+                     segmentation::Modality modality) {
   const bool lesions_present = hasLesion(seg);
   if (seg.body && seg.liver) {
     if (!auto_lesions || lesions_present) return;
+    if (modality == segmentation::Modality::kMR) {
+      throw UnsupportedError("automatic lesion candidates are for CT only: click the lesions");
+    }
     report(progress, 0.0);
     LabelMap labels(image.geometry(), 0);
     const auto v = labels.data();
     std::uint16_t next = 1;
+    triages.clear();
     for (const segmentation::LesionCandidate& c :
          segmentation::detectLesionCandidates(image, *seg.liver)) {
       if (next == std::numeric_limits<std::uint16_t>::max()) break;
@@ -59,7 +65,7 @@ void ensureAnatomyOf(const ImageVolume& image, io::SegmentationFolder& seg, std:
           ++taken;
         }
       }
-      if (taken > 0) ++next;
+      if (taken > 0) triages[next++] = segmentation::triageCandidate(c);
     }
     report(progress, 1.0);
     seg.lesions = std::move(labels);
@@ -69,7 +75,10 @@ void ensureAnatomyOf(const ImageVolume& image, io::SegmentationFolder& seg, std:
   report(progress, 0.0);
   segmentation::CaseSegmentationOptions options;
   options.auto_lesions = auto_lesions && !lesions_present;
-  io::SegmentationFolder fresh = toSegmentationFolder(segmentation::segmentCase(image, options));
+  options.modality = modality;
+  segmentation::CaseSegmentation c = segmentation::segmentCase(image, options);
+  if (options.auto_lesions) triages = candidateTriages(c);
+  io::SegmentationFolder fresh = toSegmentationFolder(std::move(c));
   report(progress, 1.0);
   const auto fill = [](auto& have, auto& computed) {
     if (!have) have = std::move(computed);
@@ -113,6 +122,13 @@ CaseState openCase(const fs::path& input, const std::string& series_id) {
   }
   state.image = io::loadImage(input, series_id);
   state.image_input = state.input;
+  std::vector<std::string> notes;
+  try {
+    state.modality = imageModality(state.image, "", notes);
+  } catch (const UnsupportedError& e) {
+    notes.emplace_back(std::string(e.what()) + ": segmented as CT");
+  }
+  for (std::string& n : notes) state.image.warnings.push_back(std::move(n));
   return state;
 }
 
@@ -174,7 +190,8 @@ void ensureAnatomy(CaseState& state, bool auto_lesions, const Progress& progress
   if (complete) return;
   io::SegmentationFolder seg = state.segmentation;
   std::string record = state.segmentation_record;
-  ensureAnatomyOf(state.image.image, seg, record, auto_lesions, progress);
+  ensureAnatomyOf(state.image.image, seg, record, auto_lesions, progress, state.candidate_triage,
+                  state.modality);
   state.segmentation = std::move(seg);
   state.segmentation_record = std::move(record);
 }
@@ -185,8 +202,12 @@ int addLesionFromSeed(CaseState& state, const Vec3& seed_lps) {
   // A click at a mass against the liver that the automatic liver left out extends the liver with
   // it (the liver holds its lesions); a click inside the liver segments as before.
   Mask liver = *state.segmentation.liver;
-  const segmentation::LesionSegmentation les =
-      segmentation::segmentLesionInLiver(ct, seed_lps, liver);
+  // MR: on the normalised scale, without the CT calcification step (modality.h, case.h).
+  const bool mr = state.modality == segmentation::Modality::kMR;
+  segmentation::LesionSeedOptions lesion_options;
+  if (mr) lesion_options.calcification_hu = std::numeric_limits<float>::infinity();
+  const segmentation::LesionSegmentation les = segmentation::segmentLesionInLiver(
+      mr ? segmentation::normalizedMr(ct) : ct, seed_lps, liver, lesion_options);
   if (!state.segmentation.lesions) state.segmentation.lesions = LabelMap(ct.geometry(), 0);
   LabelMap& labels = *state.segmentation.lesions;
   const auto v = labels.data();
@@ -214,10 +235,28 @@ int addLesionFromSeed(CaseState& state, const Vec3& seed_lps) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (m[i] != 0 && v[i] == 0) v[i] = label;
   }
+  state.candidate_triage.erase(label);  // the user's own lesion (a label freed and taken again)
   *state.segmentation.liver = std::move(liver);
   if (state.plan) state.plan_stale = true;
   state.segmentation_record = "edited";
   return label;
+}
+
+CandidateTriages candidateTriages(const segmentation::CaseSegmentation& c) {
+  CandidateTriages t;
+  for (const segmentation::LesionRecord& r : c.lesion_records) {
+    if (r.source == "automatic candidate") t[r.label] = {r.confident, r.triage};
+  }
+  return t;
+}
+
+void applyCandidateTriage(planning::TreatmentPlan& plan, const CandidateTriages& triages) {
+  for (planning::PlanLesion& l : plan.lesions) {
+    const auto it = triages.find(l.id);
+    if (it == triages.end()) continue;
+    l.detection = it->second.confident ? "automatic" : "to review";
+    l.detection_reason = it->second.reason;
+  }
 }
 
 void removeLesion(CaseState& state, int label) {
@@ -234,12 +273,18 @@ void removeLesion(CaseState& state, int label) {
   if (removed == 0) {
     throw NotFoundError("lesion label " + std::to_string(label) + " is not in the segmentation");
   }
+  state.candidate_triage.erase(label);  // a rejected candidate
   if (state.plan) state.plan_stale = true;
   state.segmentation_record = "edited";
 }
 
 void planCase(CaseState& state, const PlanRequest& request, const std::string& version,
               const Progress& progress) {
+  if (state.modality == segmentation::Modality::kMR) {
+    throw UnsupportedError(
+        "planning on MR is not supported yet: the needle paths need the bone, lung and vessel "
+        "masks, which the MR segmentation does not provide (plan on the CT)");
+  }
   const planning::ProtocolProfile profile = planning::resolveProfile(state.profile_name);
   const int cycles = request.cycles_between_sessions;
   if (cycles < profile.intervals.systemic_cycles_between_sessions_min ||
@@ -273,9 +318,11 @@ void planCase(CaseState& state, const PlanRequest& request, const std::string& v
   const bool complete = state.segmentation.body && state.segmentation.liver && !auto_lesions;
   std::optional<io::SegmentationFolder> fresh;
   std::string record = state.segmentation_record;
+  CandidateTriages triages = state.candidate_triage;
   if (!complete) {
     fresh = state.segmentation;
-    ensureAnatomyOf(state.image.image, *fresh, record, auto_lesions, progress);
+    ensureAnatomyOf(state.image.image, *fresh, record, auto_lesions, progress, triages,
+                    state.modality);
   }
   const io::SegmentationFolder& seg = fresh ? *fresh : state.segmentation;
   const planning::PlanAnatomy anatomy = anatomyOf(seg);
@@ -283,12 +330,14 @@ void planCase(CaseState& state, const PlanRequest& request, const std::string& v
 
   planning::TreatmentPlan plan = planning::planLesions(anatomy, profile, equipment, options);
   if (request.confirm) planning::confirmLesions(plan, anatomy, profile, equipment, options);
+  applyCandidateTriage(plan, triages);
   planning::planSessions(plan, profile, options);
   plan.source = planSourceOf(state.image, state.image_input);
   plan.source.segmentation = record;
   plan.software = "rfaplan " + version;
 
   if (fresh) state.segmentation = std::move(*fresh);
+  state.candidate_triage = std::move(triages);
   state.segmentation_record = std::move(record);
   state.plan = std::move(plan);
   state.plan_stale = false;

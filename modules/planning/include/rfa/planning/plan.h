@@ -118,6 +118,12 @@ struct PlanLesion {
   int search_evaluations = 0;
   /// Session that treats it (its PlanSession::index: prior_sessions + 1, ...); 0 = not scheduled.
   int session = 0;
+  /// Where the lesion comes from: "given" (the user's segmentation or clicks), "automatic" (an
+  /// automatic candidate above the confidence for automatic scheduling) or "to review" (an
+  /// automatic candidate below it: planned, but left out of every session until accepted) or
+  /// "accepted" (a candidate to review that the user moved into a session, moveLesionToSession()).
+  std::string detection = "given";
+  std::string detection_reason;  ///< the candidate's score and why it was kept or is to review
 };
 
 /// One RFA session.

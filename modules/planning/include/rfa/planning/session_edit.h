@@ -30,7 +30,8 @@ namespace rfa::planning {
 ///    preview's), its "ablated volume ..." reason updated, and its review_status reset to "" (the
 ///    board must review it again); the target session gets the reason
 ///    "L<id> moved here by hand from session <k>" (k: its number before the move) or
-///    "L<id> moved here by hand from the unscheduled lesions"; a new session has no labs;
+///    "L<id> moved here by hand from the unscheduled lesions" (an automatic candidate "to review"
+///    moved so becomes "accepted", PlanLesion::detection); a new session has no labs;
 ///  - cumulative_volume_ml / cumulative_liver_fraction (settings.prior_ablated_volume_ml
 ///    included), the timeline (schedule.h, numbered from P + 1, with the plan's
 ///    settings.cycles_between_sessions and settings.start_date) and the notes that derive from the

@@ -20,8 +20,11 @@
 ///     compactness below `min_compactness` (compactness = volume / volume of the sphere whose
 ///     diameter is the longest extent of the component, measured along 13 directions; 1 for a
 ///     ball, 6 r^2 / L^2 for a tube of radius r and length L, near 0 for a vessel tree: bright
-///     vessels connected over long distances are one elongated component and are dropped);
-///     components with more than `max_rim_fraction` of their voxels within `rim_mm` of the liver
+///     vessels connected over long distances are one elongated component and are dropped; an
+///     elongated hypodense component is opened by `split_opening_mm` and its parts of at least
+///     `split_min_diameter_mm` judged again, since a hypodense lesion can be joined to hypodense
+///     vessels or ducts); components with
+///     more than `max_rim_fraction` of their voxels within `rim_mm` of the liver
 ///     boundary (partial-volume rims with fat or air at the surface).
 ///  5. Refinement (when `refine`): segmentLesionFromSeed() from the component's deepest voxel
 ///     (largest distance to the component's border), liver-restricted; its mask replaces the
@@ -47,6 +50,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "rfa/core/volume.h"
@@ -63,7 +67,11 @@ struct CandidateOptions {
   bool detect_hypodense = true;
   bool detect_hyperdense = true;
   double min_diameter_mm = 5.0;   ///< smaller components (equivalent sphere) are dropped
-  double min_compactness = 0.25;  ///< more elongated components are dropped (vessels)
+  double min_compactness = 0.25;  ///< more elongated components are dropped (vessels)...
+  double split_opening_mm = 4.0;  ///< ...after a second look at their parts opened by this
+                                  ///< radius (hypodense only: a lesion joined to hypodense
+                                  ///< vessels or ducts); 0 = none...
+  double split_min_diameter_mm = 15.0;  ///< ...keeping the parts at least this large (mm)
   double rim_mm = 3.0;            ///< voxel-centre distance to the nearest non-liver voxel
                                   ///< centre counted as the surface rim (about 2 mm from the
                                   ///< surface, which lies half a voxel outside)
@@ -74,6 +82,10 @@ struct CandidateOptions {
   double compactness_full = 0.5;  ///< compactness scoring 1
   double size_full_mm = 10.0;     ///< equivalent diameter scoring 1
   double min_score = 0.5;         ///< candidates scoring less are not returned
+  /// Confidence for automatic scheduling (triageCandidate()): hypodense candidates (colorectal
+  /// metastases on portal-venous CT) of at least this equivalent diameter (mm)...
+  double confident_min_diameter_mm = 15.0;
+  double confident_min_score = 0.6;  ///< ...scoring at least this
 };
 
 /// \brief One lesion candidate.
@@ -93,6 +105,20 @@ struct LesionCandidate {
   bool refined = false;          ///< the mask comes from segmentLesionFromSeed()
   std::vector<std::size_t> voxels;  ///< linear indices (CT grid, x fastest) of the mask, sorted
 };
+
+/// \brief Whether an automatic candidate may be planned without a look (`confident`), and why.
+struct CandidateTriage {
+  bool confident = false;
+  std::string reason;  ///< e.g. "score 0.83, hypodense, 24 mm" or "to review: hyperdense ..."
+};
+
+/// \brief The triage of one candidate: confident when hypodense, of equivalent diameter >=
+/// confident_min_diameter_mm, compactness (of the final mask) >= min_compactness and score >=
+/// confident_min_score; otherwise "to review" with each unmet condition named (hyperdense: an
+/// enhancing vessel segment, a calcification or a hypervascular lesion, which portal-venous CT
+/// cannot tell apart; small: partial volume and vessel cross-sections look like small lesions;
+/// elongated: a fissure, a duct or the hilum's fat; low score: weak contrast or irregular shape).
+CandidateTriage triageCandidate(const LesionCandidate& c, const CandidateOptions& o = {});
 
 /// \brief Parenchyma model and counts of one detection run.
 struct CandidateReport {

@@ -16,7 +16,8 @@
 ///     liver (lesion.h): seed n gets label n + 1; a voxel claimed by an earlier lesion keeps its
 ///     label;
 ///  5. with auto_lesions, detectLesionCandidates() in the liver (candidates.h), in its order
-///     (decreasing score): each candidate takes the next label and the voxels still unlabelled; a
+///     (decreasing score), minus the hyperdense ones lying mostly (>= half their voxels) in the
+///     vessel mask: each candidate takes the next label and the voxels still unlabelled; a
 ///     candidate left with no voxel (the lesion was already segmented from a seed) is dropped and
 ///     does not use a label;
 ///  6. measureLesions() of the label map with the vessel radius map (measurements.h).
@@ -30,6 +31,7 @@
 #include "rfa/core/volume.h"
 #include "rfa/segmentation/liver.h"
 #include "rfa/segmentation/measurements.h"
+#include "rfa/segmentation/modality.h"
 #include "rfa/segmentation/vessels.h"
 
 namespace rfa::segmentation {
@@ -38,7 +40,11 @@ namespace rfa::segmentation {
 struct CaseSegmentationOptions {
   std::vector<Vec3> liver_seeds_lps;   ///< points inside the liver, LPS mm (may be empty)
   std::vector<Vec3> lesion_seeds_lps;  ///< one point inside each lesion, LPS mm (may be empty)
-  bool auto_lesions = false;           ///< also detect lesion candidates automatically
+  bool auto_lesions = false;           ///< also detect lesion candidates automatically (CT only)
+  /// CT (HU) or MR (normalised first, modality.h): on MR the body and the liver are segmented and
+  /// lesions from seeds (not validated on MR yet); lungs, bone and vessels are left empty (their
+  /// steps are HU thresholds) and auto_lesions throws UnsupportedError.
+  Modality modality = Modality::kCT;
 };
 
 /// \brief How one lesion label of CaseSegmentation::lesions was obtained, and its measurements.
@@ -61,6 +67,9 @@ struct LesionRecord {
   std::optional<double> contrast_hu;        ///< mean HU - parenchyma median (HU)
   std::optional<double> contrast_to_noise;  ///< |contrast| / parenchyma SD
   std::optional<double> compactness;        ///< [0, 1], 1 for a ball
+  /// Candidates: planned without a look (triageCandidate()); seeds are always confident.
+  bool confident = true;
+  std::string triage;  ///< candidates: the triage's reason (score, polarity, size, what is unmet)
 
   /// Measurements of the label (volume, centroid, RECIST, longest 3D diameter, gap to vessels
   /// of radius >= 3 mm); empty when the label holds no voxel (a seeded lesion entirely inside
@@ -77,6 +86,9 @@ struct CaseSegmentation {
   VesselSegmentation vessels;  ///< vessels.radius_mm: lumen radius (mm) inside vessels, else 0
   LabelMap lesions;            ///< lesion labels 1..N (see lesion_records), 0 elsewhere
   std::vector<LesionRecord> lesion_records;  ///< one per label, sorted by label (1..N)
+  /// Hyperdense automatic candidates dropped because at least half of their voxels lie in the
+  /// vessel mask (vessel segments, not lesions).
+  std::size_t candidates_on_vessels = 0;
   /// Wall time (s) of the steps: "body_lung_bone", "liver", "vessels", "lesions" (steps 4-6).
   std::map<std::string, double> timing_s;
 };

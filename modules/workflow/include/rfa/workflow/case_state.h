@@ -15,6 +15,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,9 @@
 #include "rfa/planning/plan.h"
 #include "rfa/planning/plan_builder.h"
 #include "rfa/planning/plan_io.h"
+#include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/case.h"
+#include "rfa/segmentation/modality.h"
 
 namespace rfa::workflow {
 
@@ -42,6 +45,18 @@ class Cancelled : public std::exception {
 using Progress = std::function<void(const std::string& stage, double fraction)>;
 
 /// \brief An open case: the image, its segmentation, its plan.
+/// \brief Triage of automatic lesion candidates (segmentation::triageCandidate()), by lesion label.
+using CandidateTriages = std::map<int, segmentation::CandidateTriage>;
+
+/// \brief The triages of the automatic candidates among the lesion records of `c`.
+CandidateTriages candidateTriages(const segmentation::CaseSegmentation& c);
+
+/// \brief Sets PlanLesion::detection ("automatic" when confident, else "to review") and
+/// detection_reason of the lesions of `plan` whose id `triages` names; the others stay "given".
+/// Call between planning::planLesions() and planning::planSessions(): the lesions to review are
+/// then planned but left out of every session, listed among the unscheduled ones with the reason.
+void applyCandidateTriage(planning::TreatmentPlan& plan, const CandidateTriages& triages);
+
 struct CaseState {
   std::string input;  ///< the path opened, as given (image or plan file)
   io::LoadedImage image;
@@ -58,6 +73,11 @@ struct CaseState {
   /// "automatic" (segmented here), "edited" (lesions added or removed here), or what the opened
   /// plan recorded ("automatic (written to NAME/)" or a folder).
   std::string segmentation_record;
+  /// Triage of the automatic candidates among the lesions (by label), when they were detected
+  /// here; planCase() applies it (applyCandidateTriage()).
+  CandidateTriages candidate_triage;
+  /// How the image is segmented (imageModality(): DICOM header, else a guess); planning refuses MR.
+  segmentation::Modality modality = segmentation::Modality::kCT;
 };
 
 /// \brief Opens `input`: a plan file (a path ending in ".json": dicomexport::loadPlanCase() loads

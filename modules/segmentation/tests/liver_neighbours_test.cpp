@@ -1,0 +1,119 @@
+// The steps that stop the liver at its neighbours (liver_internal.h), on shapes with known
+// answers: two organs joined by a bridge (splitAtNecks), a tube hanging from an organ
+// (withoutVerticalTubes), lungs over a diaphragm with a heart between them (belowDiaphragm).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstddef>
+
+#include "../src/liver_internal.h"
+#include "rfa/core/volume.h"
+
+namespace rfa::segmentation::liver_detail {
+namespace {
+
+// A 2 mm grid, LPS axis-aligned (canonical storage: k runs to patient superior).
+Mask grid(std::size_t nx, std::size_t ny, std::size_t nz, double dz = 2.0) {
+  return Mask(ImageGeometry({nx, ny, nz}, Vec3(2, 2, dz), Vec3::Zero()), 0);
+}
+
+// Sets the voxels within `r` mm of `c` (voxel index units scaled by the spacing).
+void ball(Mask& m, const Vec3& c_mm, double r) {
+  const Size3& s = m.size();
+  const Vec3 sp = m.geometry().spacing();
+  for (std::size_t k = 0; k < s[2]; ++k) {
+    for (std::size_t j = 0; j < s[1]; ++j) {
+      for (std::size_t i = 0; i < s[0]; ++i) {
+        const Vec3 p(static_cast<double>(i) * sp.x(), static_cast<double>(j) * sp.y(),
+                     static_cast<double>(k) * sp.z());
+        if ((p - c_mm).norm() <= r) m(i, j, k) = 1;
+      }
+    }
+  }
+}
+
+std::size_t count(const Mask& m) {
+  std::size_t n = 0;
+  for (const auto v : m.data()) n += v != 0 ? 1 : 0;
+  return n;
+}
+
+TEST(LiverNeighbours, TwoOrgansJoinedByABridgeAreSplitAtTheBridge) {
+  Mask m = grid(80, 40, 40);
+  ball(m, Vec3(40, 40, 40), 30);   // "liver", depth 30 mm
+  ball(m, Vec3(120, 40, 40), 20);  // "spleen", depth 20 mm
+  // A bridge 8 mm across (depth 4 mm) between them.
+  for (std::size_t i = 30; i < 52; ++i) {
+    for (std::size_t j = 18; j < 22; ++j) {
+      for (std::size_t k = 18; k < 22; ++k) m(i, j, k) = 1;
+    }
+  }
+  const ComponentLabels l = splitAtNecks(m, 0.4, 4.0);
+  ASSERT_EQ(l.count(), 2U);
+  EXPECT_NE(l.labels(20, 20, 20), l.labels(60, 20, 20));
+  EXPECT_EQ(l.labels(20, 20, 20), 1);  // the larger region first
+  // The cut lies in the bridge: every voxel within the spleen ball is the spleen's.
+  EXPECT_EQ(l.labels(52, 20, 20), l.labels(60, 20, 20));
+}
+
+TEST(LiverNeighbours, ABroadWaistStaysOneRegion) {
+  Mask m = grid(80, 40, 40);
+  ball(m, Vec3(50, 40, 40), 28);
+  ball(m, Vec3(85, 40, 40), 22);  // overlapping: a waist about 35 mm across
+  const ComponentLabels l = splitAtNecks(m, 0.4, 4.0);
+  EXPECT_EQ(l.count(), 1U);
+}
+
+TEST(LiverNeighbours, AVerticalTubeLeavingTheOrganIsDropped) {
+  Mask m = grid(60, 60, 60);
+  ball(m, Vec3(60, 60, 80), 36);  // organ, 72 mm across, its bottom at z = 44 mm
+  // A tube 20 mm across from the bottom of the grid up into the organ (z 0..60 mm).
+  for (std::size_t k = 0; k < 30; ++k) {
+    for (std::size_t j = 0; j < 60; ++j) {
+      for (std::size_t i = 0; i < 60; ++i) {
+        const double dx = static_cast<double>(i) * 2 - 80;
+        const double dy = static_cast<double>(j) * 2 - 60;
+        if (std::hypot(dx, dy) <= 10) m(i, j, k) = 1;
+      }
+    }
+  }
+  const Mask out = withoutVerticalTubes(m, 1200, 30, 1.8, 0.5);
+  EXPECT_EQ(out(40, 30, 2), 0);  // the tube far below the organ is gone
+  EXPECT_EQ(out(40, 30, 12), 0);
+  EXPECT_EQ(out(30, 30, 40), 1);  // the organ stays whole
+  Mask organ = grid(60, 60, 60);
+  ball(organ, Vec3(60, 60, 80), 36);
+  const Mask organ_out = withoutVerticalTubes(organ, 1200, 30, 1.8, 0.5);
+  EXPECT_EQ(count(organ_out), count(organ));  // its own tip shrinks slice by slice: kept
+}
+
+TEST(LiverNeighbours, NothingAboveTheDiaphragmOrInTheMediastinum) {
+  // Body: the whole grid at soft tissue (0 HU); lungs: two air blocks (-900 HU) in the top half,
+  // right (i < 30) and left (i >= 50), reaching the top slice; between them (i 30..49) the
+  // mediastinum. The lungs' bases lie at slice 30 on the right and 24 on the left.
+  const ImageGeometry g({80, 40, 60}, Vec3(2, 2, 2), Vec3::Zero());
+  ImageVolume ct(g, 0.0F);
+  Mask body(g, 1);
+  for (std::size_t k = 0; k < 60; ++k) {
+    for (std::size_t j = 0; j < 40; ++j) {
+      for (std::size_t i = 0; i < 80; ++i) {
+        if ((i < 30 && k >= 30) || (i >= 50 && k >= 24)) ct(i, j, k) = -900.0F;
+      }
+    }
+  }
+  const Mask allowed = belowDiaphragm(ct, body, 4.0, 160.0);
+  EXPECT_EQ(allowed(10, 20, 30), 1);  // the lowest lung slice, right: within the tolerance
+  EXPECT_EQ(allowed(10, 20, 32), 1);
+  EXPECT_EQ(allowed(10, 20, 33), 0);  // 6 mm above the right base
+  EXPECT_EQ(allowed(10, 20, 10), 1);  // below the right base
+  EXPECT_EQ(allowed(60, 20, 27), 0);  // above the left base (24) + 4 mm
+  // Mediastinum at i = 40: base interpolated between 30 (i = 29) and 24 (i = 50): about 27.
+  EXPECT_EQ(allowed(40, 20, 26), 1);
+  EXPECT_EQ(allowed(40, 20, 40), 0);  // the heart
+  // A CT without lungs at its top: nothing excluded.
+  const ImageVolume soft(g, 0.0F);
+  EXPECT_EQ(count(belowDiaphragm(soft, body, 4.0, 160.0)), g.voxelCount());
+}
+
+}  // namespace
+}  // namespace rfa::segmentation::liver_detail
