@@ -215,6 +215,56 @@ TEST(Cli, SegmentAutoLesionsFindsThePhantomLesions) {
     EXPECT_EQ(report["lesions"][0]["segmentation"]["source"], "automatic candidate");
   }
   EXPECT_LE(report["lesions"].size(), truth["lesions"].size() + 1);
+  EXPECT_EQ(report["modality"], "CT");
+  for (const auto& l : report["lesions"]) {
+    EXPECT_TRUE(l["segmentation"]["confident"].is_boolean()) << l;
+    EXPECT_FALSE(l["segmentation"]["triage"].get<std::string>().empty()) << l;
+  }
+
+  // Review pictures: the liver and one per lesion, PNG files.
+  r = rfaplan(
+      {"segment", ph.string(), "--auto-lesions", "--review-images", "-o", (tmp / "seg2").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto isPng = [](const fs::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    char sig[8] = {};
+    in.read(sig, 8);
+    return in && std::string(sig + 1, 3) == "PNG";
+  };
+  EXPECT_TRUE(isPng(tmp / "seg2" / "review" / "liver.png"));
+  for (const auto& l : report["lesions"]) {
+    const fs::path f =
+        tmp / "seg2" / "review" / ("lesion_" + std::to_string(l["label"].get<int>()) + ".png");
+    EXPECT_TRUE(isPng(f)) << f;
+  }
+
+  // Modality: a bad value exits 2; MR refuses automatic candidates (exit 7) and plan refuses MR.
+  r = rfaplan({"segment", ph.string(), "--modality", "PET", "-o", (tmp / "x").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("CT or MR"), std::string::npos) << r.err;
+  r = rfaplan(
+      {"segment", ph.string(), "--modality", "MR", "--auto-lesions", "-o", (tmp / "x").string()});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.err.find("CT only"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SegmentMrVolumeFileAndPlanRefusesMr) {
+  const auto root = rfa::test::sharedTestData("chaos-mr-t2");
+  RFA_SKIP_IF_MISSING(root, "chaos-mr-t2");
+  TempDir tmp;
+  const fs::path image = root / "image_19.nii.gz";
+  RunResult r = rfaplan({"segment", image.string(), "-o", (tmp / "seg").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("segmented as MR"), std::string::npos) << r.err;  // the guess is said
+  std::ifstream lj(tmp / "seg" / "lesions.json");
+  const auto report = nlohmann::json::parse(lj);
+  EXPECT_EQ(report["modality"], "MR");
+  EXPECT_GT(report["liver"]["volume_ml"].get<double>(), 1000.0);
+  EXPECT_TRUE(report["liver"].contains("intensity_model_mr_normalised"));
+  r = rfaplan({"plan", image.string(), "-o", (tmp / "plan.json").string()});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.err.find("planning on MR"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "plan.json"));
 }
 
 // A small phantom (fast to write and load) and the centre of its largest lesion as "x,y,z".

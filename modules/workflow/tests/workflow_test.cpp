@@ -131,6 +131,34 @@ TEST_F(Workflow, ClickToSegmentAndRemove) {
   EXPECT_EQ(addLesionFromSeed(s, t0.center_lps), 3);
 }
 
+TEST_F(Workflow, AutomaticCandidatesAreTriagedAndOnlyConfidentOnesScheduled) {
+  CaseState s = *segmented_;  // anatomy, no lesion: planning detects the candidates
+  EXPECT_EQ(s.modality, segmentation::Modality::kCT);
+  planCase(s, quickRequest(), "9.9.9");
+  ASSERT_TRUE(s.plan);
+  ASSERT_FALSE(s.plan->lesions.empty());
+  EXPECT_EQ(s.candidate_triage.size(), s.plan->lesions.size());
+  int confident = 0;
+  for (const planning::PlanLesion& l : s.plan->lesions) {
+    ASSERT_TRUE(s.candidate_triage.count(l.id)) << l.id;
+    const segmentation::CandidateTriage& t = s.candidate_triage.at(l.id);
+    EXPECT_EQ(l.detection, t.confident ? "automatic" : "to review") << l.id;
+    EXPECT_EQ(l.detection_reason, t.reason);
+    if (!t.confident) {
+      EXPECT_EQ(l.session, 0) << l.id;
+    } else {
+      ++confident;
+    }
+  }
+  EXPECT_GT(confident, 0);  // lesions of 12-25 mm: the larger ones are confident
+  // Rejecting a candidate drops its triage; the lesion clicked instead is the user's (no triage).
+  const int first = s.plan->lesions.front().id;
+  removeLesion(s, first);
+  EXPECT_EQ(s.candidate_triage.count(first), 0U);
+  const int label = addLesionFromSeed(s, s.plan->lesions.front().centroid_lps);
+  EXPECT_EQ(s.candidate_triage.count(label), 0U);
+}
+
 TEST_F(Workflow, PlanCancelSaveAndOpenAgain) {
   CaseState s = withAllLesions();
   std::vector<std::string> stages;
