@@ -64,6 +64,10 @@ void addPhantomCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--noise", opt.noise_sigma_hu, "Image noise sigma (HU)")
       ->check(CLI::Range(0.0, 200.0))
       ->capture_default_str();
+  cmd->add_flag("--neighbours", opt.neighbours,
+                "Also paint the organs around the liver at liver-like contrast-phase intensities "
+                "(heart, spleen with a bridge, kidney, vena cava, aorta, stomach and bowel with "
+                "oral contrast): the hard case for the liver's boundary");
   cmd->add_option("--lesion-diameters", diameters_text,
                   "Lesion diameter range MIN,MAX in mm (3 <= MIN <= MAX <= 60): log-spaced over "
                   "the lesions, +-8 % jitter")

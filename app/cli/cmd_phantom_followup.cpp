@@ -153,6 +153,7 @@ PhantomTruth readPhantomTruth(const fs::path& dir) {
     p.noise_sigma_hu = o.at("noise_sigma_hu").get<double>();
     p.min_lesion_diameter_mm = o.at("min_lesion_diameter_mm").get<double>();
     p.max_lesion_diameter_mm = o.at("max_lesion_diameter_mm").get<double>();
+    p.neighbours = o.value("neighbours", false);  // absent in phantoms written before it
     // Checked later against the regenerated phantom.
     (void)t.j.at("geometry").at("size");
     (void)t.j.at("liver_volume_ml").get<double>();

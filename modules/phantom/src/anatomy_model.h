@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -189,6 +190,14 @@ bool inLung(const Vec3& p, double liver_sdf);
 /// \brief Box around the lung region.
 Box lungBounds();
 
+/// \brief PhantomOptions::neighbours: the HU of the organ around the liver at `p`, if any: heart
+/// (myocardium 100 HU, blood 170 HU) above the dome, spleen (115 HU) joined to the left lobe by a
+/// 10 mm bridge at 110 HU, right kidney (cortex 170, medulla 120 HU) under the right lobe, inferior
+/// vena cava (115 HU, radius 11 mm, the whole height) and aorta (150 HU), stomach (5 mm wall 70 HU,
+/// oral contrast 250 HU) behind the left lobe, a bowel loop with oral contrast under the liver.
+/// The liver, its vessels and lesions, and the gallbladder keep precedence where they overlap.
+std::optional<float> neighbourOrganHu(const Vec3& p);
+
 /// \brief Nearest point (LPS mm) on the outer skin surface to p (numerical, to ~0.05 mm).
 Vec3 nearestSkinPoint(const Vec3& p);
 
@@ -290,6 +299,7 @@ struct Scene {
   bool gallbladder = false;  ///< the gallbladder may be reached
   bool spine = false;        ///< the spine may be reached
   bool lung = false;         ///< the lung bases may be reached
+  bool neighbours = false;   ///< PhantomOptions::neighbours: paint the organs around the liver
   /// |x| (mm) of the skin, skin/fat, fat/muscle and muscle/cavity boundaries at the point's y and
   /// z (wallHalfWidths); -1 where that ellipse is missed.
   std::array<double, 4> half_width{};

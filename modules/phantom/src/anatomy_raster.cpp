@@ -122,6 +122,12 @@ VoxelValue classify(const Vec3& p, const Scene& scene, const StaticBoxes& boxes)
     v.hu = kLiverHu;
     return v;
   }
+  if (scene.neighbours) {
+    if (const std::optional<float> hu = neighbourOrganHu(p)) {
+      v.hu = *hu;
+      return v;
+    }
+  }
   if (scene.lung && boxes.lung.contains(p) && inLung(p, liver_sdf)) {
     v.hu = kLungHu;
     v.lung = 1;
@@ -195,6 +201,7 @@ void Painter::paintSlice(std::size_t k) {
     row.gallbladder = boxes.gallbladder.containsZ(z) && boxes.gallbladder.containsY(y);
     row.spine = boxes.spine.containsY(y);
     row.lung = boxes.lung.containsZ(z);
+    row.neighbours = phantom.options.neighbours;
     row.half_width = wallHalfWidths(y, s);
     for (std::size_t i = 0; i < xs.size(); ++i) {
       const Vec3 p(xs[i], y, z);

@@ -172,7 +172,8 @@ void writePhantomFolder(const Phantom& p, const fs::path& dir) {
                   {"spacing_mm", v3(o.spacing_mm)},
                   {"noise_sigma_hu", o.noise_sigma_hu},
                   {"min_lesion_diameter_mm", o.min_lesion_diameter_mm},
-                  {"max_lesion_diameter_mm", o.max_lesion_diameter_mm}};
+                  {"max_lesion_diameter_mm", o.max_lesion_diameter_mm},
+                  {"neighbours", o.neighbours}};
   const auto& g = p.ct.geometry();
   j["geometry"] = {{"size", {g.size()[0], g.size()[1], g.size()[2]}},
                    {"spacing_mm", v3(g.spacing())},

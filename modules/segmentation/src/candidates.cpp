@@ -311,6 +311,9 @@ CandidateTriage triageCandidate(const LesionCandidate& c, const CandidateOptions
   if (c.compactness < o.min_compactness) {
     unmet.emplace_back("irregular or elongated (a fissure, duct or vessel?)");
   }
+  if (c.rim_fraction > o.confident_max_rim_fraction) {
+    unmet.emplace_back("at the liver's surface (fat or a fissure at the edge?)");
+  }
   if (c.score < o.confident_min_score) {
     std::ostringstream m;
     m << "score below " << std::setprecision(2) << std::fixed << o.confident_min_score;

@@ -66,26 +66,27 @@ struct CandidateOptions {
   float hypo_min_hu = -100.0F;         ///< smoothed voxels below this are not lesion (fat, air)
   bool detect_hypodense = true;
   bool detect_hyperdense = true;
-  double min_diameter_mm = 5.0;   ///< smaller components (equivalent sphere) are dropped
-  double min_compactness = 0.25;  ///< more elongated components are dropped (vessels)...
-  double split_opening_mm = 4.0;  ///< ...after a second look at their parts opened by this
-                                  ///< radius (hypodense only: a lesion joined to hypodense
-                                  ///< vessels or ducts); 0 = none...
+  double min_diameter_mm = 5.0;         ///< smaller components (equivalent sphere) are dropped
+  double min_compactness = 0.25;        ///< more elongated components are dropped (vessels)...
+  double split_opening_mm = 4.0;        ///< ...after a second look at their parts opened by this
+                                        ///< radius (hypodense only: a lesion joined to hypodense
+                                        ///< vessels or ducts); 0 = none...
   double split_min_diameter_mm = 15.0;  ///< ...keeping the parts at least this large (mm)
-  double rim_mm = 3.0;            ///< voxel-centre distance to the nearest non-liver voxel
-                                  ///< centre counted as the surface rim (about 2 mm from the
-                                  ///< surface, which lies half a voxel outside)
-  double max_rim_fraction = 0.5;  ///< components with more of their voxels in the rim dropped
-  bool refine = true;             ///< refine each candidate with segmentLesionFromSeed()
-  std::size_t max_refined = 30;   ///< refine at most this many candidates (largest first)
-  double cnr_full = 3.0;          ///< contrast-to-noise ratio scoring 1
-  double compactness_full = 0.5;  ///< compactness scoring 1
-  double size_full_mm = 10.0;     ///< equivalent diameter scoring 1
-  double min_score = 0.5;         ///< candidates scoring less are not returned
+  double rim_mm = 3.0;                  ///< voxel-centre distance to the nearest non-liver voxel
+                                        ///< centre counted as the surface rim (about 2 mm from the
+                                        ///< surface, which lies half a voxel outside)
+  double max_rim_fraction = 0.5;        ///< components with more of their voxels in the rim dropped
+  bool refine = true;                   ///< refine each candidate with segmentLesionFromSeed()
+  std::size_t max_refined = 30;         ///< refine at most this many candidates (largest first)
+  double cnr_full = 3.0;                ///< contrast-to-noise ratio scoring 1
+  double compactness_full = 0.5;        ///< compactness scoring 1
+  double size_full_mm = 10.0;           ///< equivalent diameter scoring 1
+  double min_score = 0.5;               ///< candidates scoring less are not returned
   /// Confidence for automatic scheduling (triageCandidate()): hypodense candidates (colorectal
   /// metastases on portal-venous CT) of at least this equivalent diameter (mm)...
   double confident_min_diameter_mm = 15.0;
-  double confident_min_score = 0.6;  ///< ...scoring at least this
+  double confident_min_score = 0.6;          ///< ...scoring at least this...
+  double confident_max_rim_fraction = 0.25;  ///< ...with at most this in the surface rim
 };
 
 /// \brief One lesion candidate.
@@ -113,11 +114,13 @@ struct CandidateTriage {
 };
 
 /// \brief The triage of one candidate: confident when hypodense, of equivalent diameter >=
-/// confident_min_diameter_mm, compactness (of the final mask) >= min_compactness and score >=
+/// confident_min_diameter_mm, compactness (of the final mask) >= min_compactness, at most
+/// confident_max_rim_fraction of its voxels in the liver's surface rim and score >=
 /// confident_min_score; otherwise "to review" with each unmet condition named (hyperdense: an
 /// enhancing vessel segment, a calcification or a hypervascular lesion, which portal-venous CT
 /// cannot tell apart; small: partial volume and vessel cross-sections look like small lesions;
-/// elongated: a fissure, a duct or the hilum's fat; low score: weak contrast or irregular shape).
+/// elongated: a fissure, a duct or the hilum's fat; at the surface: fat or soft tissue that the
+/// liver mask took in at its edge; low score: weak contrast or irregular shape).
 CandidateTriage triageCandidate(const LesionCandidate& c, const CandidateOptions& o = {});
 
 /// \brief Parenchyma model and counts of one detection run.
