@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cairo_util.h"
+#include "grey_window.h"
 #include "rfa/core/error.h"
 #include "rfa/segmentation/distance.h"
 #include "slice_sampling.h"
@@ -134,18 +135,6 @@ SliceDistance lesionDistance(const LabelMap& lesions, int id, std::size_t k0, do
   return d;
 }
 
-// The 1st and 99th percentiles of `values` (finite ones).
-std::pair<double, double> percentiles(std::vector<float> values) {
-  std::erase_if(values, [](float v) { return !std::isfinite(v); });
-  if (values.empty()) return {0, 1};
-  const auto pick = [&](double q) {
-    const auto n = static_cast<std::size_t>(q * static_cast<double>(values.size() - 1));
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n), values.end());
-    return static_cast<double>(values[n]);
-  };
-  return {pick(0.01), pick(0.99)};
-}
-
 // The parameter interval [a, b] of s in [0, 1] where |d0 + s (d1 - d0)| <= limit (a > b: none).
 std::pair<double, double> nearInterval(double d0, double d1, double limit) {
   if (std::abs(d1 - d0) < 1e-12) {
@@ -266,24 +255,14 @@ KeyImage renderKeyImage(const ImageVolume& image, const Mask* liver, const Label
   double window = options.window;
   double level = options.level;
   if (options.auto_window) {
-    const auto [lo, hi] = percentiles(hu);
+    const auto [lo, hi] = detail::percentiles(hu);
     window = std::max(hi - lo, 1e-6);
     level = (hi + lo) / 2;
   }
   out.window = window;
   out.level = level;
   RgbImage& pic = out.pixels;
-  pic = RgbImage(n, n, Rgb{0, 0, 0});
-  for (int y = 0; y < n; ++y) {
-    for (int x = 0; x < n; ++x) {
-      const float val = hu[static_cast<std::size_t>(y) * static_cast<std::size_t>(n) +
-                           static_cast<std::size_t>(x)];
-      if (std::isnan(val)) continue;  // outside the image: black
-      const double t = std::clamp((val - (level - window / 2)) / window, 0.0, 1.0);
-      const auto grey = static_cast<std::uint8_t>(std::lround(255 * t));
-      pic.set(x, y, {grey, grey, grey});
-    }
-  }
+  pic = detail::greyPicture(hu, n, window, level);  // outside the image: black
 
   // Mask overlays: liver outline, lesion fill + edge, margin outline, zone outlines.
   const auto paint = [&](const std::vector<std::uint8_t>& m, const Rgb& colour, double alpha) {

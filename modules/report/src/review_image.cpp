@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cairo_util.h"
+#include "grey_window.h"
 #include "rfa/core/error.h"
 #include "rfa/core/resample.h"
 
@@ -51,17 +52,6 @@ std::uint8_t maskAt(const Mask& m, const Vec3& lps) {
     ijk[a] = static_cast<std::size_t>(r);
   }
   return m(ijk[0], ijk[1], ijk[2]);
-}
-
-std::pair<double, double> percentiles(std::vector<float> values) {
-  std::erase_if(values, [](float v) { return !std::isfinite(v); });
-  if (values.empty()) return {0, 1};
-  const auto pick = [&](double q) {
-    const auto n = static_cast<std::size_t>(q * static_cast<double>(values.size() - 1));
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n), values.end());
-    return static_cast<double>(values[n]);
-  };
-  return {pick(0.01), pick(0.99)};
 }
 
 Mask labelMask(const LabelMap& labels, int label) {
@@ -149,21 +139,11 @@ RgbImage renderReviewPanel(const ImageVolume& image, ReviewPlane plane, const Ve
   double window = options.window;
   double level = options.level;
   if (options.auto_window) {
-    const auto [lo, hi] = percentiles(grey);
+    const auto [lo, hi] = detail::percentiles(grey);
     window = std::max(hi - lo, 1e-6);
     level = (hi + lo) / 2;
   }
-  RgbImage pic(n, n, Rgb{0, 0, 0});
-  for (int y = 0; y < n; ++y) {
-    for (int x = 0; x < n; ++x) {
-      const float v = grey[static_cast<std::size_t>(y) * static_cast<std::size_t>(n) +
-                           static_cast<std::size_t>(x)];
-      if (!std::isfinite(v)) continue;
-      const double t = std::clamp((v - level) / window + 0.5, 0.0, 1.0);
-      const auto g = static_cast<std::uint8_t>(std::lround(255 * t));
-      pic.set(x, y, Rgb{g, g, g});
-    }
-  }
+  RgbImage pic = detail::greyPicture(grey, n, window, level);
   // Overlays: fill, then outline (a pixel inside whose 4-neighbour is outside).
   for (const ReviewOverlay& o : overlays) {
     std::vector<std::uint8_t> in(count, 0);
