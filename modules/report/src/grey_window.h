@@ -1,6 +1,7 @@
 #pragma once
-// Private to rfa::report: the grey rendering the key images and the review panels share: the
-// automatic window from the 1st-99th percentiles, and the windowed grey square picture.
+// Private to rfa::report: the picture helpers the key images and the review panels share: the
+// automatic window from the 1st-99th percentiles, the windowed grey square picture and the outline
+// band of a mask drawn over it.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -39,6 +40,36 @@ inline RgbImage greyPicture(const std::vector<float>& values, int n, double wind
     }
   }
   return pic;
+}
+
+// Pixels of `inside` within `width` pixels (Chebyshev) of a pixel outside it: an outline band
+// drawn on the inner side of the boundary.
+inline std::vector<std::uint8_t> outline(const std::vector<std::uint8_t>& inside, int n,
+                                         int width) {
+  std::vector<std::uint8_t> band(inside.size(), 0);
+  const auto at = [&](int x, int y) {
+    return inside[static_cast<std::size_t>(y) * static_cast<std::size_t>(n) +
+                  static_cast<std::size_t>(x)];
+  };
+  for (int y = 0; y < n; ++y) {
+    for (int x = 0; x < n; ++x) {
+      if (at(x, y) == 0) continue;
+      bool edge = false;
+      for (int dy = -width; dy <= width && !edge; ++dy) {
+        for (int dx = -width; dx <= width && !edge; ++dx) {
+          const int xx = x + dx;
+          const int yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= n || yy >= n) continue;  // the border is not an edge
+          if (at(xx, yy) == 0) edge = true;
+        }
+      }
+      if (edge) {
+        band[static_cast<std::size_t>(y) * static_cast<std::size_t>(n) +
+             static_cast<std::size_t>(x)] = 1;
+      }
+    }
+  }
+  return band;
 }
 
 }  // namespace rfa::report::detail

@@ -37,35 +37,6 @@ std::string letterOf(const Vec3& v) {
   }
 }
 
-// Pixels of `inside` within `width` pixels (Chebyshev) of a pixel outside it: an outline band
-// drawn on the inner side of the boundary.
-std::vector<std::uint8_t> outline(const std::vector<std::uint8_t>& inside, int n, int width) {
-  std::vector<std::uint8_t> band(inside.size(), 0);
-  const auto at = [&](int x, int y) {
-    return inside[static_cast<std::size_t>(y) * static_cast<std::size_t>(n) +
-                  static_cast<std::size_t>(x)];
-  };
-  for (int y = 0; y < n; ++y) {
-    for (int x = 0; x < n; ++x) {
-      if (at(x, y) == 0) continue;
-      bool edge = false;
-      for (int dy = -width; dy <= width && !edge; ++dy) {
-        for (int dx = -width; dx <= width && !edge; ++dx) {
-          const int xx = x + dx;
-          const int yy = y + dy;
-          if (xx < 0 || yy < 0 || xx >= n || yy >= n) continue;  // the border is not an edge
-          if (at(xx, yy) == 0) edge = true;
-        }
-      }
-      if (edge) {
-        band[static_cast<std::size_t>(y) * static_cast<std::size_t>(n) +
-             static_cast<std::size_t>(x)] = 1;
-      }
-    }
-  }
-  return band;
-}
-
 // Distance (mm) from the voxel centres of slice `k0` to the nearest voxel centre of lesion `id`,
 // on the slice's (i, j) grid; only voxels within `limit_mm` matter (farther ones read +inf).
 struct SliceDistance {
@@ -275,10 +246,10 @@ KeyImage renderKeyImage(const ImageVolume& image, const Mask* liver, const Label
       }
     }
   };
-  if (liver != nullptr) paint(outline(in_liver, n, 1), kLiverColour, 0.9);
+  if (liver != nullptr) paint(detail::outline(in_liver, n, 1), kLiverColour, 0.9);
   paint(in_lesion, kLesionColour, 0.45);
-  paint(outline(in_lesion, n, 1), kLesionColour, 1.0);
-  paint(outline(in_margin, n, 2), kMarginColour, 1.0);
+  paint(detail::outline(in_lesion, n, 1), kLesionColour, 1.0);
+  paint(detail::outline(in_margin, n, 2), kMarginColour, 1.0);
 
   const int session = lesion.session;
   // The session's placements, this lesion's last (drawn on top, full strength; the other
@@ -303,7 +274,7 @@ KeyImage renderKeyImage(const ImageVolume& image, const Mask* liver, const Label
     }
     if (!any) continue;
     ++out.zones_cut;
-    paint(outline(in_zone, n, mine ? 2 : 1), zone_colour, mine ? 1.0 : 0.55);
+    paint(detail::outline(in_zone, n, mine ? 2 : 1), zone_colour, mine ? 1.0 : 0.55);
   }
 
   // Vector overlays: needles, scale bar, letters, label.

@@ -144,7 +144,7 @@ RgbImage renderReviewPanel(const ImageVolume& image, ReviewPlane plane, const Ve
     level = (hi + lo) / 2;
   }
   RgbImage pic = detail::greyPicture(grey, n, window, level);
-  // Overlays: fill, then outline (a pixel inside whose 4-neighbour is outside).
+  // Overlays: fill, then the outline band on the inner side of the boundary.
   for (const ReviewOverlay& o : overlays) {
     std::vector<std::uint8_t> in(count, 0);
     for (int y = 0; y < n; ++y) {
@@ -153,19 +153,13 @@ RgbImage renderReviewPanel(const ImageVolume& image, ReviewPlane plane, const Ve
            static_cast<std::size_t>(x)] = maskAt(*o.mask, lpsAt(x, y));
       }
     }
-    const auto at = [&](int x, int y) {
-      if (x < 0 || y < 0 || x >= n || y >= n) return std::uint8_t{0};
-      return in[static_cast<std::size_t>(y) * static_cast<std::size_t>(n) +
-                static_cast<std::size_t>(x)];
-    };
+    const std::vector<std::uint8_t> band = detail::outline(in, n, 2);  // 2 px wide
     for (int y = 0; y < n; ++y) {
       for (int x = 0; x < n; ++x) {
-        if (at(x, y) == 0) continue;
-        // Outline 2 px wide (the inner pixels within 2 of the outside).
-        bool edge = false;
-        for (int d = 1; d <= 2 && !edge; ++d) {
-          edge = at(x - d, y) == 0 || at(x + d, y) == 0 || at(x, y - d) == 0 || at(x, y + d) == 0;
-        }
+        const auto p =
+            static_cast<std::size_t>(y) * static_cast<std::size_t>(n) + static_cast<std::size_t>(x);
+        if (in[p] == 0) continue;
+        const bool edge = band[p] != 0;
         if (edge) {
           pic.set(x, y, o.colour);
         } else if (o.fill > 0) {
