@@ -379,6 +379,16 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
     }
   }
 
+  // CT: lesions at the dome and between liver layers, which open onto the diaphragm.
+  if (!w.mr && options.column_fill_max_mm > 0) {
+    liver_detail::ColumnFillOptions cf;
+    cf.min_hu = options.lesion_min_hu;
+    cf.max_hu = static_cast<float>(model.mean + options.upper_sd * model.sd);
+    cf.max_gap_mm = options.column_fill_max_mm;
+    cf.diaphragm_mm = options.diaphragm_thickness_mm;
+    cf.reach_mm = options.diaphragm_tolerance_mm + options.diaphragm_thickness_mm;
+    liver = liver_detail::fillLiverColumns(liver, w.smooth, w.below_diaphragm, cf);
+  }
   // CT: hypodense lesions at the surface (HU ranges); not on MR, where lesions may be darker or
   // brighter than the parenchyma depending on the sequence.
   if (!w.mr) liver = withSurfaceLesions(w, liver, model.mean - options.lower_sd * model.sd);
