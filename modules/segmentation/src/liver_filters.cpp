@@ -39,12 +39,15 @@ ImageVolume boxDownsample(const ImageVolume& ct, const ImageGeometry& work) {
   const Size3& fs = fine.size();
   Vec3 ratio;
   for (int a = 0; a < 3; ++a) ratio[a] = work.spacing()[a] / fine.spacing()[a];
+  // Centre of work voxel 0 in fine index units (workGrid keeps the outer boundary of voxel 0:
+  // the centres differ by half the spacing difference).
+  const Vec3 first = fine.lpsToIndex(work.origin());
   parallelFor(ws[2], [&](std::size_t k) {
-    const auto wk = window(static_cast<double>(k) * ratio[2], ratio[2], fs[2]);
+    const auto wk = window(first[2] + static_cast<double>(k) * ratio[2], ratio[2], fs[2]);
     for (std::size_t j = 0; j < ws[1]; ++j) {
-      const auto wj = window(static_cast<double>(j) * ratio[1], ratio[1], fs[1]);
+      const auto wj = window(first[1] + static_cast<double>(j) * ratio[1], ratio[1], fs[1]);
       for (std::size_t i = 0; i < ws[0]; ++i) {
-        const auto wi = window(static_cast<double>(i) * ratio[0], ratio[0], fs[0]);
+        const auto wi = window(first[0] + static_cast<double>(i) * ratio[0], ratio[0], fs[0]);
         double sum = 0;
         std::size_t count = 0;
         for (auto z = wk[0]; z <= wk[1]; ++z) {
