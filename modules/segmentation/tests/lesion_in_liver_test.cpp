@@ -75,10 +75,10 @@ TEST(LesionInLiver, Ircadb17ClicksOnBothTumoursSucceedAndTheLiverHoldsThem) {
   // the liver that stops at its neighbours (split at necks, below the diaphragm, no vena cava):
   // tumour 1 0.736, tumour 2 0.634 (the liver lost a rim next to it), liver 0.943. The targets
   // (median Dice >= 0.80 per tumour) are not met; these bounds keep what is reached. With the dome
-  // fill (the automatic liver now holds 67 % of tumour 1 and 83 % of tumour 2): tumour 1 0.474
-  // (the click is now inside the liver, so the growth stays in it and misses the third left out),
-  // tumour 2 0.723, liver 0.940.
-  EXPECT_GE(d1, 0.45);
+  // fill and the centred work grid (the automatic liver holds 76 % of tumour 1 and 85 % of tumour
+  // 2): tumour 1 0.550 (the click is now inside the liver, so the growth stays in it and misses the
+  // part left out), tumour 2 0.735, liver 0.940.
+  EXPECT_GE(d1, 0.50);
   EXPECT_GE(d2, 0.70);
   EXPECT_GE(dl, 0.93);
 
@@ -118,10 +118,56 @@ TEST(LesionInLiver, Ircadb17ClicksOnBothTumoursSucceedAndTheLiverHoldsThem) {
               << " of 10 random interior clicks segmented, median Dice " << median << " (min "
               << (dices.empty() ? 0.0 : dices.front()) << ")\n";
     // Measured: tumour 1 8 of 10 (median Dice 0.27), tumour 2 9 of 10 (median 0.64); with the dome
-    // fill tumour 1 8 of 10 (median 0.43), tumour 2 9 of 10 (median 0.71). The target
+    // fill tumour 1 8 of 10 (median 0.51), tumour 2 9 of 10 (median 0.73). The target
     // is every click with median Dice >= 0.80 (not met: docs/validation.md).
     EXPECT_LE(refused, 2) << name;
   }
+}
+
+// `rfaplan segment --auto-lesions` on IRCADb 17 (automatic liver, automatic candidates, nothing
+// given): each reference tumour is matched to the candidate that overlaps it most.
+TEST(LesionInLiver, Ircadb17AutomaticCandidatesFindBothTumours) {
+  const std::filesystem::path root = rfa::test::sharedTestData("ircadb1-17");
+  RFA_SKIP_IF_MISSING(root, "ircadb1-17");
+  const ImageVolume ct = io::loadImage(root / "ct").image;
+  const Mask ref_liver = nonZero(io::readLabelFile(root / "labels_nrrd" / "liver.nrrd"));
+  const Mask ref1 = nonZero(io::readLabelFile(root / "labels_nrrd" / "livertumor1.nrrd"));
+  const Mask ref2 = nonZero(io::readLabelFile(root / "labels_nrrd" / "livertumor2.nrrd"));
+  CaseSegmentationOptions o;
+  o.auto_lesions = true;
+  const CaseSegmentation c = segmentCase(ct, o);
+  ASSERT_FALSE(c.lesion_records.empty());
+  std::vector<double> best(2, 0.0);
+  std::vector<bool> best_confident(2, false);
+  for (const LesionRecord& r : c.lesion_records) {
+    const Mask m = nonZero(c.lesions, static_cast<std::uint16_t>(r.label));
+    std::size_t in_liver = 0;
+    std::size_t count = 0;
+    for (std::size_t n = 0; n < m.voxelCount(); ++n) {
+      if (m.data()[n] == 0) continue;
+      ++count;
+      in_liver += ref_liver.data()[n] != 0 ? 1 : 0;
+    }
+    // No candidate outside the reference liver: most of each lies in it.
+    EXPECT_GE(static_cast<double>(in_liver), 0.5 * static_cast<double>(count))
+        << "candidate " << r.label << ": " << r.triage;
+    const double d[2] = {dice(m, ref1), dice(m, ref2)};
+    for (std::size_t t = 0; t < 2; ++t) {
+      if (d[t] > best[t]) {
+        best[t] = d[t];
+        best_confident[t] = r.confident;
+      }
+    }
+  }
+  std::cout << "IRCADb 17 automatic candidates: " << c.lesion_records.size()
+            << "; best Dice with tumour 1 " << best[0] << (best_confident[0] ? " (confident)" : "")
+            << ", tumour 2 " << best[1] << (best_confident[1] ? " (confident)" : "") << "\n";
+  // Measured 2026-12-06 with the dome fill and the centred work grid: 6 candidates, tumour 1 0.554
+  // and tumour 2 0.721, both confident; the other 4 are hyperdense 4-5 mm spots, to review (before
+  // the dome fill: tumour 1 not found, tumour 2 0.59 to review). The target is >= 0.70 for each
+  // (tumour 1 NOT met: heterogeneous and calcified, a quarter of it outside the automatic liver).
+  EXPECT_GE(best[0], 0.50);
+  EXPECT_GE(best[1], 0.70);
 }
 
 }  // namespace

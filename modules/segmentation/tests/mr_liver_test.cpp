@@ -121,6 +121,8 @@ TEST(MrLiver, ChaosT2AutomaticLiverAgainstTheExpertLabels) {
   // Measured 2026-12-06: automatic median 0.769 (min 0.034: case 15, whose dark T2 liver is not
   // a histogram peak of its own, so a brighter region is taken); with a click median 0.699 (two
   // failures: the click's neighbourhood leaks, or the dark liver lies outside the body mask).
+  // With the centred work grid: median 0.785 (min 0.025), with a click 0.732. Case 15: Otsu's
+  // body threshold leaves 89 % of its liver out of the body.
   // Targets (median >= 0.85, none below 0.70) NOT met; these floors keep what is reached.
   EXPECT_GE(median, 0.75);
   EXPECT_GE(median_click, 0.65);
