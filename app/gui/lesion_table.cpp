@@ -11,7 +11,7 @@
 namespace rfa::gui {
 
 namespace {
-enum Column { kId, kDiameter, kElectrode, kMargin, kPath, kFlag, kColumns };
+enum Column { kId, kDiameter, kElectrode, kMargin, kPath, kFlag, kFound, kColumns };
 
 int lesionIdOf(const QMimeData* m) {
   if (m == nullptr || !m->hasFormat(LesionTable::kMimeType)) return 0;
@@ -29,8 +29,8 @@ QString marginText(const planning::PlanLesion& l) {
 
 LesionTable::LesionTable(int session, QWidget* parent) : QTreeWidget(parent), session_(session) {
   setColumnCount(kColumns);
-  setHeaderLabels(
-      {tr("Lesion"), tr("Ø mm"), tr("Electrode × n"), tr("Margin mm"), tr("Path mm"), tr("Flag")});
+  setHeaderLabels({tr("Lesion"), tr("Ø mm"), tr("Electrode × n"), tr("Margin mm"), tr("Path mm"),
+                   tr("Flag"), tr("Found")});
   setRootIsDecorated(false);
   setAlternatingRowColors(true);
   setSelectionMode(QAbstractItemView::SingleSelection);
@@ -51,8 +51,10 @@ void LesionTable::setPlan(const planning::TreatmentPlan& plan, int max_sessions)
   first_session_ = plan.settings.prior_sessions + 1;
   last_session_ = plan.settings.prior_sessions + static_cast<int>(plan.sessions.size());
   max_sessions_ = max_sessions;
+  detection_.clear();
   for (const planning::PlanLesion& l : plan.lesions) {
     if (l.session != session_) continue;
+    detection_[l.id] = l.detection;
     auto* item = new QTreeWidgetItem(this);
     item->setText(kId, QStringLiteral("L%1").arg(l.id));
     item->setData(kId, Qt::UserRole, l.id);
@@ -72,6 +74,16 @@ void LesionTable::setPlan(const planning::TreatmentPlan& plan, int max_sessions)
     if (l.flag != "none") {
       item->setToolTip(kFlag, QString::fromStdString(l.reason));
       item->setForeground(kFlag, QBrush(QColor(200, 60, 20)));
+    }
+    item->setText(kFound, QString::fromStdString(l.detection));
+    if (!l.detection_reason.empty()) {
+      item->setToolTip(kFound, QString::fromStdString(l.detection_reason));
+    }
+    if (l.detection == "to review") {
+      item->setForeground(kFound, QBrush(QColor(210, 120, 0)));
+      QFont bold = item->font(kFound);
+      bold.setBold(true);
+      item->setFont(kFound, bold);
     }
   }
 }
@@ -131,17 +143,33 @@ std::vector<int> LesionTable::moveTargets() const {
   return out;
 }
 
+void LesionTable::fillMenu(QMenu& menu, int id) {
+  const auto found = detection_.find(id);
+  const std::string detection = found == detection_.end() ? std::string() : found->second;
+  for (const int s : moveTargets()) {
+    QString text;
+    if (detection == "to review") {
+      text = s > last_session_ ? tr("Accept L%1 into a new session %2").arg(id).arg(s)
+                               : tr("Accept L%1 into session %2").arg(id).arg(s);
+    } else {
+      text = s > last_session_ ? tr("Move L%1 to a new session %2").arg(id).arg(s)
+                               : tr("Move L%1 to session %2").arg(id).arg(s);
+    }
+    QAction* a = menu.addAction(text);
+    connect(a, &QAction::triggered, this, [this, id, s] { emit moveRequested(id, s); });
+  }
+  if (detection == "automatic" || detection == "to review") {
+    menu.addSeparator();
+    QAction* a = menu.addAction(tr("Reject L%1: not a lesion (remove it)").arg(id));
+    connect(a, &QAction::triggered, this, [this, id] { emit rejectRequested(id); });
+  }
+}
+
 void LesionTable::contextMenuEvent(QContextMenuEvent* e) {
   QTreeWidgetItem* item = itemAt(e->pos());
   if (item == nullptr) return;
-  const int id = item->data(kId, Qt::UserRole).toInt();
   QMenu menu(this);
-  for (const int s : moveTargets()) {
-    QAction* a =
-        menu.addAction(s > last_session_ ? tr("Move L%1 to a new session %2").arg(id).arg(s)
-                                         : tr("Move L%1 to session %2").arg(id).arg(s));
-    connect(a, &QAction::triggered, this, [this, id, s] { emit moveRequested(id, s); });
-  }
+  fillMenu(menu, item->data(kId, Qt::UserRole).toInt());
   menu.exec(e->globalPos());
 }
 

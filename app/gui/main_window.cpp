@@ -65,6 +65,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   for (SessionsWidget* w : {tabs_, board_}) {
     connect(w, &SessionsWidget::moveRequested, &controller_, &CaseController::moveLesion);
+    connect(w, &SessionsWidget::rejectRequested, &controller_, &CaseController::removeLesion);
     connect(w, &SessionsWidget::lesionSelected, this, [this](int id) {
       const workflow::CaseState* s = controller_.state();
       if (s == nullptr || !s->plan) return;

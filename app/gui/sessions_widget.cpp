@@ -85,6 +85,7 @@ QWidget* SessionsWidget::sessionPage(const planning::TreatmentPlan& plan,
   auto* table = new LesionTable(index, page);
   table->setPlan(plan, max_sessions);
   connect(table, &LesionTable::moveRequested, this, &SessionsWidget::moveRequested);
+  connect(table, &LesionTable::rejectRequested, this, &SessionsWidget::rejectRequested);
   connect(table, &LesionTable::lesionSelected, this, &SessionsWidget::lesionSelected);
   tables_.push_back(table);
   v->addWidget(table, 1);

@@ -35,6 +35,7 @@ class SessionsWidget : public QWidget {
 
  signals:
   void moveRequested(int lesion_id, int to_session);
+  void rejectRequested(int lesion_id);
   void lesionSelected(int lesion_id);
   void reviewChanged(int session, const QString& status, const QString& comment);
 

@@ -8,14 +8,17 @@
 #include <QElapsedTimer>
 #include <QImage>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QProcess>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QTreeWidget>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -176,6 +179,7 @@ class GuiTest : public QObject {
   void crashRecovery();
   void screenshotCommand();
   void replanSessionNumbering();
+  void candidateTriageInTheTables();
 
  private:
   QTemporaryDir tmp_;
@@ -713,6 +717,78 @@ void GuiTest::replanSessionNumbering() {
   plan.sessions.front().lesion_ids.push_back(7);
   w.setPlan(&plan, {}, 3);
   QCOMPARE(w.table(2)->moveTargets(), std::vector<int>{3});
+}
+
+void GuiTest::candidateTriageInTheTables() {
+  // A plan with a given lesion and an automatic one in session 1 and a candidate to review left
+  // out of every session: the tables say how each was found (the triage as tooltip); the candidate
+  // to review is accepted by moving it into a session, and an automatic one can be rejected.
+  rfa::planning::TreatmentPlan plan;
+  const std::array<std::pair<int, const char*>, 3> found{
+      {{1, "given"}, {2, "automatic"}, {3, "to review"}}};
+  for (const auto& [id, detection] : found) {
+    rfa::planning::PlanLesion l;
+    l.id = id;
+    l.diameter_mm = 20;
+    l.session = id == 3 ? 0 : 1;
+    l.detection = detection;
+    if (id == 3) l.detection_reason = "score 0.52, hypodense, 41 mm; to review: score below 0.60";
+    plan.lesions.push_back(l);
+  }
+  rfa::planning::PlanSession s;
+  s.index = 1;
+  s.lesion_ids = {1, 2};
+  plan.sessions.push_back(s);
+  rfa::gui::SessionsWidget w(rfa::gui::SessionsWidget::Mode::kTabs);
+  w.setPlan(&plan, {}, 3);
+  rfa::gui::LesionTable* t0 = w.table(0);
+  rfa::gui::LesionTable* t1 = w.table(1);
+  QVERIFY(t0 != nullptr && t1 != nullptr);
+  const int found_column = t0->columnCount() - 1;
+  QCOMPARE(t0->headerItem()->text(found_column), QStringLiteral("Found"));
+  QCOMPARE(t0->topLevelItemCount(), 1);
+  QCOMPARE(t0->topLevelItem(0)->text(found_column), QStringLiteral("to review"));
+  QVERIFY(t0->topLevelItem(0)->toolTip(found_column).contains(QStringLiteral("score 0.52")));
+  QCOMPARE(t1->topLevelItem(0)->text(found_column), QStringLiteral("given"));
+  QCOMPARE(t1->topLevelItem(1)->text(found_column), QStringLiteral("automatic"));
+
+  QSignalSpy moves(&w, &rfa::gui::SessionsWidget::moveRequested);
+  QSignalSpy rejects(&w, &rfa::gui::SessionsWidget::rejectRequested);
+  const auto texts = [](const QMenu& m) {
+    QStringList out;
+    for (const QAction* a : m.actions()) {
+      if (!a->isSeparator()) out << a->text();
+    }
+    return out;
+  };
+  {
+    QMenu menu;
+    t0->fillMenu(menu, 3);
+    const QStringList t = texts(menu);
+    QVERIFY2(t.contains(QStringLiteral("Accept L3 into session 1")), qPrintable(t.join("; ")));
+    QVERIFY2(t.contains(QStringLiteral("Reject L3: not a lesion (remove it)")),
+             qPrintable(t.join("; ")));
+    for (QAction* a : menu.actions()) {
+      if (a->text().startsWith(QStringLiteral("Accept L3 into session 1"))) a->trigger();
+    }
+    QCOMPARE(moves.count(), 1);
+    QCOMPARE(moves.front().at(0).toInt(), 3);
+    QCOMPARE(moves.front().at(1).toInt(), 1);
+  }
+  {
+    // A given lesion is moved, never rejected; an automatic one may be rejected.
+    QMenu given;
+    t1->fillMenu(given, 1);
+    QVERIFY(!texts(given).join(";").contains(QStringLiteral("Reject")));
+    QVERIFY(texts(given).contains(QStringLiteral("Move L1 to a new session 2")));
+    QMenu automatic;
+    t1->fillMenu(automatic, 2);
+    for (QAction* a : automatic.actions()) {
+      if (a->text().startsWith(QStringLiteral("Reject L2"))) a->trigger();
+    }
+    QCOMPARE(rejects.count(), 1);
+    QCOMPARE(rejects.front().at(0).toInt(), 2);
+  }
 }
 
 int main(int argc, char** argv) {

@@ -89,6 +89,25 @@ std::vector<IntensityModel> automaticModels(const Work& w, std::size_t peaks) {
   return m;
 }
 
+// Fraction of the voxels of `region` on the patient-right side of the body's centroid (0 for an
+// empty region).
+double rightFraction(const Work& w, const Mask& region) {
+  const LpsX x(region.geometry());
+  const Size3& s = region.size();
+  std::size_t right = 0;
+  std::size_t all = 0;
+  for (std::size_t k = 0; k < s[2]; ++k) {
+    for (std::size_t j = 0; j < s[1]; ++j) {
+      for (std::size_t i = 0; i < s[0]; ++i) {
+        if (region(i, j, k) == 0) continue;
+        ++all;
+        if (x.at(i, j, k) < w.body_cx) ++right;
+      }
+    }
+  }
+  return all == 0 ? 0.0 : static_cast<double>(right) / static_cast<double>(all);
+}
+
 // How much a region found on MR looks like a liver: 0 outside [min_liver_ml, max_body_fraction x
 // the body], else (its voxels on the patient-right side - those on the left) x (0.5 + its
 // centroid's height in the body's cranio-caudal extent, 0 at the bottom, 1 at the top): a large
@@ -357,8 +376,16 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
     const double body_ml = detail::volumeMl(grid, detail::maskStats(w.body).count);
     double best = -1;
     for (const IntensityModel& m0 : automaticModels(w, options.mr_model_peaks)) {
-      const IntensityModel m = clampModel(m0, w);
+      IntensityModel m = clampModel(m0, w);
       Mask region = liverCandidate(w, m);
+      // A region that is not mostly on the patient's right has run into left-sided organs
+      // (spleen, stomach, bowel) of the same intensity: the window narrows until it is.
+      for (int step = 0; step < options.mr_narrowing_steps &&
+                         rightFraction(w, region) < options.mr_min_right_fraction;
+           ++step) {
+        m.sd *= options.mr_narrowing_factor;
+        region = liverCandidate(w, m);
+      }
       const double score = mrLiverScore(w, region, body_ml);
       if (score > best) {
         best = score;

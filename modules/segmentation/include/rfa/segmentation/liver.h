@@ -69,12 +69,19 @@ struct LiverOptions {
   /// no diaphragm step; the HU ranges below are not used, the body is what is brighter than the
   /// background and the model's histogram spans the body's intensities).
   Modality modality = Modality::kCT;
-  double mr_min_sd = 8.0;           ///< MR: bounds of the estimated standard deviation (normalised
-  double mr_max_sd = 150.0;         ///< units: the body's 99th percentile is 1000)
-  std::size_t mr_model_peaks = 3;   ///< MR: histogram peaks tried as the liver's model
-  double mr_lower_sd = 2.5;         ///< MR threshold window (the model is not re-estimated on MR:
-  double mr_upper_sd = 2.0;         ///< the region's own spread includes the neighbours it touches)
-  double working_spacing_mm = 2.0;  ///< work grid spacing (mm); the CT spacing if coarser
+  double mr_min_sd = 8.0;          ///< MR: bounds of the estimated standard deviation (normalised
+  double mr_max_sd = 150.0;        ///< units: the body's 99th percentile is 1000)
+  std::size_t mr_model_peaks = 3;  ///< MR: histogram peaks tried as the liver's model
+  double mr_lower_sd = 2.5;        ///< MR threshold window (the model is not re-estimated on MR:
+  double mr_upper_sd = 2.0;        ///< the region's own spread includes the neighbours it touches)
+  /// MR: a region with less than this fraction of its voxels on the patient-right side of the
+  /// body's centroid has run into left-sided organs; the window's sd is then multiplied by
+  /// mr_narrowing_factor, at most mr_narrowing_steps times (the expert livers of CHAOS hold
+  /// 88-98 % of their voxels on that side).
+  double mr_min_right_fraction = 0.75;
+  double mr_narrowing_factor = 0.8;
+  int mr_narrowing_steps = 4;
+  double working_spacing_mm = 2.0;   ///< work grid spacing (mm); the CT spacing if coarser
   float soft_tissue_min_hu = 40.0F;  ///< histogram range of candidate parenchyma (HU)
   float soft_tissue_max_hu = 250.0F;
   double body_margin_mm = 10.0;  ///< body wall excluded from the histogram (mm)
