@@ -19,6 +19,7 @@ namespace rfa::segmentation {
 namespace {
 
 using test::dice;
+using test::hd95Mm;
 
 std::size_t countSet(const Mask& m) {
   std::size_t n = 0;
@@ -191,7 +192,10 @@ TEST(LiverSegmentation, Ircadb17MatchesReferenceMask) {
   const Timed t = timedSegment(ct);
   const double d = dice(t.result.mask, truth);
   report("IRCADb 1.17", t, d, truth_ml);
+  const double hd95 = hd95Mm(t.result.mask, truth);
+  std::cout << "IRCADb 1.17: liver HD95 " << hd95 << " mm\n";
   RecordProperty("dice_liver_ircadb17", std::to_string(d));
+  RecordProperty("hd95_liver_ircadb17_mm", std::to_string(hd95));
   // Measured 2026-12-06: 0.930 (1795 mL) with the split at necks, the diaphragm and the vena cava
   // steps (0.927 before); 0.940 (1847 mL) with the dome fill and the centred work grid (tumours 1
   // and 2 76 % and 85 % inside the liver, 35 % and 72 % before). The target is 0.95 (the
@@ -200,6 +204,33 @@ TEST(LiverSegmentation, Ircadb17MatchesReferenceMask) {
   EXPECT_GE(d, 0.935);
   EXPECT_NEAR(t.result.volume_ml, truth_ml, 0.10 * truth_ml);
   EXPECT_LT(t.seconds, 20.0);
+}
+
+// The TotalSegmentator example (a low-dose, non-contrast CT of the upper abdomen, 3 mm voxels, 30
+// slices) against the peer tool's liver label (5): the method on a CT it was not developed on.
+TEST(LiverSegmentation, TotalSegmentatorExampleAgainstThePeerToolsLiver) {
+  const auto root = rfa::test::sharedTestData("totalsegmentator-example");
+  RFA_SKIP_IF_MISSING(root, "totalsegmentator-example");
+  const ImageVolume ct = io::loadImage(root / "example_ct_sm.nii.gz").image;
+  const LabelMap labels = io::readLabelFile(root / "example_seg.nii.gz");
+  ASSERT_TRUE(labels.geometry().sameGrid(ct.geometry()));
+  Mask truth(labels.geometry(), 0);
+  for (std::size_t n = 0; n < truth.voxelCount(); ++n) {
+    truth.data()[n] = labels.data()[n] == 5 ? 1 : 0;
+  }
+  const double truth_ml =
+      static_cast<double>(countSet(truth)) * ct.geometry().voxelVolumeMm3() / 1000.0;
+  const Timed t = timedSegment(ct);
+  const double d = dice(t.result.mask, truth);
+  const double hd95 = hd95Mm(t.result.mask, truth);
+  report("TotalSegmentator example", t, d, truth_ml);
+  std::cout << "TotalSegmentator example: liver HD95 " << hd95 << " mm\n";
+  RecordProperty("dice_liver_totalsegmentator_example", std::to_string(d));
+  // Measured 2026-12-06: Dice 0.862, HD95 28 mm (1271 vs 1043 mL: on this unenhanced CT, 46 HU,
+  // the automatic liver takes in pancreas, stomach wall and bowel of the same density next to
+  // it, some as islands far from it); no target was set for this case.
+  EXPECT_GE(d, 0.83);
+  EXPECT_NEAR(t.result.volume_ml, truth_ml, 0.25 * truth_ml);
 }
 
 }  // namespace

@@ -87,9 +87,11 @@ TEST(MrLiver, ChaosT2AutomaticLiverAgainstTheExpertLabels) {
     o.modality = Modality::kMR;
     double d = 0;
     double ml = 0;
+    double hd95 = 0;
     try {
       const LiverSegmentation s = segmentLiver(mr, o);
       d = dice(s.mask, truth);
+      hd95 = test::hd95Mm(s.mask, truth);
       ml = s.volume_ml;
     } catch (const NoDataError& e) {
       std::cout << "CHAOS T2 " << id << ": " << e.what() << "\n";
@@ -106,8 +108,9 @@ TEST(MrLiver, ChaosT2AutomaticLiverAgainstTheExpertLabels) {
     }
     clicked.push_back(dc);
     std::cout << "CHAOS T2 " << std::setw(2) << id << ": liver Dice " << std::fixed
-              << std::setprecision(3) << d << ", " << std::setprecision(0) << ml << " mL (ref "
-              << truth_ml << " mL); with a click " << std::setprecision(3) << dc << "\n";
+              << std::setprecision(3) << d << ", HD95 " << std::setprecision(1) << hd95 << " mm, "
+              << std::setprecision(0) << ml << " mL (ref " << truth_ml << " mL); with a click "
+              << std::setprecision(3) << dc << "\n";
   }
   std::sort(clicked.begin(), clicked.end());
   const double median_click = 0.5 * (clicked[4] + clicked[5]);
