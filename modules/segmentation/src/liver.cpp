@@ -111,11 +111,24 @@ double rightFraction(const Work& w, const Mask& region) {
 // How much a region found on MR looks like a liver: 0 outside [min_liver_ml, max_body_fraction x
 // the body], else (its voxels on the patient-right side - those on the left) x (0.5 + its
 // centroid's height in the body's cranio-caudal extent, 0 at the bottom, 1 at the top): a large
-// region on the right, high in the abdomen. Tissue on both sides (muscle, fat) scores about 0.
-double mrLiverScore(const Work& w, const Mask& region, double body_ml) {
+// region on the right, high in the abdomen. Tissue on both sides (muscle, fat) scores about 0, and
+// so does a region with more than mr_max_outer_fraction of its voxels in the body's outer
+// mr_outer_layer_mm (`body_inner` is the body without that layer).
+double mrLiverScore(const Work& w, const Mask& region, const Mask& body_inner, double body_ml) {
   const ImageGeometry& g = region.geometry();
-  const double ml = detail::volumeMl(g, detail::maskStats(region).count);
+  const MaskStats st = detail::maskStats(region);
+  const double ml = detail::volumeMl(g, st.count);
   if (ml < w.options.min_liver_ml || ml > w.options.max_body_fraction * body_ml) return 0;
+  // Mostly in the body's outer layer: the subcutaneous fat (bright on T1 and on T2 without fat
+  // suppression), not a liver.
+  std::size_t outer = 0;
+  for (std::size_t n = 0; n < region.voxelCount(); ++n) {
+    if (region.data()[n] != 0 && body_inner.data()[n] == 0) ++outer;
+  }
+  if (static_cast<double>(outer) >
+      w.options.mr_max_outer_fraction * static_cast<double>(st.count)) {
+    return 0;
+  }
   const LpsX x(g);
   const Size3& s = g.size();
   double right = 0;
@@ -374,6 +387,7 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
     // fluid); each of the highest peaks is tried and the region most like a liver kept: the most
     // voxels on the patient-right side, weighted by how high (superior) it lies in the body.
     const double body_ml = detail::volumeMl(grid, detail::maskStats(w.body).count);
+    const Mask body_inner = erode(w.body, options.mr_outer_layer_mm);
     double best = -1;
     for (const IntensityModel& m0 : automaticModels(w, options.mr_model_peaks)) {
       IntensityModel m = clampModel(m0, w);
@@ -386,7 +400,7 @@ static LiverSegmentation segmentLiverCanonical(const ImageVolume& ct_hu,
         m.sd *= options.mr_narrowing_factor;
         region = liverCandidate(w, m);
       }
-      const double score = mrLiverScore(w, region, body_ml);
+      const double score = mrLiverScore(w, region, body_inner, body_ml);
       if (score > best) {
         best = score;
         model = m;

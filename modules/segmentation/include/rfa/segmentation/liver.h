@@ -81,6 +81,11 @@ struct LiverOptions {
   double mr_min_right_fraction = 0.75;
   double mr_narrowing_factor = 0.8;
   int mr_narrowing_steps = 4;
+  /// MR: a region with more than mr_max_outer_fraction of its voxels in the body's outer
+  /// mr_outer_layer_mm is the subcutaneous fat (bright on T1 and on T2 without fat suppression),
+  /// never the liver.
+  double mr_outer_layer_mm = 10.0;
+  double mr_max_outer_fraction = 0.5;
   double working_spacing_mm = 2.0;   ///< work grid spacing (mm); the CT spacing if coarser
   float soft_tissue_min_hu = 40.0F;  ///< histogram range of candidate parenchyma (HU)
   float soft_tissue_max_hu = 250.0F;
