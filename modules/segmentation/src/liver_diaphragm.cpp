@@ -15,15 +15,23 @@ namespace rfa::segmentation::liver_detail {
 
 namespace {
 
-// Lungs: air components of segmentLungs() that reach the top slice (bowel gas does not).
+// Lungs: air components of segmentLungs() that reach the top of the imaged body: a voxel on the
+// top slice, or one whose superior neighbour is not body (the padding around an oblique series
+// resampled onto the standard grid, or air above a volume cut across the chest). Bowel and stomach
+// gas have tissue above them.
 Mask thoracicLungs(const ImageVolume& smooth_hu, const Mask& body) {
   const Mask air = segmentLungs(smooth_hu, body);
   const ComponentLabels c = labelComponents(air, Connectivity::k6);
   const Size3& s = air.size();
   std::vector<bool> keep(c.count() + 1, false);
   const std::size_t top = s[2] - 1;
-  for (std::size_t j = 0; j < s[1]; ++j) {
-    for (std::size_t i = 0; i < s[0]; ++i) keep[c.labels(i, j, top)] = true;
+  for (std::size_t k = 0; k < s[2]; ++k) {
+    for (std::size_t j = 0; j < s[1]; ++j) {
+      for (std::size_t i = 0; i < s[0]; ++i) {
+        const std::uint16_t l = c.labels(i, j, k);
+        if (l != 0 && (k == top || body(i, j, k + 1) == 0)) keep[l] = true;
+      }
+    }
   }
   keep[0] = false;
   Mask lungs(air.geometry(), 0);

@@ -45,7 +45,8 @@ IntensityModel robustModel(std::vector<float>& values);
 /// The voxels of the work grid (canonical storage: index axis 2 runs to patient superior) that may
 /// hold liver (liver_diaphragm.cpp): all but those more than `tolerance_mm` above the diaphragm.
 /// The diaphragm of a column is the base of the first lung run met going down from the top (lungs:
-/// air components of segmentLungs() that reach the top slice, so not bowel gas); a column without
+/// air components of segmentLungs() that reach the top of the imaged body: the top slice, or a
+/// voxel with no body above it; so not bowel gas); a column without
 /// lung between two lung columns of its row at most `max_gap_mm` apart (the mediastinum: heart,
 /// great vessels) takes the height interpolated linearly between them. Columns with neither, and
 /// every column of a CT without lungs at its top, are left whole.

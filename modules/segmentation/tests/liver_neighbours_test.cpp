@@ -119,6 +119,31 @@ TEST(LiverNeighbours, NothingAboveTheDiaphragmOrInTheMediastinum) {
   // A CT without lungs at its top: nothing excluded.
   const ImageVolume soft(g, 0.0F);
   EXPECT_EQ(count(belowDiaphragm(soft, body, 4.0, 160.0)), g.voxelCount());
+  // The same lungs under 6 slices of padding outside the body (the top of an oblique series on the
+  // standard grid): they reach the top of the imaged body, so they are still lungs.
+  const ImageGeometry tall({80, 40, 66}, Vec3(2, 2, 2), Vec3::Zero());
+  ImageVolume padded(tall, -1000.0F);
+  Mask padded_body(tall, 0);
+  for (std::size_t k = 0; k < 60; ++k) {
+    for (std::size_t j = 0; j < 40; ++j) {
+      for (std::size_t i = 0; i < 80; ++i) {
+        padded(i, j, k) = ct(i, j, k);
+        padded_body(i, j, k) = 1;
+      }
+    }
+  }
+  const Mask padded_allowed = belowDiaphragm(padded, padded_body, 4.0, 160.0);
+  EXPECT_EQ(padded_allowed(10, 20, 32), 1);
+  EXPECT_EQ(padded_allowed(10, 20, 33), 0);
+  EXPECT_EQ(padded_allowed(60, 20, 27), 0);
+  // Gas with tissue above it (bowel, stomach) is not a lung: nothing excluded.
+  ImageVolume gas(g, 0.0F);
+  for (std::size_t k = 20; k < 30; ++k) {
+    for (std::size_t j = 10; j < 30; ++j) {
+      for (std::size_t i = 10; i < 30; ++i) gas(i, j, k) = -900.0F;
+    }
+  }
+  EXPECT_EQ(count(belowDiaphragm(gas, body, 4.0, 160.0)), g.voxelCount());
 }
 
 TEST(LiverNeighbours, ALesionAtTheDomeJoinsTheLiverTheDiaphragmHeartAndBodyWallDoNot) {

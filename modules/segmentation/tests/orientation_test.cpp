@@ -220,11 +220,12 @@ TEST(Orientation, Ircadb17ObliqueCopyAgreesWithTheSupineResult) {
   std::cout << "tumour 2 Dice with the supine result " << lesion << " (" << a.volume_ml << " vs "
             << b.volume_ml << " mL)\n";
   // Measured 2026-12-06 (docs/validation.md): liver 0.973 (floor 0.998), tumour 2 0.881; with the
-  // dome fill and the centred work grid 0.963 (1847 vs 1790 mL) and 0.807: the dome fill adds
-  // scattered columns, which differ between the two samplings. The target is >= 0.99 (not met);
-  // these bounds keep what is reached from regressing.
-  EXPECT_GE(liver, 0.96);
-  EXPECT_GE(lesion, 0.80);
+  // dome fill and the centred work grid 0.963 (1847 vs 1790 mL) and 0.807: on the standard grid of
+  // the tilted copy the lungs did not reach the top slice (padding), so no diaphragm and no dome
+  // fill; with lungs reaching the top of the imaged body 0.975 (1810 mL) and 0.850. The target is
+  // >= 0.99 (not met); these bounds keep what is reached from regressing.
+  EXPECT_GE(liver, 0.97);
+  EXPECT_GE(lesion, 0.83);
 }
 
 }  // namespace

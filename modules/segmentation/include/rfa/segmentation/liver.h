@@ -12,7 +12,7 @@
 ///  1. Work grid: the CT grid with spacing max(working_spacing_mm, CT spacing) per axis; the CT is
 ///     box-averaged onto it, then median filtered (3x3x3).
 ///  2. Body mask (segmentBody()) on the work grid, and the part of it below the diaphragm: the
-///     base of the lungs (air components reaching the top slice: not bowel gas) per column, the
+///     base of the lungs (air components reaching the top of the imaged body: not bowel gas) per column, the
 ///     mediastinum between the lungs (heart, great vessels) at the height interpolated between
 ///     them; voxels more than diaphragm_tolerance_mm above it are never liver.
 ///  3. Intensity model: without seeds, the mode of the histogram of soft tissue
