@@ -25,6 +25,15 @@ inline std::pair<double, double> percentiles(std::vector<float> values) {
   return {pick(0.01), pick(0.99)};
 }
 
+// The grey window {width, level} to draw `values` with: the given one, or with `automatic` the
+// 1st-99th percentiles of the values (at least 1e-6 wide).
+inline std::pair<double, double> greyWindow(const std::vector<float>& values, bool automatic,
+                                            double window, double level) {
+  if (!automatic) return {window, level};
+  const auto [lo, hi] = percentiles(values);
+  return {std::max(hi - lo, 1e-6), (hi + lo) / 2};
+}
+
 // An n x n picture of `values` (row-major, NaN: outside the image, black) through the grey window
 // (`window` wide around `level`).
 inline RgbImage greyPicture(const std::vector<float>& values, int n, double window, double level) {

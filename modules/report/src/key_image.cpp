@@ -223,13 +223,8 @@ KeyImage renderKeyImage(const ImageVolume& image, const Mask* liver, const Label
   }
 
   // Grey levels.
-  double window = options.window;
-  double level = options.level;
-  if (options.auto_window) {
-    const auto [lo, hi] = detail::percentiles(hu);
-    window = std::max(hi - lo, 1e-6);
-    level = (hi + lo) / 2;
-  }
+  const auto [window, level] =
+      detail::greyWindow(hu, options.auto_window, options.window, options.level);
   out.window = window;
   out.level = level;
   RgbImage& pic = out.pixels;

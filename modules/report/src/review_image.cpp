@@ -136,13 +136,8 @@ RgbImage renderReviewPanel(const ImageVolume& image, ReviewPlane plane, const Ve
       }
     }
   }
-  double window = options.window;
-  double level = options.level;
-  if (options.auto_window) {
-    const auto [lo, hi] = detail::percentiles(grey);
-    window = std::max(hi - lo, 1e-6);
-    level = (hi + lo) / 2;
-  }
+  const auto [window, level] =
+      detail::greyWindow(grey, options.auto_window, options.window, options.level);
   RgbImage pic = detail::greyPicture(grey, n, window, level);
   // Overlays: fill, then the outline band on the inner side of the boundary.
   for (const ReviewOverlay& o : overlays) {

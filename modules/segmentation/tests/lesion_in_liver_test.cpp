@@ -31,6 +31,19 @@ Mask nonZero(const LabelMap& l, std::uint16_t label = 0) {
   return m;
 }
 
+// IRCADb 17's CT and its reference liver and tumours (read in place from ../shared).
+struct Ircadb17 {
+  explicit Ircadb17(const std::filesystem::path& root)
+      : ct(io::loadImage(root / "ct").image),
+        liver(nonZero(io::readLabelFile(root / "labels_nrrd" / "liver.nrrd"))),
+        tumour1(nonZero(io::readLabelFile(root / "labels_nrrd" / "livertumor1.nrrd"))),
+        tumour2(nonZero(io::readLabelFile(root / "labels_nrrd" / "livertumor2.nrrd"))) {}
+  ImageVolume ct;
+  Mask liver;
+  Mask tumour1;
+  Mask tumour2;
+};
+
 TEST(LesionInLiver, PhantomClickInsideTheLiverIsUnchanged) {
   const phantom::Phantom& p = test::testPhantom();
   Mask liver = p.liver;
@@ -57,10 +70,11 @@ TEST(LesionInLiver, PhantomClickFarFromTheLiverIsRefusedAsBefore) {
 TEST(LesionInLiver, Ircadb17ClicksOnBothTumoursSucceedAndTheLiverHoldsThem) {
   const std::filesystem::path root = rfa::test::sharedTestData("ircadb1-17");
   RFA_SKIP_IF_MISSING(root, "ircadb1-17");
-  const ImageVolume ct = io::loadImage(root / "ct").image;
-  const Mask ref_liver = nonZero(io::readLabelFile(root / "labels_nrrd" / "liver.nrrd"));
-  const Mask ref1 = nonZero(io::readLabelFile(root / "labels_nrrd" / "livertumor1.nrrd"));
-  const Mask ref2 = nonZero(io::readLabelFile(root / "labels_nrrd" / "livertumor2.nrrd"));
+  const Ircadb17 data(root);
+  const ImageVolume& ct = data.ct;
+  const Mask& ref_liver = data.liver;
+  const Mask& ref1 = data.tumour1;
+  const Mask& ref2 = data.tumour2;
   CaseSegmentationOptions o;
   o.lesion_seeds_lps = {Vec3(101.77, 138.39, 157.15), Vec3(206.02, 126.45, 147.56)};
   const CaseSegmentation c = segmentCase(ct, o);
@@ -130,10 +144,11 @@ TEST(LesionInLiver, Ircadb17ClicksOnBothTumoursSucceedAndTheLiverHoldsThem) {
 TEST(LesionInLiver, Ircadb17AutomaticCandidatesFindBothTumours) {
   const std::filesystem::path root = rfa::test::sharedTestData("ircadb1-17");
   RFA_SKIP_IF_MISSING(root, "ircadb1-17");
-  const ImageVolume ct = io::loadImage(root / "ct").image;
-  const Mask ref_liver = nonZero(io::readLabelFile(root / "labels_nrrd" / "liver.nrrd"));
-  const Mask ref1 = nonZero(io::readLabelFile(root / "labels_nrrd" / "livertumor1.nrrd"));
-  const Mask ref2 = nonZero(io::readLabelFile(root / "labels_nrrd" / "livertumor2.nrrd"));
+  const Ircadb17 data(root);
+  const ImageVolume& ct = data.ct;
+  const Mask& ref_liver = data.liver;
+  const Mask& ref1 = data.tumour1;
+  const Mask& ref2 = data.tumour2;
   CaseSegmentationOptions o;
   o.auto_lesions = true;
   const CaseSegmentation c = segmentCase(ct, o);
