@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <vector>
 
 #include "liver_internal.h"
 #include "rfa/segmentation/components.h"
@@ -41,7 +40,7 @@ Mask fillLiverColumns(const Mask& liver, const ImageVolume& smooth_hu, const Mas
         }
         last = k;
       }
-      if (last == s[2] || !o.up_to_diaphragm) continue;
+      if (last == s[2]) continue;
       // Up to the diaphragm: only where the column has a limit (below() ends under the top). The
       // run of soft tissue above the liver must end at the lung (within reach of that limit); the
       // diaphragm's own thickness under the lung is left out.

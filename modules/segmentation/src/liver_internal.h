@@ -63,8 +63,7 @@ struct ColumnFillOptions {
                                       ///< top of `below` (at the lung)
   double diaphragm_mm = 4.0;          ///< left out at that run's end (the diaphragm)
   double min_fill_mm = 6.0;           ///< ... and what remains filled only when this thick
-  double min_width_mm = 6.0;    ///< what (b) adds is opened in-plane by a disc this wide; 0 = not
-  bool up_to_diaphragm = true;  ///< also fill from the liver's top up to the diaphragm
+  double min_width_mm = 6.0;  ///< what (b) adds is opened in-plane by a disc this wide; 0 = not
 };
 
 /// `liver` (work grid, canonical storage: axial slices) with the gaps of its vertical columns
