@@ -158,15 +158,16 @@ ImageVolume pullThrough(const Volume<T>& source, const Registration& r, const Im
 
 // ---- ITK stages (registration_stages.cpp) ---------------------------------------------------
 
-/// The rigid map y = rotation (x - centre) + centre + translation.
+/// The linear map y = rotation (x - centre) + centre + translation ("rotation" is a general 3x3
+/// matrix when RegistrationOptions::affine is set).
 struct RigidParameters {
   Mat3 rotation = Mat3::Identity();
   Vec3 centre{0, 0, 0};
   Vec3 translation{0, 0, 0};
 };
 
-/// Inputs of the rigid stage: fixed stage image and metric mask (fixed frame), moving stage image
-/// (moving frame), all already intensity-windowed.
+/// Inputs of the rigid (or affine) stage: fixed stage image and metric mask (fixed frame), moving
+/// stage image (moving frame), all already intensity-windowed.
 RigidParameters runRigidStage(const ImageVolume& fixed, const Mask& fixed_mask,
                               const ImageVolume& moving, const RigidParameters& initial,
                               const RegistrationOptions& options,

@@ -1,5 +1,6 @@
 // The ITK stages of the follow-up registration (registration_internal.h):
-//  - rigid: VersorRigid3DTransform, ImageRegistrationMethodv4, Mattes mutual information (v4),
+//  - rigid (or affine, RegistrationOptions::affine): VersorRigid3DTransform (AffineTransform),
+//    ImageRegistrationMethodv4, Mattes mutual information (v4),
 //    regular-step gradient descent with physical-shift scales, two levels (8 mm then 4 mm sample
 //    grid), random sampling with a fixed seed, metric evaluated in one work unit (deterministic).
 //  - deformable: BSplineTransform (cubic) with the classic ImageRegistrationMethod, the Mattes
@@ -10,6 +11,7 @@
 //    multithreaded sums are reduced in work-unit order and the work-unit count is fixed, so the
 //    result does not depend on the machine's core count (checked: 1, 2 and 8 ITK threads give
 //    the same bits).
+#include <itkAffineTransform.h>
 #include <itkBSplineTransform.h>
 #include <itkImage.h>
 #include <itkImageMaskSpatialObject.h>
@@ -153,19 +155,23 @@ std::string itkMessage(const itk::ExceptionObject& e) {
 
 }  // namespace
 
-RigidParameters runRigidStage(const ImageVolume& fixed, const Mask& fixed_mask,
-                              const ImageVolume& moving, const RigidParameters& initial,
-                              const RegistrationOptions& options,
-                              const RegistrationProgress& progress) {
-  using Transform = itk::VersorRigid3DTransform<double>;
+namespace {
+
+// The linear stage for either transform (VersorRigid3DTransform or AffineTransform): both have a
+// centre, a translation and a matrix, and start from the identity matrix.
+template <class Transform>
+RigidParameters runLinearStage(const ImageVolume& fixed, const Mask& fixed_mask,
+                               const ImageVolume& moving, const RigidParameters& initial,
+                               const RegistrationOptions& options,
+                               const RegistrationProgress& progress) {
   using Metric = SingleUnitMattesMetric;
   using Optimizer = itk::RegularStepGradientDescentOptimizerv4<double>;
   using Method = itk::ImageRegistrationMethodv4<ItkImage, ItkImage, Transform>;
   using Scales = itk::RegistrationParameterScalesFromPhysicalShift<Metric>;
 
   auto transform = Transform::New();
-  Transform::CenterType centre;
-  Transform::OutputVectorType translation;
+  typename Transform::CenterType centre;
+  typename Transform::OutputVectorType translation;
   for (unsigned a = 0; a < 3; ++a) {
     centre[a] = initial.centre[a];
     translation[a] = initial.translation[a];
@@ -204,11 +210,11 @@ RigidParameters runRigidStage(const ImageVolume& fixed, const Mask& fixed_mask,
   method->InitializeCenterOfLinearOutputTransformOff();
   constexpr unsigned kLevels = 2;
   method->SetNumberOfLevels(kLevels);
-  Method::ShrinkFactorsArrayType shrink(kLevels);
+  typename Method::ShrinkFactorsArrayType shrink(kLevels);
   shrink[0] = 2;
   shrink[1] = 1;
   method->SetShrinkFactorsPerLevel(shrink);
-  Method::SmoothingSigmasArrayType sigmas(kLevels);
+  typename Method::SmoothingSigmasArrayType sigmas(kLevels);
   sigmas[0] = options.rigid_spacing_mm;
   sigmas[1] = 0.0;
   method->SetSmoothingSigmasPerLevel(sigmas);
@@ -216,7 +222,7 @@ RigidParameters runRigidStage(const ImageVolume& fixed, const Mask& fixed_mask,
   // Share of the virtual-domain voxels drawn (then kept inside the mask): sampling_fraction of the
   // region voxels, at least kMinSamples of them where the region has that many.
   const double region_voxels = static_cast<double>(countNonZero(fixed_mask));
-  Method::MetricSamplingPercentageArrayType percentage(kLevels);
+  typename Method::MetricSamplingPercentageArrayType percentage(kLevels);
   for (unsigned level = 0; level < kLevels; ++level) {
     const double at_level = region_voxels / (level == 0 ? 8.0 : 1.0);  // shrink 2 per axis
     const double wanted = std::min(
@@ -256,6 +262,20 @@ RigidParameters runRigidStage(const ImageVolume& fixed, const Mask& fixed_mask,
     out.translation[a] = t[a];
   }
   return out;
+}
+
+}  // namespace
+
+RigidParameters runRigidStage(const ImageVolume& fixed, const Mask& fixed_mask,
+                              const ImageVolume& moving, const RigidParameters& initial,
+                              const RegistrationOptions& options,
+                              const RegistrationProgress& progress) {
+  if (options.affine) {
+    return runLinearStage<itk::AffineTransform<double, 3>>(fixed, fixed_mask, moving, initial,
+                                                           options, progress);
+  }
+  return runLinearStage<itk::VersorRigid3DTransform<double>>(fixed, fixed_mask, moving, initial,
+                                                             options, progress);
 }
 
 std::array<ImageVolume, 3> runDeformableStage(const DeformableInputs& inputs,

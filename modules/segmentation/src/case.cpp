@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -39,6 +40,33 @@ void updateLiverStats(LiverSegmentation& liver) {
   if (m.count > 0) liver.centroid_lps = m.centroid_lps;
 }
 
+// CaseSegmentationOptions::liver_mask as the liver (on the grid of `image`, checked by the caller):
+// volume, centroid and the mean/SD of `image` inside it.
+LiverSegmentation givenLiver(const ImageVolume& image, const Mask& mask) {
+  LiverSegmentation liver;
+  liver.mask = Mask(mask.geometry(), 0);
+  double sum = 0;
+  double sum2 = 0;
+  std::size_t n = 0;
+  const auto in = mask.data();
+  const auto px = image.data();
+  auto out = liver.mask.data();
+  for (std::size_t v = 0; v < in.size(); ++v) {
+    if (in[v] == 0) continue;
+    out[v] = 1;
+    sum += px[v];
+    sum2 += static_cast<double>(px[v]) * px[v];
+    ++n;
+  }
+  if (n == 0) throw NoDataError("no liver found: the given liver mask is empty");
+  liver.mean_hu = sum / static_cast<double>(n);
+  liver.sd_hu =
+      std::sqrt(std::max(0.0, sum2 / static_cast<double>(n) - liver.mean_hu * liver.mean_hu));
+  updateLiverStats(liver);
+  liver.seed_lps = liver.centroid_lps;
+  return liver;
+}
+
 // segmentCase() on a CT in canonical storage (reorient.h).
 CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
                                       const CaseSegmentationOptions& options) {
@@ -70,7 +98,11 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
   t0 = Clock::now();
   LiverOptions liver_options;
   liver_options.modality = options.modality;
-  r.liver = segmentLiver(ct, liver_options, options.liver_seeds_lps);
+  if (options.liver_mask) {
+    r.liver = givenLiver(image, *options.liver_mask);
+  } else {
+    r.liver = segmentLiver(ct, liver_options, options.liver_seeds_lps);
+  }
   r.timing_s["liver"] = since(t0);
 
   t0 = Clock::now();
@@ -166,9 +198,15 @@ CaseSegmentation segmentCase(const ImageVolume& ct, const CaseSegmentationOption
   // axes along +L, +P, +S, resampled when the acquisition is oblique), so that the same anatomy
   // stored prone, feet-first, with flipped rows or columns or tilted gives the same masks in
   // patient space; the results are stored back on the CT's own grid.
+  if (options.liver_mask && !options.liver_mask->geometry().sameGrid(ct.geometry())) {
+    throw GeometryError("the given liver mask (" + options.liver_mask->geometry().describe() +
+                        ") is not on the image's grid (" + ct.geometry().describe() + ")");
+  }
   const detail::StandardGrid grid(ct.geometry());
   if (grid.passthrough() || ct.empty()) return segmentCaseCanonical(ct, options);
-  CaseSegmentation r = segmentCaseCanonical(grid.image(ct), options);
+  CaseSegmentationOptions standard = options;
+  if (options.liver_mask) standard.liver_mask = grid.labels(*options.liver_mask);
+  CaseSegmentation r = segmentCaseCanonical(grid.image(ct), standard);
   const auto t0 = Clock::now();
   const auto restore = [&](auto& v) { v = grid.back(v); };
   restore(r.body);

@@ -30,6 +30,11 @@ namespace rfa::followup {
 /// \brief Settings of registerImages(). Defaults suit CT of the abdomen.
 struct RegistrationOptions {
   bool deformable = true;  ///< false: rigid only
+  /// Linear stage: rigid (false, same patient) or affine (true: 12 parameters, scaling and shear
+  /// too, for registering another patient's image, e.g. a labelled atlas). With affine set, the
+  /// Registration's `rotation` holds the affine matrix and quality.rotation_deg the angle of its
+  /// matrix taken as a rotation (approximate).
+  bool affine = false;
   /// Resolution of the rigid stage (mm): images box-averaged over whole voxels, so each axis gets
   /// the native spacing times round(rigid_spacing_mm / native spacing), at least the native one.
   double rigid_spacing_mm = 4.0;

@@ -10,7 +10,7 @@
 ///
 /// Steps, in this order, all with default options:
 ///  1. segmentBody(), segmentLungs() and segmentBone() (body.h);
-///  2. segmentLiver() with the liver seeds (liver.h);
+///  2. segmentLiver() with the liver seeds (liver.h), or the given liver mask;
 ///  3. segmentVessels() inside the liver mask (vessels.h);
 ///  4. one lesion per lesion seed, in the given order, by segmentLesionFromSeed() restricted to the
 ///     liver (lesion.h): seed n gets label n + 1; a voxel claimed by an earlier lesion keeps its
@@ -45,6 +45,11 @@ struct CaseSegmentationOptions {
   /// lesions from seeds (not validated on MR yet); lungs, bone and vessels are left empty (their
   /// steps are HU thresholds) and auto_lesions throws UnsupportedError.
   Modality modality = Modality::kCT;
+  /// A liver segmented beforehand (e.g. by the multi-atlas method, rfa::atlas), 0/1 on the CT's
+  /// grid: step 2 takes it instead of running segmentLiver() (the liver seeds are then unused);
+  /// LiverSegmentation's intensity model is the mean and SD of the image inside it (normalised
+  /// scale on MR), its window and seed are left 0 / the centroid.
+  std::optional<Mask> liver_mask;
 };
 
 /// \brief How one lesion label of CaseSegmentation::lesions was obtained, and its measurements.
