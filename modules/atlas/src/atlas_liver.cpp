@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include "box_mean.h"
@@ -111,67 +112,63 @@ ImageVolume locallyWeightedVote(const ImageVolume& target, const std::vector<Atl
   return weighted;
 }
 
-}  // namespace
-
-AtlasLiverSegmentation segmentLiverWithAtlases(const ImageVolume& target,
-                                               const std::vector<Atlas>& atlases,
-                                               const AtlasLiverOptions& options,
-                                               const AtlasProgress& progress) {
-  const auto t0 = Clock::now();
-  checkOptions(options);
-  if (atlases.empty()) throw UsageError("atlas liver: no atlas given");
-  if (target.empty()) throw NoDataError("atlas liver: the image is empty");
-  const ImageGeometry& grid = target.geometry();
-  const Mask body = bodyOf(target, options.modality, "the image to segment");
-
-  followup::RegistrationOptions reg;
-  reg.affine = true;
-  reg.rigid_spacing_mm = options.affine_spacing_mm;
-  reg.deformable_spacing_mm = options.deformable_spacing_mm;
-  reg.bspline_grid_spacing_mm = options.bspline_grid_spacing_mm;
-  reg.rigid_iterations = options.affine_iterations;
-  reg.deformable_iterations = options.deformable_iterations;
-
-  AtlasLiverSegmentation out;
-  std::vector<std::uint16_t> votes(target.voxelCount(), 0);
+// Registers every atlas to `target`, the metric over `body` (grown by 10 mm), initialised by the
+// centroids of the bodies. (A second pass with the metric over the first fused liver, initialised
+// by the liver centroids, was tried: CHAOS median 0.850 instead of 0.851, case 15 0.21 instead of
+// 0.58, twice the time.)
+std::vector<followup::Registration> registerAll(const ImageVolume& target,
+                                                const std::vector<Atlas>& atlases, const Mask& body,
+                                                const followup::RegistrationOptions& reg,
+                                                const AtlasLiverOptions& options,
+                                                std::vector<AtlasRun>& runs,
+                                                const std::function<void()>& step) {
   std::vector<followup::Registration> maps;
-  const double voxel_ml = grid.voxelVolumeMm3() / 1000.0;
-  for (std::size_t n = 0; n < atlases.size(); ++n) {
-    const Atlas& a = atlases[n];
+  for (const Atlas& a : atlases) {
     if (!a.liver.geometry().sameGrid(a.image.geometry())) {
       throw GeometryError("atlas liver: the liver of atlas " + a.name +
                           " is not on its image's grid");
     }
     const auto ta = Clock::now();
-    // Initialised by the centroids of the bodies (moving_liver is only the initialisation's
-    // and the quality's mask here: fixed_liver stays null, so no surface distance is measured).
+    // The atlas body is only the initialisation's mask (no fixed liver: no surface distance).
     const Mask atlas_body = bodyOf(a.image, options.modality, "atlas " + a.name);
-    followup::Registration r;
     try {
-      r = followup::registerImages(target, a.image, body, reg, nullptr, &atlas_body);
+      maps.push_back(followup::registerImages(target, a.image, body, reg, nullptr, &atlas_body));
     } catch (const NoDataError& e) {
       throw NoDataError("atlas liver: registering atlas " + a.name + ": " + e.what());
     }
-    const Mask mapped = followup::resampleMaskToFixed(a.liver, r, grid);
+    runs.push_back({a.name, secondsSince(ta), 0.0});
+    step();
+  }
+  return maps;
+}
+
+// Fuses the mapped atlas livers (see AtlasLiverOptions) into out.vote, core_*, mask, volume_ml
+// and the runs' mapped volumes.
+void fuse(const ImageVolume& target, const std::vector<Atlas>& atlases,
+          const std::vector<followup::Registration>& maps, const AtlasLiverOptions& options,
+          AtlasLiverSegmentation& out) {
+  const ImageGeometry& grid = target.geometry();
+  const double voxel_ml = grid.voxelVolumeMm3() / 1000.0;
+  out.vote = ImageVolume(grid, 0.0F);
+  auto vote = out.vote.data();
+  for (std::size_t n = 0; n < atlases.size(); ++n) {
+    const Mask mapped = followup::resampleMaskToFixed(atlases[n].liver, maps[n], grid);
     std::size_t count = 0;
     const auto m = mapped.data();
     for (std::size_t v = 0; v < m.size(); ++v) {
       if (m[v] != 0) {
-        ++votes[v];
+        vote[v] += 1.0F;
         ++count;
       }
     }
-    maps.push_back(std::move(r));
-    out.atlases.push_back({a.name, secondsSince(ta), static_cast<double>(count) * voxel_ml});
-    if (progress) progress(n + 1, atlases.size());
+    out.atlases[out.atlases.size() - atlases.size() + n].mapped_liver_ml =
+        static_cast<double>(count) * voxel_ml;
   }
-
-  // Vote fraction, and the intensity model from the voxels every atlas agrees on (at least the
-  // sure ones when unanimity is empty).
   const auto k = static_cast<float>(atlases.size());
-  out.vote = ImageVolume(grid, 0.0F);
-  auto vote = out.vote.data();
-  for (std::size_t v = 0; v < votes.size(); ++v) vote[v] = static_cast<float>(votes[v]) / k;
+  for (float& x : vote) x /= k;
+
+  // The intensity model from the voxels every atlas agrees on (at least the sure ones when
+  // unanimity is empty).
   const auto img = target.data();
   std::vector<float> core;
   for (const float level : {1.0F, static_cast<float>(options.sure_fraction)}) {
@@ -207,6 +204,36 @@ AtlasLiverSegmentation segmentLiverWithAtlases(const ImageVolume& target,
   for (const auto x : out.mask.data()) n += x;
   if (n == 0) throw NoDataError("atlas liver: the fused liver is empty");
   out.volume_ml = static_cast<double>(n) * voxel_ml;
+}
+
+}  // namespace
+
+AtlasLiverSegmentation segmentLiverWithAtlases(const ImageVolume& target,
+                                               const std::vector<Atlas>& atlases,
+                                               const AtlasLiverOptions& options,
+                                               const AtlasProgress& progress) {
+  const auto t0 = Clock::now();
+  checkOptions(options);
+  if (atlases.empty()) throw UsageError("atlas liver: no atlas given");
+  if (target.empty()) throw NoDataError("atlas liver: the image is empty");
+  const Mask body = bodyOf(target, options.modality, "the image to segment");
+
+  followup::RegistrationOptions reg;
+  reg.affine = true;
+  reg.rigid_spacing_mm = options.affine_spacing_mm;
+  reg.deformable_spacing_mm = options.deformable_spacing_mm;
+  reg.bspline_grid_spacing_mm = options.bspline_grid_spacing_mm;
+  reg.rigid_iterations = options.affine_iterations;
+  reg.deformable_iterations = options.deformable_iterations;
+
+  const std::size_t total = atlases.size();
+  std::size_t done = 0;
+  const auto step = [&] {
+    if (progress) progress(++done, total);
+  };
+  AtlasLiverSegmentation out;
+  const auto maps = registerAll(target, atlases, body, reg, options, out.atlases, step);
+  fuse(target, atlases, maps, options, out);
   out.seconds = secondsSince(t0);
   return out;
 }

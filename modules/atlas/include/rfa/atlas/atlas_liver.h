@@ -84,8 +84,8 @@ struct AtlasLiverSegmentation {
   ImageVolume vote;
   float core_median = 0;  ///< intensity model from the voxels all atlases agree on
   float core_sd = 0;
-  std::vector<AtlasRun> atlases;
-  double seconds = 0;  ///< wall time of the whole call
+  std::vector<AtlasRun> atlases;  ///< one per atlas, in order
+  double seconds = 0;             ///< wall time of the whole call
 };
 
 /// Progress: atlases done out of the total. May throw to cancel (the exception propagates).
