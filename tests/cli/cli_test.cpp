@@ -267,6 +267,39 @@ TEST(Cli, SegmentMrVolumeFileAndPlanRefusesMr) {
   EXPECT_FALSE(fs::exists(tmp / "plan.json"));
 }
 
+TEST(Cli, SegmentMrWithALiverAtlasFolder) {
+  const auto root = rfa::test::sharedTestData("chaos-mr-t2");
+  RFA_SKIP_IF_MISSING(root, "chaos-mr-t2");
+  TempDir tmp;
+  // Two labelled volumes of other patients as the atlas folder (links to ../shared, read in place).
+  const fs::path atlases = tmp / "atlases";
+  fs::create_directories(atlases);
+  for (const std::string id : {"1", "20"}) {
+    for (const std::string kind : {"image_", "label_"}) {
+      fs::create_symlink(root / (kind + id + ".nii.gz"), atlases / (kind + id + ".nii.gz"));
+    }
+  }
+  const fs::path image = root / "image_19.nii.gz";
+  RunResult r = rfaplan(
+      {"segment", image.string(), "--liver-atlas", atlases.string(), "-o", (tmp / "seg").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("atlas 2/2 registered"), std::string::npos) << r.err;
+  std::ifstream lj(tmp / "seg" / "lesions.json");
+  const auto report = nlohmann::json::parse(lj);
+  const auto& by = report["liver"]["segmented_by"];
+  EXPECT_EQ(by["method"], "multi-atlas");
+  ASSERT_EQ(by["atlases"].size(), 2U);
+  EXPECT_EQ(by["atlases"][0]["name"], "image_1.nii.gz");
+  // The expert liver of case 19 holds 1854 mL (the library test measures Dice with 9 atlases).
+  EXPECT_NEAR(report["liver"]["volume_ml"].get<double>(), 1854.0, 0.25 * 1854.0);
+  EXPECT_TRUE(fs::exists(tmp / "seg" / "liver.nrrd"));
+  // A missing atlas folder: exit 3, the folder named.
+  r = rfaplan({"segment", image.string(), "--liver-atlas", (tmp / "none").string(), "-o",
+               (tmp / "x").string()});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find((tmp / "none").string()), std::string::npos) << r.err;
+}
+
 // A small phantom (fast to write and load) and the centre of its largest lesion as "x,y,z".
 std::string writeSimulationPhantom(const fs::path& dir) {
   const RunResult r = rfaplan({"phantom", "--out", dir.string(), "--lesions", "2", "--seed", "5",

@@ -5,11 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "phantom_fixture.h"
+#include "rfa/core/error.h"
+#include "rfa/core/reorient.h"
 
 namespace rfa::segmentation {
 namespace {
@@ -152,6 +156,38 @@ TEST(SegmentCase, WithoutSeedsOrCandidatesNoLesion) {
   EXPECT_EQ(labelCounts(r.lesions).size(), 1U);
   EXPECT_TRUE(r.lesions.geometry().sameGrid(p.ct.geometry()));
   EXPECT_GT(dice(r.liver.mask, p.liver), 0.95);
+}
+
+TEST(SegmentCase, AGivenLiverMaskIsTakenAsTheLiverWhateverTheStorage) {
+  // The liver from elsewhere (e.g. the multi-atlas method, rfa::atlas): the phantom's true liver,
+  // on the supine phantom and on a prone copy (rows and columns reversed).
+  const phantom::Phantom& p = testPhantom();
+  AxisReorientation prone;
+  prone.reversed = {true, true, false};
+  const ImageVolume ct_prone = reorientVolume(p.ct, prone);
+  const Mask liver_prone = reorientVolume(p.liver, prone);
+  ASSERT_FALSE(ct_prone.geometry().sameGrid(p.ct.geometry()));
+  for (const auto& [ct, liver] : {std::pair{&p.ct, &p.liver}, std::pair{&ct_prone, &liver_prone}}) {
+    CaseSegmentationOptions o;
+    o.liver_mask = *liver;
+    o.lesion_seeds_lps = {p.lesion_truth[1].center_lps};
+    const CaseSegmentation r = segmentCase(*ct, o);
+    ASSERT_TRUE(r.liver.mask.geometry().sameGrid(ct->geometry()));
+    EXPECT_EQ(r.liver.mask.data().size(), liver->data().size());
+    EXPECT_TRUE(
+        std::equal(r.liver.mask.data().begin(), r.liver.mask.data().end(), liver->data().begin()));
+    EXPECT_FALSE(r.liver.seed_from_user);
+    EXPECT_GT(r.liver.volume_ml, 100.0);
+    EXPECT_GT(r.liver.sd_hu, 0.0);
+    ASSERT_EQ(r.lesion_records.size(), 1U);  // the lesion grows inside the given liver
+    EXPECT_TRUE(r.lesion_records[0].measurement.has_value());
+  }
+  CaseSegmentationOptions off;
+  off.liver_mask = Mask(ImageGeometry({4, 4, 4}, Vec3(1, 1, 1), Vec3::Zero()), 1);
+  EXPECT_THROW(segmentCase(p.ct, off), GeometryError);
+  CaseSegmentationOptions empty;
+  empty.liver_mask = Mask(p.ct.geometry(), 0);
+  EXPECT_THROW(segmentCase(p.ct, empty), NoDataError);
 }
 
 }  // namespace
