@@ -68,6 +68,12 @@ void addPhantomCommand(CLI::App& app, int& exit_code) {
                 "Also paint the organs around the liver at liver-like contrast-phase intensities "
                 "(heart, spleen with a bridge, kidney, vena cava, aorta, stomach and bowel with "
                 "oral contrast): the hard case for the liver's boundary");
+  static std::string modality = "CT";
+  cmd->add_option("--modality", modality,
+                  "CT (Hounsfield units, portal venous) or MR (T2-weighted fat-suppressed signal "
+                  "with a receive-coil bias, written as MR Image Storage)")
+      ->check(CLI::IsMember({"CT", "MR"}))
+      ->capture_default_str();
   cmd->add_option("--lesion-diameters", diameters_text,
                   "Lesion diameter range MIN,MAX in mm (3 <= MIN <= MAX <= 60): log-spaced over "
                   "the lesions, +-8 % jitter")
@@ -90,6 +96,7 @@ void addPhantomCommand(CLI::App& app, int& exit_code) {
                     "--spacing " + spacing_text + ": each value must be in (0, 20] mm");
       }
     }
+    opt.mr_t2 = modality == "MR";
     const auto t0 = std::chrono::steady_clock::now();
     const phantom::Phantom p = phantom::generatePhantom(opt);
     phantom::writePhantomFolder(p, out);

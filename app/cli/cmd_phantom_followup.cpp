@@ -154,6 +154,9 @@ PhantomTruth readPhantomTruth(const fs::path& dir) {
     p.min_lesion_diameter_mm = o.at("min_lesion_diameter_mm").get<double>();
     p.max_lesion_diameter_mm = o.at("max_lesion_diameter_mm").get<double>();
     p.neighbours = o.value("neighbours", false);  // absent in phantoms written before it
+    if (o.value("mr_t2", false)) {
+      throw UnsupportedError("phantom-followup: the MR phantom variant has no follow-up (CT only)");
+    }
     // Checked later against the regenerated phantom.
     (void)t.j.at("geometry").at("size");
     (void)t.j.at("liver_volume_ml").get<double>();

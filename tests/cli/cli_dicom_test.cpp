@@ -162,6 +162,32 @@ TEST(CliDicomExport, PhantomPlanRtstructPassesDciodvfyPlastimatchAndReadsBack) {
   }
 }
 
+TEST(CliMrPhantom, WrittenAsMrImageStorageAndSegmentedAsMr) {
+  TempDir tmp;
+  const fs::path ph = tmp / "mr";
+  RunResult r = rfaplan({"phantom", "--out", ph.string(), "--modality", "MR", "--neighbours",
+                         "--lesions", "3", "--size", "160,160,70", "--spacing", "2.4,2.4,2.8"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string all;
+  const fs::path file = ph / "ct" / "MR0035.dcm";
+  ASSERT_TRUE(fs::exists(file));
+  EXPECT_TRUE(dciodvfyErrors(file, all).empty()) << all;
+  EXPECT_NE(all.find("MRImage"), std::string::npos) << all;  // the IOD dciodvfy recognised
+  // The modality comes from the header (no --modality): MR steps, no HU thresholds.
+  r = rfaplan({"segment", ph.string(), "-o", (tmp / "seg").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream lj(tmp / "seg" / "lesions.json");
+  const json report = json::parse(lj);
+  EXPECT_EQ(report["modality"], "MR");
+  const double d =
+      dice(readMask(tmp / "seg" / "liver.nrrd"), readMask(ph / "truth" / "liver.nrrd"));
+  std::cout << "MR phantom (T2, neighbours, coil bias): automatic liver Dice " << d << ", "
+            << report["liver"]["volume_ml"] << " mL\n";
+  // Measured 2026-12-06: 0.783 (1189 of 1736 mL: the anterior, brighter third of the liver falls
+  // outside the single intensity window under the coil bias). Floor at what is reached.
+  EXPECT_GE(d, 0.75);
+}
+
 TEST(CliDicomExport, SegOfThePlanPassesDciodvfy) {
   TempDir tmp;
   planPhantom(tmp.path());

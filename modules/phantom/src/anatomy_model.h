@@ -196,7 +196,14 @@ Box lungBounds();
 /// vena cava (115 HU, radius 11 mm, the whole height) and aorta (150 HU), stomach (5 mm wall 70 HU,
 /// oral contrast 250 HU) behind the left lobe, a bowel loop with oral contrast under the liver.
 /// The liver, its vessels and lesions, and the gallbladder keep precedence where they overlap.
-std::optional<float> neighbourOrganHu(const Vec3& p);
+/// Each organ also gives its T2-weighted fat-suppressed MR signal (PhantomOptions::mr_t2, arbitrary
+/// units, the liver at 300): flowing blood dark (flow void), spleen and kidney brighter than the
+/// liver, oral contrast (fluid) bright.
+struct OrganSample {
+  float hu = 0;
+  float t2 = 0;
+};
+std::optional<OrganSample> neighbourOrgan(const Vec3& p);
 
 /// \brief Nearest point (LPS mm) on the outer skin surface to p (numerical, to ~0.05 mm).
 Vec3 nearestSkinPoint(const Vec3& p);
@@ -271,6 +278,7 @@ Anatomy buildAnatomy(const PhantomOptions& options);
 /// \brief Everything the painter assigns to one point.
 struct VoxelValue {
   float hu = kAirHu;
+  float t2 = -1.0F;  ///< MR T2 signal when set by an organ sample (>= 0), else derived (t2Signal)
   float vessel_radius = 0.0F;  ///< mm
   std::uint16_t lesion = 0;
   std::uint8_t liver = 0;
@@ -312,6 +320,14 @@ std::array<double, 4> wallHalfWidths(double y, const BodySection& s);
 /// (lesion, vessel, gallbladder, liver, lung, bone, soft tissues). `scene.half_width` must be
 /// those at p. Designed HU, no noise.
 VoxelValue classify(const Vec3& p, const Scene& scene, const StaticBoxes& boxes);
+
+/// \brief T2-weighted fat-suppressed MR signal (arbitrary units, liver 300, fluid ~950, air 5) of a
+/// classified point (anatomy_mr.cpp): the organ sample's own value, else from its flags and HU.
+float t2Signal(const VoxelValue& v);
+
+/// \brief Receive-coil sensitivity of the MR variant at `p` (LPS mm, grid-centred anatomy):
+/// brighter anteriorly and on the patient's left, 0.75..1.25.
+float coilSensitivity(const Vec3& p);
 
 /// \brief Adds Gaussian noise of `sigma_hu` (Box-Muller on the stream Rng(seed, stream)) to
 /// `values`, pairwise in order; nothing for sigma_hu <= 0.

@@ -123,8 +123,9 @@ VoxelValue classify(const Vec3& p, const Scene& scene, const StaticBoxes& boxes)
     return v;
   }
   if (scene.neighbours) {
-    if (const std::optional<float> hu = neighbourOrganHu(p)) {
-      v.hu = *hu;
+    if (const std::optional<OrganSample> organ = neighbourOrgan(p)) {
+      v.hu = organ->hu;
+      v.t2 = organ->t2;
       return v;
     }
   }
@@ -207,7 +208,7 @@ void Painter::paintSlice(std::size_t k) {
       const Vec3 p(xs[i], y, z);
       const VoxelValue v = classify(p, row, boxes);
       const std::size_t n = phantom.ct.linearIndex(i, j, k);
-      phantom.ct.data()[n] = v.hu;
+      phantom.ct.data()[n] = phantom.options.mr_t2 ? t2Signal(v) * coilSensitivity(p) : v.hu;
       phantom.vessel_radius.data()[n] = v.vessel_radius;
       phantom.lesions.data()[n] = v.lesion;
       phantom.liver.data()[n] = v.liver;

@@ -414,36 +414,44 @@ bool inEllipsoid(const Vec3& p, const Vec3& c, const Vec3& semi) {
 
 }  // namespace
 
-std::optional<float> neighbourOrganHu(const Vec3& p) {
+std::optional<OrganSample> neighbourOrgan(const Vec3& p) {
   if (cavitySdf(p) > 0.0) return std::nullopt;
   // Heart: the shape the lungs leave out, above the dome.
   if (inHeart(p)) {
     const Vec3 q = p - Vec3(15.0, -25.0, 108.0);
-    return q.cwiseQuotient(Vec3(58.0, 45.0, 38.0)).squaredNorm() <= 1.0 ? 170.0F : 100.0F;
+    return q.cwiseQuotient(Vec3(58.0, 45.0, 38.0)).squaredNorm() <= 1.0
+               ? OrganSample{170.0F, 50.0F}
+               : OrganSample{100.0F, 180.0F};
   }
   // Vena cava and aorta, cranio-caudal, in front of the spine.
-  if (std::hypot(p.x() + 18.0, p.y() - 28.0) <= 11.0) return 115.0F;
-  if (std::hypot(p.x() - 22.0, p.y() - 25.0) <= 11.0) return 150.0F;
+  if (std::hypot(p.x() + 18.0, p.y() - 28.0) <= 11.0) return OrganSample{115.0F, 60.0F};
+  if (std::hypot(p.x() - 22.0, p.y() - 25.0) <= 11.0) return OrganSample{150.0F, 40.0F};
   // Spleen and the thin bridge of liver-like tissue to the left lobe.
-  if (inEllipsoid(p, Vec3(100.0, 35.0, -10.0), Vec3(28.0, 40.0, 45.0))) return 115.0F;
+  if (inEllipsoid(p, Vec3(100.0, 35.0, -10.0), Vec3(28.0, 40.0, 45.0))) {
+    return OrganSample{115.0F, 420.0F};
+  }
   if (pointSegmentDistance(p, Vec3(55.0, -35.0, 20.0), Vec3(85.0, 15.0, 0.0)) <= 5.0) {
-    return 110.0F;
+    return OrganSample{110.0F, 300.0F};
   }
   // Right kidney under the right lobe.
   const Vec3 kidney_c(-75.0, 50.0, -75.0);
   const Vec3 kidney_semi(28.0, 22.0, 50.0);
   if (inEllipsoid(p, kidney_c, kidney_semi)) {
-    return inEllipsoid(p, kidney_c, kidney_semi - Vec3::Constant(6.0)) ? 120.0F : 170.0F;
+    return inEllipsoid(p, kidney_c, kidney_semi - Vec3::Constant(6.0))
+               ? OrganSample{120.0F, 550.0F}
+               : OrganSample{170.0F, 450.0F};
   }
   // Stomach behind the left lobe, with oral contrast.
   const Vec3 stomach_c(62.0, -5.0, 15.0);
   const Vec3 stomach_semi(32.0, 30.0, 38.0);
   if (inEllipsoid(p, stomach_c, stomach_semi)) {
-    return inEllipsoid(p, stomach_c, stomach_semi - Vec3::Constant(5.0)) ? 250.0F : 70.0F;
+    return inEllipsoid(p, stomach_c, stomach_semi - Vec3::Constant(5.0))
+               ? OrganSample{250.0F, 800.0F}
+               : OrganSample{70.0F, 200.0F};
   }
   // A bowel loop with oral contrast under the liver.
   const double bowel = pointSegmentDistance(p, Vec3(-90.0, -30.0, -78.0), Vec3(60.0, -30.0, -78.0));
-  if (bowel <= 12.0) return bowel <= 9.0 ? 250.0F : 70.0F;
+  if (bowel <= 12.0) return bowel <= 9.0 ? OrganSample{250.0F, 800.0F} : OrganSample{70.0F, 200.0F};
   return std::nullopt;
 }
 

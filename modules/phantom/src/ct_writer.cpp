@@ -66,6 +66,10 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
   const std::size_t ny = g.size()[1];
   const std::size_t nz = g.size()[2];
   const int digits = std::max(4, static_cast<int>(std::to_string(nz).size()));
+  if (o.modality != "CT" && o.modality != "MR") {
+    throw UsageError("writeCtSeries: modality must be CT or MR (got '" + o.modality + "')");
+  }
+  const bool mr = o.modality == "MR";
 
   parallelFor(nz, [&](std::size_t k) {
     DcmFileFormat ff;
@@ -74,8 +78,8 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
         makeUidFromKey(o.uid_key + "/series/" + series_uid + "/slice/" + std::to_string(k));
     const Vec3 pos = g.indexToLps(Vec3(0, 0, static_cast<double>(k)));
     put(d, DCM_SpecificCharacterSet, "ISO_IR 100");
-    put(d, DCM_ImageType, "ORIGINAL\\PRIMARY\\AXIAL");
-    put(d, DCM_SOPClassUID, UID_CTImageStorage);
+    put(d, DCM_ImageType, mr ? "ORIGINAL\\PRIMARY\\OTHER" : "ORIGINAL\\PRIMARY\\AXIAL");
+    put(d, DCM_SOPClassUID, mr ? UID_MRImageStorage : UID_CTImageStorage);
     put(d, DCM_SOPInstanceUID, sop_uid);
     put(d, DCM_StudyDate, o.study_date);
     put(d, DCM_SeriesDate, o.study_date);
@@ -84,7 +88,7 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
     put(d, DCM_SeriesTime, "120000");
     put(d, DCM_ContentTime, "120000");
     put(d, DCM_AccessionNumber, "");
-    put(d, DCM_Modality, "CT");
+    put(d, DCM_Modality, mr ? "MR" : "CT");
     put(d, DCM_Manufacturer, "rfaplan");
     put(d, DCM_ReferringPhysicianName, "");
     put(d, DCM_StudyDescription, o.study_description);
@@ -96,7 +100,19 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
     put(d, DCM_PatientSex, "O");
     put(d, DCM_BodyPartExamined, "ABDOMEN");
     put(d, DCM_SliceThickness, ds(g.spacing()[2]));
-    put(d, DCM_KVP, "120");
+    if (mr) {  // MR Image module: a T2-weighted fat-suppressed turbo spin echo
+      put(d, DCM_ScanningSequence, "SE");
+      put(d, DCM_SequenceVariant, "SK\\SP");
+      put(d, DCM_ScanOptions, "FS");
+      put(d, DCM_MRAcquisitionType, "2D");
+      put(d, DCM_RepetitionTime, "2000");
+      put(d, DCM_EchoTime, "80");
+      put(d, DCM_EchoTrainLength, "16");
+      put(d, DCM_MagneticFieldStrength, "1.5");
+      put(d, DCM_SpacingBetweenSlices, ds(g.spacing()[2]));
+    } else {
+      put(d, DCM_KVP, "120");
+    }
     put(d, DCM_PatientPosition, "HFS");
     put(d, DCM_StudyInstanceUID, study_uid);
     put(d, DCM_SeriesInstanceUID, series_uid);
@@ -119,16 +135,19 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
     d.putAndInsertUint16(DCM_BitsStored, 12);
     d.putAndInsertUint16(DCM_HighBit, 11);
     d.putAndInsertUint16(DCM_PixelRepresentation, 0);
-    put(d, DCM_WindowCenter, "60");
-    put(d, DCM_WindowWidth, "400");
-    put(d, DCM_RescaleIntercept, "-1024");
-    put(d, DCM_RescaleSlope, "1");
-    put(d, DCM_RescaleType, "HU");
+    put(d, DCM_WindowCenter, mr ? "400" : "60");
+    put(d, DCM_WindowWidth, mr ? "800" : "400");
+    if (!mr) {  // the MR Image IOD has no Modality LUT: stored values are the signal
+      put(d, DCM_RescaleIntercept, "-1024");
+      put(d, DCM_RescaleSlope, "1");
+      put(d, DCM_RescaleType, "HU");
+    }
+    const double offset = mr ? 0.0 : 1024.0;
     const auto src = hu.slice(k);
     std::vector<Uint16> px(nx * ny);
     for (std::size_t i = 0; i < px.size(); ++i) {
-      const double v = std::clamp(std::round(static_cast<double>(src[i])), -1024.0, 3071.0);
-      px[i] = static_cast<Uint16>(v + 1024.0);
+      const double v = std::clamp(std::round(static_cast<double>(src[i])) + offset, 0.0, 4095.0);
+      px[i] = static_cast<Uint16>(v);
     }
     d.putAndInsertUint16Array(DCM_PixelData, px.data(), static_cast<unsigned long>(px.size()));
     char name[64];
@@ -145,6 +164,12 @@ void writePhantomFolder(const Phantom& p, const fs::path& dir) {
   co.uid_key = "rfaplan-phantom/seed-" + std::to_string(o.seed) + "/lesions-" +
                std::to_string(o.lesions) + "/" + p.ct.geometry().describe();
   co.patient_id = "RFAPHANTOM-" + std::to_string(o.seed);
+  if (o.mr_t2) {
+    co.modality = "MR";
+    co.uid_key += "/mr-t2";
+    co.series_description = "rfaplan phantom MR (T2 fat-suppressed)";
+    co.file_prefix = "MR";
+  }
   writeCtSeries(p.ct, dir / "ct", co);
 
   const fs::path truth = dir / "truth";
@@ -173,7 +198,8 @@ void writePhantomFolder(const Phantom& p, const fs::path& dir) {
                   {"noise_sigma_hu", o.noise_sigma_hu},
                   {"min_lesion_diameter_mm", o.min_lesion_diameter_mm},
                   {"max_lesion_diameter_mm", o.max_lesion_diameter_mm},
-                  {"neighbours", o.neighbours}};
+                  {"neighbours", o.neighbours},
+                  {"mr_t2", o.mr_t2}};
   const auto& g = p.ct.geometry();
   j["geometry"] = {{"size", {g.size()[0], g.size()[1], g.size()[2]}},
                    {"spacing_mm", v3(g.spacing())},

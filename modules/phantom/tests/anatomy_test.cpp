@@ -637,6 +637,60 @@ TEST(PhantomNoise, SigmaFollowsTheOption) {
   }
 }
 
+// ---- MR variant ----
+
+TEST(MrPhantom, SameTruthT2ContrastsAndACoilBias) {
+  PhantomOptions o = smallOptions(3);
+  o.neighbours = true;
+  const Phantom ct = generatePhantom(o);
+  o.mr_t2 = true;
+  const Phantom mr = generatePhantom(o);
+  // The anatomy and its truth do not change with the modality.
+  EXPECT_TRUE(std::equal(mr.liver.data().begin(), mr.liver.data().end(), ct.liver.data().begin()));
+  EXPECT_TRUE(
+      std::equal(mr.lesions.data().begin(), mr.lesions.data().end(), ct.lesions.data().begin()));
+  EXPECT_TRUE(std::equal(mr.body.data().begin(), mr.body.data().end(), ct.body.data().begin()));
+  EXPECT_DOUBLE_EQ(mr.liver_volume_ml, ct.liver_volume_ml);
+  // T2 fat-suppressed: no HU anywhere (nothing negative beyond the noise), air dark, the liver
+  // around 300 times the coil sensitivity (0.75..1.25), fluid bright, lesions brighter than it.
+  const Stats air = ctStats(mr, [&](std::size_t i) { return mr.body.data()[i] == 0; });
+  EXPECT_LT(air.mean, 10.0);
+  const Stats liver = ctStats(mr, parenchyma(mr));
+  ASSERT_GT(liver.n, 1000U);
+  EXPECT_GT(liver.mean, 0.75 * 300.0);
+  EXPECT_LT(liver.mean, 1.25 * 300.0);
+  const Stats gb = ctStats(mr, [&](std::size_t i) { return mr.gallbladder.data()[i] != 0; });
+  EXPECT_GT(gb.mean, 2.0 * liver.mean);
+  const Stats lesion = ctStats(mr, [&](std::size_t i) { return mr.lesions.data()[i] != 0; });
+  EXPECT_GT(lesion.mean, liver.mean + 20.0);
+  // The bias: the anterior half of the liver (y < its centroid) brighter than the posterior.
+  const double cy = [&] {
+    double sum = 0;
+    std::size_t n = 0;
+    forEachVoxel(mr, [&](const Voxel& v, std::size_t i) {
+      if (mr.liver.data()[i] != 0) {
+        sum += lps(mr, v).y();
+        ++n;
+      }
+    });
+    return sum / static_cast<double>(n);
+  }();
+  double front = 0, back = 0;
+  std::size_t nf = 0, nb = 0;
+  const auto parenchyma_voxel = parenchyma(mr);
+  forEachVoxel(mr, [&](const Voxel& v, std::size_t i) {
+    if (!parenchyma_voxel(i)) return;
+    if (lps(mr, v).y() < cy) {
+      front += mr.ct.data()[i];
+      ++nf;
+    } else {
+      back += mr.ct.data()[i];
+      ++nb;
+    }
+  });
+  EXPECT_GT(front / static_cast<double>(nf), back / static_cast<double>(nb) + 10.0);
+}
+
 // ---- Other seeds ----
 
 class PhantomSeeds : public ::testing::TestWithParam<std::pair<std::uint64_t, int>> {};

@@ -26,16 +26,21 @@ struct CtSeriesOptions {
   int series_number = 1;
   bool write_frame_of_reference = true;  ///< false: omit (0020,0052), to test its absence
   std::string file_prefix = "CT";        ///< files are <prefix><k+1 zero-padded>.dcm
+  /// "CT" (CT Image Storage, HU) or "MR" (MR Image Storage: the values stored as they are,
+  /// 0..4095, no rescale; T2 turbo spin echo acquisition attributes).
+  std::string modality = "CT";
 };
 
 /// \brief Writes one DICOM file per k-slice of `hu` into `dir` (created). Pixel data are unsigned
 /// 16-bit with RescaleIntercept -1024 (values clamped to [-1024, 3071]), explicit VR little endian.
-/// ImagePositionPatient/ImageOrientationPatient come from hu.geometry() (LPS mm).
-/// \throws WriteError naming the file.
+/// ImagePositionPatient/ImageOrientationPatient come from hu.geometry() (LPS mm). With
+/// modality "MR" the values are stored unsigned, clamped to [0, 4095], without rescale.
+/// \throws WriteError naming the file; UsageError for a modality other than CT or MR.
 void writeCtSeries(const ImageVolume& hu, const std::filesystem::path& dir,
                    const CtSeriesOptions& options);
 
-/// \brief Writes `phantom` as DIR/ct/ (DICOM), DIR/truth/<structure>.nrrd and DIR/truth.json.
+/// \brief Writes `phantom` as DIR/ct/ (DICOM: the image series, MR Image Storage for the MR
+/// variant), DIR/truth/<structure>.nrrd and DIR/truth.json.
 /// \throws WriteError.
 void writePhantomFolder(const Phantom& phantom, const std::filesystem::path& dir);
 

@@ -34,6 +34,11 @@ struct PhantomOptions {
   /// aorta, stomach and a bowel loop with oral contrast): the hard case for the liver's boundary.
   /// Off by default (the other figures were measured without them); the truth masks do not change.
   bool neighbours = false;
+  /// MR variant: the image holds a T2-weighted fat-suppressed signal (arbitrary units: liver 300,
+  /// spleen 420, kidney 450-550, fluid 800-950, fat 90, flowing blood 40-60, air 5) times a smooth
+  /// receive-coil sensitivity (0.75..1.25, brighter anteriorly and on the left), plus the noise
+  /// (noise_sigma_hu in these units). The truth masks do not change. Written as MR Image Storage.
+  bool mr_t2 = false;
 };
 
 /// \brief Ground truth of one lesion.
@@ -58,7 +63,7 @@ struct VesselSegmentTruth {
 
 /// \brief The phantom in memory: CT (HU) and truth label maps, all on one grid.
 struct Phantom {
-  ImageVolume ct;             ///< Hounsfield units (noise included), float
+  ImageVolume ct;             ///< Hounsfield units (noise included), float; MR units if mr_t2
   Mask liver;                 ///< liver parenchyma incl. lesions and intrahepatic vessels
   LabelMap lesions;           ///< instance labels 1..N, 0 elsewhere
   ImageVolume vessel_radius;  ///< local vessel radius (mm) inside vessels, 0 elsewhere
