@@ -2,7 +2,9 @@
 // Helpers for rfaplan tests: shared test data, temporary folders, running programs, hashes.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,29 @@ std::filesystem::path sharedTestData(const std::string& rel);
       GTEST_SKIP() << "shared test data absent: " << (what)                       \
                    << " (set RFA_SHARED_DIR or place ../shared beside the repo)"; \
   } while (0)
+
+/// Sets an environment variable for its lifetime and restores the previous value (or its absence)
+/// on destruction, e.g. RFA_THREADS for a thread-count determinism check.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
 
 /// A fresh folder under the system temp dir, removed with its content on destruction.
 class TempDir {

@@ -122,12 +122,17 @@ std::vector<followup::Registration> registerAll(const ImageVolume& target,
                                                 const AtlasLiverOptions& options,
                                                 std::vector<AtlasRun>& runs,
                                                 const std::function<void()>& step) {
-  std::vector<followup::Registration> maps;
   for (const Atlas& a : atlases) {
     if (!a.liver.geometry().sameGrid(a.image.geometry())) {
       throw GeometryError("atlas liver: the liver of atlas " + a.name +
                           " is not on its image's grid");
     }
+  }
+  // One after another: ITK's random sampling draws from a process-wide generator, so two
+  // registrations at once change each other's samples (tried: the masks then differ between
+  // runs); each registration is deterministic on its own (fixed seeds and work units).
+  std::vector<followup::Registration> maps;
+  for (const Atlas& a : atlases) {
     const auto ta = Clock::now();
     // The atlas body is only the initialisation's mask (no fixed liver: no surface distance).
     const Mask atlas_body = bodyOf(a.image, options.modality, "atlas " + a.name);

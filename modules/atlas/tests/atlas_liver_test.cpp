@@ -116,6 +116,13 @@ TEST(AtlasLiver, SyntheticAtlasesOfOtherSizesPositionsAndScalesFindTheLiver) {
     EXPECT_NEAR(run.mapped_liver_ml, volumeMl(target.liver), 0.1 * volumeMl(target.liver))
         << run.name;
   }
+  // Deterministic: one worker thread (RFA_THREADS=1) gives the same bits.
+  const AtlasLiverSegmentation serial = [&] {
+    const rfa::test::ScopedEnv one_thread("RFA_THREADS", "1");
+    return segmentLiverWithAtlases(target.image, atlases, o);
+  }();
+  EXPECT_TRUE(
+      std::equal(serial.vote.data().begin(), serial.vote.data().end(), r.vote.data().begin()));
   // Without local weighting (one vote per atlas) the same liver is found.
   o.local_weighting = false;
   EXPECT_GE(dice(segmentLiverWithAtlases(target.image, atlases, o).mask, target.liver), 0.95);

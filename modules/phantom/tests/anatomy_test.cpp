@@ -17,6 +17,7 @@
 
 #include "rfa/core/error.h"
 #include "rfa/phantom/phantom.h"
+#include "test_support.h"
 
 namespace rfa::phantom {
 namespace {
@@ -444,17 +445,14 @@ TEST(PhantomDeterminism, SameSeedSameBytesDifferentSeedDifferent) {
 }
 
 TEST(PhantomDeterminism, IndependentOfThreadCount) {
-  const char* old = std::getenv("RFA_THREADS");
-  const std::string saved = old != nullptr ? old : "";
-  ::setenv("RFA_THREADS", "1", 1);
-  const Phantom one = generatePhantom(smallOptions(9));
-  ::setenv("RFA_THREADS", "3", 1);
-  const Phantom three = generatePhantom(smallOptions(9));
-  if (old != nullptr) {
-    ::setenv("RFA_THREADS", saved.c_str(), 1);
-  } else {
-    ::unsetenv("RFA_THREADS");
-  }
+  const Phantom one = [] {
+    const rfa::test::ScopedEnv env("RFA_THREADS", "1");
+    return generatePhantom(smallOptions(9));
+  }();
+  const Phantom three = [] {
+    const rfa::test::ScopedEnv env("RFA_THREADS", "3");
+    return generatePhantom(smallOptions(9));
+  }();
   EXPECT_EQ(std::memcmp(one.ct.data().data(), three.ct.data().data(),
                         one.ct.voxelCount() * sizeof(float)),
             0);

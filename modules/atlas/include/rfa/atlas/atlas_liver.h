@@ -13,7 +13,8 @@
 ///
 /// Frames and units: images and masks are rfa::ImageVolume / rfa::Mask with their ImageGeometry
 /// (DICOM patient LPS, mm); the result is on the target's grid. Volumes in mL, times in s.
-/// Deterministic: registerImages() is (fixed seeds, fixed work units), and the fusion is a sum.
+/// Deterministic: registerImages() is (fixed seeds, fixed work units), the atlases are registered
+/// one after another (ITK's random sampling shares one process-wide generator) and fused in order.
 #include <filesystem>
 #include <functional>
 #include <string>
