@@ -19,6 +19,7 @@
 #include "rfa/planning/plan_io.h"
 #include "rfa/planning/profile.h"
 #include "rfa/planning/session_edit.h"
+#include "rfa/workflow/atlas_liver_step.h"
 #include "rfa/workflow/autosave.h"
 #include "rfa/workflow/exports.h"
 
@@ -419,6 +420,33 @@ void CaseController::detectLesions() {
     r.message = tr("%1 lesion candidate(s) found: check each (Tools > Remove lesion at cursor "
                    "rejects one; Undo restores it)")
                     .arg(found);
+    return r;
+  });
+}
+
+void CaseController::liverFromAtlases(const QString& folder) {
+  if (!state_ || refuseWhenBusy(tr("Liver from atlases"))) return;
+  auto state = state_;
+  auto* history = &history_;
+  dirty_ = true;
+  const std::filesystem::path dir = folder.toStdString();
+  start(tr("Liver from atlases"), [state, history, dir](const auto& progress) {
+    JobResult r;
+    history->begin(*state, "liver from atlases");
+    workflow::AtlasLiverSummary s;
+    try {
+      s = workflow::liverFromAtlases(*state, dir, 1, progress);
+    } catch (...) {
+      history->abandon();
+      throw;
+    }
+    history->commit(*state);
+    sceneContentOf(*state, r.layers, r.needles);
+    r.has_scene_update = true;
+    r.message = tr("Liver from %1 atlases: %2 mL in %3 s (multi-atlas; check it on the views)")
+                    .arg(s.atlases)
+                    .arg(s.volume_ml, 0, 'f', 0)
+                    .arg(s.seconds, 0, 'f', 1);
     return r;
   });
 }

@@ -93,6 +93,9 @@ class CaseController : public QObject {
   /// Automatic lesion candidates (segmentation::detectLesionCandidates through
   /// workflow::ensureAnatomy) on a case without lesions; each is then kept or removed.
   void detectLesions();
+  /// Replaces the liver by the multi-atlas liver (workflow::liverFromAtlases) with the labelled
+  /// atlases of `folder` (image_<id> + label_<id>), in the background; undoable.
+  void liverFromAtlases(const QString& folder);
   void plan(bool confirm);
   void cancel();
   /// Moves a lesion to a session (1-based; n+1 = a new session) and re-validates the plan.

@@ -249,6 +249,15 @@ void MainWindow::buildMenus() {
   QAction* detect = tools->addAction(tr("&Detect lesions automatically"), &controller_,
                                      &CaseController::detectLesions);
   detect->setObjectName(QStringLiteral("detect-lesions"));
+  QAction* atlas = tools->addAction(tr("Liver from &atlases..."), this, [this] {
+    const QString d = QFileDialog::getExistingDirectory(
+        this, tr("Atlas folder: labelled images of other patients (image_<id> + label_<id>)"));
+    if (!d.isEmpty()) controller_.liverFromAtlases(d);
+  });
+  atlas->setObjectName(QStringLiteral("liver-from-atlases"));
+  atlas->setToolTip(
+      tr("Multi-atlas liver: register each labelled atlas of a folder (same "
+         "modality) to this image and fuse their livers; about 1 s per atlas"));
   QAction* remove = tools->addAction(tr("&Remove lesion at cursor"), this, [this] {
     if (cursor_) controller_.removeLesionAt(*cursor_);
   });

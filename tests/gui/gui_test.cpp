@@ -5,6 +5,7 @@
 // Without an X display the program exits with 77 (ctest: skipped) saying so.
 #include <QApplication>
 #include <QDialog>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QImage>
 #include <QLabel>
@@ -180,6 +181,7 @@ class GuiTest : public QObject {
   void screenshotCommand();
   void replanSessionNumbering();
   void candidateTriageInTheTables();
+  void liverFromAtlasesActionAndItsErrors();
 
  private:
   QTemporaryDir tmp_;
@@ -717,6 +719,29 @@ void GuiTest::replanSessionNumbering() {
   plan.sessions.front().lesion_ids.push_back(7);
   w.setPlan(&plan, {}, 3);
   QCOMPARE(w.table(2)->moveTargets(), std::vector<int>{3});
+}
+
+void GuiTest::liverFromAtlasesActionAndItsErrors() {
+  // Tools > Liver from atlases... exists; a folder without atlases is an error the user sees (the
+  // folder named), the case stays open and usable. (The method itself: atlas_tests, workflow's
+  // LiverFromAtlases.* on real MR.)
+  MainWindow w;
+  w.resize(1000, 700);
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  QVERIFY(w.findChild<QAction*>(QStringLiteral("liver-from-atlases")) != nullptr);
+  rfa::gui::CaseController& c = w.controller();
+  c.open(phantom_dir_);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.hasCase(), qPrintable(w.lastError()));
+  QSignalSpy failed(&c, &rfa::gui::CaseController::failed);
+  const QString missing = QDir::temp().filePath(QStringLiteral("rfaplan-no-atlases-here"));
+  c.liverFromAtlases(missing);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QCOMPARE(failed.count(), 1);
+  QVERIFY2(failed.front().at(1).toString().contains(missing),
+           qPrintable(failed.front().at(1).toString()));
+  QVERIFY(c.hasCase());
 }
 
 void GuiTest::candidateTriageInTheTables() {
