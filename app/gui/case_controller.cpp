@@ -73,6 +73,23 @@ void lowerThisThreadsPriority() {
 #endif
 }
 
+/// One undoable edit of the case in a background job: `edit` between history begin and commit
+/// (abandoned if it throws), then the scene of the edited case into `r`.
+template <class Edit>
+void recordedEdit(workflow::LesionEditHistory& history, workflow::CaseState& state,
+                  const std::string& what, JobResult& r, Edit&& edit) {
+  history.begin(state, what);
+  try {
+    edit();
+  } catch (...) {
+    history.abandon();
+    throw;
+  }
+  history.commit(state);
+  sceneContentOf(state, r.layers, r.needles);
+  r.has_scene_update = true;
+}
+
 }  // namespace
 
 void sceneContentOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
@@ -327,16 +344,8 @@ void CaseController::segmentLesionAt(const Vec3& seed_lps) {
   start(tr("Segmenting"), [state, seed_lps, history](const auto& progress) {
     progress("segmentation", 0.0);
     JobResult r;
-    history->begin(*state, "segment lesion by click");
-    try {
-      r.new_lesion = workflow::addLesionFromSeed(*state, seed_lps);
-    } catch (...) {
-      history->abandon();
-      throw;
-    }
-    history->commit(*state);
-    sceneContentOf(*state, r.layers, r.needles);
-    r.has_scene_update = true;
+    recordedEdit(*history, *state, "segment lesion by click", r,
+                 [&] { r.new_lesion = workflow::addLesionFromSeed(*state, seed_lps); });
     r.message = tr("Lesion L%1 segmented; plan again to include it").arg(r.new_lesion);
     return r;
   });
@@ -348,16 +357,8 @@ void CaseController::removeLesion(int label) {
   auto* history = &history_;
   start(tr("Removing lesion"), [state, label, history](const auto&) {
     JobResult r;
-    history->begin(*state, "remove lesion L" + std::to_string(label));
-    try {
-      workflow::removeLesion(*state, label);
-    } catch (...) {
-      history->abandon();
-      throw;
-    }
-    history->commit(*state);
-    sceneContentOf(*state, r.layers, r.needles);
-    r.has_scene_update = true;
+    recordedEdit(*history, *state, "remove lesion L" + std::to_string(label), r,
+                 [&] { workflow::removeLesion(*state, label); });
     r.message = tr("Lesion L%1 removed").arg(label);
     return r;
   });
@@ -402,21 +403,13 @@ void CaseController::detectLesions() {
           "the case already has lesions: automatic detection runs on a case without any (remove "
           "them, or add more by click)");
     }
-    history->begin(*state, "detect lesions automatically");
-    try {
-      workflow::ensureAnatomy(*state, true, progress);
-    } catch (...) {
-      history->abandon();
-      throw;
-    }
-    history->commit(*state);
+    recordedEdit(*history, *state, "detect lesions automatically", r,
+                 [&] { workflow::ensureAnatomy(*state, true, progress); });
     int found = 0;
     if (state->segmentation.lesions) {
       for (const std::uint16_t v : state->segmentation.lesions->data())
         found = std::max<int>(found, v);
     }
-    sceneContentOf(*state, r.layers, r.needles);
-    r.has_scene_update = true;
     r.message = tr("%1 lesion candidate(s) found: check each (Tools > Remove lesion at cursor "
                    "rejects one; Undo restores it)")
                     .arg(found);
@@ -432,17 +425,9 @@ void CaseController::liverFromAtlases(const QString& folder) {
   const std::filesystem::path dir = folder.toStdString();
   start(tr("Liver from atlases"), [state, history, dir](const auto& progress) {
     JobResult r;
-    history->begin(*state, "liver from atlases");
     workflow::AtlasLiverSummary s;
-    try {
-      s = workflow::liverFromAtlases(*state, dir, 1, progress);
-    } catch (...) {
-      history->abandon();
-      throw;
-    }
-    history->commit(*state);
-    sceneContentOf(*state, r.layers, r.needles);
-    r.has_scene_update = true;
+    recordedEdit(*history, *state, "liver from atlases", r,
+                 [&] { s = workflow::liverFromAtlases(*state, dir, 1, progress); });
     r.message = tr("Liver from %1 atlases: %2 mL in %3 s (multi-atlas; check it on the views)")
                     .arg(s.atlases)
                     .arg(s.volume_ml, 0, 'f', 0)
