@@ -121,7 +121,7 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--liver-atlas", liver_atlas,
                   "Multi-atlas liver: a folder of labelled images of other patients "
                   "(image_<id> + label_<id>, .nii.gz/.nii/.nrrd, same modality), registered to "
-                  "INPUT and fused instead of the intensity model (about 1 s per atlas)");
+                  "INPUT and fused instead of the intensity model (about 1.5 s per atlas)");
   cmd->add_option("--atlas-liver-label", atlas_liver_label,
                   "Value of the liver in the atlas label files (default 1)");
   cmd->add_flag("--review-images", review_images,
@@ -173,7 +173,10 @@ void addSegmentCommand(CLI::App& app, int& exit_code) {
                       {"core_sd", a.core_sd}};
       for (const atlas::AtlasRun& r : a.atlases) {
         liver_method["atlases"].push_back(
-            {{"name", r.name}, {"seconds", r.seconds}, {"mapped_liver_ml", r.mapped_liver_ml}});
+            {{"name", r.name},
+             {"seconds", r.seconds},
+             {"start_shift_mm", r.start_shift_mm},
+             {"mapped_liver_ml", r.mapped_liver_ml}});
       }
       options.liver_mask = std::move(a.mask);
     }

@@ -257,7 +257,7 @@ void MainWindow::buildMenus() {
   atlas->setObjectName(QStringLiteral("liver-from-atlases"));
   atlas->setToolTip(
       tr("Multi-atlas liver: register each labelled atlas of a folder (same "
-         "modality) to this image and fuse their livers; about 1 s per atlas"));
+         "modality) to this image and fuse their livers; about 1.5 s per atlas"));
   QAction* remove = tools->addAction(tr("&Remove lesion at cursor"), this, [this] {
     if (cursor_) controller_.removeLesionAt(*cursor_);
   });

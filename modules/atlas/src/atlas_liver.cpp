@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "box_mean.h"
@@ -35,8 +36,11 @@ void checkOptions(const AtlasLiverOptions& o) {
   positive(o.bspline_grid_spacing_mm, "bspline_grid_spacing_mm");
   positive(o.intensity_sd, "intensity_sd");
   positive(o.weighting_radius_mm, "weighting_radius_mm");
-  if (o.affine_iterations < 1 || o.deformable_iterations < 1) {
-    throw UsageError("atlas liver: iterations must be >= 1");
+  if (o.affine_iterations < 1 || o.deformable_iterations < 1 || o.start_screen_iterations < 0) {
+    throw UsageError("atlas liver: iterations must be >= 1 (screening: >= 0)");
+  }
+  for (const double s : o.start_shifts_mm) {
+    if (!std::isfinite(s)) throw UsageError("atlas liver: a start shift is not finite");
   }
   if (!(o.possible_fraction > 0 && o.possible_fraction <= o.sure_fraction &&
         o.sure_fraction <= 1)) {
@@ -112,6 +116,48 @@ ImageVolume locallyWeightedVote(const ImageVolume& target, const std::vector<Atl
   return weighted;
 }
 
+// Spread of the target's values inside the atlas liver mapped by `linear` (lower: more like one
+// tissue): the median absolute deviation, over the median's magnitude on MR (arbitrary units).
+// Every second voxel per axis is enough to rank the starts.
+double mappedLiverSpread(const ImageVolume& target, const Atlas& atlas,
+                         const followup::Registration& linear, segmentation::Modality modality) {
+  const ImageGeometry& g = target.geometry();
+  const ImageGeometry& ag = atlas.liver.geometry();
+  const Size3 n = g.size();
+  const Size3 an = ag.size();
+  const auto lab = atlas.liver.data();
+  const auto img = target.data();
+  std::vector<float> values;
+  for (std::size_t k = 0; k < n[2]; k += 2) {
+    for (std::size_t j = 0; j < n[1]; j += 2) {
+      for (std::size_t i = 0; i < n[0]; i += 2) {
+        const Vec3 x = g.indexToLps(
+            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
+        const Vec3 a = ag.lpsToIndex(linear.fixedToMoving(x));
+        const long ai = std::lround(a[0]);
+        const long aj = std::lround(a[1]);
+        const long ak = std::lround(a[2]);
+        if (ai < 0 || aj < 0 || ak < 0 || ai >= static_cast<long>(an[0]) ||
+            aj >= static_cast<long>(an[1]) || ak >= static_cast<long>(an[2])) {
+          continue;
+        }
+        const auto av =
+            (static_cast<std::size_t>(ak) * an[1] + static_cast<std::size_t>(aj)) * an[0] +
+            static_cast<std::size_t>(ai);
+        if (lab[av] != 0) values.push_back(img[(k * n[1] + j) * n[0] + i]);
+      }
+    }
+  }
+  if (values.size() < 100) return std::numeric_limits<double>::infinity();
+  const float mid = median(values);
+  for (float& v : values) v = std::fabs(v - mid);
+  const double mad = median(values);
+  if (modality == segmentation::Modality::kMR) {
+    return std::fabs(mid) > 1e-6F ? mad / std::fabs(mid) : std::numeric_limits<double>::infinity();
+  }
+  return mad;
+}
+
 // Registers every atlas to `target`, the metric over `body` (grown by 10 mm), initialised by the
 // centroids of the bodies. (A second pass with the metric over the first fused liver, initialised
 // by the liver centroids, was tried: CHAOS median 0.850 instead of 0.851, case 15 0.21 instead of
@@ -136,12 +182,16 @@ std::vector<followup::Registration> registerAll(const ImageVolume& target,
     const auto ta = Clock::now();
     // The atlas body is only the initialisation's mask (no fixed liver: no surface distance).
     const Mask atlas_body = bodyOf(a.image, options.modality, "atlas " + a.name);
+    followup::RegistrationOptions r = reg;
+    r.linear_start_score = [&](const followup::Registration& linear) {
+      return mappedLiverSpread(target, a, linear, options.modality);
+    };
     try {
-      maps.push_back(followup::registerImages(target, a.image, body, reg, nullptr, &atlas_body));
+      maps.push_back(followup::registerImages(target, a.image, body, r, nullptr, &atlas_body));
     } catch (const NoDataError& e) {
       throw NoDataError("atlas liver: registering atlas " + a.name + ": " + e.what());
     }
-    runs.push_back({a.name, secondsSince(ta), 0.0});
+    runs.push_back({a.name, secondsSince(ta), maps.back().quality.linear_start_offset_mm[2], 0.0});
     step();
   }
   return maps;
@@ -230,6 +280,9 @@ AtlasLiverSegmentation segmentLiverWithAtlases(const ImageVolume& target,
   reg.bspline_grid_spacing_mm = options.bspline_grid_spacing_mm;
   reg.rigid_iterations = options.affine_iterations;
   reg.deformable_iterations = options.deformable_iterations;
+  for (const double dz : options.start_shifts_mm)
+    reg.linear_start_offsets_mm.emplace_back(0, 0, dz);
+  reg.linear_screen_iterations = options.start_screen_iterations;
 
   const std::size_t total = atlases.size();
   std::size_t done = 0;

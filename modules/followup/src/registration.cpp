@@ -213,8 +213,11 @@ void checkOptions(const RegistrationOptions& o) {
     throw UsageError("registration: sampling_fraction must be in (0, 1] (got " +
                      std::to_string(o.sampling_fraction) + ")");
   }
-  if (o.rigid_iterations < 1 || o.deformable_iterations < 1) {
-    throw UsageError("registration: the iteration counts must be >= 1");
+  if (o.rigid_iterations < 1 || o.deformable_iterations < 1 || o.linear_screen_iterations < 0) {
+    throw UsageError("registration: the iteration counts must be >= 1 (screening: >= 0)");
+  }
+  for (const Vec3& s : o.linear_start_offsets_mm) {
+    if (!s.allFinite()) throw UsageError("registration: a linear start offset is not finite");
   }
 }
 
@@ -360,8 +363,37 @@ Registration registerImages(const ImageVolume& fixed, const ImageVolume& moving,
     }
     regdetail::clampTo(moving_rigid, regdetail::robustWindow(std::move(values)));
   }
-  const RigidParameters rigid =
-      regdetail::runRigidStage(fixed_rigid, mask_rigid, moving_rigid, initial, options, progress);
+  // Linear stage: from the centroid alignment, or from the best-scored of it and the extra
+  // starts (each screened with linear_screen_iterations, the best then run in full).
+  Vec3 start_kept(0, 0, 0);
+  const auto from = [&](const Vec3& offset, const RegistrationOptions& o) {
+    RigidParameters start = initial;
+    start.translation += offset;
+    return regdetail::runRigidStage(fixed_rigid, mask_rigid, moving_rigid, start, o, progress);
+  };
+  const bool several = !options.linear_start_offsets_mm.empty();
+  const bool screened = several && options.linear_screen_iterations > 0;
+  RegistrationOptions screening = options;
+  if (screened) screening.rigid_iterations = options.linear_screen_iterations;
+  RigidParameters rigid = from(start_kept, screening);
+  if (several) {
+    const auto score = [&](const RigidParameters& r) {
+      return options.linear_start_score ? options.linear_start_score(rigidRegistration(r))
+                                        : r.metric;
+    };
+    double best = score(rigid);
+    for (const Vec3& offset : options.linear_start_offsets_mm) {
+      const RigidParameters r = from(offset, screening);
+      const double s = score(r);
+      if (s < best) {
+        best = s;
+        rigid = r;
+        start_kept = offset;
+      }
+    }
+    if (screened) rigid = from(start_kept, options);
+  }
+
   Registration result = rigidRegistration(rigid);
   const Registration rigid_only = result;
 
@@ -443,6 +475,7 @@ Registration registerImages(const ImageVolume& fixed, const ImageVolume& moving,
                                q.min_jacobian);
   }
   q.rotation_deg = regdetail::rotationAngleDeg(rigid.rotation);
+  q.linear_start_offset_mm = start_kept;
   q.translation_mm = (rigid_only.fixedToMoving(region_centre) - region_centre).norm();
   regdetail::judgeQuality(q, options);
   q.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();

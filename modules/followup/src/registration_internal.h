@@ -164,6 +164,7 @@ struct RigidParameters {
   Mat3 rotation = Mat3::Identity();
   Vec3 centre{0, 0, 0};
   Vec3 translation{0, 0, 0};
+  double metric = 0;  ///< the stage's final Mattes value (lower is better); 0 before a stage
 };
 
 /// Inputs of the rigid (or affine) stage: fixed stage image and metric mask (fixed frame), moving

@@ -261,6 +261,7 @@ RigidParameters runLinearStage(const ImageVolume& fixed, const Mask& fixed_mask,
     out.centre[a] = c[a];
     out.translation[a] = t[a];
   }
+  out.metric = optimizer->GetValue();
   return out;
 }
 

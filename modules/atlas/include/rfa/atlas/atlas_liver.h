@@ -54,6 +54,16 @@ struct AtlasLiverOptions {
   double bspline_grid_spacing_mm = 50.0;
   int affine_iterations = 100;
   int deformable_iterations = 20;
+  /// Extra starts of the affine stage, shifted along the patient's head-foot axis (mm, + towards
+  /// the head) from the alignment of the body centroids, which is off by centimetres when the
+  /// fields of view differ. Each atlas keeps the start whose mapped liver is most homogeneous in
+  /// the image (the smallest robust spread of the image's values inside it: median absolute
+  /// deviation in HU on CT, over the median on MR); mutual information preferred the wrong start
+  /// (docs/validation.md). Empty: the centroid start only.
+  std::vector<double> start_shifts_mm = {-40.0, -20.0, 20.0, 40.0};
+  /// Affine iterations per level of each start's screening run; the start kept is then run in
+  /// full (affine_iterations). 0: every start runs in full.
+  int start_screen_iterations = 25;
   /// Fusion: a voxel is liver when at least `sure_fraction` of the atlases put it in the liver,
   /// or at least `possible_fraction` do and its intensity lies within `intensity_sd` robust
   /// standard deviations (1.4826 x median absolute deviation) of the median of the voxels all
@@ -73,6 +83,7 @@ struct AtlasLiverOptions {
 struct AtlasRun {
   std::string name;
   double seconds = 0;          ///< registration wall time
+  double start_shift_mm = 0;   ///< the affine start kept (AtlasLiverOptions::start_shifts_mm)
   double mapped_liver_ml = 0;  ///< the atlas liver mapped onto the target
 };
 

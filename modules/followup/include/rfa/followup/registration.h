@@ -27,6 +27,8 @@
 
 namespace rfa::followup {
 
+class Registration;
+
 /// \brief Settings of registerImages(). Defaults suit CT of the abdomen.
 struct RegistrationOptions {
   bool deformable = true;  ///< false: rigid only
@@ -44,6 +46,19 @@ struct RegistrationOptions {
   double deformable_spacing_mm = 1.5;
   double bspline_grid_spacing_mm = 40.0;  ///< B-spline control point spacing (mm), at most
   int rigid_iterations = 200;             ///< per level (two levels)
+  /// Extra starts of the linear stage (LPS mm): each is added to the initial translation (the
+  /// centroid alignment) and the stage is run again from it; the run with the lowest score is
+  /// kept (ties: the earlier; the centroid start is run first). For images of other patients
+  /// whose fields of view differ, e.g. atlases, where the centroids disagree by centimetres and
+  /// the stage can stay in the wrong basin. Empty: one start.
+  std::vector<Vec3> linear_start_offsets_mm;
+  /// Score of a linear-stage result (the registration holds only the linear map; lower is
+  /// better). Unset: the stage's final Mattes value. (Mutual information over partly overlapping
+  /// fields of view can prefer the wrong start: docs/validation.md, CHAOS case 15.)
+  std::function<double(const Registration& linear)> linear_start_score;
+  /// With extra starts: every start is first run with this many iterations per level and
+  /// scored, then the best one is run in full (rigid_iterations). 0: every start runs in full.
+  int linear_screen_iterations = 0;
   /// L-BFGS-B iterations of the B-spline stage. The metric has no smoothness penalty; more
   /// iterations start fitting the image noise (on the phantom 30 was already worse than 20).
   int deformable_iterations = 20;
@@ -75,8 +90,11 @@ struct RegistrationQuality {
   double rotation_deg = 0;                    ///< of the rigid stage
   double translation_mm = 0;                  ///< of the rigid stage (at the fixed region centre)
   double seconds = 0;                         ///< wall time of registerImages()
-  bool poor = false;                          ///< one of the thresholds broken
-  std::vector<std::string> warnings;          ///< why poor, in words with the figures
+  /// The linear start kept (RegistrationOptions::linear_start_offsets_mm; zero: the centroid
+  /// alignment), LPS mm.
+  Vec3 linear_start_offset_mm{0, 0, 0};
+  bool poor = false;                  ///< one of the thresholds broken
+  std::vector<std::string> warnings;  ///< why poor, in words with the figures
 };
 
 /// \brief The result: rigid part and a dense deformable displacement field, plus the quality.
