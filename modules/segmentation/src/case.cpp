@@ -15,10 +15,37 @@
 #include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/lesion.h"
 #include "rfa/segmentation/modality.h"
+#include "same_mass.h"
 #include "standard_grid.h"
 
 namespace rfa::segmentation {
 namespace {
+
+// Replaces the voxels of candidate `c` by the mass grown from its seed with the liver and beyond
+// it (segmentLesionInLiver) when that mass is larger and the same one (same_mass.h), and then
+// extends `liver` with it. True when the candidate changed.
+bool uncutCandidate(const ImageVolume& ct, LesionCandidate& c, Mask& liver) {
+  Mask grown = liver;
+  LesionSegmentation les;
+  try {
+    les = segmentLesionInLiver(ct, c.seed_lps, grown);
+  } catch (const NoDataError&) {
+    return false;  // nothing lesion-like grows from the seed: the candidate stays
+  }
+  std::size_t common = 0;
+  for (const std::size_t i : c.voxels) common += les.mask.data()[i] != 0 ? 1 : 0;
+  if (les.voxel_count <= c.voxels.size() ||
+      !detail::sameMassUncut(c.voxels.size(), les.voxel_count, common)) {
+    return false;
+  }
+  c.voxels.clear();
+  const auto m = les.mask.data();
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (m[i] != 0) c.voxels.push_back(i);
+  }
+  liver = std::move(grown);
+  return true;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -148,8 +175,12 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
     // again.
     updateLiverStats(r.liver);
   }
+  bool liver_grew_any = false;
   if (options.auto_lesions) {
-    for (const LesionCandidate& c : detectLesionCandidates(ct, r.liver.mask)) {
+    for (LesionCandidate& c : detectLesionCandidates(ct, r.liver.mask)) {
+      // A hypodense candidate that the automatic liver cuts (a mass at the capsule or dome):
+      // grown from its seed as a click would be, beyond the liver, it extends the liver.
+      if (!c.hyperdense) liver_grew_any |= uncutCandidate(image, c, r.liver.mask);
       // An enhancing candidate that lies mostly in the vessel tree is a vessel segment.
       if (c.hyperdense) {
         std::size_t in_vessels = 0;
@@ -184,6 +215,7 @@ CaseSegmentation segmentCaseCanonical(const ImageVolume& ct,
       r.lesion_records.push_back(std::move(rec));
     }
   }
+  if (liver_grew_any) updateLiverStats(r.liver);
   for (LesionMeasurement& m : measureLesions(r.lesions, r.vessels.radius_mm)) {
     r.lesion_records[m.label - 1U].measurement = std::move(m);
   }

@@ -7,6 +7,7 @@
 
 #include "rfa/core/error.h"
 #include "rfa/segmentation/lesion.h"
+#include "same_mass.h"
 
 namespace rfa::segmentation {
 namespace {
@@ -65,13 +66,37 @@ bool touchesLiver(const Mask& mask, const Mask& liver) {
   return false;
 }
 
+// The lesion grown without the liver when it is the same mass, only not cut by the liver mask
+// (same_mass.h); `inside` otherwise.
+LesionSegmentation uncutByTheLiver(const ImageVolume& ct_hu, const Vec3& seed_lps,
+                                   const LesionSeedOptions& options, LesionSegmentation inside) {
+  LesionSegmentation free;
+  try {
+    free = segmentLesionFromSeed(ct_hu, seed_lps, options, nullptr);
+  } catch (const NoDataError&) {
+    return inside;
+  }
+  std::size_t n_inside = 0;
+  std::size_t n_free = 0;
+  std::size_t common = 0;
+  const auto a = inside.mask.data();
+  const auto b = free.mask.data();
+  for (std::size_t v = 0; v < a.size(); ++v) {
+    n_inside += a[v] != 0 ? 1 : 0;
+    n_free += b[v] != 0 ? 1 : 0;
+    common += (a[v] != 0 && b[v] != 0) ? 1 : 0;
+  }
+  return detail::sameMassUncut(n_inside, n_free, common) ? free : inside;
+}
+
 }  // namespace
 
 LesionSegmentation segmentLesionInLiver(const ImageVolume& ct_hu, const Vec3& seed_lps, Mask& liver,
                                         const LesionSeedOptions& options, double near_liver_mm) {
   LesionSegmentation s;
   try {
-    s = segmentLesionFromSeed(ct_hu, seed_lps, options, &liver);
+    s = uncutByTheLiver(ct_hu, seed_lps, options,
+                        segmentLesionFromSeed(ct_hu, seed_lps, options, &liver));
   } catch (const NoDataError& first) {
     // Only a click that is not in the liver mask but close to it is retried without the liver.
     const ImageGeometry& g = ct_hu.geometry();

@@ -88,10 +88,12 @@ TEST(LesionInLiver, Ircadb17ClicksOnBothTumoursSucceedAndTheLiverHoldsThem) {
   // (median Dice >= 0.80 per tumour) are not met; these bounds keep what is reached. With the dome
   // fill and the centred work grid (the automatic liver holds 76 % of tumour 1 and 85 % of tumour
   // 2): tumour 1 0.550 (the click is now inside the liver, so the growth stays in it and misses the
-  // part left out), tumour 2 0.735, liver 0.940.
-  EXPECT_GE(d1, 0.50);
+  // part left out), tumour 2 0.735, liver 0.940. Since the mass grown beyond the liver replaces
+  // the one grown inside it when it is the same mass (same_mass.h): tumour 1 0.736, tumour 2
+  // 0.735, liver 0.945.
+  EXPECT_GE(d1, 0.70);
   EXPECT_GE(d2, 0.70);
-  EXPECT_GE(dl, 0.93);
+  EXPECT_GE(dl, 0.94);
 
   // Ten random interior clicks per tumour (>= 3 mm inside the reference), each on the automatic
   // liver alone (as the workstation's click after the automatic segmentation).
@@ -130,7 +132,9 @@ TEST(LesionInLiver, Ircadb17ClicksOnBothTumoursSucceedAndTheLiverHoldsThem) {
               << " of 10 random interior clicks segmented, median Dice " << median << " (min "
               << (dices.empty() ? 0.0 : dices.front()) << ")\n";
     // Measured: tumour 1 8 of 10 (median Dice 0.27), tumour 2 9 of 10 (median 0.64); with the dome
-    // fill tumour 1 8 of 10 (median 0.51), tumour 2 9 of 10 (median 0.73). The target
+    // fill tumour 1 8 of 10 (median 0.51), tumour 2 9 of 10 (median 0.73); with the mass grown
+    // beyond the liver, tumour 1 median 0.52 (most of its clicks grow > 2x beyond it: refused as
+    // leaks), tumour 2 unchanged. The target
     // is every click with median Dice >= 0.80 (not met: docs/validation.md).
     EXPECT_LE(refused, 2) << name;
   }
@@ -175,7 +179,9 @@ TEST(LesionInLiver, Ircadb17AutomaticCandidatesFindBothTumours) {
   // and tumour 2 0.721, both confident; the other 4 are hyperdense 4-5 mm spots, to review (before
   // the dome fill: tumour 1 not found, tumour 2 0.59 to review). The target is >= 0.70 for each
   // (tumour 1 NOT met: heterogeneous and calcified, a quarter of it outside the automatic liver).
-  EXPECT_GE(best[0], 0.50);
+  // Since a hypodense candidate is also grown from its seed beyond the liver and kept when it is
+  // the same mass (same_mass.h): tumour 1 0.758, tumour 2 0.721: both met.
+  EXPECT_GE(best[0], 0.70);
   EXPECT_GE(best[1], 0.70);
 }
 
