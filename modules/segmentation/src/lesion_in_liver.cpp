@@ -180,7 +180,7 @@ void addTransitionRim(const ImageVolume& ct, LesionSegmentation& s) {
   }
   // Surface of the lesion before (voxel faces between it and its outside, mm^2) and volume added:
   // a mean added thickness under min_thickness_mm is the blur of a sharp edge, not a rim.
-  const Vec3& sp = g.spacing();
+  const Vec3 sp = g.spacing();
   double surface = 0;
   double added_mm3 = 0;
   for (std::size_t z = 0; z < size[2]; ++z) {
