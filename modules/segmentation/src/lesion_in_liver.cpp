@@ -205,27 +205,20 @@ void addTransitionRim(const ImageVolume& ct, LesionSegmentation& s) {
   }
   surface *= 2.0 / 3.0;  // voxel faces over-count a smooth surface by 3/2 on average
   if (surface <= 0 || added_mm3 / surface < kRimMinThicknessMm) return;
-  // Write back; the mean and SD of the (unsmoothed) image inside the mask again.
-  std::size_t count = 0;
-  double sum = 0;
-  double sum2 = 0;
+  std::size_t added = 0;
   for (std::size_t z = 0; z < size[2]; ++z) {
     for (std::size_t y = 0; y < size[1]; ++y) {
       for (std::size_t x = 0; x < size[0]; ++x) {
-        if (m(x, y, z) == 0) continue;
-        s.mask(x + base[0], y + base[1], z + base[2]) = 1;
-        const double v = ct(x + base[0], y + base[1], z + base[2]);
-        sum += v;
-        sum2 += v * v;
-        ++count;
+        auto& out = s.mask(x + base[0], y + base[1], z + base[2]);
+        if (m(x, y, z) != 0 && out == 0) {
+          out = 1;
+          ++added;
+        }
       }
     }
   }
-  s.voxel_count = count;
-  s.volume_ml = static_cast<double>(count) * g.voxelVolumeMm3() / 1000.0;
-  const auto c = static_cast<double>(count);
-  s.lesion_mean_hu = sum / c;
-  s.lesion_sd_hu = std::sqrt(std::max(0.0, sum2 / c - s.lesion_mean_hu * s.lesion_mean_hu));
+  s.voxel_count += added;
+  s.volume_ml = static_cast<double>(s.voxel_count) * g.voxelVolumeMm3() / 1000.0;
 }
 
 }  // namespace
