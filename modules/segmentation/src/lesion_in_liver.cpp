@@ -4,11 +4,8 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <vector>
 
-#include "lesion_smoothing.h"
 #include "rfa/core/error.h"
-#include "rfa/segmentation/components.h"
 #include "rfa/segmentation/lesion.h"
 #include "same_mass.h"
 
@@ -92,135 +89,6 @@ LesionSegmentation uncutByTheLiver(const ImageVolume& ct_hu, const Vec3& seed_lp
   return detail::sameMassUncut(n_inside, n_free, common) ? free : inside;
 }
 
-// Transition rim (addTransitionRim): how far outside the lesion, how many surrounding SDs from the
-// surrounding median, and the least mean thickness (mm) that makes it a rim rather than the blur
-// of a sharp edge by the 1 mm smoothing (the phantom's sharp lesions add 0.2-0.7 mm; IRCADb 17
-// tumour 2, whose expert contour holds its ring, 1.5-1.9 mm; docs/validation.md).
-constexpr double kRimMm = 4.0;
-constexpr double kRimSdFactor = 1.0;
-constexpr double kRimMinThicknessMm = 1.0;
-
-// The transition rim of a lesion (a colorectal metastasis's ring between its dark core and the
-// parenchyma, which expert contours include): voxels within kRimMm outside `s.mask`, connected
-// to it through such voxels, whose smoothed value (1 mm Gaussian) lies more than kRimSdFactor
-// surrounding SDs from the surrounding median on the lesion's side, and no farther beyond the
-// lesion median than the surround lies on the other side (not fat or air next to a hypodense
-// lesion). Added only when its mean thickness (added volume over the lesion's surface) reaches
-// kRimMinThicknessMm.
-void addTransitionRim(const ImageVolume& ct, LesionSegmentation& s) {
-  const double rim_mm = kRimMm;
-  const double k = kRimSdFactor;
-  const ImageGeometry& g = ct.geometry();
-  const Size3& n = g.size();
-  std::array<std::size_t, 3> lo{n[0], n[1], n[2]};
-  std::array<std::size_t, 3> hi{0, 0, 0};
-  for (std::size_t z = 0; z < n[2]; ++z) {
-    for (std::size_t y = 0; y < n[1]; ++y) {
-      for (std::size_t x = 0; x < n[0]; ++x) {
-        if (s.mask(x, y, z) == 0) continue;
-        lo = {std::min(lo[0], x), std::min(lo[1], y), std::min(lo[2], z)};
-        hi = {std::max(hi[0], x), std::max(hi[1], y), std::max(hi[2], z)};
-      }
-    }
-  }
-  if (lo[0] > hi[0]) return;
-  Size3 size{};
-  std::array<std::size_t, 3> base{};
-  for (std::size_t a = 0; a < 3; ++a) {
-    const auto pad =
-        static_cast<std::size_t>(std::ceil((rim_mm + 3.0) / g.spacing()[static_cast<int>(a)]));
-    base[a] = lo[a] > pad ? lo[a] - pad : 0;
-    size[a] = std::min(n[a] - 1, hi[a] + pad) - base[a] + 1;
-  }
-  const ImageGeometry cg(
-      size, g.spacing(),
-      g.indexToLps(Vec3(static_cast<double>(base[0]), static_cast<double>(base[1]),
-                        static_cast<double>(base[2]))),
-      g.direction());
-  ImageVolume smooth(cg, 0.0F);
-  Mask m(cg, 0);
-  for (std::size_t z = 0; z < size[2]; ++z) {
-    for (std::size_t y = 0; y < size[1]; ++y) {
-      for (std::size_t x = 0; x < size[0]; ++x) {
-        smooth(x, y, z) = ct(x + base[0], y + base[1], z + base[2]);
-        m(x, y, z) = s.mask(x + base[0], y + base[1], z + base[2]);
-      }
-    }
-  }
-  lesion_detail::smoothInside(smooth, nullptr, 1.0);
-  const Mask reach = dilate(m, rim_mm);
-  const double contrast = s.surround_median_hu - s.lesion_median_hu;  // > 0: hypodense
-  const double t = s.surround_median_hu - (contrast > 0 ? k : -k) * s.surround_sd_hu;
-  const double bound = s.lesion_median_hu - contrast;
-  const auto qualifies = [&](std::size_t v) {
-    if (m.data()[v] != 0 || reach.data()[v] == 0) return false;
-    const double val = smooth.data()[v];
-    return contrast > 0 ? (val < t && val > bound) : (val > t && val < bound);
-  };
-  std::vector<std::size_t> stack;
-  for (std::size_t v = 0; v < m.voxelCount(); ++v) {
-    if (m.data()[v] != 0) stack.push_back(v);
-  }
-  while (!stack.empty()) {
-    const std::size_t v = stack.back();
-    stack.pop_back();
-    const std::size_t x = v % size[0];
-    const std::size_t y = (v / size[0]) % size[1];
-    const std::size_t z = v / (size[0] * size[1]);
-    const std::size_t plane = size[0] * size[1];
-    const std::array<std::size_t, 6> nb{x > 0 ? v - 1 : v,       x + 1 < size[0] ? v + 1 : v,
-                                        y > 0 ? v - size[0] : v, y + 1 < size[1] ? v + size[0] : v,
-                                        z > 0 ? v - plane : v,   z + 1 < size[2] ? v + plane : v};
-    for (const std::size_t q : nb) {
-      if (q != v && qualifies(q)) {
-        m.data()[q] = 1;
-        stack.push_back(q);
-      }
-    }
-  }
-  // Surface of the lesion before (voxel faces between it and its outside, mm^2) and volume added:
-  // a mean added thickness under min_thickness_mm is the blur of a sharp edge, not a rim.
-  const Vec3 sp = g.spacing();
-  double surface = 0;
-  double added_mm3 = 0;
-  for (std::size_t z = 0; z < size[2]; ++z) {
-    for (std::size_t y = 0; y < size[1]; ++y) {
-      for (std::size_t x = 0; x < size[0]; ++x) {
-        const bool was = s.mask(x + base[0], y + base[1], z + base[2]) != 0;
-        if (!was) {
-          if (m(x, y, z) != 0) added_mm3 += sp[0] * sp[1] * sp[2];
-          continue;
-        }
-        const auto out = [&](std::size_t xx, std::size_t yy, std::size_t zz) {
-          return s.mask(xx + base[0], yy + base[1], zz + base[2]) == 0;
-        };
-        if (x == 0 || out(x - 1, y, z)) surface += sp[1] * sp[2];
-        if (x + 1 == size[0] || out(x + 1, y, z)) surface += sp[1] * sp[2];
-        if (y == 0 || out(x, y - 1, z)) surface += sp[0] * sp[2];
-        if (y + 1 == size[1] || out(x, y + 1, z)) surface += sp[0] * sp[2];
-        if (z == 0 || out(x, y, z - 1)) surface += sp[0] * sp[1];
-        if (z + 1 == size[2] || out(x, y, z + 1)) surface += sp[0] * sp[1];
-      }
-    }
-  }
-  surface *= 2.0 / 3.0;  // voxel faces over-count a smooth surface by 3/2 on average
-  if (surface <= 0 || added_mm3 / surface < kRimMinThicknessMm) return;
-  std::size_t added = 0;
-  for (std::size_t z = 0; z < size[2]; ++z) {
-    for (std::size_t y = 0; y < size[1]; ++y) {
-      for (std::size_t x = 0; x < size[0]; ++x) {
-        auto& out = s.mask(x + base[0], y + base[1], z + base[2]);
-        if (m(x, y, z) != 0 && out == 0) {
-          out = 1;
-          ++added;
-        }
-      }
-    }
-  }
-  s.voxel_count += added;
-  s.volume_ml = static_cast<double>(s.voxel_count) * g.voxelVolumeMm3() / 1000.0;
-}
-
 }  // namespace
 
 LesionSegmentation segmentLesionInLiver(const ImageVolume& ct_hu, const Vec3& seed_lps, Mask& liver,
@@ -245,7 +113,6 @@ LesionSegmentation segmentLesionInLiver(const ImageVolume& ct_hu, const Vec3& se
                         " mm), the mass does not touch the liver");
     }
   }
-  addTransitionRim(ct_hu, s);
   const auto m = s.mask.data();
   auto l = liver.data();
   for (std::size_t n = 0; n < m.size(); ++n) {

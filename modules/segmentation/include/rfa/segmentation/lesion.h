@@ -123,11 +123,7 @@ LesionSegmentation segmentLesionFromSeed(const ImageVolume& ct_hu, const Vec3& s
 /// also grown without the liver, and that mass replaces it when it holds at least 90 % of the first
 /// and at most twice its voxels: a mass the automatic liver cut (IRCADb 17 tumour 1 at the dome,
 /// click at its centre: Dice 0.550 -> 0.736; docs/validation.md), not a leak into a neighbour.
-/// Then the lesion's transition rim is added: voxels within 4 mm outside it, connected, more than
-/// one surrounding SD from the surrounding median towards the lesion (1 mm smoothing), when their
-/// mean thickness reaches 1 mm (a sharp edge's blur adds less; IRCADb 17 tumour 2, whose expert
-/// contour holds its ring: 0.735 -> 0.803). `liver` (0/1 on the CT grid) then gets every voxel of
-/// the lesion. \throws as
+/// `liver` (0/1 on the CT grid) then gets every voxel of the lesion. \throws as
 /// segmentLesionFromSeed() (the first attempt's error when the retry is not allowed), and
 /// NoDataError "... does not touch the liver" when the retried mass lies apart.
 LesionSegmentation segmentLesionInLiver(const ImageVolume& ct_hu, const Vec3& seed_lps, Mask& liver,
