@@ -79,7 +79,7 @@ void writeReviewImages(const ImageVolume& ct, const segmentation::CaseSegmentati
     caption << "L" << rec.label << " " << rec.source;
     if (rec.score) caption << " score " << std::fixed << std::setprecision(2) << *rec.score;
     if (rec.source == "automatic candidate" && !rec.confident) caption << " TO REVIEW";
-    caption << "  " << std::setprecision(1) << rec.measurement->volume_ml << " mL";
+    caption << "  " << std::fixed << std::setprecision(1) << rec.measurement->volume_ml << " mL";
     report::writePng(report::renderLesionReview(ct, seg.lesions, rec.label, &seg.liver.mask,
                                                 &seg.vessels.mask, caption.str(), auto_window),
                      dir / ("lesion_" + std::to_string(rec.label) + ".png"));
