@@ -49,5 +49,6 @@ void addReportCommand(CLI::App& app, int& exit_code);
 void addRegisterCommand(CLI::App& app, int& exit_code);
 void addConfirmCommand(CLI::App& app, int& exit_code);
 void addFollowupCommand(CLI::App& app, int& exit_code);
+void addZoneCommands(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

@@ -72,11 +72,16 @@ TEST(CliDemo, RunsEveryStepAndListsEveryOutput) {
   const json& fu = steps["followup"];
   ASSERT_TRUE(fu.contains("lesions")) << fu.dump(1);
   ASSERT_GE(fu["lesions"].size(), 1U) << fu.dump(1);
+  // A lesion far outside its zones (a "too large" lesion whose in-vivo zones leave more than 5 mm
+  // of it out) only needs the sign: the residual tumour is found, its depth is not a margin.
   for (const json& l : fu["lesions"]) {
     ASSERT_TRUE(l.contains("true_minimal_margin_mm")) << l.dump();
-    EXPECT_NEAR(l["minimal_margin_mm"].get<double>(), l["true_minimal_margin_mm"].get<double>(),
-                1.5)
-        << l.dump();
+    const double truth = l["true_minimal_margin_mm"].get<double>();
+    if (truth >= -5.0) {
+      EXPECT_NEAR(l["minimal_margin_mm"].get<double>(), truth, 1.5) << l.dump();
+    } else {
+      EXPECT_LT(l["minimal_margin_mm"].get<double>(), -5.0) << l.dump();
+    }
   }
   EXPECT_EQ(fu["commands"].size(), 2U);
 

@@ -617,11 +617,21 @@ UncertaintyResult targetingUncertainty(const MarginEvaluator& evaluator,
   if (!(options.mean_error_mm >= 0) || !std::isfinite(options.mean_error_mm)) {
     throw UsageError("targetingUncertainty: mean_error_mm must be finite and >= 0");
   }
+  for (const thermal::ZoneSizeSpread& z : options.zone_size_cv) {
+    if (!(z.cv >= 0 && z.cv <= 1)) {
+      throw UsageError("targetingUncertainty: zone_size_cv of " + z.electrode + " must be in 0..1");
+    }
+  }
   UncertaintyResult r;
   r.samples = options.samples;
   r.sigma_mm = sigmaFromMeanError(options.mean_error_mm);
   if (placements.empty()) return r;
   Normal normal(options.seed);
+  Normal size_normal(options.seed + 1);
+  std::vector<double> size_cv(placements.size(), 0.0);
+  for (std::size_t i = 0; i < placements.size(); ++i) {
+    size_cv[i] = thermal::zoneSizeCv(options.zone_size_cv, placements[i].electrode);
+  }
   std::vector<double> margins;
   margins.reserve(static_cast<std::size_t>(options.samples));
   const auto t0 = std::chrono::steady_clock::now();
@@ -633,6 +643,12 @@ UncertaintyResult targetingUncertainty(const MarginEvaluator& evaluator,
       const double y = normal.next();
       const double z = normal.next();
       zones[i].centre_lps += Vec3(x, y, z) * r.sigma_mm;
+      if (size_cv[i] > 0) {
+        const double f = std::clamp(1.0 + size_cv[i] * size_normal.next(), 0.5, 1.5);
+        zones[i].semi_u_mm *= f;
+        zones[i].semi_v_mm *= f;
+        zones[i].semi_w_mm *= f;
+      }
     }
     margins.push_back(evaluator.evaluate(zones).minimal_margin_mm);
   }

@@ -468,7 +468,8 @@ TrajectoryOptions trajectoryOptions(const TreatmentPlan& plan, const ProtocolPro
 // Margins.
 
 MarginOptions marginOptions(const ProtocolProfile& profile) {
-  MarginOptions m = PlanBuildOptions{}.coverage.margins;
+  static const PlanBuildOptions kDefaults;
+  MarginOptions m = kDefaults.coverage.margins;
   m.minimum_margin_mm = profile.margins.minimum_mm;
   m.target_margin_mm = profile.margins.target_mm;
   return m;
@@ -643,8 +644,8 @@ EditOutcome computeEdit(const TreatmentPlan& plan, const PlanAnatomy& anatomy,
     zones.push_back(static_cast<int>(i) == edit.placement ? p.zone : lesion.placements[i].zone);
   }
   out.metrics = evaluator.evaluate(zones);
-  const double volume_spacing =
-      std::max(g.spacing().minCoeff(), PlanBuildOptions{}.search_spacing_mm);
+  static const PlanBuildOptions kDefaults;
+  const double volume_spacing = std::max(g.spacing().minCoeff(), kDefaults.search_spacing_mm);
   out.result.preview = {out.metrics.minimal_margin_mm, out.metrics.coverage_min_pct,
                         out.metrics.coverage_target_pct, unionVolumeMl(zones, volume_spacing)};
   return out;

@@ -48,6 +48,10 @@ class PlanContext {
   [[nodiscard]] SearchGrid searchGrid(const segmentation::LesionMeasurement& m,
                                       const MarginOptions& margins) const;
 
+  /// options_.uncertainty with the uncertainty sample count and, for electrodes the caller left
+  /// out of zone_size_cv, the spread their preview calibration records.
+  [[nodiscard]] UncertaintyOptions uncertaintyOptions() const;
+
   struct Tool {
     const thermal::Electrode* electrode;
     const thermal::PreviewCalibration* calibration;

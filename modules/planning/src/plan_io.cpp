@@ -2,6 +2,7 @@
 #include "rfa/planning/plan_io.h"
 
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <chrono>
@@ -152,6 +153,16 @@ ojson writeSettings(const PlanSettings& s) {
   j["prior_ablated_volume_ml"] =
       number(s.prior_ablated_volume_ml, member(p, "prior_ablated_volume_ml"));
   j["prior_plan"] = s.prior_plan;
+  j["zone_model"] = s.zone_model;
+  ojson cv = ojson::object();
+  // By electrode name, so that reading and writing again gives the same bytes.
+  std::vector<thermal::ZoneSizeSpread> spreads = s.zone_size_cv;
+  std::sort(spreads.begin(), spreads.end(),
+            [](const auto& a, const auto& b) { return a.electrode < b.electrode; });
+  for (const thermal::ZoneSizeSpread& z : spreads) {
+    cv[z.electrode] = number(z.cv, member(member(p, "zone_size_cv"), z.electrode));
+  }
+  j["zone_size_cv"] = std::move(cv);
   return j;
 }
 
@@ -318,6 +329,10 @@ class PlanReader {
   }
   const json& required(const json& obj, const std::string& path, const char* key) const {
     return *r_.find(obj, path, key, true);
+  }
+  // An optional member, nullptr when absent.
+  const json* optional(const json& obj, const std::string& path, const char* key) const {
+    return r_.find(obj, path, key, false);
   }
   // A required member that must be an object with the `allowed` keys.
   const json& sub(const json& obj, const std::string& path, const char* key,
@@ -493,12 +508,13 @@ PlanSource readSource(const PlanReader& r, const json& root) {
 
 PlanSettings readSettings(const PlanReader& r, const json& root) {
   const std::string p = "settings";
-  const json& j = r.sub(root, "", "settings",
-                        {"profile", "electrodes", "minimum_margin_mm", "target_margin_mm",
-                         "max_ablated_liver_fraction", "max_ablations_per_lesion",
-                         "vessel_safety_mm", "mean_targeting_error_mm", "uncertainty_samples",
-                         "confirmed", "confirmation_spacing_mm", "cycles_between_sessions",
-                         "start_date", "prior_sessions", "prior_ablated_volume_ml", "prior_plan"});
+  const json& j =
+      r.sub(root, "", "settings",
+            {"profile", "electrodes", "minimum_margin_mm", "target_margin_mm",
+             "max_ablated_liver_fraction", "max_ablations_per_lesion", "vessel_safety_mm",
+             "mean_targeting_error_mm", "uncertainty_samples", "confirmed",
+             "confirmation_spacing_mm", "cycles_between_sessions", "start_date", "prior_sessions",
+             "prior_ablated_volume_ml", "prior_plan", "zone_model", "zone_size_cv"});
   PlanSettings s;
   s.profile = r.text(j, p, "profile");
   s.electrodes = r.strings(j, p, "electrodes");
@@ -517,6 +533,15 @@ PlanSettings readSettings(const PlanReader& r, const json& root) {
   s.prior_sessions = r.optionalInteger(j, p, "prior_sessions", 0, 0);
   s.prior_ablated_volume_ml = r.optionalNumber(j, p, "prior_ablated_volume_ml", 0, 0);
   s.prior_plan = r.optionalText(j, p, "prior_plan");
+  // The zone model: optional (plans written before it have none).
+  s.zone_model = r.optionalText(j, p, "zone_model");
+  if (const json* cv = r.optional(j, p, "zone_size_cv"); cv != nullptr) {
+    const std::string cp = member(p, "zone_size_cv");
+    if (!cv->is_object()) r.fail(cp, "must be an object");
+    for (const auto& [electrode, v] : cv->items()) {
+      s.zone_size_cv.push_back({electrode, r.number(*cv, cp, electrode.c_str(), 0, true, 1)});
+    }
+  }
   return s;
 }
 

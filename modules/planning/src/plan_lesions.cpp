@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -118,6 +119,8 @@ void requireAnatomyAndEquipment(const PlanAnatomy& anatomy, const PlanEquipment&
   requireGrid(anatomy.vessel_radius_mm, g, what, "vessel radius");
 }
 
+constexpr double kMinPreviewFitDice = 0.5;
+
 PlanContext::PlanContext(const PlanAnatomy& anatomy, const ProtocolProfile& profile,
                          const PlanEquipment& equipment, const PlanBuildOptions& options)
     : anatomy_(anatomy), profile_(profile), equipment_(equipment), options_(options) {
@@ -131,6 +134,15 @@ PlanContext::PlanContext(const PlanAnatomy& anatomy, const ProtocolProfile& prof
     const thermal::Electrode& e = equipment.catalog->find(name);
     const thermal::PreviewCalibration& c =
         thermal::findCalibration(*equipment.calibrations, e.name, e.protocols.front().name);
+    // An ellipsoid that hardly overlaps the solver's zone cannot stand for it (the tine arrays
+    // in living liver: lobes around the tines, not validated in vivo).
+    if (c.fit_dice < kMinPreviewFitDice) {
+      throw UnsupportedError("electrode " + e.name + ": its preview zone (" + c.tissue_condition +
+                             ", " + fixed(c.solver_volume_ml, 1) + " mL) does not represent the " +
+                             "simulated zone (ellipsoid fit Dice " + fixed(c.fit_dice, 2) + " < " +
+                             fixed(kMinPreviewFitDice, 1) +
+                             "): it cannot be planned with (docs/validation.md, zone model)");
+    }
     tools_.push_back({&e, &c});
     longest_shaft = std::max(longest_shaft, e.shaft_length_mm);
   }
@@ -190,6 +202,20 @@ const segmentation::LesionMeasurement& PlanContext::lesion(int id) const {
   throw NotFoundError("plan: the lesion map has no lesion " + std::to_string(id));
 }
 
+UncertaintyOptions PlanContext::uncertaintyOptions() const {
+  UncertaintyOptions uo = options_.uncertainty;
+  uo.samples = options_.uncertainty_samples;
+  for (const Tool& t : tools_) {
+    bool listed = false;
+    for (const thermal::ZoneSizeSpread& z : uo.zone_size_cv)
+      listed |= z.electrode == t.electrode->name;
+    if (!listed && t.calibration->zone_size_cv > 0) {
+      uo.zone_size_cv.push_back({t.electrode->name, t.calibration->zone_size_cv});
+    }
+  }
+  return uo;
+}
+
 PlanSettings PlanContext::settings() const {
   PlanSettings s;
   s.profile = profile_.name;
@@ -205,6 +231,16 @@ PlanSettings PlanContext::settings() const {
   s.prior_sessions = options_.batching.prior_sessions;
   s.prior_ablated_volume_ml = options_.batching.prior_ablated_volume_ml;
   s.prior_plan = options_.prior_plan;
+  // The zone model: the tissue condition and table of the electrodes' calibrations (one text
+  // when they agree, each electrode's otherwise).
+  std::set<std::string> models;
+  for (const Tool& t : tools_) {
+    if (!t.calibration->zone_table.empty()) {
+      models.insert(t.calibration->tissue_condition + " zones, " + t.calibration->zone_table);
+    }
+  }
+  for (const std::string& m : models) s.zone_model += (s.zone_model.empty() ? "" : "; ") + m;
+  s.zone_size_cv = uncertaintyOptions().zone_size_cv;
   return s;
 }
 
@@ -314,8 +350,7 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const CoveragePlan& c = candidates[i];
       if (c.flag != CoverageFlag::kNone || c.placements.empty() || c.ablations != fewest) continue;
-      UncertaintyOptions uo = options_.uncertainty;
-      uo.samples = options_.uncertainty_samples;
+      UncertaintyOptions uo = uncertaintyOptions();
       robustness[i] = targetingUncertainty(search_evaluator, c.placements, uo).probability;
       lesion.search_evaluations += uo.samples;
     }
@@ -364,8 +399,7 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
                     chosen.placements.front().electrode + ")";
   }
   if (options_.uncertainty_samples > 0 && !chosen.placements.empty()) {
-    UncertaintyOptions uo = options_.uncertainty;
-    uo.samples = options_.uncertainty_samples;
+    const UncertaintyOptions uo = uncertaintyOptions();
     const UncertaintyResult u = targetingUncertainty(search_evaluator, chosen.placements, uo);
     lesion.uncertainty = PlanUncertainty{uo.mean_error_mm, u.sigma_mm,      u.samples,
                                          u.probability,    u.p10_margin_mm, u.mean_margin_mm};

@@ -207,7 +207,9 @@ TEST(PlanBuilder, NineLesionPhantomMeetsTheAcceptance) {
           << "lesion " << l.id << " flagged '" << l.flag << "' has no large vessel near it";
     }
   }
-  EXPECT_GE(covered, 4) << "regression guard: lesions covered with a confirmed 5 mm margin";
+  // Regression guard: lesions covered with a confirmed 5 mm margin (3 of 9 with the in-vivo zones
+  // calibrated on 2026-12-07; 5 with the ex-vivo-calibrated zones before, which were too large).
+  EXPECT_GE(covered, 3) << "regression guard: lesions covered with a confirmed 5 mm margin";
 
   // Paths: every needle of every placement, independently walked on the truth voxels.
   for (const PlanLesion& l : plan.lesions) {

@@ -425,7 +425,8 @@ TEST(PriorSessions, PlanFileRoundTripAndOlderFiles) {
   const std::string first = serializePlan(richPlan());
   EXPECT_TRUE(has(first,
                   "\"start_date\": \"2025-03-03\",\n    \"prior_sessions\": 0,\n"
-                  "    \"prior_ablated_volume_ml\": 0.0,\n    \"prior_plan\": \"\"\n  },"))
+                  "    \"prior_ablated_volume_ml\": 0.0,\n    \"prior_plan\": \"\",\n"
+                  "    \"zone_model\": \"\",\n    \"zone_size_cv\": {}\n  },"))
       << first;
 
   // A file written before the members existed reads as a first plan.
@@ -433,6 +434,8 @@ TEST(PriorSessions, PlanFileRoundTripAndOlderFiles) {
   old["settings"].erase("prior_sessions");
   old["settings"].erase("prior_ablated_volume_ml");
   old["settings"].erase("prior_plan");
+  old["settings"].erase("zone_model");
+  old["settings"].erase("zone_size_cv");
   const TreatmentPlan older = parsePlan(old.dump(2), "old.json");
   EXPECT_EQ(older.settings.prior_sessions, 0);
   EXPECT_EQ(older.settings.prior_ablated_volume_ml, 0);
@@ -454,6 +457,29 @@ TEST(PriorSessions, PlanFileRoundTripAndOlderFiles) {
   corrupt("prior_sessions", 1.5, "settings.prior_sessions must be an integer");
   corrupt("prior_ablated_volume_ml", -2.0, "settings.prior_ablated_volume_ml must be >= 0");
   corrupt("prior_plan", 7, "settings.prior_plan must be a string");
+}
+
+// The zone model the plan was made with (calibration table, tissue condition, zone-size spread
+// per electrode) is recorded, read back, and optional in older files.
+TEST(PriorSessions, ZoneModelIsRecorded) {
+  TreatmentPlan plan = richPlan();
+  plan.settings.zone_model = "in-vivo zones, rfaplan-zone-reference 2026-12-07";
+  plan.settings.zone_size_cv = {{"cooltip-3cm", 0.0719}, {"cooltip-2cm", 0.1489}};
+  const std::string text = serializePlan(plan);
+  EXPECT_TRUE(has(text, "\"zone_size_cv\": {\n      \"cooltip-2cm\": 0.1489,\n")) << text;
+  const TreatmentPlan back = parsePlan(text, "plan.json");
+  EXPECT_EQ(back.settings.zone_model, plan.settings.zone_model);
+  ASSERT_EQ(back.settings.zone_size_cv.size(), 2U);
+  EXPECT_DOUBLE_EQ(thermal::zoneSizeCv(back.settings.zone_size_cv, "cooltip-3cm"), 0.0719);
+  EXPECT_EQ(serializePlan(back), text);
+  json doc = json::parse(text);
+  doc["settings"]["zone_size_cv"]["cooltip-2cm"] = 2.0;
+  try {
+    parsePlan(doc.dump(2), "plan.json");
+    ADD_FAILURE() << "no CorruptDataError";
+  } catch (const CorruptDataError& e) {
+    EXPECT_TRUE(has(e.what(), "settings.zone_size_cv.cooltip-2cm")) << e.what();
+  }
 }
 
 TEST(PriorSessions, ManualSessionEditsKeepTheNumbering) {

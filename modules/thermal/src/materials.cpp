@@ -37,7 +37,7 @@ MaterialTable MaterialTable::defaults() {
   t[Material::kTumour] = tumour;
 
   // Blood in vessels below the heat-sink radius: blood properties, flow as a strong perfusion term
-  // (10 x parenchyma), not resolved as a held wall.
+  // (0.036 1/s: 10 x Go-Smart's parenchyma value), not resolved as a held wall.
   MaterialProperties blood = liver;
   blood.density_kg_m3 = 1060;
   blood.heat_capacity_j_kgk = 3639;

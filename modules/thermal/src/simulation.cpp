@@ -166,6 +166,27 @@ SimulationResult simulateAblation(const Electrode& electrode, const NeedlePose& 
       if (active.data()[i] != 0) mat[i] = static_cast<std::uint8_t>(Material::kCooledElectrode);
     }
   }
+  // The electric problem's materials: a cooled shaft is an insulator there.
+  std::vector<std::uint8_t> electric_mat = mat;
+  if (electrode.cooled && settings.cool_shaft && !electrode.tines) {
+    // The shafts behind the active parts, as long as the grid's diagonal (clipped by the grid).
+    const Vec3 extent = grid.spacing().cwiseProduct(Vec3(static_cast<double>(grid.size()[0]),
+                                                         static_cast<double>(grid.size()[1]),
+                                                         static_cast<double>(grid.size()[2])));
+    Electrode shaft = electrode;
+    for (Shaft& sh : shaft.shafts) sh.active_length_mm = extent.norm();
+    const Vec3 w = pose.direction_lps.normalized();
+    double longest = 0;
+    for (const Shaft& sh : electrode.shafts) longest = std::max(longest, sh.active_length_mm);
+    const Mask chilled = rasterizeActivePart(
+        shaft, NeedlePose{pose.tip_lps - w * longest, pose.direction_lps}, grid);
+    for (std::size_t i = 0; i < mat.size(); ++i) {
+      if (chilled.data()[i] != 0 && active.data()[i] == 0) {
+        mat[i] = static_cast<std::uint8_t>(Material::kCooledElectrode);
+        electric_mat[i] = static_cast<std::uint8_t>(Material::kAir);
+      }
+    }
+  }
   const Vec3 spacing = grid.spacing();
   HeatProblem problem =
       makeHeatProblem(grid.size(), spacing, mat, table, settings.damage, settings.dt_s);
@@ -177,7 +198,7 @@ SimulationResult simulateAblation(const Electrode& electrode, const NeedlePose& 
   r.backend = backend->name();
 
   // Electric problem: electrode at 1 V, sub-box faces at 0 V, sigma(T) per voxel.
-  detail::PotentialSolver electric(grid.size(), spacing, mat, active, table,
+  detail::PotentialSolver electric(grid.size(), spacing, electric_mat, active, table,
                                    settings.potential_pad_mm);
   std::vector<float> temperature;
   std::vector<float> q1;

@@ -199,6 +199,13 @@ struct UncertaintyOptions {
   /// is an isotropic 3D Gaussian with per-axis sigma = mean_error / (2 sqrt(2/pi)) (the mean of a
   /// Maxwell-distributed radius is 2 sigma sqrt(2/pi)): 3.7 mm -> sigma = 2.319 mm.
   double mean_error_mm = 3.7;
+  /// Zone-size spread per electrode name: relative SD of a zone's axes (the published spread of
+  /// ablation zones in vivo, thermal::PreviewCalibration::zone_size_cv). In every sample each
+  /// placement's zone is scaled about its centre by one factor 1 + cv z (z standard normal,
+  /// factor clamped to [0.5, 1.5]; all three axes together: a zone larger or smaller as a whole).
+  /// The factors come from a second random stream (seed + 1), so the tip offsets of a sample
+  /// are the same with or without them. Electrodes not listed: no size spread.
+  std::vector<thermal::ZoneSizeSpread> zone_size_cv;
 };
 
 /// Result of the targeting-uncertainty analysis.
@@ -219,7 +226,8 @@ double sigmaFromMeanError(double mean_error_mm);
 /// placement gets its own independent tip offset in every sample (each ablation is a separate
 /// needle insertion or re-positioning); the direction is kept. Deterministic for a given seed
 /// (own mt19937_64 + Box-Muller, not std::normal_distribution). An empty placement list gives
-/// probability 0. \throws UsageError when samples < 1 or mean_error_mm < 0 or not finite.
+/// probability 0. \throws UsageError when samples < 1, mean_error_mm < 0 or not finite, or a
+/// zone_size_cv is < 0, > 1 or not finite.
 UncertaintyResult targetingUncertainty(const MarginEvaluator& evaluator,
                                        const std::vector<Placement>& placements,
                                        const UncertaintyOptions& options = {});

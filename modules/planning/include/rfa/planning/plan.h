@@ -184,6 +184,12 @@ struct PlanSettings {
   double prior_ablated_volume_ml = 0;
   /// The earlier plan it continues (file name / note), "" for a first plan.
   std::string prior_plan;
+  /// The zone model of the electrodes' previews: "<condition> zones, <table id> <date>" (e.g.
+  /// "in-vivo zones, rfaplan-zone-reference 2026-12-07"); "" when not recorded (plans written
+  /// before, or calibrations without a table).
+  std::string zone_model;
+  /// Zone-size spread per electrode used in the margin Monte Carlo (relative SD of the axes).
+  std::vector<thermal::ZoneSizeSpread> zone_size_cv;
 };
 
 /// The whole plan.

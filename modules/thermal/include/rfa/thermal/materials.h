@@ -16,6 +16,14 @@
 
 namespace rfa::thermal {
 
+/// Effective Pennes perfusion of living liver (and tumour), 1/s: the planning condition,
+/// calibrated by `rfaplan calibrate-zones` on the in-vivo rows of
+/// resources/thermal/zone_reference.json (recorded in resources/thermal/zone_calibration.json; the
+/// test ZoneCalibration.ShippedModelMatchesThePublishedInVivo2cmZone keeps the two equal). It is
+/// larger than Go-Smart's 0.0036 1/s: living liver's blood flow removes heat that a lumped
+/// perfusion term at that rate does not (in-vivo zones are 1.9-3x smaller than ex-vivo ones).
+inline constexpr double kInVivoLiverPerfusionPerS = 0.0116964;
+
 /// Material index of a simulation voxel (stored as uint8). The numbers are part of the file format
 /// of materials.nrrd and of the GLSL kernel: do not reorder.
 enum class Material : std::uint8_t {
@@ -38,13 +46,13 @@ struct MaterialProperties {
   double density_kg_m3 = 1079;
   double heat_capacity_j_kgk = 3540;
   double conductivity_w_mk = 0.52;
-  double sigma_s_m = 0.333;          ///< electric conductivity at 37 C
-  double sigma_per_k = 0.015;        ///< relative change of sigma per K below 100 C
-  double perfusion_per_s = 0.0036;   ///< blood perfusion rate w (m3 blood / m3 tissue / s)
-  bool held = false;                 ///< temperature held (Dirichlet), not solved
-  bool convective_wall = false;      ///< held voxels exchange heat through wall h
-  bool insulating = false;           ///< no heat or current crosses its faces
-  double held_temperature_c = 37.0;  ///< for held materials (coolant, blood)
+  double sigma_s_m = 0.333;    ///< electric conductivity at 37 C
+  double sigma_per_k = 0.015;  ///< relative change of sigma per K below 100 C
+  double perfusion_per_s = kInVivoLiverPerfusionPerS;  ///< blood perfusion w (m3/m3/s)
+  bool held = false;                                   ///< temperature held (Dirichlet), not solved
+  bool convective_wall = false;                        ///< held voxels exchange heat through wall h
+  bool insulating = false;                             ///< no heat or current crosses its faces
+  double held_temperature_c = 37.0;                    ///< for held materials (coolant, blood)
 };
 
 /// \brief The table used by a simulation.

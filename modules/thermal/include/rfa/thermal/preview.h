@@ -52,6 +52,15 @@ struct EllipsoidZone {
   [[nodiscard]] Mask rasterize(const ImageGeometry& grid) const;
 };
 
+/// \brief One electrode's zone-size spread: relative SD of its zone's axes.
+struct ZoneSizeSpread {
+  std::string electrode;
+  double cv = 0;
+};
+
+/// \brief The spread of `electrode` in `spreads`, 0 when it is not listed.
+double zoneSizeCv(const std::vector<ZoneSizeSpread>& spreads, const std::string& electrode);
+
 /// \brief One electrode and protocol's preview model and how it was made.
 struct PreviewCalibration {
   std::string electrode;
@@ -66,6 +75,12 @@ struct PreviewCalibration {
   double spacing_mm = 0;        ///< solver grid spacing
   std::string solver_backend;   ///< SimulationResult::backend ("cpu", "gl")
   std::string zone_criterion;   ///< "arrhenius", "t50", "t60" or "cem43"
+  /// The zone model it was made with (optional in the file, for files written before):
+  std::string tissue_condition = "in-vivo";  ///< conditionName() of the simulated tissue
+  std::string zone_table;  ///< "<table id> <date>" the electrode was calibrated on; "" = none
+  /// Published spread of this electrode's zone in that condition: relative SD of its axes (the
+  /// zone-size term of the margin Monte Carlo, planning::UncertaintyOptions); 0 = none known.
+  double zone_size_cv = 0;
 };
 
 /// \brief Runs simulateAblation for `electrode` with `protocol` (which need not be one of the
@@ -81,7 +96,8 @@ PreviewCalibration calibratePreview(const Electrode& electrode, const Protocol& 
 EllipsoidZone previewZone(const PreviewCalibration& calibration, const NeedlePose& pose);
 
 /// \brief Reads a calibration file: {"calibrations": [{...}, ...]} with every PreviewCalibration
-/// field (keys starting with '_' are comments). Strict: a missing field, wrong type, unknown key
+/// field (keys starting with '_' are comments; tissue_condition, zone_table and zone_size_cv may
+/// be absent: "in-vivo", "" and 0). Strict: a missing field, wrong type, unknown key
 /// or out-of-range value (power, duration, semi-axes, spacing > 0; volume >= 0; Dice in [0, 1]),
 /// and a repeated electrode/protocol pair, throw CorruptDataError naming the file and the field
 /// path (e.g. "calibrations[1].semi_along_mm").

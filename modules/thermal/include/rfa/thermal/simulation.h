@@ -53,6 +53,10 @@ struct SimulationSettings {
   std::optional<double> duration_s;   ///< overrides the protocol's duration
   ZoneCriterion zone = ZoneCriterion::kArrhenius;
   double vaporisation_c = 100.0;  ///< tissue temperature cap (HeatProblem::vaporisation_c)
+  /// Cooled electrodes: the insulated shaft behind each active part (to the grid's edge) is
+  /// chilled too, the saline running through the whole needle: held at the coolant temperature for
+  /// the heat, an insulator for the current. False: only the active part is cooled.
+  bool cool_shaft = true;
   MaterialTable materials = MaterialTable::defaults();
   DamageModel damage{};
 };
