@@ -118,8 +118,9 @@ void main() {
     omega[n] = omega[n] + dt_s * exp(arg);
   }
   if (tn >= 39.0) {
-    const float r = tn >= 43.0 ? 0.5 : 0.25;
+    // R^(43 - T) with R = 0.5 at or above 43 C, 0.25 below: 2^(T - 43), 2^(2 (T - 43)).
+    const float e = tn >= 43.0 ? 1.0 : 2.0;
     precise float minutes = dt_s / 60.0;
-    cem[n] = cem[n] + minutes * pow(r, 43.0 - tn);
+    cem[n] = cem[n] + minutes * exp2(e * (tn - 43.0));
   }
 }

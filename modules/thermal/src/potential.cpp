@@ -67,7 +67,7 @@ PotentialSolver::PotentialSolver(const Size3& size, const Vec3& spacing_mm,
   }
 }
 
-double PotentialSolver::solve(const std::vector<float>& temperature_c, std::vector<float>& q) {
+double PotentialSolver::solve(const std::vector<float>& temperature_c) {
   for (std::size_t k = 0; k < n_[2]; ++k) {
     for (std::size_t j = 0; j < n_[1]; ++j) {
       for (std::size_t i = 0; i < n_[0]; ++i) {
@@ -77,20 +77,22 @@ double PotentialSolver::solve(const std::vector<float>& temperature_c, std::vect
       }
     }
   }
-  const SolveReport rep = solveStencil(sys_, {}, v_, 1e-4, 4000);
+  const SolveReport rep = solveStencil(sys_, {}, v_, 1e-4, 4000, &workspace_);
   iterations_ = rep.iterations;
   total_iterations_ += rep.iterations;
-  const double watts = jouleHeating(sys_, v_, qbox_);
-  q.assign(full_[0] * full_[1] * full_[2], 0.0F);
+  return jouleHeating(sys_, v_, qbox_);
+}
+
+void PotentialSolver::scaledSource(float scale, std::vector<float>& q) const {
+  const std::size_t full = full_[0] * full_[1] * full_[2];
+  if (q.size() != full) q.assign(full, 0.0F);
   for (std::size_t k = 0; k < n_[2]; ++k) {
     for (std::size_t j = 0; j < n_[1]; ++j) {
-      const std::size_t b = n_[0] * (j + n_[1] * k);
-      const std::size_t g = lo_[0] + full_[0] * ((j + lo_[1]) + full_[1] * (k + lo_[2]));
-      std::copy_n(qbox_.begin() + static_cast<std::ptrdiff_t>(b), n_[0],
-                  q.begin() + static_cast<std::ptrdiff_t>(g));
+      const float* b = qbox_.data() + n_[0] * (j + n_[1] * k);
+      float* g = q.data() + lo_[0] + full_[0] * ((j + lo_[1]) + full_[1] * (k + lo_[2]));
+      for (std::size_t i = 0; i < n_[0]; ++i) g[i] = b[i] * scale;
     }
   }
-  return watts;
 }
 
 }  // namespace rfa::thermal::detail

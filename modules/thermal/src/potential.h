@@ -23,10 +23,13 @@ class PotentialSolver {
                   const std::vector<std::uint8_t>& material, const Mask& active,
                   const MaterialTable& table, double pad_mm);
 
-  /// Solves with sigma(T) for `temperature_c` (full grid) and writes the Joule heating at 1 V
-  /// (W/m3) into `q` (full grid, 0 outside the box). Returns the total power at 1 V (W), i.e.
-  /// the conductance 1/Z.
-  double solve(const std::vector<float>& temperature_c, std::vector<float>& q);
+  /// Solves with sigma(T) for `temperature_c` (full grid) and keeps the Joule heating at 1 V
+  /// (W/m3) on the box. Returns the total power at 1 V (W), i.e. the conductance 1/Z.
+  double solve(const std::vector<float>& temperature_c);
+
+  /// Writes the last solve's Joule heating at 1 V times `scale` into the box of `q` (full grid;
+  /// sized and zeroed when its size differs, else left untouched outside the box).
+  void scaledSource(float scale, std::vector<float>& q) const;
 
   [[nodiscard]] int lastIterations() const { return iterations_; }
   [[nodiscard]] int totalIterations() const { return total_iterations_; }
@@ -38,6 +41,7 @@ class PotentialSolver {
   std::vector<std::uint8_t> material_;  // on the box
   const MaterialTable& table_;
   StencilSystem sys_;
+  StencilWorkspace workspace_;
   std::vector<float> v_;  // potential on the box, warm start
   std::vector<float> qbox_;
   int iterations_ = 0;

@@ -201,8 +201,7 @@ SimulationResult simulateAblation(const Electrode& electrode, const NeedlePose& 
   detail::PotentialSolver electric(grid.size(), spacing, electric_mat, active, table,
                                    settings.potential_pad_mm);
   std::vector<float> temperature;
-  std::vector<float> q1;
-  std::vector<float> q(mat.size());
+  std::vector<float> q(mat.size(), 0.0F);
 
   const int per_interval =
       std::max(1, static_cast<int>(std::lround(settings.potential_interval_s / problem.dt_s)));
@@ -214,8 +213,12 @@ SimulationResult simulateAblation(const Electrode& electrode, const NeedlePose& 
   while (done < total_steps) {
     const int n = std::min(per_interval, total_steps - done);
     const double t = done * static_cast<double>(problem.dt_s);
-    backend->readTemperature(temperature);
-    const double p1 = electric.solve(temperature, q1);
+    const std::vector<float>* host_t = backend->hostTemperature();
+    if (host_t == nullptr) {
+      backend->readTemperature(temperature);
+      host_t = &temperature;
+    }
+    const double p1 = electric.solve(*host_t);
     if (!(p1 > 0)) throw GeometryError("electrode has no electrical contact with tissue");
     const double impedance = 1.0 / p1;  // ohm, at 1 V
     GeneratorSample sample{t, 0.0, impedance, false};
@@ -236,7 +239,7 @@ SimulationResult simulateAblation(const Electrode& electrode, const NeedlePose& 
     }
     sample.power_w = power;
     const auto scale = static_cast<float>(power / p1);
-    for (std::size_t i = 0; i < q.size(); ++i) q[i] = q1[i] * scale;
+    electric.scaledSource(scale, q);
     backend->setSource(q);
     backend->advance(n);
     r.energy_j += power * n * problem.dt_s;

@@ -62,7 +62,9 @@ double sumOver(const Grid& g, Fn&& fn) {
 }  // namespace
 
 SolveReport solveStencil(const StencilSystem& s, const std::vector<float>& f, std::vector<float>& u,
-                         double tolerance, int max_iterations) {
+                         double tolerance, int max_iterations, StencilWorkspace* workspace) {
+  StencilWorkspace local;
+  StencilWorkspace& w = workspace != nullptr ? *workspace : local;
   const Grid g(s);
   const std::size_t n = s.k.size();
   const auto isFixed = [&](I v) {
@@ -70,14 +72,16 @@ SolveReport solveStencil(const StencilSystem& s, const std::vector<float>& f, st
   };
   // Diagonal (positive), right-hand side b = f + couplings to fixed values, and the couplings
   // between free voxels: c[axis][v] links v and v + stride(axis) (0 when either is fixed).
-  std::vector<double> diag(n, 0.0);
-  std::vector<double> b(n, 0.0);
-  std::vector<double> x(n, 0.0);
-  std::array<std::vector<float>, 3> c;
+  std::vector<double>& diag = w.diag;
+  std::vector<double>& b = w.b;
+  std::vector<double>& xf = w.xf;  // x on the free voxels, 0 elsewhere
+  std::array<std::vector<float>, 3>& c = w.c;
+  diag.assign(n, 0.0);
+  b.assign(n, 0.0);
+  xf.assign(n, 0.0);
   for (auto& a : c) a.assign(n, 0.0F);
   const double bnorm2 = sumOver(g, [&](I v, I i, I j, I k) {
     const auto uv = static_cast<std::size_t>(v);
-    x[uv] = u[uv];
     if (isFixed(v)) return 0.0;
     double d = s.a.empty() ? 0.0 : s.a[uv];
     double rhs = f.empty() ? 0.0 : f[uv];
@@ -129,7 +133,8 @@ SolveReport solveStencil(const StencilSystem& s, const std::vector<float>& f, st
     });
   };
   // Free voxels with a zero diagonal (isolated in an insulator) and fixed voxels are left out.
-  std::vector<std::uint8_t> active(n, 0);
+  std::vector<std::uint8_t>& active = w.active;
+  active.assign(n, 0);
   for (std::size_t v = 0; v < n; ++v) active[v] = !isFixed(static_cast<I>(v)) && diag[v] > 0;
   SolveReport rep;
   if (bnorm2 == 0) {
@@ -140,9 +145,15 @@ SolveReport solveStencil(const StencilSystem& s, const std::vector<float>& f, st
     rep.converged = true;
     return rep;
   }
-  std::vector<double> r(n, 0.0), z(n, 0.0), p(n, 0.0), ap(n, 0.0);
-  std::vector<double> xf(n, 0.0);  // x on the free voxels, 0 elsewhere
-  for (std::size_t v = 0; v < n; ++v) xf[v] = active[v] ? x[v] : 0.0;
+  std::vector<double>& r = w.r;
+  std::vector<double>& z = w.z;
+  std::vector<double>& p = w.p;
+  std::vector<double>& ap = w.ap;
+  r.assign(n, 0.0);
+  z.assign(n, 0.0);
+  p.assign(n, 0.0);
+  ap.assign(n, 0.0);
+  for (std::size_t v = 0; v < n; ++v) xf[v] = active[v] ? u[v] : 0.0;
   apply(xf, ap);
   double rz = sumOver(g, [&](I v, I, I, I) {
     const auto uv = static_cast<std::size_t>(v);

@@ -27,6 +27,10 @@ class HeatBackend {
   virtual void advance(int steps) = 0;
   /// Current temperature (C) per voxel.
   virtual void readTemperature(std::vector<float>& out) = 0;
+  /// The current temperature (C) per voxel without a copy, where the backend keeps it in host
+  /// memory (the CPU backend); valid until the next advance(). Null otherwise: use
+  /// readTemperature().
+  [[nodiscard]] virtual const std::vector<float>* hostTemperature() const { return nullptr; }
   /// All state fields.
   virtual HeatFields readFields() = 0;
 };
