@@ -17,8 +17,11 @@
 #include "rfa/planning/plan_io.h"
 #include "rfa/segmentation/case.h"
 #include "rfa/thermal/heat_backend.h"
+#include "rfa/thermal/zone_calibration.h"
+#include "rfa/thermal/zone_reference.h"
 #include "rfa/workflow/case_state.h"
 #include "rfa/workflow/image_modality.h"
+#include "tissue_options.h"
 
 namespace rfa::cli {
 namespace {
@@ -116,6 +119,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
   static int samples = 100;
   static double targeting_error = 3.7;
   static std::string out;
+  static TissueOptions tissue;
   cmd->add_option("INPUT", input, "CT/MR: DICOM folder/file, phantom folder or volume file")
       ->required();
   cmd->add_option("--series", series, "SeriesInstanceUID (or id from 'rfaplan series')");
@@ -148,6 +152,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--targeting-error", targeting_error,
                   "Mean 3D needle placement error in mm (isotropic Gaussian)")
       ->capture_default_str();
+  tissue.add(cmd);
   cmd->add_option("-o,--output", out, "Plan file (JSON); an existing plan is kept as a revision")
       ->required();
   cmd->footer(
@@ -186,8 +191,9 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     if (!labs_file.empty()) options.labs = planning::readLabsFile(labs_file);
     const thermal::ElectrodeCatalog catalog =
         thermal::loadElectrodeCatalog(thermal::defaultElectrodeDir());
-    const std::vector<thermal::PreviewCalibration> calibrations =
-        thermal::readPreviewCalibrations(thermal::defaultPreviewCalibrationFile());
+    const thermal::TissueState tissue_state = tissue.state();
+    options.confirmation.materials =
+        thermal::materialsFor(options.confirmation.materials, tissue_state);
     for (const std::string& e : options.electrodes) (void)catalog.find(e);
     const fs::path out_path(out);
     requireWritableTarget(out_path);
@@ -244,6 +250,22 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
                 << "\n";
     }
 
+    // The preview zones: the shipped living-liver calibration, or for a research condition the
+    // solver's zone in that tissue (one simulation per protocol, 1 mm), recorded in the plan's
+    // zone model.
+    t0 = Clock::now();
+    const std::vector<thermal::PreviewCalibration> calibrations =
+        tissue_state.condition == thermal::TissueCondition::kInVivo
+            ? thermal::readPreviewCalibrations(thermal::defaultPreviewCalibrationFile())
+            : thermal::conditionPreviews(
+                  catalog, options.electrodes, options.confirmation.materials,
+                  tissue_state.condition,
+                  thermal::readZoneReferenceTable(thermal::defaultZoneReferenceFile()),
+                  [](const std::string& line) { std::cerr << line << "\n"; });
+    if (tissue_state.condition != thermal::TissueCondition::kInVivo) {
+      std::cerr << "preview zones in " << tissue.condition << " tissue in "
+                << fixed(secondsSince(t0), 1) << " s\n";
+    }
     const planning::PlanAnatomy anatomy = workflow::anatomyOf(seg);
     const planning::PlanEquipment equipment{&catalog, &calibrations};
 

@@ -22,6 +22,7 @@
 #include "rfa/thermal/materials.h"
 #include "rfa/thermal/simulation.h"
 #include "rfa/thermal/tissue_condition.h"
+#include "tissue_options.h"
 
 namespace rfa::cli {
 namespace {
@@ -137,9 +138,7 @@ void addSimulateCommand(CLI::App& app, int& exit_code) {
   static double spacing_mm = 1.0;
   static double margin_mm = 30.0;
   static std::string zone_text = "arrhenius";
-  static std::string condition_text = "in-vivo";
-  static double tissue_temperature_c = 0;
-  static double flow = 0;
+  static TissueOptions tissue_options;
   static std::string series;
   static std::string out;
   cmd->add_option("INPUT", input,
@@ -176,24 +175,14 @@ void addSimulateCommand(CLI::App& app, int& exit_code) {
                   "Ablation zone criterion: arrhenius (Omega >= 1), t50, t60 (max temperature "
                   ">= 50/60 C) or cem43 (>= 240 min)")
       ->capture_default_str();
-  cmd->add_option("--tissue-condition", condition_text,
-                  "For research comparisons with published zones: in-vivo (perfused, 37 C: the "
-                  "planning condition), ex-vivo (no perfusion, at --tissue-temperature), "
-                  "perfused-ex-vivo (--flow, at --tissue-temperature) or in-vivo-occlusion (no "
-                  "perfusion, 37 C)")
-      ->capture_default_str();
-  auto* temperature_opt = cmd->add_option(
-      "--tissue-temperature", tissue_temperature_c,
-      "Start temperature of ex-vivo tissue in C (default 20 for ex-vivo, 37 otherwise)");
-  cmd->add_option("--flow", flow,
-                  "Tissue flow of a perfused-ex-vivo circuit in mL/min/100 g (default 0)");
+  tissue_options.add(cmd);
   cmd->add_option("-o,--output", out, "Output folder")->required();
   cmd->footer(
       "Writes OUTDIR/zone.nrrd (uint8 mask), temperature_max.nrrd (float, C), damage.nrrd (float, "
       "Arrhenius Omega) on the simulation grid: axis-aligned in DICOM patient LPS mm (identity "
       "direction), centred on the electrode's active part, not the CT grid; and zone.json (zone "
       "volume and extents, energy, backend, generator log, grid). RESEARCH USE ONLY.");
-  cmd->callback([&exit_code, power_opt, duration_opt, temperature_opt] {
+  cmd->callback([&exit_code, power_opt, duration_opt] {
     // Options first (exit 2) so that a bad value fails before any loading.
     thermal::SimulationSettings settings;
     const thermal::NeedlePose pose{parseVec3("--tip", tip_text, false),
@@ -211,12 +200,7 @@ void addSimulateCommand(CLI::App& app, int& exit_code) {
     }
     settings.spacing_mm = spacing_mm;
     settings.margin_mm = margin_mm;
-    thermal::TissueState state;
-    state.condition = thermal::parseTissueCondition(condition_text);
-    state.tissue_temperature_c = temperature_opt->count() > 0 ? tissue_temperature_c
-                                 : state.condition == thermal::TissueCondition::kExVivo ? 20.0
-                                                                                        : 37.0;
-    state.flow_ml_min_100g = flow;
+    const thermal::TissueState state = tissue_options.state();
     settings.materials = thermal::materialsFor(settings.materials, state);
     if (power_opt->count() > 0) {
       if (!(power_w > 0) || !std::isfinite(power_w)) {
@@ -290,7 +274,7 @@ void addSimulateCommand(CLI::App& app, int& exit_code) {
     j["power_override_w"] = settings.power_w ? nlohmann::json(*settings.power_w) : nullptr;
     j["duration_s"] = settings.duration_s.value_or(prot.duration_s);
     j["zone_criterion"] = zone_text;
-    j["tissue_condition"] = {{"condition", condition_text},
+    j["tissue_condition"] = {{"condition", tissue_options.condition},
                              {"tissue_temperature_c", state.tissue_temperature_c},
                              {"flow_ml_min_100g", state.flow_ml_min_100g}};
     j["tissue"] = labels_dir.empty() ? "homogeneous liver" : "segmentation labels";

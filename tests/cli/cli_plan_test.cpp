@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numbers>
 #include <set>
 #include <sstream>
 
@@ -140,6 +141,46 @@ TEST_F(CliPlan, PlansAPhantomWithAutomaticSegmentation) {
   const RunResult c = rfaplan({"plan-check", out.string()});
   EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
   EXPECT_TRUE(contains(c.out, "valid plan")) << c.out;
+}
+
+// --tissue-condition is for research comparisons: the previews are then the solver's zones in
+// that tissue (computed, not the shipped living-liver file) and the plan records it. Unperfused
+// excised liver ablates more than living liver with the same electrode
+// (zone_reference.json: 1.3-3x).
+TEST_F(CliPlan, ExVivoTissueConditionIsRecordedAndAblatesMore) {
+  const fs::path in_vivo = tmp / "in-vivo.json";
+  const fs::path ex_vivo = tmp / "ex-vivo.json";
+  const RunResult a = rfaplan(planArgs(ph, in_vivo, {"--electrode", "cooltip-2cm"}));
+  ASSERT_EQ(a.exit_code, 0) << a.out << a.err;
+  const RunResult b = rfaplan(
+      planArgs(ph, ex_vivo, {"--electrode", "cooltip-2cm", "--tissue-condition", "ex-vivo"}));
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  EXPECT_TRUE(contains(b.err, "preview zones in ex-vivo tissue")) << b.err;
+  const json pa = readJson(in_vivo);
+  const json pb = readJson(ex_vivo);
+  const std::string ma = pa["settings"]["zone_model"].get<std::string>();
+  const std::string mb = pb["settings"]["zone_model"].get<std::string>();
+  EXPECT_EQ(ma.rfind("in-vivo zones, ", 0), 0U) << ma;
+  EXPECT_EQ(mb.rfind("ex-vivo zones, ", 0), 0U) << mb;
+  // Per placement, the ex-vivo zone is larger.
+  const auto mean_zone = [](const json& plan) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& l : plan["lesions"]) {
+      for (const auto& p : l["placements"]) {
+        const json& z = p["zone"];
+        sum += 4.0 / 3.0 * std::numbers::pi * z["semi_u_mm"].get<double>() *
+               z["semi_v_mm"].get<double>() * z["semi_w_mm"].get<double>() / 1000.0;
+        ++n;
+      }
+    }
+    return n > 0 ? sum / n : 0.0;
+  };
+  EXPECT_GT(mean_zone(pa), 0.0);
+  EXPECT_GT(mean_zone(pb), 1.3 * mean_zone(pa)) << mean_zone(pa) << " vs " << mean_zone(pb);
+  const RunResult bad = rfaplan(planArgs(ph, tmp / "bad.json", {"--tissue-condition", "frozen"}));
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_TRUE(contains(bad.err, "frozen")) << bad.err;
 }
 
 TEST_F(CliPlan, SameCommandIsNotRewrittenAndAChangeMakesARevision) {

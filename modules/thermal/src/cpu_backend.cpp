@@ -32,6 +32,18 @@ namespace {
 
 constexpr float kCemFloorC = 39.0F;  // CEM43 counts from here
 
+// Pass 1's result for a run of voxels: some voxel reached the pass-2 threshold / changed value.
+constexpr int kHot = 1;
+constexpr int kChanged = 2;
+
+/// A run of voxels of one row and its six neighbour runs, in the order x-, x+, y-, y+, z-, z+.
+/// A face outside the grid points at a ghost run: the row's own materials with the boundary
+/// temperature (Dirichlet) or the row's own temperatures (insulated: the face adds 0).
+struct RowRun {
+  std::array<const float*, 6> t;
+  std::array<const std::uint8_t*, 6> mat;
+};
+
 /// Constants of a row of one free material (pass 1).
 struct UniformRow {
   float gx, gy, gz;  ///< face conductances per unit volume, W/(m3 K)
@@ -46,20 +58,28 @@ struct UniformRow {
 // kDamaged: some voxel of the row lost perfusion (else perf_left is not read, it equals c.perf).
 // Fewer bytes per voxel where the row is far from the electrode and undamaged.
 template <bool kSource, bool kDamaged>
-[[gnu::always_inline]] inline bool uniformRowLoop(const float* __restrict t, float* __restrict next,
-                                                  float* __restrict tmax, const float* __restrict q,
-                                                  const float* __restrict perf_left,
-                                                  std::size_t count, std::size_t sy, std::size_t sz,
-                                                  const UniformRow& c) {
+[[gnu::always_inline]] inline int uniformRowLoop(const float* __restrict t, float* __restrict next,
+                                                 float* __restrict tmax, const float* __restrict q,
+                                                 const float* __restrict perf_left,
+                                                 const RowRun& nb, std::size_t count,
+                                                 const UniformRow& c) {
+  const float* t0 = nb.t[0];
+  const float* t1 = nb.t[1];
+  const float* t2 = nb.t[2];
+  const float* t3 = nb.t[3];
+  const float* t4 = nb.t[4];
+  const float* t5 = nb.t[5];
   int hot = 0;
+  int changed = 0;
+#pragma GCC ivdep
   for (std::size_t n = 0; n < count; ++n) {
     const float ti = t[n];
-    float sum = c.gx * (t[n - 1] - ti);
-    sum += c.gx * (t[n + 1] - ti);
-    sum += c.gy * (t[n - sy] - ti);
-    sum += c.gy * (t[n + sy] - ti);
-    sum += c.gz * (t[n - sz] - ti);
-    sum += c.gz * (t[n + sz] - ti);
+    float sum = c.gx * (t0[n] - ti);
+    sum += c.gx * (t1[n] - ti);
+    sum += c.gy * (t2[n] - ti);
+    sum += c.gy * (t3[n] - ti);
+    sum += c.gz * (t4[n] - ti);
+    sum += c.gz * (t5[n] - ti);
     if constexpr (kSource) sum += q[n];
     const float perf = kDamaged ? perf_left[n] : c.perf;
     float tn = ti + c.k * (sum - perf * (ti - c.arterial_c));
@@ -67,24 +87,24 @@ template <bool kSource, bool kDamaged>
     next[n] = tn;
     tmax[n] = tn > tmax[n] ? tn : tmax[n];
     hot |= static_cast<int>(tn >= c.hot_c);
+    changed |= static_cast<int>(tn != ti);
   }
-  return hot != 0;
+  return (hot != 0 ? kHot : 0) | (changed != 0 ? kChanged : 0);
 }
 
-// Pass 1 of voxels [0, count) of a uniform interior row; pointers at the row's first voxel, sy/sz
-// the y/z strides. Returns whether a voxel reached c.hot_c. Same operations in the same order as
-// the scalar paths (a source of exactly 0 is skipped: x + 0 == x).
+// Pass 1 of voxels [0, count) of a run of one free material whose neighbour runs (nb, ghosts
+// included) are of the same material. Returns kHot | kChanged flags. Same operations in
+// the same order as the scalar paths (a source of exactly 0 is skipped: x + 0 == x).
 RFA_VECTOR_CLONES
-bool uniformRowKernel(const float* __restrict t, float* __restrict next, float* __restrict tmax,
-                      const float* __restrict q, const float* __restrict perf_left,
-                      std::size_t count, std::size_t sy, std::size_t sz, bool source, bool damaged,
-                      const UniformRow c) {
+int uniformRowKernel(const float* __restrict t, float* __restrict next, float* __restrict tmax,
+                     const float* __restrict q, const float* __restrict perf_left, const RowRun& nb,
+                     std::size_t count, bool source, bool damaged, const UniformRow& c) {
   if (source) {
-    return damaged ? uniformRowLoop<true, true>(t, next, tmax, q, perf_left, count, sy, sz, c)
-                   : uniformRowLoop<true, false>(t, next, tmax, q, perf_left, count, sy, sz, c);
+    return damaged ? uniformRowLoop<true, true>(t, next, tmax, q, perf_left, nb, count, c)
+                   : uniformRowLoop<true, false>(t, next, tmax, q, perf_left, nb, count, c);
   }
-  return damaged ? uniformRowLoop<false, true>(t, next, tmax, q, perf_left, count, sy, sz, c)
-                 : uniformRowLoop<false, false>(t, next, tmax, q, perf_left, count, sy, sz, c);
+  return damaged ? uniformRowLoop<false, true>(t, next, tmax, q, perf_left, nb, count, c)
+                 : uniformRowLoop<false, false>(t, next, tmax, q, perf_left, nb, count, c);
 }
 
 /// Tables of a row of several materials (pass 1), indexed by material.
@@ -98,22 +118,14 @@ struct MixedRow {
   float hot_c;
 };
 
-/// A run of voxels of one row and its six neighbour runs, in the order x-, x+, y-, y+, z-, z+.
-/// A face outside the grid points at a ghost run: the row's own materials with the boundary
-/// temperature (Dirichlet) or the row's own temperatures (insulated: the face adds 0).
-struct RowRun {
-  std::array<const float*, 6> t;
-  std::array<const std::uint8_t*, 6> mat;
-};
-
 // Pass 1 of voxels [0, count) of a run of several materials: per-voxel table lookups (gathers on
 // AVX2), held voxels selected after the free update is computed for every voxel. For free voxels
 // the same operations in the same order as update().
 RFA_VECTOR_CLONES
-bool mixedRowKernel(const float* __restrict t, float* __restrict next, float* __restrict tmax,
-                    const float* __restrict q, const float* __restrict perf_left,
-                    const std::uint8_t* __restrict mat, const RowRun& nb, std::size_t count,
-                    const MixedRow& c) {
+int mixedRowKernel(const float* __restrict t, float* __restrict next, float* __restrict tmax,
+                   const float* __restrict q, const float* __restrict perf_left,
+                   const std::uint8_t* __restrict mat, const RowRun& nb, std::size_t count,
+                   const MixedRow& c) {
   constexpr int kM = kMaterialCount;  // 32-bit table indices: gathers of 8 floats on AVX2
   const float* gx = c.g;
   const float* gy = c.g + kM * kM;
@@ -131,6 +143,7 @@ bool mixedRowKernel(const float* __restrict t, float* __restrict next, float* __
   const std::uint8_t* m4 = nb.mat[4];
   const std::uint8_t* m5 = nb.mat[5];
   int hot = 0;
+  int changed = 0;
 #pragma GCC ivdep
   for (std::size_t n = 0; n < count; ++n) {
     const int m = mat[n];
@@ -148,8 +161,9 @@ bool mixedRowKernel(const float* __restrict t, float* __restrict next, float* __
     next[n] = tn;
     tmax[n] = tn > tmax[n] ? tn : tmax[n];
     hot |= static_cast<int>(tn >= c.hot_c);
+    changed |= static_cast<int>(tn != ti);
   }
-  return hot != 0;
+  return (hot != 0 ? kHot : 0) | (changed != 0 ? kChanged : 0);
 }
 
 /// Constants of pass 2, in base 2: the Arrhenius rate is dt 2^(a2 - b2 / T_K).
@@ -229,6 +243,9 @@ class CpuBackend final : public HeatBackend {
     classifyRows();
     row_source_.assign(p_.size[1] * p_.size[2], 0);
     row_damaged_.assign(p_.size[1] * p_.size[2], 0);
+    row_hot_.assign(p_.size[1] * p_.size[2], 0);
+    changed_before_.assign(p_.size[1] * p_.size[2], 1);  // the first step computes every row
+    changed_now_.assign(p_.size[1] * p_.size[2], 0);
   }
 
   [[nodiscard]] std::string name() const override { return "cpu"; }
@@ -236,16 +253,22 @@ class CpuBackend final : public HeatBackend {
   void setSource(const std::vector<float>& q) override {
     if (q.size() != q_.size()) return;
     const std::size_t nx = p_.size[0];
-    for (std::size_t r = 0; r < row_source_.size(); ++r) {
-      const float* from = q.data() + r * nx;
-      float* to = q_.data() + r * nx;
-      bool any = false;
-      for (std::size_t i = 0; i < nx; ++i) {
-        to[i] = from[i];
-        any |= from[i] != 0.0F;
+    const std::size_t ny = p_.size[1];
+    parallelFor(p_.size[2], [&](std::size_t k) {
+      for (std::size_t r = ny * k; r < ny * (k + 1); ++r) {
+        const float* from = q.data() + r * nx;
+        float* to = q_.data() + r * nx;
+        bool any = false;
+        bool changed = false;
+        for (std::size_t i = 0; i < nx; ++i) {
+          changed |= to[i] != from[i];
+          to[i] = from[i];
+          any |= from[i] != 0.0F;
+        }
+        row_source_[r] = any ? 1 : 0;
+        if (changed) changed_before_[r] = 1;  // computed in the next step
       }
-      row_source_[r] = any ? 1 : 0;
-    }
+    });
   }
 
   void advance(int steps) override {
@@ -262,6 +285,19 @@ class CpuBackend final : public HeatBackend {
   HeatFields readFields() override { return {t_, tmax_, omega_, cem_}; }
 
  private:
+  // A row is computed when it or one of its neighbour rows changed in the previous step (or its
+  // source changed): otherwise its inputs are those of the previous step, bit for bit, and so is
+  // its result, which both temperature buffers already hold. Hot rows still take pass 2 (damage
+  // accrues at a steady temperature). Far from the electrode most rows stay at exactly 37 C for
+  // most of a protocol.
+  [[nodiscard]] bool mustCompute(std::size_t j, std::size_t k) const {
+    const std::size_t ny = p_.size[1];
+    const std::size_t r = j + ny * k;
+    const std::uint8_t* c = changed_before_.data();
+    return c[r] != 0 || (j > 0 && c[r - 1] != 0) || (j + 1 < ny && c[r + 1] != 0) ||
+           (k > 0 && c[r - ny] != 0) || (k + 1 < p_.size[2] && c[r + ny] != 0);
+  }
+
   void step() {
     const std::size_t nx = p_.size[0];
     const std::size_t ny = p_.size[1];
@@ -269,25 +305,31 @@ class CpuBackend final : public HeatBackend {
     parallelFor(nz, [&](std::size_t k) {
       for (std::size_t j = 0; j < ny; ++j) {
         const std::size_t row = nx * (j + ny * k);
-        bool hot = false;
-        if (nx < 3) {
-          for (std::size_t i = 0; i < nx; ++i) hot |= update(row + i, i, j, k);
+        const std::size_t r = j + ny * k;
+        int flags = 0;
+        if (!mustCompute(j, k)) {
+          flags = row_hot_[r] != 0 ? kHot : 0;
+        } else if (nx < 3) {
+          for (std::size_t i = 0; i < nx; ++i) flags |= update(row + i, i, j, k);
         } else {
           // The row's interior first: it streams the row's cache lines in for the two ends.
-          hot |= uniform_row_[j + ny * k] != 0 ? uniformRow(row + 1, nx - 2)
-                                               : mixedRow(row + 1, nx - 2, j, k);
-          hot |= update(row, 0, j, k);
-          hot |= update(row + nx - 1, nx - 1, j, k);
+          flags |= runRow(row + 1, nx - 2, j, k);
+          flags |= update(row, 0, j, k);
+          flags |= update(row + nx - 1, nx - 1, j, k);
         }
-        if (hot) damageRow(row, nx);
+        row_hot_[r] = (flags & kHot) != 0 ? 1 : 0;
+        // Perfusion lost to damage changes the row's input: computed again next step.
+        if ((flags & kHot) != 0 && damageRow(row, nx)) flags |= kChanged;
+        changed_now_[r] = (flags & kChanged) != 0 ? 1 : 0;
       }
     });
+    changed_before_.swap(changed_now_);
   }
 
-  // Pass 1 of voxels n0 .. n0 + count - 1 of row (j, k), none at the x ends of the grid, of
-  // several materials (the vectorised table-driven kernel); faces outside the grid in y or z take
-  // the boundary rule through ghost runs.
-  bool mixedRow(std::size_t n0, std::size_t count, std::size_t j, std::size_t k) {
+  // Pass 1 of voxels n0 .. n0 + count - 1 of row (j, k), none at the x ends of the grid: the
+  // uniform kernel where the row and its neighbour rows are one free material, else the
+  // table-driven one; faces outside the grid in y or z take the boundary rule through ghost runs.
+  int runRow(std::size_t n0, std::size_t count, std::size_t j, std::size_t k) {
     const std::size_t sy = p_.size[0];
     const std::size_t sz = p_.size[0] * p_.size[1];
     const float* t = t_.data() + n0;
@@ -300,6 +342,15 @@ class CpuBackend final : public HeatBackend {
             j + 1 < p_.size[1] ? t + sy : ghost_t,
             k > 0 ? t - sz : ghost_t,
             k + 1 < p_.size[2] ? t + sz : ghost_t};
+    const std::size_t r = j + p_.size[1] * k;
+    if (uniform_row_[r] != 0) {
+      const auto m = static_cast<std::uint8_t>(uniform_row_[r] - 1);
+      const UniformRow c{p_.g[0][m][m], p_.g[1][m][m], p_.g[2][m][m],     p_.dt_over_rhoc[m],
+                         p_.perf[m],    p_.arterial_c, p_.vaporisation_c, hot_c_};
+      return uniformRowKernel(t, next_.data() + n0, tmax_.data() + n0, q_.data() + n0,
+                              perf_left_.data() + n0, nb, count, row_source_[r] != 0,
+                              row_damaged_[r] != 0, c);
+    }
     nb.mat = {mat - 1,
               mat + 1,
               j > 0 ? mat - sy : mat,
@@ -310,71 +361,78 @@ class CpuBackend final : public HeatBackend {
                           perf_left_.data() + n0, mat, nb, count, mixed_);
   }
 
-  // Pass 1 of an interior row whose voxels and neighbours share one free material: the face
-  // conductances are constants (the vectorised kernel).
-  bool uniformRow(std::size_t n0, std::size_t count) {
-    const std::uint8_t m = p_.material[n0];
-    const UniformRow c{p_.g[0][m][m], p_.g[1][m][m], p_.g[2][m][m],     p_.dt_over_rhoc[m],
-                       p_.perf[m],    p_.arterial_c, p_.vaporisation_c, hot_c_};
-    const std::size_t r = n0 / p_.size[0];
-    return uniformRowKernel(t_.data() + n0, next_.data() + n0, tmax_.data() + n0, q_.data() + n0,
-                            perf_left_.data() + n0, count, p_.size[0], p_.size[0] * p_.size[1],
-                            row_source_[r] != 0, row_damaged_[r] != 0, c);
-  }
-
-  // Pass 2 of a row: the span from its first to its last voxel at or above hot_c_.
-  void damageRow(std::size_t n0, std::size_t count) {
+  // Pass 2 of a row: the span from its first to its last voxel at or above hot_c_. Returns whether
+  // the perfusion left changed (a voxel at or above the damage floor, perfusion stopping).
+  bool damageRow(std::size_t n0, std::size_t count) {
     const float* next = next_.data();
     std::size_t lo = n0;
     std::size_t hi = n0 + count;
     while (lo < hi && next[lo] < hot_c_) ++lo;
     while (hi > lo && next[hi - 1] < hot_c_) --hi;
-    if (lo == hi) return;
-    if (damageSpan(next + lo, p_.material.data() + lo, omega_.data() + lo, cem_.data() + lo,
-                   perf_left_.data() + lo, hi - lo, damage_)) {
-      row_damaged_[n0 / p_.size[0]] = 1;
+    if (lo == hi) return false;
+    if (!damageSpan(next + lo, p_.material.data() + lo, omega_.data() + lo, cem_.data() + lo,
+                    perf_left_.data() + lo, hi - lo, damage_)) {
+      return false;
     }
+    row_damaged_[n0 / p_.size[0]] = 1;
+    return p_.perfusion_stops_with_damage;
   }
 
-  // Marks the interior rows of one free material (neighbours included), once; the others take
-  // mixedRow().
+  // Marks the rows (x ends excluded) that are one free material, with their neighbour rows inside
+  // the grid, once; the others take the table-driven kernel.
   void classifyRows() {
     const std::size_t nx = p_.size[0];
     const std::size_t ny = p_.size[1];
     const std::size_t nz = p_.size[2];
     uniform_row_.assign(ny * nz, 0);
-    if (nx < 3 || ny < 3 || nz < 3) return;
+    if (nx < 3) return;
     const std::uint8_t* mat = p_.material.data();
-    for (std::size_t k = 1; k + 1 < nz; ++k) {
-      for (std::size_t j = 1; j + 1 < ny; ++j) {
+    const auto same = [&](std::size_t base, std::uint8_t m) {
+      for (std::size_t n = base; n < base + nx; ++n) {
+        if (mat[n] != m) return false;
+      }
+      return true;
+    };
+    for (std::size_t k = 0; k < nz; ++k) {
+      for (std::size_t j = 0; j < ny; ++j) {
         const std::size_t row = nx * (j + ny * k);
         const std::uint8_t m = mat[row];
-        bool ok = !held_[m];
-        for (const std::size_t base : {row, row - nx, row + nx, row - nx * ny, row + nx * ny}) {
-          for (std::size_t n = base; n < base + nx && ok; ++n) ok = mat[n] == m;
-        }
-        uniform_row_[j + ny * k] = ok ? 1 : 0;
+        bool ok = !held_[m] && same(row, m);
+        if (ok && j > 0) ok = same(row - nx, m);
+        if (ok && j + 1 < ny) ok = same(row + nx, m);
+        if (ok && k > 0) ok = same(row - nx * ny, m);
+        if (ok && k + 1 < nz) ok = same(row + nx * ny, m);
+        uniform_row_[j + ny * k] = ok ? static_cast<std::uint8_t>(m + 1) : 0;
       }
     }
   }
 
   // T' of a free voxel from its face sum.
   [[nodiscard]] float freeUpdate(std::size_t n, std::uint8_t m, float ti, float sum) const {
-    const float tn = ti + p_.dt_over_rhoc[m] * (sum + q_[n] - perf_left_[n] * (ti - p_.arterial_c));
+    // q and w exp(-Omega) are read only where the row's flags say they are not 0 and w: the
+    // vector kernels skip them there, and a lone load at the row's end would miss the cache.
+    const std::size_t r = n / p_.size[0];
+    if (row_source_[r] != 0) sum += q_[n];
+    const float perf = row_damaged_[r] != 0 ? perf_left_[n] : p_.perf[m];
+    const float tn = ti + p_.dt_over_rhoc[m] * (sum - perf * (ti - p_.arterial_c));
     return std::min(tn, p_.vaporisation_c);
   }
 
-  // Pass 1's store: T' and T_max; returns whether the voxel needs pass 2.
-  bool store(std::size_t n, float tn) {
+  // Pass 1's store: T' and T_max; returns kHot (the voxel needs pass 2) | kChanged.
+  int store(std::size_t n, float tn) {
+    const int changed = tn != t_[n] ? kChanged : 0;
     next_[n] = tn;
     if (tn > tmax_[n]) tmax_[n] = tn;
-    return tn >= hot_c_;
+    return (tn >= hot_c_ ? kHot : 0) | changed;
   }
 
   // Pass 1 of any voxel (bounds tested); the sum is taken in the order x-, x+, y-, y+, z-, z+ (as
   // in the GLSL kernel).
-  bool update(std::size_t n, std::size_t i, std::size_t j, std::size_t k) {
-    const std::uint8_t m = p_.material[n];
+  int update(std::size_t n, std::size_t i, std::size_t j, std::size_t k) {
+    // In a uniform row every neighbour inside the grid is the row's material: the material array
+    // is not read there (the vector kernel does not read it, a lone load would miss the cache).
+    const std::uint8_t uniform = uniform_row_[j + p_.size[1] * k];
+    const auto m = static_cast<std::uint8_t>(uniform != 0 ? uniform - 1 : p_.material[n]);
     if (held_[m]) return store(n, p_.held[m]);
     const float ti = t_[n];
     const std::size_t sy = p_.size[0];
@@ -382,7 +440,7 @@ class CpuBackend final : public HeatBackend {
     float sum = 0.0F;
     const auto face = [&](std::size_t axis, bool inside, std::size_t o) {
       if (inside) {
-        sum += p_.g[axis][m][p_.material[o]] * (t_[o] - ti);
+        sum += p_.g[axis][m][uniform != 0 ? m : p_.material[o]] * (t_[o] - ti);
       } else if (!p_.insulated_boundary) {
         sum += p_.g[axis][m][m] * (p_.boundary_temperature_c - ti);
       }
@@ -398,9 +456,11 @@ class CpuBackend final : public HeatBackend {
 
   HeatProblem p_;
   std::array<bool, kMaterialCount> held_{};
-  std::vector<std::uint8_t> uniform_row_;  // per (j, k): interior row of one free material
+  std::vector<std::uint8_t> uniform_row_;  // per (j, k): 1 + the material of a uniform row, or 0
   std::vector<std::uint8_t> row_source_;   // per (j, k): some q != 0
   std::vector<std::uint8_t> row_damaged_;  // per (j, k): some voxel reached the damage floor
+  std::vector<std::uint8_t> row_hot_;      // per (j, k): some voxel at or above hot_c_
+  std::vector<std::uint8_t> changed_before_, changed_now_;  // per (j, k): previous / this step
   std::vector<float> t_, next_, tmax_, q_, omega_, cem_;
   std::vector<float> perf_left_;  // w rho_b c_b exp(-Omega) per voxel, W/(m3 K)
   float hot_c_ = kCemFloorC;      // pass 2 threshold, C

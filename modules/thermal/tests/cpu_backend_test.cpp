@@ -1,8 +1,8 @@
 // The vectorised CPU backend against a plain double-precision transcription of the update in
 // heat_problem.h (written here, voxel by voxel, without any of the backend's fast paths): uniform
 // rows, mixed rows, held voxels, grid faces (Dirichlet and insulated), damage with and without
-// the perfusion stop. Also: 2^x without a library call (fast_exp2.h) against std::exp2, and the
-// same bits for 1 and 2 worker threads.
+// the perfusion stop, quiet rows skipped and woken by a source moved mid-run. Also: 2^x without a
+// library call (fast_exp2.h) against std::exp2, and the same bits for 1 and 2 worker threads.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -171,13 +171,18 @@ void expectMatchesReference(bool insulated, bool perfusion_stops) {
   p.perfusion_stops_with_damage = perfusion_stops;
   if (!insulated) p.boundary_temperature_c = 35.0F;
   p.vaporisation_c = 100.0F;
-  const std::vector<float> q = blob(grid.size, 19, 11, 9, 2.0, 1.5e7);
+  // A source, then a second one elsewhere: rows that were quiet (skipped) must wake up.
+  const std::vector<float> q = blob(grid.size, 19, 11, 9, 2.0, 3e7);
+  const std::vector<float> q2 = blob(grid.size, 6, 17, 5, 1.5, 8e6);
   std::unique_ptr<HeatBackend> cpu = makeCpuBackend(p);
-  cpu->setSource(q);
   Reference ref(p);
   const int steps = 150;
-  cpu->advance(steps);
-  for (int s = 0; s < steps; ++s) ref.step(q);
+  cpu->setSource(q);
+  cpu->advance(steps / 2);
+  for (int s = 0; s < steps / 2; ++s) ref.step(q);
+  cpu->setSource(q2);
+  cpu->advance(steps / 2);
+  for (int s = 0; s < steps / 2; ++s) ref.step(q2);
   const HeatFields f = cpu->readFields();
   double max_dt = 0;
   double max_dtmax = 0;
