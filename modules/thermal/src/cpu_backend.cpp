@@ -128,8 +128,8 @@ int mixedRowKernel(const float* __restrict t, float* __restrict next, float* __r
                    const MixedRow& c) {
   constexpr int kM = kMaterialCount;  // 32-bit table indices: gathers of 8 floats on AVX2
   const float* gx = c.g;
-  const float* gy = c.g + kM * kM;
-  const float* gz = c.g + 2 * kM * kM;
+  const float* gy = c.g + kMaterialCount * kMaterialCount;
+  const float* gz = c.g + 2 * kMaterialCount * kMaterialCount;
   const float* t0 = nb.t[0];
   const float* t1 = nb.t[1];
   const float* t2 = nb.t[2];
@@ -327,9 +327,27 @@ class CpuBackend final : public HeatBackend {
   }
 
   // Pass 1 of voxels n0 .. n0 + count - 1 of row (j, k), none at the x ends of the grid: the
-  // uniform kernel where the row and its neighbour rows are one free material, else the
-  // table-driven one; faces outside the grid in y or z take the boundary rule through ghost runs.
+  // uniform kernel over a row that is one free material with its neighbour rows, else run by run
+  // (uniform runs of one material with all their neighbours, the table-driven kernel between);
+  // faces outside the grid in y or z take the boundary rule through ghost runs.
   int runRow(std::size_t n0, std::size_t count, std::size_t j, std::size_t k) {
+    const std::size_t r = j + p_.size[1] * k;
+    if (uniform_row_[r] != 0) {
+      return uniformRun(n0, count, j, k, static_cast<std::uint8_t>(uniform_row_[r] - 1));
+    }
+    const std::size_t row = n0 - 1;
+    int flags = 0;
+    for (std::size_t i = run_offset_[r]; i < run_offset_[r + 1]; ++i) {
+      const Run& run = runs_[i];
+      flags |= run.material == kMixedRun
+                   ? mixedRun(row + run.begin, run.count, j, k)
+                   : uniformRun(row + run.begin, run.count, j, k, run.material);
+    }
+    return flags;
+  }
+
+  // Neighbour runs of voxels n0 .. of row (j, k) (x neighbours inside the row).
+  [[nodiscard]] RowRun neighbours(std::size_t n0, std::size_t j, std::size_t k) const {
     const std::size_t sy = p_.size[0];
     const std::size_t sz = p_.size[0] * p_.size[1];
     const float* t = t_.data() + n0;
@@ -342,23 +360,28 @@ class CpuBackend final : public HeatBackend {
             j + 1 < p_.size[1] ? t + sy : ghost_t,
             k > 0 ? t - sz : ghost_t,
             k + 1 < p_.size[2] ? t + sz : ghost_t};
-    const std::size_t r = j + p_.size[1] * k;
-    if (uniform_row_[r] != 0) {
-      const auto m = static_cast<std::uint8_t>(uniform_row_[r] - 1);
-      const UniformRow c{p_.g[0][m][m], p_.g[1][m][m], p_.g[2][m][m],     p_.dt_over_rhoc[m],
-                         p_.perf[m],    p_.arterial_c, p_.vaporisation_c, hot_c_};
-      return uniformRowKernel(t, next_.data() + n0, tmax_.data() + n0, q_.data() + n0,
-                              perf_left_.data() + n0, nb, count, row_source_[r] != 0,
-                              row_damaged_[r] != 0, c);
-    }
     nb.mat = {mat - 1,
               mat + 1,
               j > 0 ? mat - sy : mat,
               j + 1 < p_.size[1] ? mat + sy : mat,
               k > 0 ? mat - sz : mat,
               k + 1 < p_.size[2] ? mat + sz : mat};
-    return mixedRowKernel(t, next_.data() + n0, tmax_.data() + n0, q_.data() + n0,
-                          perf_left_.data() + n0, mat, nb, count, mixed_);
+    return nb;
+  }
+
+  int uniformRun(std::size_t n0, std::size_t count, std::size_t j, std::size_t k, std::uint8_t m) {
+    const std::size_t r = j + p_.size[1] * k;
+    const UniformRow c{p_.g[0][m][m], p_.g[1][m][m], p_.g[2][m][m],     p_.dt_over_rhoc[m],
+                       p_.perf[m],    p_.arterial_c, p_.vaporisation_c, hot_c_};
+    return uniformRowKernel(t_.data() + n0, next_.data() + n0, tmax_.data() + n0, q_.data() + n0,
+                            perf_left_.data() + n0, neighbours(n0, j, k), count,
+                            row_source_[r] != 0, row_damaged_[r] != 0, c);
+  }
+
+  int mixedRun(std::size_t n0, std::size_t count, std::size_t j, std::size_t k) {
+    return mixedRowKernel(t_.data() + n0, next_.data() + n0, tmax_.data() + n0, q_.data() + n0,
+                          perf_left_.data() + n0, p_.material.data() + n0, neighbours(n0, j, k),
+                          count, mixed_);
   }
 
   // Pass 2 of a row: the span from its first to its last voxel at or above hot_c_. Returns whether
@@ -378,33 +401,62 @@ class CpuBackend final : public HeatBackend {
     return p_.perfusion_stops_with_damage;
   }
 
-  // Marks the rows (x ends excluded) that are one free material, with their neighbour rows inside
-  // the grid, once; the others take the table-driven kernel.
+  // Marks the rows that are one free material with their neighbour rows inside the grid, once;
+  // splits the others (x ends excluded) into runs: voxels of one free material whose six
+  // neighbours are that material too (at least kMinUniformRun of them in a row), and the voxels
+  // between, which take the table-driven kernel.
   void classifyRows() {
+    constexpr std::size_t kMinUniformRun = 16;
     const std::size_t nx = p_.size[0];
     const std::size_t ny = p_.size[1];
     const std::size_t nz = p_.size[2];
     uniform_row_.assign(ny * nz, 0);
+    run_offset_.assign(ny * nz + 1, 0);
+    runs_.clear();
     if (nx < 3) return;
     const std::uint8_t* mat = p_.material.data();
-    const auto same = [&](std::size_t base, std::uint8_t m) {
-      for (std::size_t n = base; n < base + nx; ++n) {
-        if (mat[n] != m) return false;
-      }
-      return true;
-    };
+    const std::size_t sz = nx * ny;
+    std::vector<std::uint8_t> kind(nx);
     for (std::size_t k = 0; k < nz; ++k) {
       for (std::size_t j = 0; j < ny; ++j) {
-        const std::size_t row = nx * (j + ny * k);
-        const std::uint8_t m = mat[row];
-        bool ok = !held_[m] && same(row, m);
-        if (ok && j > 0) ok = same(row - nx, m);
-        if (ok && j + 1 < ny) ok = same(row + nx, m);
-        if (ok && k > 0) ok = same(row - nx * ny, m);
-        if (ok && k + 1 < nz) ok = same(row + nx * ny, m);
-        uniform_row_[j + ny * k] = ok ? static_cast<std::uint8_t>(m + 1) : 0;
+        const std::size_t r = j + ny * k;
+        run_offset_[r] = runs_.size();
+        const std::size_t row = nx * r;
+        // Per voxel: its material when it and its neighbours inside the grid are that free
+        // material, else mixed.
+        bool all_uniform = true;
+        for (std::size_t i = 0; i < nx; ++i) {
+          const std::size_t n = row + i;
+          const std::uint8_t m = mat[n];
+          bool ok = !held_[m];
+          ok = ok && (i == 0 || mat[n - 1] == m) && (i + 1 == nx || mat[n + 1] == m);
+          ok = ok && (j == 0 || mat[n - nx] == m) && (j + 1 == ny || mat[n + nx] == m);
+          ok = ok && (k == 0 || mat[n - sz] == m) && (k + 1 == nz || mat[n + sz] == m);
+          kind[i] = ok ? m : kMixedRun;
+          all_uniform = all_uniform && ok && m == kind[0];
+        }
+        if (all_uniform) {
+          uniform_row_[r] = static_cast<std::uint8_t>(kind[0] + 1);
+          continue;
+        }
+        // Runs over i = 1 .. nx - 2; short uniform runs join the mixed ones.
+        std::size_t i = 1;
+        while (i + 1 < nx) {
+          std::size_t e = i + 1;
+          while (e + 1 < nx && kind[e] == kind[i]) ++e;
+          const std::uint8_t m =
+              (kind[i] != kMixedRun && e - i >= kMinUniformRun) ? kind[i] : kMixedRun;
+          if (m == kMixedRun && !runs_.empty() && runs_.size() > run_offset_[r] &&
+              runs_.back().material == kMixedRun) {
+            runs_.back().count += static_cast<std::uint32_t>(e - i);
+          } else {
+            runs_.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(e - i), m});
+          }
+          i = e;
+        }
       }
     }
+    run_offset_[ny * nz] = runs_.size();
   }
 
   // T' of a free voxel from its face sum.
@@ -456,7 +508,18 @@ class CpuBackend final : public HeatBackend {
 
   HeatProblem p_;
   std::array<bool, kMaterialCount> held_{};
+  // A run of voxels of a row: [begin, begin + count) in x, of one free material with all its
+  // neighbours (uniform kernel) or kMixedRun (table-driven kernel).
+  struct Run {
+    std::uint32_t begin;
+    std::uint32_t count;
+    std::uint8_t material;
+  };
+  static constexpr std::uint8_t kMixedRun = 0xFF;
+
   std::vector<std::uint8_t> uniform_row_;  // per (j, k): 1 + the material of a uniform row, or 0
+  std::vector<Run> runs_;                  // the other rows' runs, row after row
+  std::vector<std::size_t> run_offset_;    // per (j, k): first run in runs_; one more at the end
   std::vector<std::uint8_t> row_source_;   // per (j, k): some q != 0
   std::vector<std::uint8_t> row_damaged_;  // per (j, k): some voxel reached the damage floor
   std::vector<std::uint8_t> row_hot_;      // per (j, k): some voxel at or above hot_c_
