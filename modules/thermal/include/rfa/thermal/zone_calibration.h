@@ -19,8 +19,7 @@
 /// temperature where the row depends on it); the fit minimises, over the parameters, the sum over
 /// calibration rows of (ln(V / V_pub) / ln 1.2)^2 + ((SA - SA_pub) / 2 mm)^2 + ((LA - LA_pub) /
 /// 4 mm)^2 (the terms a row publishes; V computed as the paper computed its own, see
-/// comparedVolumeMl), plus 25 (excess / 10 % of the tolerance)^2 for a volume or short axis past
-/// 90 % of its acceptance tolerance (+-20 %, +-2 mm; zoneRowCost), interpolating the sampled zones bilinearly in ln(factor) and ln(perfusion)
+/// comparedVolumeMl), interpolating the sampled zones bilinearly in ln(factor) and ln(perfusion)
 /// or temperature. Each electrode's factor is then polished on simulations at the fitted global
 /// parameters (its rows' cost at 0.85, 1 and 1.15 x the factor, a parabola's vertex in
 /// ln(factor), the best of the four), because the interpolation between sampled factors is coarse
