@@ -15,15 +15,12 @@
 #include <vector>
 
 #include "../src/fast_exp2.h"
+#include "heat_test_support.h"
 #include "rfa/thermal/heat_backend.h"
 #include "rfa/thermal/heat_problem.h"
 
 namespace rfa::thermal {
 namespace {
-
-constexpr auto u8(Material m) {
-  return static_cast<std::uint8_t>(m);
-}
 
 TEST(FastExp2, WithinThreeUlpOfStdExp2) {
   double worst = 0;
@@ -46,18 +43,14 @@ TEST(FastExp2, WithinThreeUlpOfStdExp2) {
   EXPECT_EQ(detail::fastExp2(10.0F), 1024.0F);
 }
 
+using Grid = test::MaterialGrid;
+using test::blob;
+using test::u8;
+
 // 37 x 23 x 19 at 1 mm (odd sizes: vector loops with remainders): liver, a tumour sphere, a blood
 // vessel along x, a cooled electrode line along z (held), fat at z+, air at y-.
-struct Grid {
-  Size3 size{37, 23, 19};
-  std::vector<std::uint8_t> material;
-  [[nodiscard]] std::size_t index(std::size_t i, std::size_t j, std::size_t k) const {
-    return i + size[0] * (j + size[1] * k);
-  }
-};
-
 Grid mixedGrid() {
-  Grid g;
+  Grid g{{37, 23, 19}, {}};
   g.material.assign(g.size[0] * g.size[1] * g.size[2], u8(Material::kLiver));
   for (std::size_t k = 0; k < g.size[2]; ++k) {
     for (std::size_t j = 0; j < g.size[1]; ++j) {
@@ -78,23 +71,6 @@ Grid mixedGrid() {
     }
   }
   return g;
-}
-
-std::vector<float> blob(const Size3& size, double ci, double cj, double ck, double sigma,
-                        double peak) {
-  std::vector<float> q(size[0] * size[1] * size[2]);
-  for (std::size_t k = 0; k < size[2]; ++k) {
-    for (std::size_t j = 0; j < size[1]; ++j) {
-      for (std::size_t i = 0; i < size[0]; ++i) {
-        const double d2 = std::pow(static_cast<double>(i) - ci, 2) +
-                          std::pow(static_cast<double>(j) - cj, 2) +
-                          std::pow(static_cast<double>(k) - ck, 2);
-        q[i + size[0] * (j + size[1] * k)] =
-            static_cast<float>(peak * std::exp(-d2 / (2 * sigma * sigma)));
-      }
-    }
-  }
-  return q;
 }
 
 // heat_problem.h's update in double precision, one voxel at a time.

@@ -14,16 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "heat_test_support.h"
 #include "rfa/core/error.h"
 #include "rfa/thermal/heat_backend.h"
 #include "rfa/thermal/heat_problem.h"
 
 namespace rfa::thermal {
 namespace {
-
-constexpr auto u8(Material m) {
-  return static_cast<std::uint8_t>(m);
-}
 
 // Sets (or unsets, with nullptr) an environment variable for the lifetime of the guard.
 class EnvGuard {
@@ -68,13 +65,9 @@ std::unique_ptr<HeatBackend> tryGl(const HeatProblem& p, std::string& why) {
   }
 }
 
-struct Grid {
-  Size3 size;
-  std::vector<std::uint8_t> material;
-  [[nodiscard]] std::size_t index(std::size_t i, std::size_t j, std::size_t k) const {
-    return i + size[0] * (j + size[1] * k);
-  }
-};
+using Grid = test::MaterialGrid;
+using test::blob;
+using test::u8;
 
 // 40x36x32 at 1 mm: liver; a tumour sphere; a large vessel along z (held, convective wall); a small
 // vessel (blood) along x; a line of cooled-electrode voxels along z; a bone block; a fat slab at
@@ -103,24 +96,6 @@ Grid mixedGrid() {
     }
   }
   return g;
-}
-
-// Gaussian blob of `peak` W/m3 and sigma `sigma_vox` voxels around (ci, cj, ck).
-std::vector<float> blob(const Size3& size, double ci, double cj, double ck, double sigma_vox,
-                        double peak) {
-  std::vector<float> q(size[0] * size[1] * size[2]);
-  for (std::size_t k = 0; k < size[2]; ++k) {
-    for (std::size_t j = 0; j < size[1]; ++j) {
-      for (std::size_t i = 0; i < size[0]; ++i) {
-        const double d2 = std::pow(static_cast<double>(i) - ci, 2) +
-                          std::pow(static_cast<double>(j) - cj, 2) +
-                          std::pow(static_cast<double>(k) - ck, 2);
-        q[i + size[0] * (j + size[1] * k)] =
-            static_cast<float>(peak * std::exp(-d2 / (2 * sigma_vox * sigma_vox)));
-      }
-    }
-  }
-  return q;
 }
 
 struct Agreement {
