@@ -207,35 +207,6 @@ class RowSimulator {
   std::map<std::string, ZoneMeasure> cache_;
 };
 
-// One parabola step on simulations: the cost at x0 - step, x0, x0 + step, the vertex of the
-// parabola through them (clamped to +-2 steps and to [lo, hi]), the best of the four.
-double polishScalar(double x0, double step, double lo, double hi,
-                    const std::function<double(double)>& cost) {
-  const double xm = std::max(lo, x0 - step);
-  const double xp = std::min(hi, x0 + step);
-  const double c0 = cost(x0);
-  const double cm = cost(xm);
-  const double cp = cost(xp);
-  double best_x = x0;
-  double best_c = c0;
-  if (cm < best_c) {
-    best_c = cm;
-    best_x = xm;
-  }
-  if (cp < best_c) {
-    best_c = cp;
-    best_x = xp;
-  }
-  const double curvature = cm + cp - 2 * c0;
-  if (curvature > 0 && xm < x0 && xp > x0) {
-    const double xv =
-        std::clamp(x0 + 0.5 * step * (cm - cp) / curvature, std::max(lo, x0 - 2 * step),
-                   std::min(hi, x0 + 2 * step));
-    if (cost(xv) < best_c) best_x = xv;
-  }
-  return best_x;
-}
-
 // Polishes the factor of every electrode of `rows` in `p` on simulations at p's global parameters
 // (see zone_calibration.h).
 void polish(const ZoneReferenceTable& table, const std::vector<std::size_t>& rows,
@@ -246,53 +217,34 @@ void polish(const ZoneReferenceTable& table, const std::vector<std::size_t>& row
   for (const auto& entry : by_electrode) {
     const std::string& electrode = entry.first;
     const std::vector<std::size_t>& idx = entry.second;
-    const double x = polishScalar(
-        std::log(p.scaleOf(electrode)), kStep, -std::numeric_limits<double>::infinity(),
-        std::numeric_limits<double>::infinity(), [&](double lx) {
-          ZoneModelParameters q = p;
-          q.power_scale[electrode] = std::exp(lx);
-          double c = 0;
-          for (const std::size_t r : idx) c += zoneRowCost(table.rows[r], sim(r, q));
-          return c;
-        });
-    p.power_scale[electrode] = std::exp(x);
-  }
-}
-
-// Polishes the shared parameters on simulations (see zone_calibration.h): the ex-vivo start
-// temperature on the rows that use it (0.5 C steps, within the sampled range), then the in-vivo
-// perfusion on the rows that use it (steps of 10 % in ln), each at the current factors.
-void polishShared(const ZoneReferenceTable& table, const std::vector<std::size_t>& rows,
-                  const Interpolator& ip, ZoneModelParameters& p, RowSimulator& sim) {
-  std::vector<std::size_t> by_temperature;
-  std::vector<std::size_t> by_perfusion;
-  for (const std::size_t r : rows) {
-    const Axis a = axisOf(table.rows[r]);
-    if (a == Axis::kTemperature) by_temperature.push_back(r);
-    if (a == Axis::kPerfusion) by_perfusion.push_back(r);
-  }
-  const auto rowsCost = [&](const std::vector<std::size_t>& idx, const ZoneModelParameters& q) {
-    double c = 0;
-    for (const std::size_t r : idx) c += zoneRowCost(table.rows[r], sim(r, q));
-    return c;
-  };
-  if (!by_temperature.empty()) {
-    p.ex_vivo_temperature_c = polishScalar(
-        p.ex_vivo_temperature_c, 0.5, ip.temperatures.front(), ip.temperatures.back(),
-        [&](double t) {
-          ZoneModelParameters q = p;
-          q.ex_vivo_temperature_c = t;
-          return rowsCost(by_temperature, q);
-        });
-  }
-  if (!by_perfusion.empty()) {
-    p.in_vivo_perfusion_per_s = std::exp(polishScalar(
-        std::log(p.in_vivo_perfusion_per_s), 0.1, ip.ln_perfusions.front(),
-        ip.ln_perfusions.back(), [&](double lw) {
-          ZoneModelParameters q = p;
-          q.in_vivo_perfusion_per_s = std::exp(lw);
-          return rowsCost(by_perfusion, q);
-        }));
+    const double x0 = std::log(p.scaleOf(electrode));
+    const auto cost = [&](double x) {
+      ZoneModelParameters q = p;
+      q.power_scale[electrode] = std::exp(x);
+      double c = 0;
+      for (const std::size_t r : idx) c += zoneRowCost(table.rows[r], sim(r, q));
+      return c;
+    };
+    const double c0 = cost(x0);
+    const double cm = cost(x0 - kStep);
+    const double cp = cost(x0 + kStep);
+    double best_x = x0;
+    double best_c = c0;
+    if (cm < best_c) {
+      best_c = cm;
+      best_x = x0 - kStep;
+    }
+    if (cp < best_c) {
+      best_c = cp;
+      best_x = x0 + kStep;
+    }
+    const double curvature = cm + cp - 2 * c0;
+    if (curvature > 0) {
+      const double xv =
+          std::clamp(x0 + 0.5 * kStep * (cm - cp) / curvature, x0 - 2 * kStep, x0 + 2 * kStep);
+      if (cost(xv) < best_c) best_x = xv;
+    }
+    p.power_scale[electrode] = std::exp(best_x);
   }
 }
 
@@ -382,8 +334,6 @@ ZoneCalibration calibrateZones(const ZoneReferenceTable& table, const ElectrodeC
   RowSimulator sim(table, catalog, options.spacing_mm,
                    [&](const std::string& line) { progress("simulate " + line); });
   FitResult fit = fitRows(table, calibration_rows, samples, ip);
-  polish(table, calibration_rows, fit.params, sim);
-  polishShared(table, calibration_rows, ip, fit.params, sim);
   polish(table, calibration_rows, fit.params, sim);
   out.parameters = fit.params;
   out.cost = 0;

@@ -112,24 +112,16 @@ double comparedVolumeMl(const ZoneReferenceRow& row, const ZoneMeasure& m) {
 }
 
 double zoneRowCost(const ZoneReferenceRow& row, const ZoneMeasure& m) {
-  // Past 90 % of the acceptance tolerance (volume +-20 %, short axis +-2 mm) a term also pays
-  // kEdgeWeight x (excess / last 10 % of the tolerance)^2: the fit leaves error where a row has
-  // room rather than pushing one row out of its tolerance to shave the others.
-  constexpr double kEdgeWeight = 25.0;
-  const auto edge = [](double error, double tolerance) {
-    const double over = std::max(0.0, std::abs(error) - 0.9 * tolerance) / (0.1 * tolerance);
-    return kEdgeWeight * over * over;
-  };
   const auto [sa, la] = comparedAxes(row, m);
   double cost = 0;
   if (row.volume_ml) {
     const double v = std::max(comparedVolumeMl(row, m), 1e-3);
     const double e = std::log(v / *row.volume_ml) / std::log(1.2);
-    cost += e * e + edge(v / *row.volume_ml - 1.0, 0.2);
+    cost += e * e;
   }
   if (row.short_axis_mm) {
     const double e = (sa - *row.short_axis_mm) / 2.0;
-    cost += e * e + edge(sa - *row.short_axis_mm, 2.0);
+    cost += e * e;
   }
   if (row.long_axis_mm) {
     const double e = (la - *row.long_axis_mm) / 4.0;

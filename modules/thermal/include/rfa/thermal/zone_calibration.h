@@ -19,19 +19,13 @@
 /// temperature where the row depends on it); the fit minimises, over the parameters, the sum over
 /// calibration rows of (ln(V / V_pub) / ln 1.2)^2 + ((SA - SA_pub) / 2 mm)^2 + ((LA - LA_pub) /
 /// 4 mm)^2 (the terms a row publishes; V computed as the paper computed its own, see
-/// comparedVolumeMl), plus 25 (excess / 10 % of the tolerance)^2 for a volume or short axis past
-/// 90 % of its acceptance tolerance (+-20 %, +-2 mm; zoneRowCost), interpolating the sampled
-/// zones bilinearly in ln(factor) and ln(perfusion)
+/// comparedVolumeMl), interpolating the sampled zones bilinearly in ln(factor) and ln(perfusion)
 /// or temperature. Each electrode's factor is then polished on simulations at the fitted global
 /// parameters (its rows' cost at 0.85, 1 and 1.15 x the factor, a parabola's vertex in
 /// ln(factor), the best of the four), because the interpolation between sampled factors is coarse
-/// where a zone grows steeply with power; then the shared parameters the same way on simulations
-/// (the ex-vivo temperature on the rows that use it, in 0.5 C steps; the perfusion, in 10 % steps),
-/// and the factors once more: the ellipsoid volumes of a 1 mm grid move in steps, which the
-/// interpolation smooths over. Every reported figure is simulated again at the final parameters
-/// (no interpolated figure is reported). Leave-one-out: the fit without a row (the left-out row's
-/// electrode polished on its other rows; the shared parameters are not polished there, which
-/// would add about an hour), the row simulated at that fit.
+/// where a zone grows steeply with power. Every reported figure is simulated again at the final
+/// parameters (no interpolated figure is reported). Leave-one-out: the fit without a row (the
+/// left-out row's electrode polished on its other rows), the row simulated at that fit.
 ///
 /// Frames and units: the simulation is the electrode's own frame (tip at the LPS origin, needle
 /// along +z); axes in mm, volumes in mL, perfusion in 1/s, temperatures in C.
