@@ -219,11 +219,8 @@ void addCalibrate(CLI::App& app, int& exit_code) {
     }
     if (!out.empty()) thermal::writeZoneCalibration(out, c, table);
     if (write_resources) {
-      const fs::path tmp = fs::path(out.empty() ? "zone_calibration.tmp.json" : out);
-      thermal::writeZoneCalibration(tmp, c, table);
-      std::ifstream in(tmp);
-      applyToResources(nlohmann::ordered_json::parse(in), table, dir);
-      if (out.empty()) fs::remove(tmp);
+      applyToResources(nlohmann::ordered_json::parse(thermal::zoneCalibrationText(c, table)), table,
+                       dir);
     }
     exit_code = 0;
   });

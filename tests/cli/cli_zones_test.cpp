@@ -68,6 +68,32 @@ TEST(CliZones, CalibrateThenValidateASmallTable) {
   EXPECT_NE(r.out.find("calibration row(s) outside"), std::string::npos) << r.out;
 }
 
+// --write-resources without -o: the calibration goes straight into a copy of the resources (the
+// electrode powers, thermal/zone_calibration.json, the previews), and no file is left in the
+// working directory.
+TEST(CliZones, WriteResourcesIntoACopyLeavesNoTemporaryFile) {
+  TempDir tmp;
+  const fs::path table = tmp / "table.json";
+  writeTable(table);
+  const fs::path shipped = fs::path(RFA_PROFILE_DIR).parent_path();
+  fs::create_directories(tmp / "res");
+  fs::copy(shipped / "electrodes", tmp / "res" / "electrodes", fs::copy_options::recursive);
+  fs::copy(shipped / "thermal", tmp / "res" / "thermal", fs::copy_options::recursive);
+  const fs::path before_cwd = fs::current_path();
+  fs::current_path(tmp.path());
+  const RunResult r = rfaplan({"calibrate-zones", "--table", table.string(), "--electrode-dir",
+                               (tmp / "res" / "electrodes").string(), "--spacing", "3",
+                               "--no-leave-one-out", "--write-resources"});
+  fs::current_path(before_cwd);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "zone_calibration.tmp.json"));
+  std::ifstream in(tmp / "res" / "thermal" / "zone_calibration.json");
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["table"]["id"], "cli-test-table");
+  EXPECT_EQ(j["parameters"]["power_scale"]["cooltip-2cm"].get<double>(), 1.0);
+  EXPECT_TRUE(fs::exists(tmp / "res" / "thermal" / "preview_calibration.json"));
+}
+
 TEST(CliZones, BadInputExitCodes) {
   TempDir tmp;
   const fs::path table = tmp / "table.json";

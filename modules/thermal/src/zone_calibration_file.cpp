@@ -74,8 +74,7 @@ ZoneModelParameters readParameters(const FieldReader& r, const nlohmann::json& j
 
 }  // namespace
 
-void writeZoneCalibration(const std::filesystem::path& file, const ZoneCalibration& c,
-                          const ZoneReferenceTable& table) {
+std::string zoneCalibrationText(const ZoneCalibration& c, const ZoneReferenceTable& table) {
   Json root;
   root["_comment"] =
       "Zone model calibration written by 'rfaplan calibrate-zones' from the table named below "
@@ -117,8 +116,13 @@ void writeZoneCalibration(const std::filesystem::path& file, const ZoneCalibrati
     rows.push_back(std::move(j));
   }
   root["rows"] = std::move(rows);
+  return root.dump(2) + "\n";
+}
+
+void writeZoneCalibration(const std::filesystem::path& file, const ZoneCalibration& c,
+                          const ZoneReferenceTable& table) {
   try {
-    writeFileAtomically(file, root.dump(2) + "\n");
+    writeFileAtomically(file, zoneCalibrationText(c, table));
   } catch (const std::exception& e) {
     throw WriteError("cannot write zone calibration " + file.string() + ": " + e.what());
   }

@@ -130,8 +130,11 @@ struct ZoneCalibration {
 ZoneCalibration calibrateZones(const ZoneReferenceTable& table, const ElectrodeCatalog& catalog,
                                const ZoneCalibrationOptions& options);
 
-/// \brief Writes `c` as JSON (parameters, each row's published and simulated figures).
-/// \throws WriteError naming the file.
+/// \brief `c` as the JSON text writeZoneCalibration() writes (parameters, each row's published and
+/// simulated figures).
+std::string zoneCalibrationText(const ZoneCalibration& c, const ZoneReferenceTable& table);
+
+/// \brief Writes zoneCalibrationText() atomically. \throws WriteError naming the file.
 void writeZoneCalibration(const std::filesystem::path& file, const ZoneCalibration& c,
                           const ZoneReferenceTable& table);
 
