@@ -210,6 +210,8 @@ void addCalibrate(CLI::App& app, int& exit_code) {
     for (const auto& [e, s] : p.power_scale) {
       std::cout << "  " << e << ": power x " << fixed(s, 3) << "\n";
     }
+    std::cout << "largest tolerance use " << fixed(c.largest_tolerance_use, 3)
+              << " (<= 1: every calibration row within +-20 % volume / +-2 mm short axis)\n";
     for (const auto& w : c.warnings) std::cerr << "warning: " << w << "\n";
     printHeader();
     for (const thermal::ZoneRowResult& res : c.rows) {

@@ -89,6 +89,7 @@ std::string zoneCalibrationText(const ZoneCalibration& c, const ZoneReferenceTab
   root["spacing_mm"] = c.spacing_mm;
   root["parameters"] = parametersJson(c.parameters);
   root["cost"] = round4(c.cost);
+  root["largest_tolerance_use"] = round4(c.largest_tolerance_use);
   root["simulations"] = c.simulations;
   root["warnings"] = c.warnings;
   Json rows = Json::array();
@@ -132,8 +133,8 @@ ZoneCalibrationRecord readZoneCalibration(const std::filesystem::path& file) {
   const nlohmann::json root = json_io::parseJsonFile(file, "zone calibration");
   const FieldReader r(file.filename().string());
   r.object(root, "",
-           {"table", "calibrated_on", "spacing_mm", "parameters", "cost", "simulations", "warnings",
-            "rows"});
+           {"table", "calibrated_on", "spacing_mm", "parameters", "cost", "largest_tolerance_use",
+            "simulations", "warnings", "rows"});
   ZoneCalibrationRecord rec;
   const nlohmann::json& t = *r.find(root, "", "table", true);
   r.object(t, "table", {"id", "date"});

@@ -14,6 +14,7 @@
 
 #include "rfa/core/error.h"
 #include "rfa/thermal/zone_calibration.h"
+#include "zone_row_simulator.h"
 
 namespace rfa::thermal {
 
@@ -28,14 +29,6 @@ Axis axisOf(const ZoneReferenceRow& row) {
     return Axis::kTemperature;
   }
   return Axis::kNone;
-}
-
-// Rows with the same key have the same zone at the same parameters.
-std::string sampleKey(const ZoneReferenceRow& row) {
-  std::ostringstream k;
-  k << *row.electrode << '|' << row.duration_s << '|' << conditionName(row.condition) << '|'
-    << row.tissue_temperature_c.value_or(-1) << '|' << row.flow_ml_min_100g.value_or(-1);
-  return k.str();
 }
 
 // Zones sampled on scales x axis values.
@@ -133,7 +126,7 @@ FitResult fitRows(const ZoneReferenceTable& table, const std::vector<std::size_t
           double c = 0;
           for (const std::size_t r : idx) {
             const ZoneReferenceRow& row = table.rows[r];
-            c += zoneRowCost(row, ip.at(samples.at(sampleKey(row)), ls, lw, t));
+            c += zoneRowCost(row, ip.at(samples.at(zoneRowStateKey(row)), ls, lw, t));
           }
           if (c < best_e) {
             best_e = c;
@@ -171,41 +164,6 @@ FitResult fitRows(const ZoneReferenceTable& table, const std::vector<std::size_t
   }
   return best;
 }
-
-// Simulations of rows at parameters, each run once.
-class RowSimulator {
- public:
-  RowSimulator(const ZoneReferenceTable& table, const ElectrodeCatalog& catalog, double spacing,
-               std::function<void(const std::string&)> progress)
-      : table_(table), catalog_(catalog), spacing_(spacing), progress_(std::move(progress)) {}
-
-  ZoneMeasure operator()(std::size_t r, const ZoneModelParameters& p) {
-    const ZoneReferenceRow& row = table_.rows[r];
-    std::ostringstream key;
-    key.precision(12);
-    key << r << '|' << p.scaleOf(*row.electrode) << '|' << p.in_vivo_perfusion_per_s << '|'
-        << p.ex_vivo_temperature_c;
-    const auto it = cache_.find(key.str());
-    if (it != cache_.end()) return it->second;
-    const ZoneMeasure m = simulateZoneRow(catalog_.find(*row.electrode), row, p, spacing_);
-    cache_.emplace(key.str(), m);
-    std::ostringstream line;
-    line << row.id << " factor " << p.scaleOf(*row.electrode) << " perfusion "
-         << p.in_vivo_perfusion_per_s << " ex-vivo " << p.ex_vivo_temperature_c
-         << " C: " << m.volume_ml << " mL (ellipsoid " << m.ellipsoid_volume_ml << "), short "
-         << m.short_axis_mm << " mm, long " << m.long_axis_mm << " mm"
-         << (m.clipped ? " (clipped)" : "");
-    progress_(line.str());
-    return m;
-  }
-
- private:
-  const ZoneReferenceTable& table_;
-  const ElectrodeCatalog& catalog_;
-  double spacing_;
-  std::function<void(const std::string&)> progress_;
-  std::map<std::string, ZoneMeasure> cache_;
-};
 
 // Polishes the factor of every electrode of `rows` in `p` on simulations at p's global parameters
 // (see zone_calibration.h).
@@ -269,6 +227,39 @@ std::vector<double> sortedAtLeastTwo(std::vector<double> v, const char* what) {
 
 }  // namespace
 
+std::string zoneRowStateKey(const ZoneReferenceRow& row) {
+  std::ostringstream k;
+  k << *row.electrode << '|' << row.duration_s << '|' << conditionName(row.condition) << '|'
+    << row.tissue_temperature_c.value_or(-1) << '|' << row.flow_ml_min_100g.value_or(-1);
+  return k.str();
+}
+
+RowSimulator::RowSimulator(const ZoneReferenceTable& table, const ElectrodeCatalog& catalog,
+                           double spacing, std::function<void(const std::string&)> progress)
+    : table_(table), catalog_(catalog), spacing_(spacing), progress_(std::move(progress)) {}
+
+ZoneMeasure RowSimulator::operator()(std::size_t r, const ZoneModelParameters& p) {
+  const ZoneReferenceRow& row = table_.rows[r];
+  std::ostringstream key;
+  key.precision(12);
+  key << zoneRowStateKey(row) << '|' << p.scaleOf(*row.electrode);
+  // Only the global parameters the row's zone depends on.
+  if (axisOf(row) == Axis::kPerfusion) key << "|w" << p.in_vivo_perfusion_per_s;
+  if (axisOf(row) == Axis::kTemperature) key << "|T" << p.ex_vivo_temperature_c;
+  const auto it = cache_.find(key.str());
+  if (it != cache_.end()) return it->second;
+  const ZoneMeasure m = simulateZoneRow(catalog_.find(*row.electrode), row, p, spacing_);
+  cache_.emplace(key.str(), m);
+  std::ostringstream line;
+  line << row.id << " factor " << p.scaleOf(*row.electrode) << " perfusion "
+       << p.in_vivo_perfusion_per_s << " ex-vivo " << p.ex_vivo_temperature_c
+       << " C: " << m.volume_ml << " mL (ellipsoid " << m.ellipsoid_volume_ml << "), short "
+       << m.short_axis_mm << " mm, long " << m.long_axis_mm << " mm"
+       << (m.clipped ? " (clipped)" : "");
+  progress_(line.str());
+  return m;
+}
+
 ZoneCalibration calibrateZones(const ZoneReferenceTable& table, const ElectrodeCatalog& catalog,
                                const ZoneCalibrationOptions& options) {
   const std::vector<double> scales = sortedAtLeastTwo(options.scales, "power factors");
@@ -301,7 +292,7 @@ ZoneCalibration calibrateZones(const ZoneReferenceTable& table, const ElectrodeC
   std::map<std::string, Samples> samples;
   for (const std::size_t r : calibration_rows) {
     const ZoneReferenceRow& row = table.rows[r];
-    const std::string key = sampleKey(row);
+    const std::string key = zoneRowStateKey(row);
     if (samples.count(key) != 0) continue;
     Samples s;
     s.axis = axisOf(row);
@@ -335,6 +326,8 @@ ZoneCalibration calibrateZones(const ZoneReferenceTable& table, const ElectrodeC
                    [&](const std::string& line) { progress("simulate " + line); });
   FitResult fit = fitRows(table, calibration_rows, samples, ip);
   polish(table, calibration_rows, fit.params, sim);
+  out.largest_tolerance_use =
+      refineToTolerance(calibration_rows, fit.params, sim, options.refinement_steps, progress);
   out.parameters = fit.params;
   out.cost = 0;
   for (const std::size_t r : calibration_rows) {
@@ -375,6 +368,7 @@ ZoneCalibration calibrateZones(const ZoneReferenceTable& table, const ElectrodeC
         if (*table.rows[r].electrode == res.electrode) same_electrode.push_back(r);
       }
       polish(table, same_electrode, loo.params, sim);
+      (void)refineToTolerance(others, loo.params, sim, options.refinement_steps, progress);
       res.leave_one_out_parameters = loo.params;
       res.leave_one_out = sim(self, loo.params);
     }

@@ -130,14 +130,26 @@ double zoneRowCost(const ZoneReferenceRow& row, const ZoneMeasure& m) {
   return cost;
 }
 
+std::vector<ZoneTerm> zoneToleranceTerms(const ZoneReferenceRow& row, const ZoneMeasure& m) {
+  std::vector<ZoneTerm> terms;
+  if (row.volume_ml) terms.push_back({true, comparedVolumeMl(row, m), *row.volume_ml});
+  if (row.short_axis_mm) terms.push_back({false, comparedAxes(row, m).first, *row.short_axis_mm});
+  return terms;
+}
+
+double toleranceUse(const ZoneTerm& t) {
+  if (t.volume) return std::abs(t.model / t.published - 1.0) / kZoneVolumeTolerance;
+  return std::abs(t.model - t.published) / kZoneShortAxisToleranceMm;
+}
+
+double zoneRowToleranceUse(const ZoneReferenceRow& row, const ZoneMeasure& m) {
+  double use = 0;
+  for (const ZoneTerm& t : zoneToleranceTerms(row, m)) use = std::max(use, toleranceUse(t));
+  return use;
+}
+
 bool zoneRowWithinTolerance(const ZoneReferenceRow& row, const ZoneMeasure& m) {
-  const auto [sa, la] = comparedAxes(row, m);
-  (void)la;
-  if (row.volume_ml && std::abs(comparedVolumeMl(row, m) / *row.volume_ml - 1.0) > 0.2) {
-    return false;
-  }
-  if (row.short_axis_mm && std::abs(sa - *row.short_axis_mm) > 2.0) return false;
-  return true;
+  return zoneRowToleranceUse(row, m) <= 1.0;
 }
 
 }  // namespace rfa::thermal
