@@ -1,4 +1,5 @@
-// rfaplan convert INPUT [--series UID] -o out.nrrd|out.nii.gz
+// rfaplan convert INPUT [--series UID] [--compression-level N] -o
+// out.nrrd|out.nii|out.nii.gz|out.mha
 #include <iostream>
 
 #include "cli_common.h"
@@ -14,9 +15,18 @@ void addConvertCommand(CLI::App& app, int& exit_code) {
   static std::string input;
   static std::string series;
   static std::string output;
+  static io::VolumeWriteOptions options;
   cmd->add_option("INPUT", input, "DICOM folder/file, phantom folder or volume file")->required();
   cmd->add_option("--series", series, "SeriesInstanceUID (or id from 'rfaplan series') to convert");
   cmd->add_option("-o,--output", output, "Output file: .nrrd, .nii, .nii.gz or .mha")->required();
+  cmd->add_option("--compression-level", options.compression_level,
+                  "gzip level of a .nii.gz, 1 (fastest) .. 9 (smallest), as gzip and pigz")
+      ->check(CLI::Range(1, 9))
+      ->capture_default_str();
+  cmd->footer(
+      "Voxels are stored exactly in the narrowest type: int16 for CT (Hounsfield units after the "
+      "DICOM rescale), uint16 where all values are 0..65535, float32 otherwise. A .nii.gz is "
+      "compressed on all cores.");
   cmd->callback([&exit_code] {
     if (!io::isVolumeFileName(output)) {
       throw Error(ExitCode::kUsage,
@@ -24,9 +34,9 @@ void addConvertCommand(CLI::App& app, int& exit_code) {
     }
     const io::LoadedImage img = io::loadImage(input, series);
     for (const auto& w : img.warnings) std::cerr << "warning: " << w << "\n";
-    io::writeVolumeFile(output, img.image);
+    const io::StoredVoxelType type = io::writeVolumeFileExact(output, img.image, options);
     std::cout << "wrote " << output << ": " << img.source << ", " << img.image.geometry().describe()
-              << "\n";
+              << ", " << io::storedVoxelTypeName(type) << "\n";
     exit_code = 0;
   });
 }

@@ -97,9 +97,17 @@ TEST(Cli, ConvertWritesNrrdAndNiftiAndNeedsASeriesChoice) {
   const ImageVolume nrrd = io::readVolumeFile(tmp / "ct.nrrd");
   EXPECT_EQ(nrrd.size(), (Size3{16, 12, 5}));
   EXPECT_NEAR(nrrd.geometry().origin().x(), -10.0, 1e-6);
-  r = rfaplan({"convert", (tmp / "ct.nrrd").string(), "-o", (tmp / "ct.nii.gz").string()});
+  EXPECT_NE(r.out.find(", int16"), std::string::npos) << r.out;  // CT stored exactly as int16
+  r = rfaplan({"convert", (tmp / "ct.nrrd").string(), "-o", (tmp / "ct.nii.gz").string(),
+               "--compression-level", "9"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(io::readVolumeFile(tmp / "ct.nii.gz").geometry().sameGrid(nrrd.geometry(), 1e-4));
+  const ImageVolume gz = io::readVolumeFile(tmp / "ct.nii.gz");
+  EXPECT_TRUE(gz.geometry().sameGrid(nrrd.geometry(), 1e-4));
+  for (std::size_t i = 0; i < gz.voxelCount(); ++i) ASSERT_EQ(gz.data()[i], nrrd.data()[i]) << i;
+  r = rfaplan({"convert", (tmp / "ct.nrrd").string(), "-o", (tmp / "x.nii.gz").string(),
+               "--compression-level", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--compression-level"), std::string::npos) << r.err;
 
   writeSmallSeries(tmp / "d", "B", {8, 8, 3});
   r = rfaplan({"convert", (tmp / "d").string(), "-o", (tmp / "x.nrrd").string()});

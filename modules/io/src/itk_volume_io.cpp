@@ -129,7 +129,7 @@ PlainVolume readPlainVolume(const std::string& file) {
 }
 
 void writePlainVolume(const std::string& file, const PlainVolume& g, const void* data,
-                      VoxelType type) {
+                      VoxelType type, bool compress) {
   itk::ImageIOBase::Pointer io = ioFor(file);
   if (!io) throw WriteError(file + ": unknown volume file extension (use .nrrd, .nii.gz, .mha)");
   io->SetNumberOfDimensions(3);
@@ -157,7 +157,7 @@ void writePlainVolume(const std::string& file, const PlainVolume& g, const void*
       io->SetComponentType(C::UCHAR);
       break;
   }
-  io->SetUseCompression(true);
+  io->SetUseCompression(compress);
   io->SetFileName(file);
   itk::ImageIORegion region(3);
   for (unsigned a = 0; a < 3; ++a) {

@@ -24,9 +24,9 @@ bool hasVolumeIo(const std::string& file);
 /// Reads a scalar 2-D/3-D volume as float. Throws rfa::Error subclasses naming the file.
 PlainVolume readPlainVolume(const std::string& file);
 
-/// Writes `data` (type `type`, x fastest) with geometry from `geometry`; gzip where possible.
-/// Throws WriteError naming the file.
+/// Writes `data` (type `type`, x fastest) with geometry from `geometry`; ITK's gzip where the
+/// format allows and `compress`. Throws WriteError naming the file.
 void writePlainVolume(const std::string& file, const PlainVolume& geometry, const void* data,
-                      VoxelType type);
+                      VoxelType type, bool compress = true);
 
 }  // namespace rfa::io::detail

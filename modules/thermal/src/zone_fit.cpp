@@ -368,7 +368,9 @@ ZoneCalibration calibrateZones(const ZoneReferenceTable& table, const ElectrodeC
         if (*table.rows[r].electrode == res.electrode) same_electrode.push_back(r);
       }
       polish(table, same_electrode, loo.params, sim);
-      (void)refineToTolerance(others, loo.params, sim, options.refinement_steps, progress);
+      if (options.leave_one_out_refinement) {
+        (void)refineToTolerance(others, loo.params, sim, options.refinement_steps, progress);
+      }
       res.leave_one_out_parameters = loo.params;
       res.leave_one_out = sim(self, loo.params);
     }

@@ -32,8 +32,8 @@
 /// ln perfusion, 0.08 in ln factor) whose smooth maximum (16-norm) a pattern search minimises
 /// inside the trust box; a step is taken when the simulated largest use falls, else the box is
 /// halved. Every reported figure is simulated again at the final parameters (no interpolated
-/// figure is reported). Leave-one-out: the fit without a row (least squares, polish and
-/// refinement on the other rows), the row simulated at that fit.
+/// figure is reported). Leave-one-out: the fit without a row (least squares and polish on the
+/// other rows; the refinement too with leave_one_out_refinement), the row simulated at that fit.
 ///
 /// Frames and units: the simulation is the electrode's own frame (tip at the LPS origin, needle
 /// along +z); axes in mm, volumes in mL, perfusion in 1/s, temperatures in C.
@@ -126,6 +126,10 @@ struct ZoneCalibrationOptions {
   std::vector<double> temperatures_c{18, 23, 29, 37};
   bool leave_one_out = true;
   int refinement_steps = 6;  ///< trust-region steps of the tolerance refinement (0: none)
+  /// Refine each leave-one-out fit too. Off by default: it multiplies the refinement's ~150
+  /// simulations by the number of rows (hours at 1 mm); the leave-one-out fits are then least
+  /// squares + polish, a few per cent from what the refinement would give (docs/validation.md).
+  bool leave_one_out_refinement = false;
   std::function<void(const std::string&)> progress;  ///< one line per simulation, may be empty
 };
 
