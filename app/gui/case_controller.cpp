@@ -524,7 +524,7 @@ bool CaseController::savePlan(const QString& path) {
   }
 }
 
-void CaseController::exportPlan(const QString& kind, const QString& out, int session) {
+void CaseController::exportPlan(workflow::ExportKind kind, const QString& out, int session) {
   if (!state_ || refuseWhenBusy(tr("Export"))) return;
   if (!state_->plan) {
     emit failed(tr("Export"), tr("There is no plan to export: plan the case first."));
@@ -535,21 +535,13 @@ void CaseController::exportPlan(const QString& kind, const QString& out, int ses
     return;
   }
   const std::filesystem::path plan_file = state_->plan_file;
-  const std::string k = kind.toStdString();
   const std::string o = out.toStdString();
-  start(tr("Export"), [plan_file, k, o, session](const auto& progress) {
+  start(tr("Export"), [plan_file, kind, o, session](const auto& progress) {
     progress("export", 0.0);
     workflow::ExportOptions eo;
     eo.session = session;
     eo.software = software();
-    workflow::ExportSummary s;
-    if (k == "rtstruct") {
-      s = workflow::exportRtstruct(plan_file, o, eo);
-    } else if (k == "seg") {
-      s = workflow::exportSeg(plan_file, o, eo);
-    } else {
-      s = workflow::exportReport(plan_file, o, eo);
-    }
+    const workflow::ExportSummary s = workflow::exportPlan(kind, plan_file, o, eo);
     JobResult r;
     r.message = qs(s.file.string()) + ": " + qs(s.text);
     return r;
@@ -755,7 +747,7 @@ void CaseController::openFromPacs(const pacs::DicomNode& node, const QString& st
   });
 }
 
-void CaseController::sendToPacs(const pacs::DicomNode& node, const QString& kind) {
+void CaseController::sendToPacs(const pacs::DicomNode& node, workflow::ExportKind kind) {
   if (!state_ || refuseWhenBusy(tr("Send to PACS"))) return;
   if (!state_->plan || dirty_ || state_->plan_file.empty()) {
     emit failed(tr("Send to PACS"),
@@ -765,19 +757,18 @@ void CaseController::sendToPacs(const pacs::DicomNode& node, const QString& kind
   const std::filesystem::path plan_file = state_->plan_file;
   const std::string work =
       (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/outgoing").toStdString();
-  start(
-      tr("Sending to PACS"), [plan_file, node, k = kind.toStdString(), work](const auto& progress) {
-        progress("sending", 0.0);
-        workflow::ExportOptions eo;
-        eo.software = software();
-        const workflow::PacsSendSummary s = workflow::sendPlanToPacs(plan_file, k, node, work, eo);
-        JobResult r;
-        r.message = tr("Sent to %1: %2 instance(s) stored (%3)")
-                        .arg(qs(pacs::describeNode(node)))
-                        .arg(s.stored.sent)
-                        .arg(qs(s.exported.text));
-        return r;
-      });
+  start(tr("Sending to PACS"), [plan_file, node, kind, work](const auto& progress) {
+    progress("sending", 0.0);
+    workflow::ExportOptions eo;
+    eo.software = software();
+    const workflow::PacsSendSummary s = workflow::sendPlanToPacs(plan_file, kind, node, work, eo);
+    JobResult r;
+    r.message = tr("Sent to %1: %2 instance(s) stored (%3)")
+                    .arg(qs(pacs::describeNode(node)))
+                    .arg(s.stored.sent)
+                    .arg(qs(s.exported.text));
+    return r;
+  });
 }
 
 void CaseController::setProblems(const std::vector<planning::PlanProblem>& problems) {

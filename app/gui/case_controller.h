@@ -126,9 +126,9 @@ class CaseController : public QObject {
   void openFromPacs(const pacs::DicomNode& node, const QString& study_uid,
                     const QString& series_uid);
   /// Sends the saved plan's RT Structure Set ("rtstruct") or SEG ("seg") to a PACS (C-STORE).
-  void sendToPacs(const pacs::DicomNode& node, const QString& kind);
+  void sendToPacs(const pacs::DicomNode& node, workflow::ExportKind kind);
   /// Exports of the saved plan (saved first when needed): kind "rtstruct", "seg" or "report".
-  void exportPlan(const QString& kind, const QString& out, int session = 0);
+  void exportPlan(workflow::ExportKind kind, const QString& out, int session = 0);
 
  signals:
   void caseOpened();

@@ -163,13 +163,16 @@ void MainWindow::buildMenus() {
     if (!f.isEmpty()) controller_.savePlan(f);
   });
   QMenu* exports = file->addMenu(tr("&Export"));
-  exports->addAction(tr("DICOM RT &Structure Set…"), this, [this] { exportAs("rtstruct"); });
-  exports->addAction(tr("DICOM &SEG…"), this, [this] { exportAs("seg"); });
-  exports->addAction(tr("Tumour-board &report (PDF)…"), this, [this] { exportAs("report"); });
+  using workflow::ExportKind;
+  exports->addAction(tr("DICOM RT &Structure Set…"), this,
+                     [this] { exportAs(ExportKind::kRtstruct); });
+  exports->addAction(tr("DICOM &SEG…"), this, [this] { exportAs(ExportKind::kSeg); });
+  exports->addAction(tr("Tumour-board &report (PDF)…"), this,
+                     [this] { exportAs(ExportKind::kReport); });
   exports->addSeparator();
-  for (const auto& [label, kind] : std::array<std::pair<QString, QString>, 2>{
-           {{tr("Send RT Structure Set to PACS…"), QStringLiteral("rtstruct")},
-            {tr("Send SEG to PACS…"), QStringLiteral("seg")}}}) {
+  for (const auto& [label, kind] : std::array<std::pair<QString, ExportKind>, 2>{
+           {{tr("Send RT Structure Set to PACS…"), ExportKind::kRtstruct},
+            {tr("Send SEG to PACS…"), ExportKind::kSeg}}}) {
     exports->addAction(label, this, [this, k = kind] {
       PacsDialog dialog(PacsDialog::Mode::kSend, this);
       if (dialog.exec() == QDialog::Accepted) controller_.sendToPacs(dialog.node(), k);
@@ -320,10 +323,11 @@ void MainWindow::openPath(const QString& path) {
   controller_.open(path);
 }
 
-void MainWindow::exportAs(const QString& kind) {
-  const QString filter = kind == "report" ? tr("PDF (*.pdf)") : tr("DICOM (*.dcm)");
-  const QString suggested =
-      kind == "report" ? QStringLiteral("report.pdf") : QStringLiteral("%1.dcm").arg(kind);
+void MainWindow::exportAs(workflow::ExportKind kind) {
+  const bool pdf = kind == workflow::ExportKind::kReport;
+  const QString filter = pdf ? tr("PDF (*.pdf)") : tr("DICOM (*.dcm)");
+  const QString suggested = pdf ? QStringLiteral("report.pdf")
+                                : QStringLiteral("%1.dcm").arg(workflow::exportKindName(kind));
   const QString f = QFileDialog::getSaveFileName(this, tr("Export"), suggested, filter);
   if (!f.isEmpty()) controller_.exportPlan(kind, f);
 }

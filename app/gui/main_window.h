@@ -77,7 +77,7 @@ class MainWindow : public QMainWindow {
   void addRecent(const QString& path);
   void fillRecentMenu();
   void openPath(const QString& path);
-  void exportAs(const QString& kind);
+  void exportAs(workflow::ExportKind kind);
   void applyTool();
   void chooseSeries(const QString& path, const std::vector<SeriesChoice>& choices);
 

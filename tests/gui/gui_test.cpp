@@ -464,7 +464,7 @@ void GuiTest::workflowOnPhantom() {
   QCOMPARE(saved.sessions.size(), after.sessions.size());
   QCOMPARE(saved.sessions.front().review_status, std::string("approved"));
   const QString rt = tmp_.filePath(QStringLiteral("plan-rtstruct.dcm"));
-  c.exportPlan(QStringLiteral("rtstruct"), rt);
+  c.exportPlan(rfa::workflow::ExportKind::kRtstruct, rt);
   QVERIFY(waitFor([&] { return !c.busy(); }));
   QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
   const rfa::dicomexport::RtstructFile rtss = rfa::dicomexport::readRtstructFile(rt.toStdString());
@@ -587,7 +587,7 @@ void GuiTest::pacsOpenAndSend() {
   QVERIFY(waitFor([&] { return !c.busy(); }));
   QVERIFY2(c.state()->plan.has_value(), qPrintable(w.lastError()));
   QVERIFY(c.savePlan(tmp_.filePath(QStringLiteral("pacs-plan.json"))));
-  c.sendToPacs(dialog.node(), QStringLiteral("rtstruct"));
+  c.sendToPacs(dialog.node(), rfa::workflow::ExportKind::kRtstruct);
   QVERIFY(waitFor([&] { return !c.busy(); }));
   QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
   rfa::pacs::QueryKeys keys;

@@ -115,4 +115,36 @@ ExportSummary exportReport(const std::filesystem::path& plan_file, const std::fi
   return s;
 }
 
+const char* exportKindName(ExportKind kind) {
+  switch (kind) {
+    case ExportKind::kRtstruct:
+      return "rtstruct";
+    case ExportKind::kSeg:
+      return "seg";
+    case ExportKind::kReport:
+      return "report";
+  }
+  return "rtstruct";
+}
+
+ExportKind parseExportKind(std::string_view name) {
+  for (const ExportKind k : {ExportKind::kRtstruct, ExportKind::kSeg, ExportKind::kReport}) {
+    if (name == exportKindName(k)) return k;
+  }
+  throw UsageError("export kind '" + std::string(name) + "': must be rtstruct, seg or report");
+}
+
+ExportSummary exportPlan(ExportKind kind, const std::filesystem::path& plan_file,
+                         const std::filesystem::path& out, const ExportOptions& options) {
+  switch (kind) {
+    case ExportKind::kRtstruct:
+      return exportRtstruct(plan_file, out, options);
+    case ExportKind::kSeg:
+      return exportSeg(plan_file, out, options);
+    case ExportKind::kReport:
+      return exportReport(plan_file, out, options);
+  }
+  throw UsageError("unknown export kind");
+}
+
 }  // namespace rfa::workflow

@@ -17,17 +17,17 @@ CaseState openFromPacs(const pacs::DicomNode& node, const std::string& study_uid
   return openCase(dir);
 }
 
-PacsSendSummary sendPlanToPacs(const std::filesystem::path& plan_file, const std::string& kind,
+PacsSendSummary sendPlanToPacs(const std::filesystem::path& plan_file, ExportKind kind,
                                const pacs::DicomNode& node, const std::filesystem::path& work_dir,
                                const ExportOptions& options) {
-  if (kind != "rtstruct" && kind != "seg") {
-    throw UsageError("send to PACS: kind must be rtstruct or seg (got '" + kind + "')");
+  if (kind == ExportKind::kReport) {
+    throw UsageError("send to PACS: the report is a PDF; send the rtstruct or the seg");
   }
   std::filesystem::create_directories(work_dir);
-  const std::filesystem::path file = work_dir / (plan_file.stem().string() + "-" + kind + ".dcm");
+  const std::filesystem::path file =
+      work_dir / (plan_file.stem().string() + "-" + exportKindName(kind) + ".dcm");
   PacsSendSummary s;
-  s.exported = kind == "rtstruct" ? exportRtstruct(plan_file, file, options)
-                                  : exportSeg(plan_file, file, options);
+  s.exported = exportPlan(kind, plan_file, file, options);
   s.stored = pacs::store(node, {file});
   if (s.stored.sent == 0) {
     throw NetworkError(

@@ -127,6 +127,11 @@ TEST_F(Exports, RtstructSegAndReportOfASavedPlan) {
   EXPECT_EQ(rp.session_sections, static_cast<std::size_t>(sessions_));
   EXPECT_NE(rp.text.find(std::to_string(rp.pages) + " pages"), std::string::npos) << rp.text;
 
+  // exportPlan() by kind is the same export (the GUI's and PACS send's one dispatch).
+  const ExportSummary by_kind = exportPlan(ExportKind::kRtstruct, plan_file_, dir_ / "k.dcm", o);
+  EXPECT_EQ(by_kind.rois, rt.rois);
+  EXPECT_EQ(dicomexport::readRtstructFile(dir_ / "k.dcm").rois.size(), rt.rois);
+
   // A session the plan does not have: nothing is written.
   ExportOptions bad = o;
   bad.session = sessions_ + 1;
@@ -138,6 +143,20 @@ TEST_F(Exports, RtstructSegAndReportOfASavedPlan) {
   EXPECT_FALSE(fs::exists(dir_ / "bad.dcm"));
   EXPECT_FALSE(fs::exists(dir_ / "bad-seg.dcm"));
   EXPECT_FALSE(fs::exists(dir_ / "bad.pdf"));
+}
+
+// Export kinds by name: every kind round-trips; an unknown name is an error naming it, never a
+// silent default (a PDF).
+TEST(ExportsErrors, UnknownExportKindIsAnError) {
+  for (const ExportKind k : {ExportKind::kRtstruct, ExportKind::kSeg, ExportKind::kReport}) {
+    EXPECT_EQ(parseExportKind(exportKindName(k)), k);
+  }
+  try {
+    (void)parseExportKind("pdf");
+    ADD_FAILURE() << "no error for an unknown export kind";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("'pdf'"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ExportsErrors, MissingPlanFileIsNotFound) {

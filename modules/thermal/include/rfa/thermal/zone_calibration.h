@@ -98,7 +98,7 @@ double comparedVolumeMl(const ZoneReferenceRow& row, const ZoneMeasure& m);
 double zoneRowCost(const ZoneReferenceRow& row, const ZoneMeasure& m);
 
 /// The acceptance of a calibration row: volume within +-20 % and short axis within +-2 mm of the
-/// published means (issue 19).
+/// published means.
 inline constexpr double kZoneVolumeTolerance = 0.20;
 inline constexpr double kZoneShortAxisToleranceMm = 2.0;
 

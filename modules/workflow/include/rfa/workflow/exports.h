@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rfa::workflow {
@@ -72,5 +73,20 @@ ExportSummary exportSeg(const std::filesystem::path& plan_file, const std::files
 /// writeReport.
 ExportSummary exportReport(const std::filesystem::path& plan_file, const std::filesystem::path& out,
                            const ExportOptions& options = {});
+
+/// \brief What an export writes.
+enum class ExportKind { kRtstruct, kSeg, kReport };
+
+/// \brief "rtstruct", "seg", "report": the names the CLI and the GUI's actions use.
+const char* exportKindName(ExportKind kind);
+
+/// \brief The kind named `name` (exportKindName()). \throws UsageError naming it and the kinds;
+/// never a silent default.
+ExportKind parseExportKind(std::string_view name);
+
+/// \brief exportRtstruct(), exportSeg() or exportReport() by `kind`: the one dispatch the GUI and
+/// PACS send use.
+ExportSummary exportPlan(ExportKind kind, const std::filesystem::path& plan_file,
+                         const std::filesystem::path& out, const ExportOptions& options = {});
 
 }  // namespace rfa::workflow

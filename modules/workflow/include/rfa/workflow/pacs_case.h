@@ -26,10 +26,10 @@ struct PacsSendSummary {
   pacs::StoreResult stored;
 };
 
-/// \brief Exports the saved plan (`kind` "rtstruct" or "seg", as exportRtstruct()/exportSeg())
-/// into `work_dir` and C-STOREs the file to `node`. \throws UsageError for another kind; what the
-/// export and pacs::store() throw; NetworkError when the peer stored nothing.
-PacsSendSummary sendPlanToPacs(const std::filesystem::path& plan_file, const std::string& kind,
+/// \brief Exports the saved plan (`kind` kRtstruct or kSeg, as exportPlan()) into `work_dir` and
+/// C-STOREs the file to `node`. \throws UsageError for the report (a PDF, not a DICOM object);
+/// what the export and pacs::store() throw; NetworkError when the peer stored nothing.
+PacsSendSummary sendPlanToPacs(const std::filesystem::path& plan_file, ExportKind kind,
                                const pacs::DicomNode& node, const std::filesystem::path& work_dir,
                                const ExportOptions& options = {});
 
