@@ -358,9 +358,13 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
       const double m =
           l.confirmation ? l.confirmation->margins.minimal_margin_mm : l.preview.minimal_margin_mm;
       std::cout << " #" << l.id << " " << std::round(10 * m) / 10 << " mm"
-                << (l.flag == "none" ? "" : " (" + l.flag + ")");
-      plan_report["lesions"].push_back(
-          {{"id", l.id}, {"minimal_margin_mm", m}, {"flag", l.flag}, {"session", l.session}});
+                << (l.flag == planning::LesionFlag::kNone
+                        ? ""
+                        : " (" + planning::toString(l.flag) + ")");
+      plan_report["lesions"].push_back({{"id", l.id},
+                                        {"minimal_margin_mm", m},
+                                        {"flag", planning::toString(l.flag)},
+                                        {"session", l.session}});
     }
     report["steps"]["plan"] = plan_report;
     std::cout << " -> " << plan_file.string() << "\n";

@@ -73,7 +73,8 @@ void printSummary(const planning::TreatmentPlan& plan, const fs::path& out) {
   for (const planning::PlanSession& s : plan.sessions) {
     std::cout << "  session " << s.index << ": lesions";
     for (int id : s.lesion_ids) std::cout << " " << id;
-    std::cout << "; " << fixed(s.ablated_volume_ml, 1) << " mL; labs: " << s.decision << "\n";
+    std::cout << "; " << fixed(s.ablated_volume_ml, 1)
+              << " mL; labs: " << planning::toString(s.decision) << "\n";
   }
   for (const planning::PlanLesion& l : plan.lesions) {
     const double margin =
@@ -88,7 +89,7 @@ void printSummary(const planning::TreatmentPlan& plan, const fs::path& out) {
                 << " mm) = " << fixed(l.uncertainty->probability_margin_ok, 2);
     }
     std::cout << (l.session > 0 ? ", session " + std::to_string(l.session) : ", not scheduled")
-              << (l.flag == "none" ? "" : "; " + l.reason) << "\n";
+              << (l.flag == planning::LesionFlag::kNone ? "" : "; " + l.reason) << "\n";
   }
   for (const planning::PlanUnplaced& u : plan.unplaced) {
     std::cout << "  not scheduled: lesion " << u.id << ": " << u.reason << "\n";

@@ -493,12 +493,16 @@ bool CaseController::moveLesion(int lesion_id, int to_session) {
 
 void CaseController::setReview(int session, const QString& status, const QString& comment) {
   if (!state_ || !state_->plan || busy_) return;
+  const std::optional<planning::ReviewStatus> review =
+      planning::fromString(planning::kReviewStatuses, status.toStdString());
+  if (!review) {
+    emit failed(tr("Review"), tr("Unknown review status \"%1\".").arg(status));
+    return;
+  }
   for (planning::PlanSession& s : state_->plan->sessions) {
     if (s.index != session) continue;
-    if (s.review_status == status.toStdString() && s.review_comment == comment.toStdString()) {
-      return;
-    }
-    s.review_status = status.toStdString();
+    if (s.review_status == *review && s.review_comment == comment.toStdString()) return;
+    s.review_status = *review;
     s.review_comment = comment.toStdString();
     dirty_ = true;
     autosave();

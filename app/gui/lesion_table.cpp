@@ -70,16 +70,17 @@ void LesionTable::setPlan(const planning::TreatmentPlan& plan, int max_sessions)
       item->setText(kElectrode, tr("—"));
     }
     item->setText(kMargin, marginText(l));
-    item->setText(kFlag, l.flag == "none" ? QString() : QString::fromStdString(l.flag));
-    if (l.flag != "none") {
+    const bool flagged = l.flag != planning::LesionFlag::kNone;
+    item->setText(kFlag, flagged ? QString::fromStdString(planning::toString(l.flag)) : QString());
+    if (flagged) {
       item->setToolTip(kFlag, QString::fromStdString(l.reason));
       item->setForeground(kFlag, QBrush(QColor(200, 60, 20)));
     }
-    item->setText(kFound, QString::fromStdString(l.detection));
+    item->setText(kFound, QString::fromStdString(planning::toString(l.detection)));
     if (!l.detection_reason.empty()) {
       item->setToolTip(kFound, QString::fromStdString(l.detection_reason));
     }
-    if (l.detection == "to review") {
+    if (l.detection == planning::Detection::kToReview) {
       item->setForeground(kFound, QBrush(QColor(210, 120, 0)));
       QFont bold = item->font(kFound);
       bold.setBold(true);
@@ -145,10 +146,13 @@ std::vector<int> LesionTable::moveTargets() const {
 
 void LesionTable::fillMenu(QMenu& menu, int id) {
   const auto found = detection_.find(id);
-  const std::string detection = found == detection_.end() ? std::string() : found->second;
+  const bool to_review =
+      found != detection_.end() && found->second == planning::Detection::kToReview;
+  const bool automatic =
+      found != detection_.end() && found->second == planning::Detection::kAutomatic;
   for (const int s : moveTargets()) {
     QString text;
-    if (detection == "to review") {
+    if (to_review) {
       text = s > last_session_ ? tr("Accept L%1 into a new session %2").arg(id).arg(s)
                                : tr("Accept L%1 into session %2").arg(id).arg(s);
     } else {
@@ -158,7 +162,7 @@ void LesionTable::fillMenu(QMenu& menu, int id) {
     QAction* a = menu.addAction(text);
     connect(a, &QAction::triggered, this, [this, id, s] { emit moveRequested(id, s); });
   }
-  if (detection == "automatic" || detection == "to review") {
+  if (automatic || to_review) {
     menu.addSeparator();
     QAction* a = menu.addAction(tr("Reject L%1: not a lesion (remove it)").arg(id));
     connect(a, &QAction::triggered, this, [this, id] { emit rejectRequested(id); });

@@ -53,7 +53,7 @@ class LesionTable : public QTreeWidget {
   int first_session_ = 1;  ///< the plan's first session number (earlier sessions + 1)
   int last_session_ = 0;   ///< the plan's last session number
   int max_sessions_ = 3;
-  std::map<int, std::string> detection_;  ///< lesion id -> PlanLesion::detection
+  std::map<int, planning::Detection> detection_;  ///< lesion id -> PlanLesion::detection
 };
 
 /// Text of one lesion's minimal margin: "6.2 (sim 5.1)" mm.

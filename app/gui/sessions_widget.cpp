@@ -96,7 +96,7 @@ QWidget* SessionsWidget::sessionPage(const planning::TreatmentPlan& plan,
                 .arg(s->ablated_volume_ml, 0, 'f', 1)
                 .arg(percent(s->liver_fraction))
                 .arg(percent(plan.settings.max_ablated_liver_fraction));
-    text += tr("<b>Labs</b>: %1").arg(qs(s->decision).toHtmlEscaped());
+    text += tr("<b>Labs</b>: %1").arg(qs(planning::toString(s->decision)).toHtmlEscaped());
     if (!s->lab_date.empty()) text += tr(" (%1)").arg(qs(s->lab_date));
     text += "<br><b>" + tr("Why together") + "</b>:<ul style='margin:0'>";
     for (const std::string& r : s->reasons) text += "<li>" + qs(r).toHtmlEscaped() + "</li>";
@@ -109,10 +109,10 @@ QWidget* SessionsWidget::sessionPage(const planning::TreatmentPlan& plan,
   }
   QStringList flagged;
   for (const planning::PlanLesion& l : plan.lesions) {
-    if (l.session == index && l.flag != "none") {
+    if (l.session == index && l.flag != planning::LesionFlag::kNone) {
       flagged << tr("L%1 <i>%2</i>: %3")
                      .arg(l.id)
-                     .arg(qs(l.flag).toHtmlEscaped())
+                     .arg(qs(planning::toString(l.flag)).toHtmlEscaped())
                      .arg(qs(l.reason).toHtmlEscaped());
     }
   }
@@ -126,10 +126,13 @@ QWidget* SessionsWidget::sessionPage(const planning::TreatmentPlan& plan,
   if (mode_ == Mode::kBoard && s != nullptr) {
     auto* row = new QHBoxLayout;
     auto* status = new QComboBox(page);
-    status->addItem(tr("not reviewed"), QString());
-    status->addItem(tr("approved"), QStringLiteral("approved"));
-    status->addItem(tr("rejected"), QStringLiteral("rejected"));
-    status->setCurrentIndex(std::max(0, status->findData(qs(s->review_status))));
+    // Each item's data: the status's word in the plan file.
+    status->addItem(tr("not reviewed"),
+                    qs(planning::toString(planning::ReviewStatus::kNotReviewed)));
+    status->addItem(tr("approved"), qs(planning::toString(planning::ReviewStatus::kApproved)));
+    status->addItem(tr("rejected"), qs(planning::toString(planning::ReviewStatus::kRejected)));
+    status->setCurrentIndex(
+        std::max(0, status->findData(qs(planning::toString(s->review_status)))));
     status->setObjectName(QStringLiteral("review-status-%1").arg(index));
     auto* comment = new QLineEdit(qs(s->review_comment), page);
     comment->setPlaceholderText(tr("Tumour-board comment"));

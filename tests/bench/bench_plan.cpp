@@ -287,9 +287,9 @@ int run(bool quick) {
                       c.refinements > 0 ? fmt(", refined %d", c.refinements).c_str() : "");
     }
     std::printf("| %d | %.1f mm | %s | %.1f mm | %s | %.2f s | %zu | %.1f s | %s, %s |\n", p.id,
-                p.diameter_mm, elec.c_str(), p.preview.minimal_margin_mm, p.flag.c_str(),
-                lesion_clock.item(i), counts[i].evaluations, confirm_clock.item(i),
-                confirmed.c_str(), c.flag.c_str());
+                p.diameter_mm, elec.c_str(), p.preview.minimal_margin_mm,
+                planning::toString(p.flag).c_str(), lesion_clock.item(i), counts[i].evaluations,
+                confirm_clock.item(i), confirmed.c_str(), planning::toString(c.flag).c_str());
   }
 
   const std::size_t all_evaluations = search_evaluations + uncertainty_evaluations;

@@ -452,8 +452,8 @@ void GuiTest::workflowOnPhantom() {
   QVERIFY(w.board()->table(1) != nullptr);
   QVERIFY(w.board()->table(sessions_before + 1) != nullptr);
   c.setReview(1, QStringLiteral("approved"), QStringLiteral("ok by the board"));
-  QCOMPARE(QString::fromStdString(c.state()->plan->sessions.front().review_status),
-           QStringLiteral("approved"));
+  QVERIFY(c.state()->plan->sessions.front().review_status ==
+          rfa::planning::ReviewStatus::kApproved);
   w.setLayoutMode(MainWindow::Layout::kMpr);
 
   // 5. Save (atomic, versioned) and export an RT Structure Set from the saved plan.
@@ -462,7 +462,7 @@ void GuiTest::workflowOnPhantom() {
   QVERIFY(!c.unsavedChanges());
   const rfa::planning::TreatmentPlan saved = rfa::planning::readPlanFile(plan_file.toStdString());
   QCOMPARE(saved.sessions.size(), after.sessions.size());
-  QCOMPARE(saved.sessions.front().review_status, std::string("approved"));
+  QVERIFY(saved.sessions.front().review_status == rfa::planning::ReviewStatus::kApproved);
   const QString rt = tmp_.filePath(QStringLiteral("plan-rtstruct.dcm"));
   c.exportPlan(rfa::workflow::ExportKind::kRtstruct, rt);
   QVERIFY(waitFor([&] { return !c.busy(); }));
@@ -749,8 +749,9 @@ void GuiTest::candidateTriageInTheTables() {
   // out of every session: the tables say how each was found (the triage as tooltip); the candidate
   // to review is accepted by moving it into a session, and an automatic one can be rejected.
   rfa::planning::TreatmentPlan plan;
-  const std::array<std::pair<int, const char*>, 3> found{
-      {{1, "given"}, {2, "automatic"}, {3, "to review"}}};
+  using rfa::planning::Detection;
+  const std::array<std::pair<int, Detection>, 3> found{
+      {{1, Detection::kGiven}, {2, Detection::kAutomatic}, {3, Detection::kToReview}}};
   for (const auto& [id, detection] : found) {
     rfa::planning::PlanLesion l;
     l.id = id;

@@ -286,6 +286,20 @@ const char* coverageFlagName(CoverageFlag flag) {
   return "none";
 }
 
+LesionFlag lesionFlagOf(CoverageFlag flag) {
+  switch (flag) {
+    case CoverageFlag::kNone:
+      return LesionFlag::kNone;
+    case CoverageFlag::kNoSafePath:
+      return LesionFlag::kNoSafePath;
+    case CoverageFlag::kTooLarge:
+      return LesionFlag::kTooLarge;
+    case CoverageFlag::kVessel:
+      return LesionFlag::kVessel;
+  }
+  return LesionFlag::kNone;
+}
+
 std::vector<Vec3> trajectoryDirections(const std::vector<Trajectory>& trajectories) {
   std::vector<Vec3> out;
   for (const Trajectory& t : trajectories) {

@@ -683,8 +683,7 @@ std::vector<PlanProblem> applyPlacementEdit(TreatmentPlan& plan, const PlanAnato
         anatomy.vessel_radius_mm != nullptr &&
         largeVesselWithin(*anatomy.vessel_radius_mm, 0.5 * profile.access.large_vessel_diameter_mm,
                           e.metrics.worst_lps, minimum + voxel);
-    lesion.flag = vessel ? coverageFlagName(CoverageFlag::kVessel)
-                         : coverageFlagName(CoverageFlag::kTooLarge);
+    lesion.flag = vessel ? LesionFlag::kVessel : LesionFlag::kTooLarge;
     lesion.reason =
         (vessel ? std::string("vessel: the margin is short next to a large vessel (heat sink)")
                 : std::string("too large: minimum margin not reached")) +
@@ -693,7 +692,7 @@ std::vector<PlanProblem> applyPlacementEdit(TreatmentPlan& plan, const PlanAnato
         " mm with " + std::to_string(lesion.placements.size()) + " ablation(s) of " +
         lesion.placements.front().electrode + ")";
   } else {
-    lesion.flag = coverageFlagName(CoverageFlag::kNone);
+    lesion.flag = LesionFlag::kNone;
     lesion.reason.clear();
   }
 

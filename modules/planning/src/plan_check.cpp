@@ -204,7 +204,7 @@ class Checker {
       if (!scheduled && unplaced_.find(l.id) == unplaced_.end()) {
         error(lp, id + " is in no session and not in unplaced");
       }
-      if (l.flag == "none") {
+      if (l.flag == LesionFlag::kNone) {
         if (scheduled) {
           const bool confirmed = l.confirmation.has_value();
           const double margin =
@@ -219,11 +219,11 @@ class Checker {
         }
       } else {
         if (l.reason.empty()) {
-          error(member(lp, "reason"), "is empty for flag \"" + l.flag + "\" (say why)");
+          error(member(lp, "reason"), "is empty for flag \"" + toString(l.flag) + "\" (say why)");
         }
         if (scheduled) {
-          warning(member(lp, "flag"), id + " is flagged \"" + l.flag + "\" but scheduled in " +
-                                          element("sessions", s->second));
+          warning(member(lp, "flag"), id + " is flagged \"" + toString(l.flag) +
+                                          "\" but scheduled in " + element("sessions", s->second));
         }
       }
       if (profile_.lesions.max_diameter_mm && l.diameter_mm > *profile_.lesions.max_diameter_mm) {
@@ -380,7 +380,7 @@ class Checker {
 
   void checkTimeline() {
     std::size_t rfa = 0;
-    for (const PlanEvent& e : plan_.timeline) rfa += e.kind == "rfa" ? 1 : 0;
+    for (const PlanEvent& e : plan_.timeline) rfa += e.kind == EventKind::kRfa ? 1 : 0;
     if (rfa != plan_.sessions.size()) {
       error("timeline", std::to_string(rfa) + " \"rfa\" event(s) for " +
                             std::to_string(plan_.sessions.size()) + " session(s)");

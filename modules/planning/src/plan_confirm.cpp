@@ -148,11 +148,11 @@ bool PlanContext::confirm(PlanLesion& lesion) const {
                   unionVolumeMl(zones, options_.confirmation.spacing_mm)};
   lesion.confirmation = conf;
   const double minimum = profile_.margins.minimum_mm;
-  if (lesion.flag != "none" || m.minimal_margin_mm >= minimum - 1e-9) return false;
+  if (lesion.flag != LesionFlag::kNone || m.minimal_margin_mm >= minimum - 1e-9) return false;
   const double reach = minimum + crop.spacing().minCoeff();
   const bool vessel =
       anatomy_.vessel_radius_mm != nullptr && anyVoxelWithin(large_vessels_, m.worst_lps, reach);
-  lesion.flag = vessel ? "heat sink" : "too large";
+  lesion.flag = vessel ? LesionFlag::kHeatSink : LesionFlag::kTooLarge;
   lesion.reason = std::string(vessel ? "heat sink: " : "too large: ") +
                   "the bioheat confirmation gives a minimal margin of " +
                   fixed(m.minimal_margin_mm, 1) + " mm (preview " +
@@ -186,7 +186,7 @@ void confirmLesions(TreatmentPlan& plan, const PlanAnatomy& anatomy, const Proto
           minimum + std::max(0.0, lesion.preview.minimal_margin_mm - confirmed) + 0.5;
       if (demanded > minimum + options.max_refinement_mm) break;
       PlanLesion candidate = ctx.planLesion(ctx.lesion(lesion.id), demanded);
-      if (candidate.placements.empty() || candidate.flag != "none") break;
+      if (candidate.placements.empty() || candidate.flag != LesionFlag::kNone) break;
       short_of_preview = ctx.confirm(candidate);
       // Kept when it reaches the minimum, or gains at least kRefineGainMm (a few tenths of a mm
       // are not worth more needles).

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <array>
 
 #include <cerrno>
 #include <chrono>
@@ -36,15 +37,8 @@ constexpr double kUnitTolerance = 1e-3;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kMaxInt = 1000000000;
 
-const std::vector<std::string> kDetections = {"given", "automatic", "to review", "accepted"};
-const std::vector<std::string> kFlags = {"none", "no safe path", "too large", "vessel",
-                                         "heat sink"};
-const std::vector<std::string> kDecisions = {"proceed", "postpone", "incomplete", "labs not given"};
-const std::vector<std::string> kReviewStatuses = {"", "approved", "rejected"};
 const std::vector<std::string> kLabDecisions = {"proceed", "postpone", "incomplete"};
 const std::vector<std::string> kCheckStatuses = {"passed", "failed", "missing"};
-const std::vector<std::string> kEventKinds = {"rfa", "systemic-cycle", "imaging-technical-success",
-                                              "imaging-followup"};
 
 std::string member(const std::string& path, const std::string& key) {
   return FieldReader::member(path, key);
@@ -264,12 +258,12 @@ ojson writeLesion(const PlanLesion& l, const std::string& p) {
   j["preview"] = writeMargins(l.preview, member(p, "preview"));
   j["uncertainty"] = writeUncertainty(l.uncertainty, member(p, "uncertainty"));
   j["confirmation"] = writeConfirmation(l.confirmation, member(p, "confirmation"));
-  j["flag"] = l.flag;
+  j["flag"] = toString(l.flag);
   j["reason"] = l.reason;
   j["refinements"] = l.refinements;
   j["search_evaluations"] = l.search_evaluations;
   j["session"] = l.session;
-  j["detection"] = l.detection;
+  j["detection"] = toString(l.detection);
   j["detection_reason"] = l.detection_reason;
   return j;
 }
@@ -305,8 +299,8 @@ ojson writeSession(const PlanSession& s, const std::string& p) {
   j["reasons"] = strings(s.reasons);
   j["labs"] = writeLabs(s.labs);
   j["lab_date"] = s.lab_date;
-  j["decision"] = s.decision;
-  j["review_status"] = s.review_status;
+  j["decision"] = toString(s.decision);
+  j["review_status"] = toString(s.review_status);
   j["review_comment"] = s.review_comment;
   return j;
 }
@@ -387,6 +381,14 @@ class PlanReader {
       if (s == c) return s;
     }
     fail(member(path, key), "must be one of " + quotedChoices(choices) + " (got \"" + s + "\")");
+  }
+  // A member that must be one of the words of an enum (plan_enums.h).
+  template <class E, std::size_t N>
+  E word(const json& obj, const std::string& path, const char* key,
+         const std::array<E, N>& all) const {
+    std::vector<std::string> words;
+    for (const E v : all) words.push_back(toString(v));
+    return *fromString(all, oneOf(obj, path, key, words));
   }
   std::string date(const json& obj, const std::string& path, const char* key) const {
     std::string s = text(obj, path, key);
@@ -691,18 +693,14 @@ PlanLesion readLesion(const PlanReader& r, const json& j, const std::string& p) 
   l.preview = readMargins(r, j, p, "preview");
   l.uncertainty = readUncertainty(r, j, p);
   l.confirmation = readConfirmation(r, j, p);
-  l.flag = r.oneOf(j, p, "flag", kFlags);
+  l.flag = r.word(j, p, "flag", kLesionFlags);
   l.reason = r.text(j, p, "reason");
   l.refinements = r.integer(j, p, "refinements", 0);
   l.search_evaluations = r.integer(j, p, "search_evaluations", 0);
   l.session = r.integer(j, p, "session", 0);
   // Optional (plans written before automatic candidates were told apart are "given").
-  l.detection = r.optionalText(j, p, "detection");
-  if (l.detection.empty()) {
-    l.detection = "given";
-  } else {
-    l.detection = r.oneOf(j, p, "detection", kDetections);
-  }
+  l.detection = r.optionalText(j, p, "detection").empty() ? Detection::kGiven
+                                                          : r.word(j, p, "detection", kDetections);
   l.detection_reason = r.optionalText(j, p, "detection_reason");
   return l;
 }
@@ -760,8 +758,8 @@ PlanSession readSession(const PlanReader& r, const json& j, const std::string& p
   s.reasons = r.strings(j, p, "reasons");
   s.labs = readLabs(r, j, p);
   s.lab_date = r.date(j, p, "lab_date");
-  s.decision = r.oneOf(j, p, "decision", kDecisions);
-  s.review_status = r.oneOf(j, p, "review_status", kReviewStatuses);
+  s.decision = r.word(j, p, "decision", kSessionDecisions);
+  s.review_status = r.word(j, p, "review_status", kReviewStatuses);
   s.review_comment = r.text(j, p, "review_comment");
   return s;
 }
@@ -771,7 +769,7 @@ PlanEvent readEvent(const PlanReader& r, const json& j, const std::string& p) {
   PlanEvent e;
   e.day = r.integer(j, p, "day", 0);
   e.date = r.date(j, p, "date");
-  e.kind = r.oneOf(j, p, "kind", kEventKinds);
+  e.kind = r.word(j, p, "kind", kEventKinds);
   e.session = r.integer(j, p, "session", 1);
   e.cycle = r.integer(j, p, "cycle", 0);
   e.text = r.text(j, p, "text");
@@ -843,7 +841,7 @@ std::string serializePlan(const TreatmentPlan& plan) {
     ojson ej;
     ej["day"] = e.day;
     ej["date"] = e.date;
-    ej["kind"] = e.kind;
+    ej["kind"] = toString(e.kind);
     ej["session"] = e.session;
     ej["cycle"] = e.cycle;
     ej["text"] = e.text;

@@ -296,7 +296,7 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
   const Mask lesion_mask = labelMask(*anatomy_.lesions, m.label);
   const MarginEvaluator evaluator(lesion_mask, margins_);
   if (report.best.empty()) {
-    lesion.flag = "no safe path";
+    lesion.flag = LesionFlag::kNoSafePath;
     lesion.reason = "no safe path: all " + std::to_string(report.candidates) +
                     " skin entries were rejected (" + rejectedText(report) + ")";
     const MarginMetrics none = evaluator.evaluate({});
@@ -387,10 +387,11 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
   lesion.preview = {metrics.minimal_margin_mm, metrics.coverage_min_pct,
                     metrics.coverage_target_pct, chosen.ablated_volume_ml};
   if (chosen.placements.empty()) {
-    lesion.flag = coverageFlagName(chosen.flag);
+    lesion.flag = lesionFlagOf(chosen.flag);
     lesion.reason = chosen.reason;
   } else if (metrics.minimal_margin_mm < margins_.minimum_margin_mm - 1e-9) {
-    lesion.flag = chosen.flag != CoverageFlag::kNone ? coverageFlagName(chosen.flag) : "too large";
+    lesion.flag =
+        chosen.flag != CoverageFlag::kNone ? lesionFlagOf(chosen.flag) : LesionFlag::kTooLarge;
     lesion.reason = (chosen.flag != CoverageFlag::kNone
                          ? chosen.reason
                          : std::string("too large: minimum margin not reached")) +

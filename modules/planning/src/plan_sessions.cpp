@@ -24,8 +24,8 @@ std::string sessionLabNote(const PlanSession& s) {
   if (!s.labs || s.labs->decision == LabDecision::kProceed) return {};
   std::string why;
   for (const std::string& r : s.labs->reasons) why += (why.empty() ? "" : "; ") + r;
-  return "session " + std::to_string(s.index) + ": " + s.decision + " (labs of " + s.lab_date +
-         "): " + why;
+  return "session " + std::to_string(s.index) + ": " + toString(s.decision) + " (labs of " +
+         s.lab_date + "): " + why;
 }
 
 bool lesionLimitNotes(const TreatmentPlan& plan, const ProtocolProfile& profile,
@@ -45,11 +45,11 @@ bool lesionLimitNotes(const TreatmentPlan& plan, const ProtocolProfile& profile,
                       " mm exceeds the profile's " + fixed(*profile.lesions.max_diameter_mm, 1) +
                       " mm");
     }
-    if (l.flag != "none" && l.session > 0) {
+    if (l.flag != LesionFlag::kNone && l.session > 0) {
       const double margin =
           l.confirmation ? l.confirmation->margins.minimal_margin_mm : l.preview.minimal_margin_mm;
       notes.push_back("lesion " + std::to_string(l.id) + " is scheduled in session " +
-                      std::to_string(l.session) + " without the full margin (" + l.flag +
+                      std::to_string(l.session) + " without the full margin (" + toString(l.flag) +
                       ", minimal margin " + fixed(margin, 1) + " mm): " + l.reason);
     }
   }
@@ -73,7 +73,7 @@ std::vector<std::string> rebuildTimeline(
     PlanEvent pe;
     pe.day = static_cast<int>((sys_days(e.date) - sys_days(start)).count());
     pe.date = start_date ? formatDate(e.date) : std::string();
-    pe.kind = toString(e.kind);
+    pe.kind = e.kind;
     pe.session = e.session;
     pe.cycle = e.cycle;
     pe.text = e.text;
@@ -113,8 +113,8 @@ void planSessions(TreatmentPlan& plan, const ProtocolProfile& profile,
           (l.trajectories.front().target_lps - l.trajectories.front().entry_lps).normalized();
     }
     b.near_major_vessel = l.near_major_vessel;
-    b.feasible = l.flag != "no safe path" && l.detection != "to review";
-    b.infeasible_reason = l.detection == "to review"
+    b.feasible = l.flag != LesionFlag::kNoSafePath && l.detection != Detection::kToReview;
+    b.infeasible_reason = l.detection == Detection::kToReview
                               ? "automatic candidate to review (" + l.detection_reason +
                                     "): not scheduled until accepted"
                               : l.reason;
@@ -133,7 +133,7 @@ void planSessions(TreatmentPlan& plan, const ProtocolProfile& profile,
     const std::size_t li = k;  // labs[0]: the plan's first session (prior_sessions + 1)
     if (li < options.labs.size()) {
       const LabReport report = checkLabs(profile, options.labs[li]);
-      ps.decision = toString(report.decision);
+      ps.decision = sessionDecisionOf(report.decision);
       ps.lab_date = options.labs[li].date;
       ps.labs = report;
       const std::string note = detail::sessionLabNote(ps);

@@ -40,20 +40,6 @@ TimelineEvent event(const year_month_day& date, EventKind kind, int session, std
 
 }  // namespace
 
-std::string toString(EventKind kind) {
-  switch (kind) {
-    case EventKind::kRfa:
-      return "rfa";
-    case EventKind::kSystemicCycle:
-      return "systemic-cycle";
-    case EventKind::kImagingTechnicalSuccess:
-      return "imaging-technical-success";
-    case EventKind::kImagingFollowup:
-      break;
-  }
-  return "imaging-followup";
-}
-
 std::string formatDate(const year_month_day& date) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(date.year()),

@@ -113,7 +113,9 @@ std::vector<PlanProblem> moveLesionToSession(TreatmentPlan& plan, int lesion_id,
     std::erase_if(p.unplaced, [&](const PlanUnplaced& u) { return u.id == lesion_id; });
     // Moving an automatic candidate to review into a session is the user's acceptance of it.
     for (PlanLesion& l : p.lesions) {
-      if (l.id == lesion_id && l.detection == "to review") l.detection = "accepted";
+      if (l.id == lesion_id && l.detection == Detection::kToReview) {
+        l.detection = Detection::kAccepted;
+      }
     }
   } else {
     std::erase(p.sessions[from_pos].lesion_ids, lesion_id);
@@ -181,7 +183,7 @@ void updateSessionVolume(PlanSession& s, const TreatmentPlan& plan,
   } else {
     s.reasons.push_back(reason);
   }
-  s.review_status.clear();
+  s.review_status = ReviewStatus::kNotReviewed;
 }
 
 void finishManualEdit(TreatmentPlan& plan, const ProtocolProfile& profile,

@@ -33,9 +33,9 @@ TreatmentPlan planWithCandidates() {
   plan.settings.cycles_between_sessions = 1;
   plan.liver_volume_ml = 1500;
   for (int id = 1; id <= 3; ++id) plan.lesions.push_back(testLesion(id, 0, 12.0, 6.0));
-  plan.lesions[1].detection = "automatic";
+  plan.lesions[1].detection = Detection::kAutomatic;
   plan.lesions[1].detection_reason = "score 0.80, hypodense, 24 mm";
-  plan.lesions[2].detection = "to review";
+  plan.lesions[2].detection = Detection::kToReview;
   plan.lesions[2].detection_reason = "score 0.70, hyperdense, 9 mm; to review: hyperdense";
   planSessions(plan, testProfile(), PlanBuildOptions{});
   return plan;
@@ -59,7 +59,7 @@ TEST(CandidateReview, MovingACandidateIntoASessionAcceptsIt) {
   TreatmentPlan plan = planWithCandidates();
   const int session = lesion(plan, 1).session;
   (void)moveLesionToSession(plan, 3, session, testProfile());
-  EXPECT_EQ(lesion(plan, 3).detection, "accepted");
+  EXPECT_EQ(lesion(plan, 3).detection, Detection::kAccepted);
   EXPECT_EQ(lesion(plan, 3).session, session);
   EXPECT_TRUE(plan.unplaced.empty());
   // Planned again (e.g. after a re-plan of the sessions), it stays scheduled.
@@ -76,9 +76,9 @@ TEST(CandidateReview, DetectionSurvivesSaveAndReadAndOldPlansReadAsGiven) {
   const std::filesystem::path file = dir / "plan.json";
   (void)writePlanFile(file, plan);
   const TreatmentPlan back = readPlanFile(file);
-  EXPECT_EQ(lesion(back, 1).detection, "given");
-  EXPECT_EQ(lesion(back, 2).detection, "automatic");
-  EXPECT_EQ(lesion(back, 3).detection, "to review");
+  EXPECT_EQ(lesion(back, 1).detection, Detection::kGiven);
+  EXPECT_EQ(lesion(back, 2).detection, Detection::kAutomatic);
+  EXPECT_EQ(lesion(back, 3).detection, Detection::kToReview);
   EXPECT_EQ(lesion(back, 3).detection_reason, lesion(plan, 3).detection_reason);
 
   // The same file without the two members (a plan written before them): "given".
@@ -91,7 +91,7 @@ TEST(CandidateReview, DetectionSurvivesSaveAndReadAndOldPlansReadAsGiven) {
   const std::filesystem::path old_file = dir / "old.json";
   std::ofstream(old_file) << j.dump(2);
   const TreatmentPlan old = readPlanFile(old_file);
-  for (const PlanLesion& l : old.lesions) EXPECT_EQ(l.detection, "given") << l.id;
+  for (const PlanLesion& l : old.lesions) EXPECT_EQ(l.detection, Detection::kGiven) << l.id;
   std::filesystem::remove_all(dir);
 }
 

@@ -187,7 +187,7 @@ TEST(PlacementEdit, TipOutOfTheLesionLosesTheMarginAndTheFlag) {
   (void)applyPlacementEdit(plan, anatomyOf(phantomCase()), profile(), equipment(), e);
   const PlanLesion& after = *std::find_if(plan.lesions.begin(), plan.lesions.end(),
                                           [&](const PlanLesion& x) { return x.id == l.id; });
-  EXPECT_NE(after.flag, "none");
+  EXPECT_NE(after.flag, LesionFlag::kNone);
   EXPECT_FALSE(after.reason.empty());
   EXPECT_NE(after.reason.find("moved by hand"), std::string::npos) << after.reason;
   bool noted = false;
@@ -326,7 +326,7 @@ TEST(PlacementEdit, ApplyUpdatesThePlanConsistently) {
   const PlanLesion& l0 = plannedLesion();
   ASSERT_TRUE(l0.confirmation.has_value());
   ASSERT_GT(l0.session, 0);
-  for (PlanSession& s : plan.sessions) s.review_status = "approved";
+  for (PlanSession& s : plan.sessions) s.review_status = ReviewStatus::kApproved;
   const PlanPlacement& pl = l0.placements.front();
   PlacementEdit e = unmoved(l0, 0);
   e.tip_lps = pl.tip_lps + 2.0 * across(pl.direction_lps);
@@ -347,14 +347,15 @@ TEST(PlacementEdit, ApplyUpdatesThePlanConsistently) {
   EXPECT_FALSE(l.uncertainty.has_value());
   EXPECT_EQ(plan.settings.confirmed, basePlan().settings.confirmed);
   const bool short_margin = l.preview.minimal_margin_mm < profile().margins.minimum_mm - 1e-9;
-  EXPECT_EQ(l.flag == "none", !short_margin) << l.flag << ": " << l.reason;
+  EXPECT_EQ(l.flag == LesionFlag::kNone, !short_margin) << toString(l.flag) << ": " << l.reason;
 
   double cumulative = 0;
   for (const PlanSession& s : plan.sessions) {
     cumulative += s.ablated_volume_ml;
     const bool has =
         std::find(s.lesion_ids.begin(), s.lesion_ids.end(), l.id) != s.lesion_ids.end();
-    EXPECT_EQ(s.review_status, has ? "" : "approved") << "session " << s.index;
+    EXPECT_EQ(s.review_status, has ? ReviewStatus::kNotReviewed : ReviewStatus::kApproved)
+        << "session " << s.index;
     if (has) {
       double v = 0;
       for (const int id : s.lesion_ids) {

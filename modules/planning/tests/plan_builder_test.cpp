@@ -193,18 +193,19 @@ TEST(PlanBuilder, NineLesionPhantomMeetsTheAcceptance) {
               << l.preview.minimal_margin_mm << " mm, confirmed "
               << (l.confirmation ? l.confirmation->margins.minimal_margin_mm : -99) << " mm, P "
               << (l.uncertainty ? l.uncertainty->probability_margin_ok : -1) << ", refined "
-              << l.refinements << ", flag " << l.flag << (l.reason.empty() ? "" : ": " + l.reason)
-              << "\n";
-    if (l.flag == "none") {
+              << l.refinements << ", flag " << toString(l.flag)
+              << (l.reason.empty() ? "" : ": " + l.reason) << "\n";
+    if (l.flag == LesionFlag::kNone) {
       ASSERT_TRUE(l.confirmation.has_value()) << "lesion " << l.id;
       EXPECT_GE(l.confirmation->margins.minimal_margin_mm, 5.0 - 1e-9) << "lesion " << l.id;
       ++covered;
     } else {
       EXPECT_FALSE(l.reason.empty()) << "lesion " << l.id;
     }
-    if (l.flag == "heat sink" || l.flag == "vessel") {
+    if (l.flag == LesionFlag::kHeatSink || l.flag == LesionFlag::kVessel) {
       EXPECT_TRUE(l.vessel_gap_mm.has_value() && *l.vessel_gap_mm < 10.0)
-          << "lesion " << l.id << " flagged '" << l.flag << "' has no large vessel near it";
+          << "lesion " << l.id << " flagged '" << toString(l.flag)
+          << "' has no large vessel near it";
     }
   }
   // Regression guard: lesions covered with a confirmed 5 mm margin (3 of 9 with the in-vivo zones
@@ -231,7 +232,7 @@ TEST(PlanBuilder, NineLesionPhantomMeetsTheAcceptance) {
   for (const PlanSession& s : plan.sessions) EXPECT_LT(s.liver_fraction, 1.0 / 3.0);
   // The timeline has one RFA per session.
   EXPECT_EQ(std::count_if(plan.timeline.begin(), plan.timeline.end(),
-                          [](const PlanEvent& e) { return e.kind == "rfa"; }),
+                          [](const PlanEvent& e) { return e.kind == EventKind::kRfa; }),
             static_cast<long>(plan.sessions.size()));
 }
 
@@ -272,7 +273,7 @@ TEST(PlanBuilder, TwoLesionsGiveOneSession) {
   opt.labs = {labs};
   planSessions(plan, batchProfile(), opt);
   ASSERT_TRUE(plan.sessions[0].labs.has_value());
-  EXPECT_EQ(plan.sessions[0].decision, "postpone");
+  EXPECT_EQ(plan.sessions[0].decision, SessionDecision::kPostpone);
   bool cited = false;
   for (const std::string& r : plan.sessions[0].labs->reasons) {
     cited = cited || (r.find("PLT") != std::string::npos && r.find("50") != std::string::npos);
@@ -281,7 +282,7 @@ TEST(PlanBuilder, TwoLesionsGiveOneSession) {
   labs.values["PLT"] = 150;
   opt.labs = {labs};
   planSessions(plan, batchProfile(), opt);
-  EXPECT_EQ(plan.sessions[0].decision, "proceed");
+  EXPECT_EQ(plan.sessions[0].decision, SessionDecision::kProceed);
 }
 
 // 20 small lesions placed on a lattice inside the liver, clear of vessels and of each other.

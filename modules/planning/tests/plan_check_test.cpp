@@ -218,7 +218,7 @@ TEST(PlanCheck, ScheduledUnflaggedLesionHasTheMinimumMargin) {
   expectNoError(plan);
   // An unscheduled lesion is not judged.
   plan = richPlan();
-  plan.lesions[4].flag = "none";
+  plan.lesions[4].flag = LesionFlag::kNone;
   plan.lesions[4].reason.clear();
   expectNoError(plan);
 }
@@ -231,7 +231,7 @@ TEST(PlanCheck, FlaggedLesionNeedsAReason) {
 
 TEST(PlanCheck, ScheduledFlaggedLesionIsAWarning) {
   TreatmentPlan plan = richPlan();
-  plan.lesions[0].flag = "heat sink";
+  plan.lesions[0].flag = LesionFlag::kHeatSink;
   plan.lesions[0].reason = "the confirmation misses 2 mm next to the portal vein";
   plan.lesions[0].preview.minimal_margin_mm = 2;  // a flagged lesion's margin is no error
   const auto problems = validatePlan(plan, testProfile());

@@ -120,7 +120,7 @@ inline TreatmentPlan richPlan() {
   l7.placements.clear();
   l7.trajectories.clear();
   l7.rejected_paths = {{"vessel", 150}};
-  l7.flag = "no safe path";
+  l7.flag = LesionFlag::kNoSafePath;
   l7.reason = "every candidate path crosses a vessel";
   plan.lesions = {l1, l2, l4, l5, l7};
 
@@ -139,8 +139,8 @@ inline TreatmentPlan richPlan() {
   labs.reasons = {"Cr missing; CrCl missing"};
   s1.labs = labs;
   s1.lab_date = "2025-03-01";
-  s1.decision = "incomplete";
-  s1.review_status = "approved";
+  s1.decision = SessionDecision::kIncomplete;
+  s1.review_status = ReviewStatus::kApproved;
   s1.review_comment = "board 2025-03-02";
   PlanSession s2;
   s2.index = 2;
@@ -152,11 +152,11 @@ inline TreatmentPlan richPlan() {
   plan.fits_profile = false;
   plan.cumulative_volume_ml = 75;
   plan.cumulative_liver_fraction = 0.05;
-  plan.timeline = {{0, "2025-03-03", "rfa", 1, 0, "RFA session 1 of 2"},
-                   {30, "2025-04-02", "imaging-technical-success", 1, 0, "imaging"},
-                   {30, "2025-04-02", "systemic-cycle", 1, 1, "cycle 1"},
-                   {58, "2025-04-30", "rfa", 2, 0, "RFA session 2 of 2"},
-                   {150, "2025-07-31", "imaging-followup", 2, 0, "follow-up"}};
+  plan.timeline = {{0, "2025-03-03", EventKind::kRfa, 1, 0, "RFA session 1 of 2"},
+                   {30, "2025-04-02", EventKind::kImagingTechnicalSuccess, 1, 0, "imaging"},
+                   {30, "2025-04-02", EventKind::kSystemicCycle, 1, 1, "cycle 1"},
+                   {58, "2025-04-30", EventKind::kRfa, 2, 0, "RFA session 2 of 2"},
+                   {150, "2025-07-31", EventKind::kImagingFollowup, 2, 0, "follow-up"}};
   plan.notes = {"research use only", "profile limits: none hit"};
   return plan;
 }

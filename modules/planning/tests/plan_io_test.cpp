@@ -93,13 +93,13 @@ TEST(PlanIo, RoundTripIsByteIdentical) {
   EXPECT_FALSE(back.sessions[0].labs->checks[1].value.has_value());
   EXPECT_EQ(back.sessions[0].labs->checks[1].status, CheckStatus::kMissing);
   EXPECT_TRUE(back.lesions[4].placements.empty());
-  EXPECT_EQ(back.lesions[4].flag, "no safe path");
+  EXPECT_EQ(back.lesions[4].flag, LesionFlag::kNoSafePath);
   EXPECT_EQ(back.lesions[0].rejected_paths.at("bone"), 12);
   EXPECT_EQ(back.source.size, (Size3{512, 512, 97}));
   EXPECT_EQ(back.unplaced.at(0).id, 7);
   EXPECT_EQ(back.timeline.size(), 5U);
-  EXPECT_EQ(back.timeline[3].kind, "rfa");
-  EXPECT_EQ(back.sessions[0].review_status, "approved");
+  EXPECT_EQ(back.timeline[3].kind, EventKind::kRfa);
+  EXPECT_EQ(back.sessions[0].review_status, ReviewStatus::kApproved);
   EXPECT_EQ(back.settings.start_date, "2025-03-03");
   EXPECT_EQ(back.format_version, kPlanFormatVersion);
 }
@@ -351,7 +351,7 @@ TEST_F(PlanFile, ChangedContentKeepsThePreviousRevision) {
   writePlanFile(f, plan);
   const std::string r1 = readBytes(f);
 
-  plan.sessions[0].review_status = "rejected";
+  plan.sessions[0].review_status = ReviewStatus::kRejected;
   PlanWriteResult r = writePlanFile(f, plan);
   EXPECT_FALSE(r.unchanged);
   EXPECT_EQ(r.revision, 2);
@@ -361,7 +361,7 @@ TEST_F(PlanFile, ChangedContentKeepsThePreviousRevision) {
   EXPECT_EQ(readBytes(dir_ / "plan.r1.json"), r1);
   const TreatmentPlan now = readPlanFile(f);
   EXPECT_EQ(now.revision, 2);
-  EXPECT_EQ(now.sessions[0].review_status, "rejected");
+  EXPECT_EQ(now.sessions[0].review_status, ReviewStatus::kRejected);
   EXPECT_EQ(readBytes(f), serializePlan(plan));
   const std::string r2 = readBytes(f);
 

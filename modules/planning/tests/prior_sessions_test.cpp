@@ -320,7 +320,7 @@ TEST(PriorSessions, PlanSessionsContinuesTheTreatment) {
   // Timeline: sessions 2 and 3 of 3, day 0 = session 2.
   std::vector<std::string> rfa;
   for (const PlanEvent& e : plan.timeline) {
-    if (e.kind == "rfa") rfa.push_back(std::to_string(e.session) + ": " + e.text);
+    if (e.kind == EventKind::kRfa) rfa.push_back(std::to_string(e.session) + ": " + e.text);
   }
   EXPECT_EQ(rfa, (std::vector<std::string>{"2: RFA session 2 of 3", "3: RFA session 3 of 3"}));
   EXPECT_EQ(plan.timeline.front().day, 0);
@@ -501,7 +501,7 @@ TEST(PriorSessions, ManualSessionEditsKeepTheNumbering) {
   EXPECT_NEAR(plan.cumulative_volume_ml, kPriorMl + 80, 1e-9);
   std::vector<int> rfa;
   for (const PlanEvent& e : plan.timeline) {
-    if (e.kind == "rfa") rfa.push_back(e.session);
+    if (e.kind == EventKind::kRfa) rfa.push_back(e.session);
   }
   EXPECT_EQ(rfa, (std::vector<int>{2, 3}));
   // The same through the file.

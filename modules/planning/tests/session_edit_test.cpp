@@ -32,7 +32,7 @@ TreatmentPlan batchedPlan(std::vector<LabResults> labs = {}) {
   plan.lesions.push_back(testLesion(6, 0, 520, 6.0));
   PlanLesion l7 = testLesion(7, 0, 0, -3.5);
   l7.placements.clear();
-  l7.flag = "no safe path";
+  l7.flag = LesionFlag::kNoSafePath;
   l7.reason = "every candidate path crosses a vessel";
   plan.lesions.push_back(l7);
   PlanBuildOptions options;
@@ -49,8 +49,9 @@ const PlanLesion& lesion(const TreatmentPlan& plan, int id) {
 }
 
 int rfaEvents(const TreatmentPlan& plan) {
-  return static_cast<int>(std::count_if(plan.timeline.begin(), plan.timeline.end(),
-                                        [](const PlanEvent& e) { return e.kind == "rfa"; }));
+  return static_cast<int>(
+      std::count_if(plan.timeline.begin(), plan.timeline.end(),
+                    [](const PlanEvent& e) { return e.kind == EventKind::kRfa; }));
 }
 
 int errors(const std::vector<PlanProblem>& problems) {
@@ -95,8 +96,8 @@ TEST(SessionEdit, FixtureBatchesAsExpected) {
 
 TEST(SessionEdit, MovesBetweenSessions) {
   TreatmentPlan plan = batchedPlan();
-  plan.sessions[0].review_status = "approved";
-  plan.sessions[1].review_status = "approved";
+  plan.sessions[0].review_status = ReviewStatus::kApproved;
+  plan.sessions[1].review_status = ReviewStatus::kApproved;
   const int id = plan.sessions[0].lesion_ids.back();
   const std::vector<PlanProblem> problems = moveLesionToSession(plan, id, 2, testProfile());
   EXPECT_EQ(errors(problems), 0);
@@ -106,8 +107,8 @@ TEST(SessionEdit, MovesBetweenSessions) {
   EXPECT_EQ(lesion(plan, id).session, 2);
   EXPECT_EQ(plan.sessions[1].reasons.back(),
             "L" + std::to_string(id) + " moved here by hand from session 1");
-  EXPECT_EQ(plan.sessions[0].review_status, "");
-  EXPECT_EQ(plan.sessions[1].review_status, "");
+  EXPECT_EQ(plan.sessions[0].review_status, ReviewStatus::kNotReviewed);
+  EXPECT_EQ(plan.sessions[1].review_status, ReviewStatus::kNotReviewed);
   expectConsistent(plan);
   EXPECT_EQ(plan.timeline.front().date, "2025-03-03");
   // Only the unscheduled lesion 6 (with placements) keeps fits_profile false.
@@ -121,7 +122,7 @@ TEST(SessionEdit, OpensANewSessionAndKeepsTheTimelineInStep) {
   const std::vector<PlanProblem> problems = moveLesionToSession(plan, id, 3, testProfile());
   ASSERT_EQ(plan.sessions.size(), 3U);
   EXPECT_EQ(plan.sessions[2].lesion_ids, std::vector<int>{id});
-  EXPECT_EQ(plan.sessions[2].decision, "labs not given");
+  EXPECT_EQ(plan.sessions[2].decision, SessionDecision::kLabsNotGiven);
   EXPECT_EQ(lesion(plan, id).session, 3);
   EXPECT_GT(plan.timeline.size(), events_before);
   expectConsistent(plan);

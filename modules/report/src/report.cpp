@@ -184,13 +184,15 @@ class ReportWriter {
   }
 
   [[nodiscard]] std::string reviewText(const planning::PlanSession& s) const {
-    std::string t = s.review_status.empty() ? std::string("not reviewed") : s.review_status;
+    std::string t = s.review_status == planning::ReviewStatus::kNotReviewed
+                        ? std::string("not reviewed")
+                        : planning::toString(s.review_status);
     if (!s.review_comment.empty()) t += ": " + s.review_comment;
     return t;
   }
 
   [[nodiscard]] std::string labText(const planning::PlanSession& s) const {
-    std::string t = s.decision;
+    std::string t = planning::toString(s.decision);
     if (!s.lab_date.empty()) t += " (labs of " + s.lab_date + ")";
     return t;
   }
@@ -228,9 +230,10 @@ class ReportWriter {
                                         ? num(l.uncertainty->probability_margin_ok, 2) + "\n(p10 " +
                                               num(l.uncertainty->p10_margin_mm, 1) + " mm)"
                                         : std::string("-");
-    std::string flag = l.flag;
-    if (l.flag != "none" && !l.reason.empty()) {
-      flag = l.reason.starts_with(l.flag) ? l.reason : l.flag + ": " + l.reason;
+    const std::string word = planning::toString(l.flag);
+    std::string flag = word;
+    if (l.flag != planning::LesionFlag::kNone && !l.reason.empty()) {
+      flag = l.reason.starts_with(word) ? l.reason : word + ": " + l.reason;
     }
     return {"L" + std::to_string(l.id),
             num(l.diameter_mm, 1),
@@ -264,8 +267,9 @@ class ReportWriter {
       const auto it = lesions_.find(id);
       if (it == lesions_.end()) continue;
       t.rows.push_back(lesionRow(*it->second));
-      t.row_fill.push_back(it->second->flag != "none" ? std::optional<Rgb>(kFlagFill)
-                                                      : std::nullopt);
+      t.row_fill.push_back(it->second->flag != planning::LesionFlag::kNone
+                               ? std::optional<Rgb>(kFlagFill)
+                               : std::nullopt);
     }
     doc_.table(t);
   }
@@ -297,7 +301,7 @@ class ReportWriter {
     std::size_t flagged = 0;
     for (const planning::PlanLesion& l : plan_.lesions) {
       if (l.session > 0) ++scheduled;
-      if (l.flag != "none") ++flagged;
+      if (l.flag != planning::LesionFlag::kNone) ++flagged;
     }
     const double fraction = plan_.cumulative_liver_fraction;
     const bool within = fraction < plan_.settings.max_ablated_liver_fraction;
@@ -359,7 +363,8 @@ class ReportWriter {
       t.rows.push_back({std::to_string(s2.index), lesionList(s2.lesion_ids),
                         num(s2.ablated_volume_ml, 1), pct(s2.liver_fraction, 1), labText(s2),
                         reviewText(s2)});
-      t.row_fill.push_back(s2.decision == "postpone" || s2.review_status == "rejected"
+      t.row_fill.push_back(s2.decision == planning::SessionDecision::kPostpone ||
+                                   s2.review_status == planning::ReviewStatus::kRejected
                                ? std::optional<Rgb>(kFlagFill)
                                : std::nullopt);
     }
@@ -400,15 +405,26 @@ class ReportWriter {
                     {"Event", 150, Align::kLeft},
                     {"Details", 273, Align::kLeft}};
       for (const planning::PlanEvent& e : plan_.timeline) {
-        std::string kind = e.kind;
-        if (e.kind == "rfa") kind = "RFA session " + std::to_string(e.session);
-        if (e.kind == "systemic-cycle") kind = "systemic therapy, cycle " + std::to_string(e.cycle);
-        if (e.kind == "imaging-technical-success") kind = "CT/MRI: technical success";
-        if (e.kind == "imaging-followup") kind = "follow-up imaging + labs";
+        std::string kind;
+        switch (e.kind) {
+          case planning::EventKind::kRfa:
+            kind = "RFA session " + std::to_string(e.session);
+            break;
+          case planning::EventKind::kSystemicCycle:
+            kind = "systemic therapy, cycle " + std::to_string(e.cycle);
+            break;
+          case planning::EventKind::kImagingTechnicalSuccess:
+            kind = "CT/MRI: technical success";
+            break;
+          case planning::EventKind::kImagingFollowup:
+            kind = "follow-up imaging + labs";
+            break;
+        }
         tl.rows.push_back(
             {std::to_string(e.day), e.date.empty() ? std::string("-") : e.date, kind, e.text});
-        tl.row_fill.push_back(e.kind == "rfa" ? std::optional<Rgb>(Rgb{226, 238, 252})
-                                              : std::nullopt);
+        tl.row_fill.push_back(e.kind == planning::EventKind::kRfa
+                                  ? std::optional<Rgb>(Rgb{226, 238, 252})
+                                  : std::nullopt);
       }
       doc_.table(tl);
     }
@@ -447,7 +463,7 @@ class ReportWriter {
       doc_.paragraph(
           "No labs given: blood routine, biochemistry and coagulation must be checked "
           "against the profile before this session (decision: " +
-              s.decision + ").",
+              planning::toString(s.decision) + ").",
           kBody);
       return;
     }

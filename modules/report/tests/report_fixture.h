@@ -153,12 +153,12 @@ inline dicomexport::PlanCase fixtureCase() {
   l2.placements.push_back(fixturePlacement(l2.centroid_lps, Vec3(0.6, 0.8, 0)));
   l2.vessel_gap_mm = 2.5;
   l2.near_major_vessel = true;
-  l2.flag = "vessel";
+  l2.flag = planning::LesionFlag::kVessel;
   l2.reason = "a 6 mm portal branch runs 2.5 mm from the lesion";
   planning::PlanLesion l3 = lesion(spheres[2], 2);
   l3.placements.push_back(fixturePlacement(l3.centroid_lps, Vec3(-0.5, 0.7, -0.5)));
   planning::PlanLesion l4 = lesion(spheres[3], 0);
-  l4.flag = "no safe path";
+  l4.flag = planning::LesionFlag::kNoSafePath;
   l4.reason = "every candidate path crosses a rib";
   l4.preview = {};
   for (planning::PlanLesion* l : {&l1, &l2, &l3}) {
@@ -181,8 +181,8 @@ inline dicomexport::PlanCase fixtureCase() {
   labs.reasons = {"PLT 42e9/L < 50e9/L"};
   s1.labs = labs;
   s1.lab_date = "2025-03-08";
-  s1.decision = "postpone";
-  s1.review_status = "approved";
+  s1.decision = planning::SessionDecision::kPostpone;
+  s1.review_status = planning::ReviewStatus::kApproved;
   s1.review_comment = "board of 2025-03-09";
   planning::PlanSession s2;
   s2.index = 2;
@@ -194,10 +194,11 @@ inline dicomexport::PlanCase fixtureCase() {
   plan.fits_profile = false;
   plan.cumulative_volume_ml = s1.ablated_volume_ml + s2.ablated_volume_ml;
   plan.cumulative_liver_fraction = plan.cumulative_volume_ml / liver_ml;
-  plan.timeline = {{0, "2025-03-10", "rfa", 1, 0, "RFA session 1 of 2"},
-                   {21, "2025-03-31", "systemic-cycle", 1, 1, "cycle 1"},
-                   {30, "2025-04-09", "imaging-technical-success", 1, 0, "technical success"},
-                   {49, "2025-04-28", "rfa", 2, 0, "RFA session 2 of 2"}};
+  plan.timeline = {
+      {0, "2025-03-10", planning::EventKind::kRfa, 1, 0, "RFA session 1 of 2"},
+      {21, "2025-03-31", planning::EventKind::kSystemicCycle, 1, 1, "cycle 1"},
+      {30, "2025-04-09", planning::EventKind::kImagingTechnicalSuccess, 1, 0, "technical success"},
+      {49, "2025-04-28", planning::EventKind::kRfa, 2, 0, "RFA session 2 of 2"}};
   plan.notes = {"lesion 4 is not scheduled: no safe path"};
   return c;
 }

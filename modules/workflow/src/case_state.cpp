@@ -254,7 +254,8 @@ void applyCandidateTriage(planning::TreatmentPlan& plan, const CandidateTriages&
   for (planning::PlanLesion& l : plan.lesions) {
     const auto it = triages.find(l.id);
     if (it == triages.end()) continue;
-    l.detection = it->second.confident ? "automatic" : "to review";
+    l.detection =
+        it->second.confident ? planning::Detection::kAutomatic : planning::Detection::kToReview;
     l.detection_reason = it->second.reason;
   }
 }

@@ -142,7 +142,9 @@ TEST_F(Workflow, AutomaticCandidatesAreTriagedAndOnlyConfidentOnesScheduled) {
   for (const planning::PlanLesion& l : s.plan->lesions) {
     ASSERT_TRUE(s.candidate_triage.count(l.id)) << l.id;
     const segmentation::CandidateTriage& t = s.candidate_triage.at(l.id);
-    EXPECT_EQ(l.detection, t.confident ? "automatic" : "to review") << l.id;
+    EXPECT_EQ(l.detection,
+              t.confident ? planning::Detection::kAutomatic : planning::Detection::kToReview)
+        << l.id;
     EXPECT_EQ(l.detection_reason, t.reason);
     if (!t.confident) {
       EXPECT_EQ(l.session, 0) << l.id;

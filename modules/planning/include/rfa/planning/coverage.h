@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "rfa/core/volume.h"
+#include "rfa/planning/plan_enums.h"
 #include "rfa/planning/trajectory.h"
 #include "rfa/thermal/electrode.h"
 #include "rfa/thermal/preview.h"
@@ -112,6 +113,9 @@ enum class CoverageFlag : std::uint8_t {
 
 /// \brief "none", "no safe path", "too large", "vessel".
 const char* coverageFlagName(CoverageFlag flag);
+
+/// \brief The plan's flag of a coverage outcome (the same word).
+LesionFlag lesionFlagOf(CoverageFlag flag);
 
 /// Options of the placement search.
 struct CoverageOptions {

@@ -16,6 +16,7 @@
 
 #include "rfa/core/points.h"
 #include "rfa/planning/labs.h"
+#include "rfa/planning/plan_enums.h"
 #include "rfa/thermal/preview.h"
 
 namespace rfa::planning {
@@ -105,10 +106,8 @@ struct PlanLesion {
   PlanMargins preview;                    ///< preview-model margins of the placements
   std::optional<PlanUncertainty> uncertainty;
   std::optional<PlanConfirmation> confirmation;  ///< absent when not confirmed
-  /// "none" (covered with the minimum margin), "no safe path", "too large", "vessel",
-  /// "heat sink" (the preview covers it, the bioheat confirmation does not, next to a vessel).
-  std::string flag = "none";
-  std::string reason;  ///< why, when flag != "none"
+  LesionFlag flag = LesionFlag::kNone;
+  std::string reason;  ///< why, when flag != kNone
   /// Times the placements were searched again aiming at a larger preview margin because the
   /// bioheat confirmation fell short (plan_builder.h); 0 = the first search was kept.
   int refinements = 0;
@@ -118,13 +117,24 @@ struct PlanLesion {
   int search_evaluations = 0;
   /// Session that treats it (its PlanSession::index: prior_sessions + 1, ...); 0 = not scheduled.
   int session = 0;
-  /// Where the lesion comes from: "given" (the user's segmentation or clicks), "automatic" (an
-  /// automatic candidate above the confidence for automatic scheduling) or "to review" (an
-  /// automatic candidate below it: planned, but left out of every session until accepted) or
-  /// "accepted" (a candidate to review that the user moved into a session, moveLesionToSession()).
-  std::string detection = "given";
+  /// Where the lesion comes from (a candidate to review is planned, but left out of every session
+  /// until accepted: moveLesionToSession()).
+  Detection detection = Detection::kGiven;
   std::string detection_reason;  ///< the candidate's score and why it was kept or is to review
 };
+
+/// The session decision of a lab check's outcome.
+inline SessionDecision sessionDecisionOf(LabDecision d) {
+  switch (d) {
+    case LabDecision::kProceed:
+      return SessionDecision::kProceed;
+    case LabDecision::kPostpone:
+      return SessionDecision::kPostpone;
+    case LabDecision::kIncomplete:
+      return SessionDecision::kIncomplete;
+  }
+  return SessionDecision::kIncomplete;
+}
 
 /// One RFA session.
 struct PlanSession {
@@ -137,10 +147,8 @@ struct PlanSession {
   std::vector<std::string> reasons;  ///< why these lesions together
   std::optional<LabReport> labs;     ///< the pre-session lab check; absent: no labs given
   std::string lab_date;              ///< date of the labs checked ("" when absent)
-  /// "proceed", "postpone", "incomplete" (from the lab check) or "labs not given".
-  std::string decision = "labs not given";
-  /// Tumour-board review: "" (not reviewed), "approved", "rejected"; free comment.
-  std::string review_status;
+  SessionDecision decision = SessionDecision::kLabsNotGiven;  ///< from the lab check
+  ReviewStatus review_status = ReviewStatus::kNotReviewed;    ///< tumour board; free comment:
   std::string review_comment;
 };
 
@@ -154,8 +162,8 @@ struct PlanUnplaced {
 struct PlanEvent {
   int day = 0;       ///< days from the plan's first RFA (day 0)
   std::string date;  ///< yyyy-mm-dd when the plan has a start date, else ""
-  std::string kind;  ///< "rfa", "systemic-cycle", "imaging-technical-success", "imaging-followup"
-  int session = 1;   ///< session number in the whole treatment (PlanSession::index)
+  EventKind kind = EventKind::kRfa;
+  int session = 1;  ///< session number in the whole treatment (PlanSession::index)
   int cycle = 0;
   std::string text;
 };

@@ -12,14 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "rfa/planning/plan_enums.h"
 #include "rfa/planning/profile.h"
 
 namespace rfa::planning {
-
-enum class EventKind { kRfa, kSystemicCycle, kImagingTechnicalSuccess, kImagingFollowup };
-
-/// "rfa", "systemic-cycle", "imaging-technical-success", "imaging-followup".
-std::string toString(EventKind kind);
 
 /// yyyy-mm-dd.
 std::string formatDate(const std::chrono::year_month_day& date);
