@@ -35,7 +35,7 @@ add "rfaplan .nii" "'$rfaplan' convert '$input' -o '$work/out/rfa.nii'"
 add "rfaplan .nii.gz level 1" "'$rfaplan' convert '$input' -o '$work/out/rfa1.nii.gz' --compression-level 1"
 add "rfaplan .nii.gz level 3 (default)" "'$rfaplan' convert '$input' -o '$work/out/rfa3.nii.gz'"
 add "rfaplan .nii.gz level 6" "'$rfaplan' convert '$input' -o '$work/out/rfa6.nii.gz' --compression-level 6"
-add "rfaplan .nrrd (ITK gzip)" "'$rfaplan' convert '$input' -o '$work/out/rfa.nrrd'"
+add "rfaplan .nrrd level 3" "'$rfaplan' convert '$input' -o '$work/out/rfa.nrrd'"
 if ((have_peer)); then
   add "dcm2niix -z n" "dcm2niix -z n -f d2n_n -o '$work/out' '$input'"
   add "dcm2niix -z y (pigz, level 6)" "dcm2niix -z y -f d2n_y -o '$work/out' '$input'"

@@ -115,7 +115,7 @@ std::array<std::uint8_t, 352> niftiHeader(const ImageGeometry& g, StreamType typ
       d = -d;
     }
   }
-  const Vec3 sp = g.spacing();
+  const Vec3& sp = g.spacing();
   const std::array<float, 8> pixdim{static_cast<float>(qfac),
                                     static_cast<float>(sp.x()),
                                     static_cast<float>(sp.y()),
