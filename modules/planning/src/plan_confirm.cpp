@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "plan_util.h"
 #include "rfa/core/error.h"
 #include "rfa/core/grid_bounds.h"
+#include "rfa/core/parallel.h"
 #include "rfa/planning/plan_builder.h"
 
 namespace rfa::planning {
@@ -170,12 +172,8 @@ void confirmLesions(TreatmentPlan& plan, const PlanAnatomy& anatomy, const Proto
                     const PlanEquipment& equipment, const PlanBuildOptions& options) {
   const detail::PlanContext ctx(anatomy, profile, equipment, options);
   const double minimum = profile.margins.minimum_mm;
-  for (std::size_t li = 0; li < plan.lesions.size(); ++li) {
-    if (options.progress) {
-      options.progress("confirmation",
-                       static_cast<double>(li) / static_cast<double>(plan.lesions.size()));
-    }
-    PlanLesion& lesion = plan.lesions[li];
+  // One lesion: its placements simulated, then the refinement rounds.
+  const auto confirmOne = [&](PlanLesion& lesion) {
     bool short_of_preview = ctx.confirm(lesion);
     // Refinement: aim the preview search higher by the shortfall the simulation showed.
     for (int round = 0; short_of_preview && round < options.refinement_rounds; ++round) {
@@ -195,6 +193,39 @@ void confirmLesions(TreatmentPlan& plan, const PlanAnatomy& anatomy, const Proto
         candidate.refinements = round + 1;
         lesion = std::move(candidate);
       }
+    }
+  };
+  const std::size_t n = plan.lesions.size();
+  if (options.confirmation.backend == thermal::BackendChoice::kCpu) {
+    // CPU: one lesion per worker, most placements first (the small grids of one lesion's
+    // simulations keep two cores busy only 80 % of the time; whole lesions in parallel, each
+    // simulation serial inside - parallelFor nests serially - use them fully). Each lesion's
+    // result does not depend on the thread count (the solver gives the same bits on 1 or N
+    // threads). The GL backend keeps one lesion at a time (one context).
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return plan.lesions[a].placements.size() > plan.lesions[b].placements.size();
+    });
+    std::mutex progress_mutex;
+    std::size_t done = 0;
+    if (options.progress) options.progress("confirmation", 0.0);
+    parallelFor(n, [&](std::size_t k) {
+      confirmOne(plan.lesions[order[k]]);
+      if (options.progress) {
+        const std::lock_guard<std::mutex> lock(progress_mutex);
+        ++done;
+        if (done < n) {
+          options.progress("confirmation", static_cast<double>(done) / static_cast<double>(n));
+        }
+      }
+    });
+  } else {
+    for (std::size_t li = 0; li < n; ++li) {
+      if (options.progress) {
+        options.progress("confirmation", static_cast<double>(li) / static_cast<double>(n));
+      }
+      confirmOne(plan.lesions[li]);
     }
   }
   if (options.progress) options.progress("confirmation", 1.0);

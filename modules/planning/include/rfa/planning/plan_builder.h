@@ -131,7 +131,9 @@ TreatmentPlan planLesions(const PlanAnatomy& anatomy, const ProtocolProfile& pro
 /// confirmation. A lesion with the minimum margin in the preview but not in the simulation is
 /// refined (PlanBuildOptions::refinement_rounds); if it still falls short it gets the flag
 /// "heat sink" when a large vessel lies within minimum margin + one voxel of its worst voxel,
-/// otherwise "too large", with both margins in the reason.
+/// otherwise "too large", with both margins in the reason. With the CPU backend the lesions are
+/// confirmed in parallel (one per worker; the same result as one at a time), and
+/// options.progress is then called from the workers, serialised, as lesions complete.
 /// \throws as thermal::simulateAblation().
 void confirmLesions(TreatmentPlan& plan, const PlanAnatomy& anatomy, const ProtocolProfile& profile,
                     const PlanEquipment& equipment, const PlanBuildOptions& options);
