@@ -93,9 +93,9 @@ bool endsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// A .nii.gz of a label map or an integer volume (float volumes go through writeVolumeFileExact's
-// streaming writer): ITK writes the plain .nii (its header is the reference), which is then
-// compressed on all cores; the page cache holds the intermediate file.
+// A .nii.gz through writeVolumeFile (writeVolumeFileExact, which `convert` uses, streams instead):
+// ITK writes the plain .nii (its header is the reference), which is then compressed on all cores;
+// the page cache holds the intermediate file.
 void writeNiftiGz(const fs::path& tmp, const detail::PlainVolume& geometry, const void* data,
                   detail::VoxelType type, int level) {
   const fs::path plain = tmp.string().substr(0, tmp.string().size() - 3);  // "....nii"
