@@ -4,6 +4,7 @@
 // its margin confirmation ('rfaplan phantom-followup' and 'rfaplan confirm' run as child
 // processes), and a screenshot of the workstation ('rfaplan-gui --screenshot', on the user's
 // display or a private Xvfb). DIR/demo.json lists every output.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -15,16 +16,15 @@
 
 #include "child_process.h"
 #include "cli_common.h"
+#include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
-#include "rfa/core/sha256.h"
 #include "rfa/io/dicom_load.h"
 #include "rfa/io/dicom_scan.h"
 #include "rfa/io/segmentation_folder.h"
 #include "rfa/io/volume_file.h"
 #include "rfa/phantom/ct_writer.h"
 #include "rfa/phantom/phantom.h"
-#include "rfa/planning/plan_builder.h"
-#include "rfa/planning/plan_io.h"
+#include "rfa/phantom/phantom_folder.h"
 #include "rfa/segmentation/case.h"
 #include "rfa/workflow/case_state.h"
 #include "rfa/workflow/exports.h"
@@ -249,11 +249,11 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
       throw Error(ExitCode::kInternal, "demo: expected 1 series in the phantom");
     const io::LoadedSeries loaded = io::loadSeries(scan.series.front());
     double max_diff = 0;
+    const ImageVolume stored = phantom::storedCtValues(p.ct);  // what the series holds
     const auto a = loaded.image.data();
-    const auto b = p.ct.data();
+    const auto b = stored.data();
     for (std::size_t i = 0; i < a.size(); ++i) {
-      const double expect = std::clamp(std::round(static_cast<double>(b[i])), -1024.0, 3071.0);
-      max_diff = std::max(max_diff, std::abs(static_cast<double>(a[i]) - expect));
+      max_diff = std::max(max_diff, std::abs(static_cast<double>(a[i]) - b[i]));
     }
     const bool geometry_ok = loaded.image.geometry().sameGrid(p.ct.geometry(), 1e-3);
     report["steps"]["load"] = {{"seconds", secondsSince(t0)},
@@ -318,33 +318,20 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
     // 5. Treatment plan on that segmentation: paths, ablations (preview search, bioheat
     // confirmation), sessions, timeline.
     t0 = std::chrono::steady_clock::now();
-    const thermal::ElectrodeCatalog catalog =
-        thermal::loadElectrodeCatalog(thermal::defaultElectrodeDir());
-    const std::vector<thermal::PreviewCalibration> calibrations =
-        thermal::readPreviewCalibrations(thermal::defaultPreviewCalibrationFile());
-    const planning::ProtocolProfile profile = planning::resolveProfile("batch-rfa");
-    planning::PlanBuildOptions popt;
-    const planning::PlanAnatomy anatomy = workflow::anatomyOf(folder);
-    const planning::PlanEquipment equipment{&catalog, &calibrations};
-    planning::TreatmentPlan plan = planning::planLesions(anatomy, profile, equipment, popt);
-    if (!no_confirm) planning::confirmLesions(plan, anatomy, profile, equipment, popt);
-    planning::planSessions(plan, profile, popt);
-    plan.source.input = (fs::path(out) / "phantom").string();
-    plan.source.series_instance_uid = loaded.series.series_instance_uid;
-    plan.source.study_instance_uid = loaded.series.study.study_instance_uid;
-    plan.source.patient_id = loaded.series.study.patient_id;
-    plan.source.frame_of_reference_uid = loaded.series.frame_of_reference_uid;
-    plan.source.modality = loaded.series.modality;
-    const ImageGeometry& g = loaded.image.geometry();
-    plan.source.size = g.size();
-    plan.source.spacing_mm = g.spacing();
-    plan.source.origin_lps_mm = g.origin();
-    plan.source.direction = g.direction();
-    plan.source.voxel_sha256 = voxelSha256(loaded.image);
-    plan.source.segmentation = "segmentation/";
-    plan.software = std::string("rfaplan ") + RFAPLAN_VERSION;
+    workflow::CaseState state;
+    state.input = (fs::path(out) / "phantom").string();
+    state.image_input = state.input;
+    state.image.image = loaded.image;
+    state.image.series = loaded.series;
+    state.image.source = "DICOM series " + loaded.series.series_instance_uid;
+    state.segmentation = folder;
+    state.segmentation_record = "segmentation/";
+    workflow::PlanRequest request;
+    request.confirm = !no_confirm;
+    (void)workflow::planCase(state, request, RFAPLAN_VERSION);
     const fs::path plan_file = fs::path(out) / "plan.json";
-    planning::writePlanFile(plan_file, plan);
+    (void)workflow::savePlan(state, plan_file);
+    const planning::TreatmentPlan& plan = *state.plan;
     nlohmann::json plan_report = {{"seconds", secondsSince(t0)},
                                   {"file", plan_file.string()},
                                   {"sessions", plan.sessions.size()},
@@ -418,11 +405,7 @@ void addDemoCommand(CLI::App& app, int& exit_code) {
     const fs::path summary = fs::path(out) / "demo.json";
     outputs.add(summary, "this summary: every step's figures and outputs");
     report["outputs"] = outputs.list;
-    {
-      std::ofstream f(summary);
-      f << report.dump(2) << "\n";
-      if (!f) throw WriteError("demo: cannot write " + summary.string());
-    }
+    writeFileAtomically(summary, report.dump(2) + "\n");
     std::cout << "\nWhere to look (" << out << "/):\n";
     for (const auto& o : outputs.list) {
       std::cout << "  " << o["path"].get<std::string>() << "  " << o["what"].get<std::string>()

@@ -12,12 +12,12 @@
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
-#include "rfa/dicomexport/plan_case.h"
 #include "rfa/followup/confirm.h"
 #include "rfa/followup/registration.h"
 #include "rfa/followup/timeline.h"
 #include "rfa/io/input.h"
 #include "rfa/io/volume_file.h"
+#include "rfa/planning/plan_case.h"
 #include "rfa/planning/profile.h"
 #include "rfa/report/margin_image.h"
 #include "rfa/segmentation/liver.h"
@@ -38,12 +38,12 @@ void requireOutputFolder(const std::filesystem::path& out) {
 
 // The plan, its planning series and segmentation (as recorded in the plan unless given), with
 // the loader's notes printed as warnings.
-dicomexport::PlanCase loadPlanned(const std::string& plan_file, const std::string& series,
-                                  const std::string& segmentation_dir) {
-  dicomexport::PlanCaseOptions o;
+planning::PlanCase loadPlanned(const std::string& plan_file, const std::string& series,
+                               const std::string& segmentation_dir) {
+  planning::PlanCaseOptions o;
   o.series = series;
   o.segmentation = segmentation_dir;
-  dicomexport::PlanCase pc = dicomexport::loadPlanCase(plan_file, o);
+  planning::PlanCase pc = planning::loadPlanCase(plan_file, o);
   for (const std::string& n : pc.notes) std::cerr << "warning: " << n << "\n";
   return pc;
 }
@@ -212,7 +212,7 @@ void addConfirmCommand(CLI::App& app, int& exit_code) {
     if (session < 1) throw UsageError("--session must be >= 1");
     requireOutputFolder(out);
     const auto t0 = std::chrono::steady_clock::now();
-    const dicomexport::PlanCase pc = loadPlanned(plan_file, series, segmentation_dir);
+    const planning::PlanCase pc = loadPlanned(plan_file, series, segmentation_dir);
     const io::LoadedImage fu = io::loadImage(followup_in, followup_series);
     followup::ConfirmOptions o;
     o.session = session;
@@ -284,7 +284,7 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
       throw WriteError(out + " is a folder: give the timeline file name");
     }
     const auto t0 = std::chrono::steady_clock::now();
-    const dicomexport::PlanCase pc = loadPlanned(plan_file, series, segmentation_dir);
+    const planning::PlanCase pc = loadPlanned(plan_file, series, segmentation_dir);
     std::vector<followup::TimepointResult> results;
     std::optional<double> nadir_recist, nadir_mrecist;
     for (const std::string& spec : timepoints) {

@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -28,15 +27,15 @@
 #include "rfa/core/error.h"
 #include "rfa/core/sha256.h"
 #include "rfa/phantom/ct_writer.h"
-#include "rfa/phantom/followup.h"
 #include "rfa/phantom/phantom.h"
+#include "rfa/phantom/phantom_folder.h"
+#include "rfa/phantom/synthetic_followup.h"
 #include "rfa/planning/plan.h"
 #include "rfa/planning/plan_io.h"
 
 namespace rfa::cli {
 namespace {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 // The deformation's maximum displacement in the liver is accepted within this fraction of --deform.
 constexpr double kDeformTolerance = 0.10;
@@ -109,155 +108,36 @@ phantom::NewLesion parseNewLesion(const std::string& text) {
   return n;
 }
 
-// DIR/truth.json: the phantom's truth, with the generator's options ("options").
-struct PhantomTruth {
-  json j;
-  phantom::PhantomOptions options;
-};
-
-PhantomTruth readPhantomTruth(const fs::path& dir) {
-  const fs::path file = dir / "truth.json";
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw NotFoundError("phantom folder " + dir.string() + " not found");
-  std::ifstream in(file);
-  if (!in) {
-    throw NotFoundError("cannot open " + file.string() +
-                        " (--phantom must be a folder written by 'rfaplan phantom')");
-  }
-  PhantomTruth t;
-  try {
-    t.j = json::parse(in);
-  } catch (const json::exception& e) {
-    throw CorruptDataError(file.string() + ": not valid JSON (" + e.what() + ")");
-  }
-  if (!t.j.is_object() || !t.j.contains("options")) {
-    throw CorruptDataError(file.string() +
-                           " has no \"options\" (written by an older rfaplan): regenerate the "
-                           "phantom with 'rfaplan phantom' and plan on it again");
-  }
-  try {
-    const json& o = t.j.at("options");
-    phantom::PhantomOptions& p = t.options;
-    p.lesions = o.at("lesions").get<int>();
-    p.seed = o.at("seed").get<std::uint64_t>();
-    const json& size = o.at("size");
-    const json& spacing = o.at("spacing_mm");
-    if (!size.is_array() || size.size() != 3 || !spacing.is_array() || spacing.size() != 3) {
-      throw CorruptDataError(file.string() + ": options.size and options.spacing_mm need 3 values");
-    }
-    for (std::size_t a = 0; a < 3; ++a) {
-      p.size[a] = size[a].get<std::size_t>();
-      p.spacing_mm[static_cast<Eigen::Index>(a)] = spacing[a].get<double>();
-    }
-    p.noise_sigma_hu = o.at("noise_sigma_hu").get<double>();
-    p.min_lesion_diameter_mm = o.at("min_lesion_diameter_mm").get<double>();
-    p.max_lesion_diameter_mm = o.at("max_lesion_diameter_mm").get<double>();
-    p.neighbours = o.value("neighbours", false);  // absent in phantoms written before it
-    if (o.value("mr_t2", false)) {
-      throw UnsupportedError("phantom-followup: the MR phantom variant has no follow-up (CT only)");
-    }
-    // Checked later against the regenerated phantom.
-    (void)t.j.at("geometry").at("size");
-    (void)t.j.at("liver_volume_ml").get<double>();
-    (void)t.j.at("lesions").size();
-  } catch (const json::exception& e) {
-    throw CorruptDataError(file.string() + ": malformed phantom truth (" + e.what() + ")");
-  }
-  return t;
-}
-
-Vec3 jsonVec3(const json& a) {
-  return {a.at(0).get<double>(), a.at(1).get<double>(), a.at(2).get<double>()};
-}
-
-// The plan's grid and series against the phantom folder's (before the phantom is regenerated).
+// The plan's grid and series against the phantom folder's (before the phantom is regenerated),
+// then (when the plan recorded it) the voxels of the regenerated phantom as its series stores
+// them against the plan's SHA-256.
 void requirePlanOnPhantom(const planning::TreatmentPlan& plan, const fs::path& plan_file,
-                          const PhantomTruth& truth, const fs::path& dir) {
+                          const phantom::PhantomFolderTruth& truth, const fs::path& dir) {
   const planning::PlanSource& s = plan.source;
   const ImageGeometry planned(s.size, s.spacing_mm, s.origin_lps_mm, s.direction);
-  ImageGeometry phantom_grid;
-  try {
-    const json& g = truth.j.at("geometry");
-    const json& size = g.at("size");
-    phantom_grid = ImageGeometry({size.at(0).get<std::size_t>(), size.at(1).get<std::size_t>(),
-                                  size.at(2).get<std::size_t>()},
-                                 jsonVec3(g.at("spacing_mm")), jsonVec3(g.at("origin_lps_mm")));
-  } catch (const json::exception& e) {
-    throw CorruptDataError((dir / "truth.json").string() + ": malformed geometry (" + e.what() +
-                           ")");
-  }
-  if (!planned.sameGrid(phantom_grid, 1e-3)) {
+  const auto not_made_on = [&](const std::string& what) {
     throw SelectionError(plan_file.string() + " was not made on the phantom " + dir.string() +
-                         ": the plan's grid is " + planned.describe() + ", the phantom's " +
-                         phantom_grid.describe());
+                         ": " + what);
+  };
+  if (!planned.sameGrid(truth.grid, 1e-3)) {
+    not_made_on("the plan's grid is " + planned.describe() + ", the phantom's " +
+                truth.grid.describe());
   }
-  const json& series = truth.j.value("series", json::object());
-  if (!s.series_instance_uid.empty() && series.contains("series_instance_uid") &&
-      series["series_instance_uid"].is_string() &&
-      series["series_instance_uid"].get<std::string>() != s.series_instance_uid) {
-    throw SelectionError(plan_file.string() + " was not made on the phantom " + dir.string() +
-                         ": Series Instance UID " + s.series_instance_uid +
-                         " (phantom: " + series["series_instance_uid"].get<std::string>() + ")");
+  if (!s.series_instance_uid.empty() && !truth.series_instance_uid.empty() &&
+      truth.series_instance_uid != s.series_instance_uid) {
+    not_made_on("Series Instance UID " + s.series_instance_uid +
+                " (phantom: " + truth.series_instance_uid + ")");
   }
 }
 
-// The regenerated phantom is DIR's: same grid, liver volume and lesions as DIR/truth.json, and
-// (when the plan recorded it) the same voxels as the series the plan was made on.
-void requireSamePhantom(const phantom::Phantom& p, const PhantomTruth& truth, const fs::path& dir,
-                        const planning::TreatmentPlan& plan, const fs::path& plan_file) {
-  const std::string file = (dir / "truth.json").string();
-  const auto mismatch = [&](const std::string& what) {
-    throw SelectionError("the phantom regenerated from the options in " + file +
-                         " is not the one in " + dir.string() + " (" + what +
-                         "): regenerate the phantom with this rfaplan ('rfaplan phantom') and plan "
-                         "on it again");
-  };
-  try {
-    const json& g = truth.j.at("geometry");
-    const json& size = g.at("size");
-    const ImageGeometry written({size.at(0).get<std::size_t>(), size.at(1).get<std::size_t>(),
-                                 size.at(2).get<std::size_t>()},
-                                jsonVec3(g.at("spacing_mm")), jsonVec3(g.at("origin_lps_mm")));
-    if (!written.sameGrid(p.ct.geometry(), 1e-6)) {
-      mismatch("grid " + p.ct.geometry().describe() + ", written " + written.describe());
-    }
-    const double liver_ml = truth.j.at("liver_volume_ml").get<double>();
-    if (std::abs(liver_ml - p.liver_volume_ml) > 1e-6 * std::max(1.0, liver_ml)) {
-      mismatch("liver " + fixed(p.liver_volume_ml, 3) + " mL, written " + fixed(liver_ml, 3) +
-               " mL");
-    }
-    const json& lesions = truth.j.at("lesions");
-    if (lesions.size() != p.lesion_truth.size()) {
-      mismatch(std::to_string(p.lesion_truth.size()) + " lesions, written " +
-               std::to_string(lesions.size()));
-    }
-    for (std::size_t n = 0; n < lesions.size(); ++n) {
-      const Vec3 c = jsonVec3(lesions[n].at("center_lps_mm"));
-      if (lesions[n].at("label").get<int>() != p.lesion_truth[n].label ||
-          (c - p.lesion_truth[n].center_lps).norm() > 1e-6) {
-        mismatch("lesion " + std::to_string(p.lesion_truth[n].label) + " differs");
-      }
-    }
-  } catch (const json::exception& e) {
-    throw CorruptDataError(file + ": malformed phantom truth (" + e.what() + ")");
-  }
-  if (!plan.source.voxel_sha256.empty()) {
-    // The voxels as the DICOM series holds them (rounded, clamped to 12 bits) and a loader reads
-    // them back: the digest the plan recorded.
-    ImageVolume stored = p.ct;
-    for (float& v : stored.data()) {
-      // Stored value (unsigned, intercept -1024) and back, as the loader reads it (so that -0.4
-      // gives +0, not -0).
-      const double q = std::clamp(std::round(static_cast<double>(v)), -1024.0, 3071.0);
-      v = static_cast<float>(static_cast<std::uint16_t>(q + 1024.0)) - 1024.0F;
-    }
-    const std::string sha = voxelSha256(stored);
-    if (sha != plan.source.voxel_sha256) {
-      throw SelectionError(plan_file.string() + " was not made on the phantom " + dir.string() +
-                           ": SHA-256 of the voxels " + sha +
-                           " (planned: " + plan.source.voxel_sha256 + ")");
-    }
+void requirePlannedVoxels(const phantom::Phantom& p, const planning::TreatmentPlan& plan,
+                          const fs::path& plan_file, const fs::path& dir) {
+  if (plan.source.voxel_sha256.empty()) return;
+  const std::string sha = voxelSha256(phantom::storedCtValues(p.ct));
+  if (sha != plan.source.voxel_sha256) {
+    throw SelectionError(plan_file.string() + " was not made on the phantom " + dir.string() +
+                         ": SHA-256 of the voxels " + sha +
+                         " (planned: " + plan.source.voxel_sha256 + ")");
   }
 }
 
@@ -410,7 +290,7 @@ void addPhantomFollowupCommand(CLI::App& app, int& exit_code) {
 
     // The plan and the phantom it was made on.
     const planning::TreatmentPlan plan = planning::readPlanFile(plan_file);
-    const PhantomTruth truth = readPhantomTruth(dir);
+    const phantom::PhantomFolderTruth truth = phantom::readPhantomFolderTruth(dir);
     requirePlanOnPhantom(plan, plan_file, truth, dir);
     const bool has_session =
         std::any_of(plan.sessions.begin(), plan.sessions.end(),
@@ -448,20 +328,11 @@ void addPhantomFollowupCommand(CLI::App& app, int& exit_code) {
       }
     }
 
-    phantom::Phantom planning_phantom;
-    try {
-      planning_phantom = phantom::generatePhantom(truth.options);
-    } catch (const std::invalid_argument& e) {
-      throw CorruptDataError((dir / "truth.json").string() + ": invalid options (" + e.what() +
-                             ")");
-    } catch (const GeometryError& e) {
-      throw CorruptDataError((dir / "truth.json").string() + ": invalid options (" + e.what() +
-                             ")");
-    }
-    requireSamePhantom(planning_phantom, truth, dir, plan, plan_file);
+    const phantom::Phantom planning_phantom = phantom::regeneratePhantom(truth);
+    requirePlannedVoxels(planning_phantom, plan, plan_file, dir);
 
     // Zones, lesion changes and new lesions (phantom labels).
-    phantom::FollowupOptions fo;
+    phantom::SyntheticFollowupOptions fo;
     fo.noise_sigma_hu = noise;
     fo.noise_seed = seed;
     std::map<int, int> label_of;  // plan lesion id -> phantom label
@@ -512,13 +383,13 @@ void addPhantomFollowupCommand(CLI::App& app, int& exit_code) {
     fo.new_lesions = added;
 
     // Deformation: calibrated on sampled planning liver points, checked on the generated one.
-    phantom::FollowupPhantom fu;
+    phantom::SyntheticFollowup fu;
     double target = deform;
     for (int attempt = 0; attempt < 4; ++attempt) {
       fo.deformation = phantom::calibratedDeformation(planning_phantom.liver, target, rotate);
       try {
-        fu = phantom::generateFollowup(planning_phantom, fo);
-      } catch (const std::invalid_argument& e) {
+        fu = phantom::generateSyntheticFollowup(planning_phantom, fo);
+      } catch (const UsageError& e) {
         throw UsageError(std::string("follow-up: ") + e.what());
       }
       const double m = fu.max_displacement_in_liver_mm;
@@ -589,7 +460,7 @@ void addPhantomFollowupCommand(CLI::App& app, int& exit_code) {
     series.series_description = "rfaplan phantom follow-up CT";
     series.study_description = "rfaplan synthetic abdomen follow-up";
     series.study_date = "20260131";
-    phantom::writeFollowupFolder(fu, out_path, series);
+    phantom::writeSyntheticFollowupFolder(fu, out_path, series);
     std::cout << "follow-up written to " << out << " (" << fu.ct.geometry().describe() << ", "
               << fixed(secondsSince(t0), 1) << " s)\n"
               << kResearchBanner << "\n";

@@ -1,26 +1,20 @@
 // rfaplan plan INPUT [--segmentation DIR] [--profile NAME|FILE] [--labs FILE] [--electrode NAME]...
 //   [--start YYYY-MM-DD] [--cycles N] [--no-confirm] ... -o plan.json
-// A thin shell: options, loading, the planning library's three stages, the plan file.
+// A thin shell over workflow::planCase() (case_state.h), the pipeline every front end runs.
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <sstream>
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
-#include "rfa/io/input.h"
-#include "rfa/io/segmentation_folder.h"
 #include "rfa/planning/plan_builder.h"
 #include "rfa/planning/plan_check.h"
 #include "rfa/planning/plan_io.h"
-#include "rfa/segmentation/case.h"
 #include "rfa/thermal/heat_backend.h"
 #include "rfa/thermal/zone_calibration.h"
-#include "rfa/thermal/zone_reference.h"
 #include "rfa/workflow/case_state.h"
-#include "rfa/workflow/image_modality.h"
 #include "tissue_options.h"
 
 namespace rfa::cli {
@@ -50,18 +44,6 @@ thermal::BackendChoice parseBackend(const std::string& s) {
   if (s == "gl") return thermal::BackendChoice::kGl;
   if (s == "auto") return thermal::BackendChoice::kAuto;
   throw UsageError("--backend: unknown backend '" + s + "' (cpu, gl, auto)");
-}
-
-// Refuses early (before minutes of work) to overwrite a file that is not a plan.
-void requireWritableTarget(const fs::path& out) {
-  std::error_code ec;
-  if (!fs::exists(out, ec)) return;
-  try {
-    (void)planning::readPlanFile(out);
-  } catch (const Error& e) {
-    throw CorruptDataError("refusing to overwrite " + out.string() + ": it is not a valid plan (" +
-                           e.what() + "); move it away or choose another -o");
-  }
 }
 
 void printSummary(const planning::TreatmentPlan& plan, const fs::path& out) {
@@ -179,115 +161,47 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     }
     options.confirmation.spacing_mm = confirm_spacing;
     options.confirmation.backend = parseBackend(backend_text);
-    options.cycles_between_sessions = cycles;
-    if (!start_text.empty()) options.start_date = parseDate(start_text);
-    const planning::ProtocolProfile profile = planning::resolveProfile(profile_text);
-    if (cycles < profile.intervals.systemic_cycles_between_sessions_min ||
-        cycles > profile.intervals.systemic_cycles_between_sessions_max) {
-      throw UsageError("--cycles: " + std::to_string(cycles) + " is outside the profile's " +
-                       std::to_string(profile.intervals.systemic_cycles_between_sessions_min) +
-                       ".." +
-                       std::to_string(profile.intervals.systemic_cycles_between_sessions_max));
-    }
-    if (!labs_file.empty()) options.labs = planning::readLabsFile(labs_file);
-    const thermal::ElectrodeCatalog catalog =
-        thermal::loadElectrodeCatalog(thermal::defaultElectrodeDir());
     const thermal::TissueState tissue_state = tissue.state();
     options.confirmation.materials =
         thermal::materialsFor(options.confirmation.materials, tissue_state);
-    for (const std::string& e : options.electrodes) (void)catalog.find(e);
+    workflow::PlanRequest request;
+    request.confirm = !no_confirm;
+    request.cycles_between_sessions = cycles;
+    if (!start_text.empty()) request.start_date = parseDate(start_text);
+    request.base = options;
+    request.condition = tissue_state.condition;
+    request.log = [](const std::string& line) { std::cerr << line << "\n"; };
+    try {
+      (void)workflow::checkPlanRequest(request, profile_text);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string("--cycles: ") + e.what());
+    }
+    if (!labs_file.empty()) request.labs = planning::readLabsFile(labs_file);
     const fs::path out_path(out);
-    requireWritableTarget(out_path);
-    options.progress = [](const std::string& stage, double f) {
-      std::cerr << "\r" << stage << " " << static_cast<int>(std::round(100 * f)) << " %   "
-                << (f >= 1.0 ? "\n" : "") << std::flush;
-    };
+    planning::requirePlanTarget(out_path);
 
     auto t0 = Clock::now();
-    const io::LoadedImage img = io::loadImage(input, series);
-    for (const auto& w : img.warnings) std::cerr << "warning: " << w << "\n";
-    std::cerr << "loaded " << img.source << " in " << fixed(secondsSince(t0), 1) << " s\n";
+    workflow::CaseState state = workflow::openImageCase(input, series);
+    for (const auto& w : state.image.warnings) std::cerr << "warning: " << w << "\n";
+    std::cerr << "loaded " << state.image.source << " in " << fixed(secondsSince(t0), 1) << " s\n";
+    state.profile_name = profile_text;
+    if (!segmentation_dir.empty()) workflow::useSegmentationFolder(state, segmentation_dir);
 
-    {
-      std::vector<std::string> modality_notes;
-      if (workflow::imageModality(img, "", modality_notes) == segmentation::Modality::kMR) {
-        throw UnsupportedError(
-            "planning on MR is not supported yet: the needle paths need the bone, lung and vessel "
-            "masks, which the MR segmentation does not provide (plan on the CT)");
-      }
-    }
-    io::SegmentationFolder seg;
-    std::string seg_record;
-    workflow::CandidateTriages triages;  // automatic candidates (no --segmentation)
-    t0 = Clock::now();
-    if (!segmentation_dir.empty()) {
-      seg = io::readSegmentationFolder(segmentation_dir);
-      const auto need = [&](bool present, const char* name) {
-        if (!present) {
-          throw NoDataError("--segmentation " + segmentation_dir + ": " + name +
-                            ".nrrd is missing (needed to plan)");
-        }
-      };
-      need(seg.body.has_value(), "body");
-      need(seg.liver.has_value(), "liver");
-      need(seg.lesions.has_value(), "lesions");
-      if (!seg.body->geometry().sameGrid(img.image.geometry())) {
-        throw GeometryError("--segmentation " + segmentation_dir + " is on another grid (" +
-                            seg.body->geometry().describe() + ") than INPUT (" +
-                            img.image.geometry().describe() + "): segment this series");
-      }
-      seg_record = segmentation_dir;
-    } else {
-      segmentation::CaseSegmentationOptions so;
-      so.auto_lesions = true;
-      segmentation::CaseSegmentation c = segmentation::segmentCase(img.image, so);
-      triages = workflow::candidateTriages(c);
-      seg = workflow::toSegmentationFolder(std::move(c));
-      const fs::path seg_dir =
-          fs::path(out_path).replace_filename(out_path.stem().string() + "-segmentation");
-      io::writeSegmentationFolder(seg_dir, seg);
-      seg_record = "automatic (written to " + seg_dir.filename().string() + "/)";
-      std::cerr << "segmented in " << fixed(secondsSince(t0), 1) << " s -> " << seg_dir.string()
-                << "\n";
-    }
-
-    // The preview zones: the shipped living-liver calibration, or for a research condition the
-    // solver's zone in that tissue (one simulation per protocol, 1 mm), recorded in the plan's
-    // zone model.
-    t0 = Clock::now();
-    const std::vector<thermal::PreviewCalibration> calibrations =
-        tissue_state.condition == thermal::TissueCondition::kInVivo
-            ? thermal::readPreviewCalibrations(thermal::defaultPreviewCalibrationFile())
-            : thermal::conditionPreviews(
-                  catalog, options.electrodes, options.confirmation.materials,
-                  tissue_state.condition,
-                  thermal::readZoneReferenceTable(thermal::defaultZoneReferenceFile()),
-                  [](const std::string& line) { std::cerr << line << "\n"; });
-    if (tissue_state.condition != thermal::TissueCondition::kInVivo) {
+    const workflow::PlanTimings t =
+        workflow::planCase(state, request, RFAPLAN_VERSION, [](const std::string& stage, double f) {
+          std::cerr << "\r" << stage << " " << static_cast<int>(std::round(100 * f)) << " %   "
+                    << (f >= 1.0 ? "\n" : "") << std::flush;
+        });
+    if (t.segmented) std::cerr << "segmented in " << fixed(t.segmentation_s, 1) << " s\n";
+    if (request.condition != thermal::TissueCondition::kInVivo) {
       std::cerr << "preview zones in " << tissue.condition << " tissue in "
-                << fixed(secondsSince(t0), 1) << " s\n";
+                << fixed(t.previews_s, 1) << " s\n";
     }
-    const planning::PlanAnatomy anatomy = workflow::anatomyOf(seg);
-    const planning::PlanEquipment equipment{&catalog, &calibrations};
+    std::cerr << "planned in " << fixed(t.lesions_s, 1) << " s (preview), confirmation "
+              << (no_confirm ? std::string("skipped") : fixed(t.confirmation_s, 1) + " s") << "\n";
 
-    t0 = Clock::now();
-    planning::TreatmentPlan plan = planning::planLesions(anatomy, profile, equipment, options);
-    const double t_lesions = secondsSince(t0);
-    double t_confirm = 0;
-    if (!no_confirm) {
-      t0 = Clock::now();
-      planning::confirmLesions(plan, anatomy, profile, equipment, options);
-      t_confirm = secondsSince(t0);
-    }
-    workflow::applyCandidateTriage(plan, triages);
-    planning::planSessions(plan, profile, options);
-    plan.source = workflow::planSourceOf(img, input);
-    plan.source.segmentation = seg_record;
-    plan.software = std::string("rfaplan ") + RFAPLAN_VERSION;
-    std::cerr << "planned in " << fixed(t_lesions, 1) << " s (preview), confirmation "
-              << (no_confirm ? std::string("skipped") : fixed(t_confirm, 1) + " s") << "\n";
-
-    const planning::PlanWriteResult w = planning::writePlanFile(out_path, plan);
+    const planning::PlanWriteResult w = workflow::savePlan(state, out_path);
+    const planning::TreatmentPlan& plan = *state.plan;
     printSummary(plan, out_path);
     if (w.unchanged) std::cout << "  (same content as the plan already there: not rewritten)\n";
     if (w.previous_kept) {

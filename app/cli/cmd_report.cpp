@@ -1,6 +1,6 @@
 // rfaplan report PLAN -o report.pdf [--series DIR] [--segmentation DIR] [--session N]
 // A thin shell over rfa::workflow::exportReport, as the GUI runs it: the plan with its series and
-// segmentation (dicomexport::loadPlanCase), then the tumour-board report (rfa::report), written
+// segmentation (planning::loadPlanCase), then the tumour-board report (rfa::report), written
 // atomically.
 #include <chrono>
 #include <filesystem>

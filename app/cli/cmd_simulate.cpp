@@ -5,7 +5,6 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "cli_common.h"
+#include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
 #include "rfa/io/input.h"
 #include "rfa/io/segmentation_folder.h"
@@ -314,11 +314,7 @@ void addSimulateCommand(CLI::App& app, int& exit_code) {
                      {"rolled_off", s.rolled_off}});
     }
     j["generator"] = log;
-    {
-      std::ofstream f(dir / "zone.json");
-      f << j.dump(2) << "\n";
-      if (!f) throw WriteError((dir / "zone.json").string() + ": cannot write");
-    }
+    writeFileAtomically(dir / "zone.json", j.dump(2) + "\n");
     std::cout << "simulated " << electrode.name << " (" << prot.name << ", "
               << fixed(r.simulated_seconds, 0) << " s, " << r.backend << "): zone "
               << fixed(r.zone_volume_ml, 2) << " mL, " << fixed(r.length_along_mm)

@@ -14,13 +14,13 @@
 #endif
 
 #include "rfa/core/error.h"
-#include "rfa/dicomexport/plan_rois.h"
 #include "rfa/io/dicom_scan.h"
 #include "rfa/planning/plan_io.h"
 #include "rfa/planning/profile.h"
 #include "rfa/planning/session_edit.h"
 #include "rfa/workflow/atlas_liver_step.h"
 #include "rfa/workflow/autosave.h"
+#include "rfa/workflow/case_scene.h"
 #include "rfa/workflow/exports.h"
 
 #ifndef RFAPLAN_VERSION
@@ -31,8 +31,8 @@ namespace rfa::gui {
 
 namespace {
 
-render::Rgb rgbOf(const dicomexport::RoiColour& c) {
-  return {c[0] / 255.0, c[1] / 255.0, c[2] / 255.0};
+render::Rgb rgbOf(const workflow::SceneColour& c) {
+  return {c[0], c[1], c[2]};
 }
 
 QString qs(const std::string& s) {
@@ -58,8 +58,6 @@ void describeError(const std::exception& e, JobResult& r, const QString& what) {
 }  // namespace
 
 namespace {
-void sceneLayersOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
-                   std::vector<render::NeedleLine>& needles);
 /// Background jobs run below the UI thread's priority (nice +10, inherited by the threads the
 /// libraries start), so that on a busy machine the event loop is still scheduled first.
 void lowerThisThreadsPriority() {
@@ -94,97 +92,32 @@ void recordedEdit(workflow::LesionEditHistory& history, workflow::CaseState& sta
 
 void sceneContentOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
                     std::vector<render::NeedleLine>& needles) {
-  sceneLayersOf(state, layers, needles);
+  const workflow::CaseScene scene = workflow::caseScene(state);
+  for (const workflow::SceneRegion& r : scene.regions) {
+    render::LabelLayer l;
+    l.name = r.name;
+    l.mask = r.mask;
+    l.labels = r.labels;
+    l.colour = rgbOf(r.colour);
+    for (const auto& [label, colour] : r.label_colours) l.label_colours[label] = rgbOf(colour);
+    l.opacity = r.opacity;
+    l.surface = r.surface;
+    l.surface_opacity = r.surface_opacity;
+    layers.push_back(std::move(l));
+  }
+  for (const workflow::SceneNeedle& n : scene.needles) {
+    render::NeedleLine line;
+    line.name = n.name;
+    line.entry_lps = n.entry_lps;
+    line.tip_lps = n.tip_lps;
+    line.colour = rgbOf(n.colour);
+    needles.push_back(std::move(line));
+  }
   // The 3D surfaces are extracted here (worker thread), not when the 3D view first draws them.
   for (render::LabelLayer& l : layers) {
     if (l.surface) l.prepared_surface = render::prepareLayerSurface(l);
   }
 }
-
-namespace {
-void sceneLayersOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
-                   std::vector<render::NeedleLine>& needles) {
-  const io::SegmentationFolder& seg = state.segmentation;
-  if (seg.liver) {
-    render::LabelLayer l;
-    l.name = "liver";
-    l.mask = std::make_shared<const Mask>(*seg.liver);
-    l.colour = rgbOf(dicomexport::kLiverColour);
-    l.opacity = 0.25;
-    l.surface_opacity = 0.25;
-    layers.push_back(std::move(l));
-  }
-  if (seg.vessel_radius_mm) {
-    Mask vessels(seg.vessel_radius_mm->geometry(), 0);
-    const auto& r = seg.vessel_radius_mm->data();
-    auto v = vessels.data();
-    for (std::size_t i = 0; i < r.size(); ++i) v[i] = r[i] > 0 ? 1 : 0;
-    render::LabelLayer l;
-    l.name = "vessels";
-    l.mask = std::make_shared<const Mask>(std::move(vessels));
-    l.colour = {0.85, 0.2, 0.25};
-    l.opacity = 0.45;
-    layers.push_back(std::move(l));
-  }
-  if (seg.lesions) {
-    render::LabelLayer l;
-    l.name = "lesions";
-    l.labels = std::make_shared<const LabelMap>(*seg.lesions);
-    l.colour = rgbOf(dicomexport::kLesionColour);
-    l.opacity = 0.6;
-    layers.push_back(std::move(l));
-  }
-  if (!state.plan || state.plan->lesions.empty() || !seg.liver || !seg.lesions) return;
-  // Margins, zones and needles exactly as exported (dicomexport::planRois).
-  const std::vector<dicomexport::Roi> rois =
-      dicomexport::planRois(*state.plan, *seg.liver, *seg.lesions, {});
-  Mask margins(seg.liver->geometry(), 0);
-  LabelMap zones(seg.liver->geometry(), 0);
-  bool any_margin = false;
-  bool any_zone = false;
-  for (const dicomexport::Roi& roi : rois) {
-    if (roi.role == dicomexport::RoiRole::kLesionMargin && roi.mask) {
-      auto m = margins.data();
-      const auto& s = roi.mask->data();
-      for (std::size_t i = 0; i < s.size(); ++i) m[i] = static_cast<std::uint8_t>(m[i] | s[i]);
-      any_margin = true;
-    } else if (roi.role == dicomexport::RoiRole::kAblationZone && roi.mask) {
-      auto z = zones.data();
-      const auto& s = roi.mask->data();
-      const auto value = static_cast<std::uint16_t>(roi.session > 0 ? roi.session : 4);
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != 0 && (z[i] == 0 || value < z[i])) z[i] = value;
-      }
-      any_zone = true;
-    } else if (roi.role == dicomexport::RoiRole::kNeedle && roi.line_lps.size() >= 2) {
-      render::NeedleLine n;
-      n.name = roi.name;
-      n.entry_lps = roi.line_lps.front();
-      n.tip_lps = roi.line_lps.back();
-      n.colour = rgbOf(dicomexport::sessionColour(roi.session));
-      needles.push_back(std::move(n));
-    }
-  }
-  if (any_margin) {
-    render::LabelLayer l;
-    l.name = "margins";
-    l.mask = std::make_shared<const Mask>(std::move(margins));
-    l.colour = rgbOf(dicomexport::kMarginColour);
-    l.opacity = 0.25;
-    l.surface = false;
-    layers.push_back(std::move(l));
-  }
-  if (any_zone) {
-    render::LabelLayer l;
-    l.name = "zones";
-    l.labels = std::make_shared<const LabelMap>(std::move(zones));
-    for (int s = 1; s <= 4; ++s) l.label_colours[s] = rgbOf(dicomexport::sessionColour(s));
-    l.opacity = 0.3;
-    l.surface_opacity = 0.5;
-    layers.push_back(std::move(l));
-  }
-}
-}  // namespace
 
 CaseController::CaseController(QObject* parent) : QObject(parent) {
   pool_.setMaxThreadCount(1);  // one job at a time; its libraries parallelise inside
@@ -559,7 +492,7 @@ void CaseController::refreshLesionLayer(bool surface) {
     l = *old;
   } else {
     l.name = "lesions";
-    l.colour = rgbOf(dicomexport::kLesionColour);
+    l.colour = rgbOf(workflow::lesionColour());
     l.opacity = 0.6;
   }
   l.labels = std::make_shared<const LabelMap>(*state_->segmentation.lesions);

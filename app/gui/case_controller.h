@@ -4,7 +4,7 @@
 /// operations (open, segment, plan, confirm, export) off the UI thread with progress and cancel,
 /// and the short ones (move a lesion between sessions, review fields, save) on it. Every step
 /// calls the same library functions as the CLI (rfa::workflow, rfa::planning,
-/// rfa::dicomexport, rfa::report): no planning, segmentation or export logic lives here.
+/// rfa::report): no planning, segmentation or export logic lives here.
 ///
 /// Threading: while busy() the worker owns the state; the UI reads only the scene (whose layers
 /// hold their own copies) and must not call the state-changing slots (they refuse, saying why).
@@ -180,8 +180,9 @@ class CaseController : public QObject {
   bool segmentation_changed_ = true;  ///< since the last autosave
 };
 
-/// The scene layers and needles of a case (liver, vessels, lesions coloured by session, margins,
-/// zones and needles of the plan via dicomexport::planRois). Pure; runs in the worker.
+/// The render layers and needles of a case (workflow::caseScene(): liver, vessels, lesions,
+/// margins, zones by session and needles of the plan), with their 3D surfaces extracted. Pure;
+/// runs in the worker.
 void sceneContentOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
                     std::vector<render::NeedleLine>& needles);
 

@@ -181,37 +181,35 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
-  QMenu* view = menuBar()->addMenu(tr("&View"));
+  QMenu* view_menu = menuBar()->addMenu(tr("&View"));
   auto* layouts = new QActionGroup(this);
   const std::array<std::pair<QString, Layout>, 3> modes{{{tr("&MPR + 3D"), Layout::kMpr},
                                                          {tr("&3D"), Layout::k3d},
                                                          {tr("Tumour &board"), Layout::kBoard}}};
   for (const auto& [name, mode] : modes) {
-    QAction* a = view->addAction(name, this, [this, m = mode] { setLayoutMode(m); });
+    QAction* a = view_menu->addAction(name, this, [this, m = mode] { setLayoutMode(m); });
     a->setCheckable(true);
     a->setChecked(mode == Layout::kMpr);
     layouts->addAction(a);
   }
-  view->addSeparator();
-  crosshair_ = view->addAction(tr("&Crosshair"), this, [this](bool on) {
-    for (int i = 0; i < 3; ++i) {
-      if (views_[static_cast<std::size_t>(i)] != nullptr) {
-        views_[static_cast<std::size_t>(i)]->sliceView()->setCrosshairVisible(on);
-        views_[static_cast<std::size_t>(i)]->update();
-      }
+  view_menu->addSeparator();
+  crosshair_ = view_menu->addAction(tr("&Crosshair"), this, [this](bool on) {
+    for (VtkViewWidget* v : sliceViews()) {
+      v->sliceView()->setCrosshairVisible(on);
+      v->update();
     }
   });
   crosshair_->setCheckable(true);
   crosshair_->setChecked(true);
-  volume_ = view->addAction(tr("3D &volume rendering"), this, [this](bool on) {
-    if (views_[3] != nullptr) {
-      views_[3]->volumeView()->setVolumeVisible(on);
-      views_[3]->update();
+  volume_ = view_menu->addAction(tr("3D &volume rendering"), this, [this](bool on) {
+    if (VtkViewWidget* v = view(ViewRole::k3d)) {
+      v->volumeView()->setVolumeVisible(on);
+      v->update();
     }
   });
   volume_->setCheckable(true);
   volume_->setChecked(true);
-  layers_menu_ = view->addMenu(tr("&Layers"));
+  layers_menu_ = view_menu->addMenu(tr("&Layers"));
 
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
   undo_ = edit->addAction(tr("&Undo"), &controller_, &CaseController::undo);
@@ -339,11 +337,7 @@ void MainWindow::applyTool() {
   if (eraser_tool_->isChecked()) tool = VtkViewWidget::Tool::kEraser;
   if (ruler_tool_->isChecked()) tool = VtkViewWidget::Tool::kRuler;
   if (needle_tool_->isChecked()) tool = VtkViewWidget::Tool::kNeedle;
-  for (int i = 0; i < 3; ++i) {
-    if (views_[static_cast<std::size_t>(i)] != nullptr) {
-      views_[static_cast<std::size_t>(i)]->setTool(tool);
-    }
-  }
+  for (VtkViewWidget* v : sliceViews()) v->setTool(tool);
 }
 
 void MainWindow::chooseSeries(const QString& path, const std::vector<SeriesChoice>& choices) {
@@ -400,12 +394,15 @@ void MainWindow::rebuildViews() {
   }
   const std::shared_ptr<render::Scene> scene = controller_.scene();
   if (!scene) return;
-  const std::array<std::optional<render::Orientation>, 4> kinds{
-      render::Orientation::kAxial, render::Orientation::kCoronal, render::Orientation::kSagittal,
-      std::nullopt};
-  for (std::size_t i = 0; i < 4; ++i) {
-    views_[i] = new VtkViewWidget(scene, kinds[i], views_page_);
-    if (i < 3) {
+  const std::array<std::pair<ViewRole, std::optional<render::Orientation>>, 4> kinds{
+      {{ViewRole::kAxial, render::Orientation::kAxial},
+       {ViewRole::kCoronal, render::Orientation::kCoronal},
+       {ViewRole::kSagittal, render::Orientation::kSagittal},
+       {ViewRole::k3d, std::nullopt}}};
+  for (const auto& [role, orientation] : kinds) {
+    const auto i = static_cast<std::size_t>(role);
+    views_[i] = new VtkViewWidget(scene, orientation, views_page_);
+    if (orientation) {
       connect(views_[i], &VtkViewWidget::cursorMoved, this, &MainWindow::setCursor);
       connect(views_[i], &VtkViewWidget::strokeStarted, &controller_, &CaseController::beginStroke);
       connect(views_[i], &VtkViewWidget::strokeMoved, &controller_,
@@ -423,9 +420,9 @@ void MainWindow::rebuildViews() {
       connect(views_[i], &VtkViewWidget::seedClicked, &controller_,
               &CaseController::segmentLesionAt);
       connect(views_[i], &VtkViewWidget::windowLevelChanged, this, [this](double w, double l) {
-        for (int k = 0; k < 3; ++k) {
-          views_[static_cast<std::size_t>(k)]->sliceView()->setWindowLevel({w, l});
-          views_[static_cast<std::size_t>(k)]->update();
+        for (VtkViewWidget* v : sliceViews()) {
+          v->sliceView()->setWindowLevel({w, l});
+          v->update();
         }
       });
     }
@@ -433,8 +430,8 @@ void MainWindow::rebuildViews() {
   // Software OpenGL (llvmpipe): GPU ray casting of the CT takes seconds per frame, so the 3D view
   // starts with the surfaces only; View > 3D volume rendering turns it on, at a coarser sampling.
   if (VtkViewWidget::softwareOpenGl()) {
-    views_[3]->volumeView()->setVolumeVisible(false);
-    views_[3]->volumeView()->setVolumeSampling(2.0, 2.0);
+    view(ViewRole::k3d)->volumeView()->setVolumeVisible(false);
+    view(ViewRole::k3d)->volumeView()->setVolumeSampling(2.0, 2.0);
     volume_->setChecked(false);
     statusBar()->showMessage(
         tr("Software OpenGL (%1): 3D volume rendering off (seconds per frame); surfaces shown")
@@ -452,29 +449,36 @@ void MainWindow::rebuildViews() {
   refreshViews();
 }
 
+std::vector<VtkViewWidget*> MainWindow::sliceViews() const {
+  std::vector<VtkViewWidget*> out;
+  for (const ViewRole r : {ViewRole::kAxial, ViewRole::kCoronal, ViewRole::kSagittal}) {
+    if (VtkViewWidget* v = view(r)) out.push_back(v);
+  }
+  return out;
+}
+
 void MainWindow::setLayoutMode(Layout layout) {
   layout_ = layout;
   stack_->setCurrentIndex(layout == Layout::kBoard ? 1 : 0);
-  if (views_[0] == nullptr) return;
+  VtkViewWidget* three_d = view(ViewRole::k3d);
+  if (three_d == nullptr) return;
   for (VtkViewWidget* v : views_) grid_->removeWidget(v);
   if (layout == Layout::k3d) {
-    for (int i = 0; i < 3; ++i) views_[static_cast<std::size_t>(i)]->setVisible(false);
-    grid_->addWidget(views_[3], 0, 0);
+    for (VtkViewWidget* v : sliceViews()) v->setVisible(false);
+    grid_->addWidget(three_d, 0, 0);
   } else {
-    grid_->addWidget(views_[0], 0, 0);
-    grid_->addWidget(views_[1], 0, 1);
-    grid_->addWidget(views_[2], 1, 0);
-    grid_->addWidget(views_[3], 1, 1);
+    grid_->addWidget(view(ViewRole::kAxial), 0, 0);
+    grid_->addWidget(view(ViewRole::kCoronal), 0, 1);
+    grid_->addWidget(view(ViewRole::kSagittal), 1, 0);
+    grid_->addWidget(three_d, 1, 1);
     for (VtkViewWidget* v : views_) v->setVisible(true);
   }
-  views_[3]->setVisible(true);
+  three_d->setVisible(true);
 }
 
 void MainWindow::setCursor(const Vec3& p_lps) {
   cursor_ = p_lps;
-  for (int i = 0; i < 3; ++i) {
-    VtkViewWidget* v = views_[static_cast<std::size_t>(i)];
-    if (v == nullptr) continue;
+  for (VtkViewWidget* v : sliceViews()) {
     v->sliceView()->setCursorLps(p_lps);
     v->update();
   }
@@ -483,9 +487,7 @@ void MainWindow::setCursor(const Vec3& p_lps) {
 void MainWindow::applyPreset(const QString& name) {
   try {
     const render::WindowLevel wl = render::presetWindowLevel(name.toStdString());
-    for (int i = 0; i < 3; ++i) {
-      VtkViewWidget* v = views_[static_cast<std::size_t>(i)];
-      if (v == nullptr) continue;
+    for (VtkViewWidget* v : sliceViews()) {
       v->sliceView()->setWindowLevel(wl);
       v->update();
     }

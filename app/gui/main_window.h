@@ -9,6 +9,7 @@
 #include <QString>
 #include <array>
 #include <optional>
+#include <vector>
 
 #include "case_controller.h"
 
@@ -38,8 +39,14 @@ class MainWindow : public QMainWindow {
   CaseController& controller() { return controller_; }
   void setLayoutMode(Layout layout);
   Layout layoutMode() const { return layout_; }
-  /// The view widgets (nullptr until a case is open): 0 axial, 1 coronal, 2 sagittal, 3 3D.
-  VtkViewWidget* view(int index) const { return views_[static_cast<std::size_t>(index)]; }
+  /// What a view shows; its value is the view's index (view(int)).
+  enum class ViewRole { kAxial = 0, kCoronal = 1, kSagittal = 2, k3d = 3 };
+  /// The view widget of `role` (nullptr until a case is open).
+  VtkViewWidget* view(ViewRole role) const { return views_[static_cast<std::size_t>(role)]; }
+  /// view(ViewRole(index)): 0 axial, 1 coronal, 2 sagittal, 3 3D.
+  VtkViewWidget* view(int index) const { return view(static_cast<ViewRole>(index)); }
+  /// The axial, coronal and sagittal views that exist (none until a case is open).
+  std::vector<VtkViewWidget*> sliceViews() const;
   SessionsWidget* sessionTabs() const { return tabs_; }
   SessionsWidget* board() const { return board_; }
   QAction* seedToolAction() const { return seed_tool_; }

@@ -11,10 +11,10 @@
 // Full: 512x512x120 phantom at 0.78x0.78x2.5 mm, 6 lesions (seed 11). A TreatmentPlan is built by
 // hand (no planning search): session 1 treats the 4 smallest lesions, one placement each whose
 // zone is a sphere around the lesion centre with radius = the lesion's largest semi-axis + 7 mm,
-// the second of them shifted 4 mm (a placement error). The follow-up (generateFollowup(), planning
-// grid) has those zones, a deformation of about 8 mm (translation, 2 deg rotation about the liver
-// centroid, two Gaussian bumps of sigma 60 mm) and 10 HU noise. Target: confirmSession < 60 s on
-// 2 cores.
+// the second of them shifted 4 mm (a placement error). The follow-up (generateSyntheticFollowup(),
+// planning grid) has those zones, a deformation of about 8 mm (translation, 2 deg rotation about
+// the liver centroid, two Gaussian bumps of sigma 60 mm) and 10 HU noise. Target: confirmSession <
+// 60 s on 2 cores.
 // --quick: 160x140x90 at 2x2x2.5 mm, 3 lesions of 10-30 mm (CI smoke: proves the program runs and
 // that every number is finite; measures nothing). Exit status 1 when a figure is not finite or a
 // treated lesion has no margin.
@@ -40,8 +40,8 @@
 #include "rfa/followup/margin.h"
 #include "rfa/followup/registration.h"
 #include "rfa/io/input.h"
-#include "rfa/phantom/followup.h"
 #include "rfa/phantom/phantom.h"
+#include "rfa/phantom/synthetic_followup.h"
 #include "rfa/planning/plan.h"
 #include "rfa/thermal/preview.h"
 
@@ -103,8 +103,8 @@ Mask labelMask(const LabelMap& labels, int label) {
 // `analytic`: the zone ellipsoids rasterised (what MarginTruth measures against);
 // `mapped`: the follow-up's true zone mask (patent vessels left out) pulled through the TRUE
 // deformation (nearest voxel), in the padded box of the zones only.
-void trueZonesOnPlanningGrid(const phantom::FollowupPhantom& fu, const Mask& liver, Mask& analytic,
-                             Mask& mapped) {
+void trueZonesOnPlanningGrid(const phantom::SyntheticFollowup& fu, const Mask& liver,
+                             Mask& analytic, Mask& mapped) {
   const ImageGeometry& g = liver.geometry();
   analytic = Mask(g, 0);
   mapped = Mask(g, 0);
@@ -214,7 +214,7 @@ int run(bool quick) {
     shift_of[by_size[n]->label] = n == 1 ? Vec3(kShiftMm, 0, 0) : Vec3(0, 0, 0);
   }
   std::sort(session.lesion_ids.begin(), session.lesion_ids.end());
-  phantom::FollowupOptions fo;
+  phantom::SyntheticFollowupOptions fo;
   for (const phantom::LesionTruth& t : ph.lesion_truth) {
     planning::PlanLesion l;
     l.id = t.label;
@@ -256,7 +256,7 @@ int run(bool quick) {
   t0 = Clock::now();
   fo.deformation = phantom::calibratedDeformation(ph.liver, deform_mm, 2.0);
   fo.noise_sigma_hu = 10;
-  const phantom::FollowupPhantom fu = phantom::generateFollowup(ph, fo);
+  const phantom::SyntheticFollowup fu = phantom::generateSyntheticFollowup(ph, fo);
   const double followup_s = since(t0);
   std::printf("follow-up generated in %.2f s: max displacement in the liver %.2f mm\n", followup_s,
               fu.max_displacement_in_liver_mm);

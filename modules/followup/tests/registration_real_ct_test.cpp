@@ -16,7 +16,7 @@
 #include "rfa/followup/registration.h"
 #include "rfa/io/input.h"
 #include "rfa/io/volume_file.h"
-#include "rfa/phantom/followup.h"
+#include "rfa/phantom/synthetic_followup.h"
 #include "rfa/segmentation/components.h"
 #include "test_support.h"
 
@@ -59,7 +59,7 @@ TEST(RegistrationRealCt, Ircadb17WarpedByAKnownDeformation) {
   for (std::size_t q = 0; q < liver.voxelCount(); ++q) liver.data()[q] = labels.data()[q] != 0;
 
   // Follow-up on the same grid: moving(y) = fixed(y + v(y)), independent 8 HU noise.
-  phantom::FollowupPhantom map;
+  phantom::SyntheticFollowup map;
   map.deformation = phantom::calibratedDeformation(liver, 6.0, 2.0);
   const ImageGeometry& g = fixed.geometry();
   ImageVolume moving(g, -1024.0F);

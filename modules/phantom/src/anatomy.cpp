@@ -4,7 +4,6 @@
 #include <cmath>
 #include <numbers>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 
 #include "anatomy_model.h"
@@ -34,8 +33,8 @@ void validate(const PhantomOptions& o) {
     }
   }
   if (o.lesions < 0 || o.lesions > kMaxLesions) {
-    throw std::invalid_argument("phantom lesions must be in 0.." + std::to_string(kMaxLesions) +
-                                " (got " + std::to_string(o.lesions) + ")");
+    throw UsageError("phantom lesions must be in 0.." + std::to_string(kMaxLesions) + " (got " +
+                     std::to_string(o.lesions) + ")");
   }
   const double dmin = o.min_lesion_diameter_mm;
   const double dmax = o.max_lesion_diameter_mm;
@@ -44,11 +43,11 @@ void validate(const PhantomOptions& o) {
     std::ostringstream msg;
     msg << "phantom lesion diameters must satisfy 3 <= min <= max <= 60 mm (got min " << dmin
         << " mm, max " << dmax << " mm)";
-    throw std::invalid_argument(msg.str());
+    throw UsageError(msg.str());
   }
   if (!std::isfinite(o.noise_sigma_hu) || o.noise_sigma_hu < 0.0) {
-    throw std::invalid_argument("phantom noise sigma must be finite and >= 0 HU (got " +
-                                std::to_string(o.noise_sigma_hu) + ")");
+    throw UsageError("phantom noise sigma must be finite and >= 0 HU (got " +
+                     std::to_string(o.noise_sigma_hu) + ")");
   }
 }
 

@@ -6,10 +6,10 @@
 #include <limits>
 #include <numbers>
 #include <numeric>
-#include <stdexcept>
 #include <string>
 
 #include "anatomy_model.h"
+#include "rfa/core/error.h"
 
 namespace rfa::phantom::detail {
 
@@ -245,8 +245,8 @@ LesionShape placeOne(Kind kind, double diameter, const std::vector<VesselSegment
       d = std::min(d, std::max(kMinDiameterMm, d * kRelaxFactor));  // never grows a small one
     }
   }
-  throw std::runtime_error("phantom: could not place a lesion of " + std::to_string(diameter) +
-                           " mm inside the liver");
+  throw UnsupportedError("phantom: could not place a lesion of " + std::to_string(diameter) +
+                         " mm inside the liver");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #pragma once
 /// \file anatomy_model.h
-/// \brief Private building blocks of generatePhantom() and generateFollowup(): the fixed analytic
-/// anatomy, the seeded vessel trees and lesions, the point classifier and the voxel painter.
+/// \brief Private building blocks of generatePhantom() and generateSyntheticFollowup(): the fixed
+/// analytic anatomy, the seeded vessel trees and lesions, the point classifier and the voxel
+/// painter.
 ///
 /// Every position and length here is LPS millimetres with the voxel grid centre at (0,0,0):
 /// +x towards the patient's Left, +y Posterior, +z Superior. The liver lies at negative x.
@@ -272,7 +273,7 @@ struct Anatomy {
 
 /// \brief The seeded anatomy of generatePhantom(options): ribs, vessel trees and lesions, identical
 /// for identical options (the follow-up phantom rebuilds it). Does not validate `options`.
-/// \throws std::runtime_error when a lesion cannot be placed.
+/// \throws UnsupportedError when a lesion cannot be placed.
 Anatomy buildAnatomy(const PhantomOptions& options);
 
 /// \brief Everything the painter assigns to one point.

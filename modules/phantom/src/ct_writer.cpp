@@ -17,6 +17,7 @@
 #include "rfa/core/parallel.h"
 #include "rfa/core/uid.h"
 #include "rfa/io/volume_file.h"
+#include "rfa/phantom/phantom_folder.h"
 
 namespace rfa::phantom {
 namespace fs = std::filesystem;
@@ -142,12 +143,11 @@ void writeCtSeries(const ImageVolume& hu, const fs::path& dir, const CtSeriesOpt
       put(d, DCM_RescaleSlope, "1");
       put(d, DCM_RescaleType, "HU");
     }
-    const double offset = mr ? 0.0 : 1024.0;
     const auto src = hu.slice(k);
     std::vector<Uint16> px(nx * ny);
     for (std::size_t i = 0; i < px.size(); ++i) {
-      const double v = std::clamp(std::round(static_cast<double>(src[i])) + offset, 0.0, 4095.0);
-      px[i] = static_cast<Uint16>(v);
+      const double v = static_cast<double>(src[i]);
+      px[i] = mr ? static_cast<Uint16>(std::clamp(std::round(v), 0.0, 4095.0)) : storedCtPixel(v);
     }
     d.putAndInsertUint16Array(DCM_PixelData, px.data(), static_cast<unsigned long>(px.size()));
     char name[64];

@@ -334,9 +334,9 @@ void expectAllLesionInvariants(const Phantom& p) {
 TEST(PhantomOptionsTest, RejectsLesionCountOutsideRange) {
   PhantomOptions o = smallOptions(1);
   o.lesions = 13;
-  EXPECT_THROW((void)generatePhantom(o), std::invalid_argument);
+  EXPECT_THROW((void)generatePhantom(o), UsageError);
   o.lesions = -1;
-  EXPECT_THROW((void)generatePhantom(o), std::invalid_argument);
+  EXPECT_THROW((void)generatePhantom(o), UsageError);
 }
 
 TEST(PhantomOptionsTest, RejectsZeroSizeAndBadSpacing) {
@@ -353,7 +353,7 @@ TEST(PhantomOptionsTest, RejectsZeroSizeAndBadSpacing) {
 TEST(PhantomOptionsTest, RejectsNegativeNoise) {
   PhantomOptions o = smallOptions(1);
   o.noise_sigma_hu = -1.0;
-  EXPECT_THROW((void)generatePhantom(o), std::invalid_argument);
+  EXPECT_THROW((void)generatePhantom(o), UsageError);
 }
 
 TEST(PhantomOptionsTest, RejectsLesionDiameterRangeOutsideLimits) {
@@ -363,7 +363,7 @@ TEST(PhantomOptionsTest, RejectsLesionDiameterRangeOutsideLimits) {
     o.max_lesion_diameter_mm = hi;
     try {
       (void)generatePhantom(o);
-    } catch (const std::invalid_argument& e) {
+    } catch (const UsageError& e) {
       return e.what();
     }
     return "no exception";

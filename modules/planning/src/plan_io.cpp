@@ -949,7 +949,22 @@ std::filesystem::path keepPrevious(const std::filesystem::path& file, int revisi
                    ": every kept name is taken");
 }
 
+CorruptDataError notAPlanTarget(const std::filesystem::path& file, const Error& why) {
+  return CorruptDataError("refusing to overwrite " + file.string() + ": it is not a valid plan (" +
+                          why.what() + "); move it away or choose another output file");
+}
+
 }  // namespace
+
+void requirePlanTarget(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(file, ec))) return;
+  try {
+    (void)readPlanFile(file);
+  } catch (const Error& e) {
+    throw notAPlanTarget(file, e);
+  }
+}
 
 PlanWriteResult writePlanFile(const std::filesystem::path& file, TreatmentPlan& plan) {
   PlanWriteResult result;
@@ -963,8 +978,7 @@ PlanWriteResult writePlanFile(const std::filesystem::path& file, TreatmentPlan& 
   try {
     old = readPlanFile(file);
   } catch (const Error& e) {
-    throw CorruptDataError("refusing to overwrite " + file.string() + ": it is not a valid plan (" +
-                           e.what() + "); move it away or choose another -o");
+    throw notAPlanTarget(file, e);
   }
   const int requested = plan.revision;
   plan.revision = old.revision;

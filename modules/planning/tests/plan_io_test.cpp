@@ -392,11 +392,18 @@ TEST_F(PlanFile, InvalidExistingFileIsNeverOverwritten) {
               0U)
         << what;
     EXPECT_NE(what.find("not valid JSON"), std::string::npos) << what;
-    EXPECT_NE(what.find("move it away or choose another -o"), std::string::npos) << what;
+    EXPECT_NE(what.find("move it away or choose another output file"), std::string::npos) << what;
   }
   EXPECT_EQ(readBytes(f), "{ broken");
   EXPECT_EQ(plan.revision, 1);
   EXPECT_EQ(entries(), 1);
+  // The same refusal before any work (the CLI and the workstation ask first).
+  EXPECT_THROW(requirePlanTarget(f), CorruptDataError);
+  EXPECT_NO_THROW(requirePlanTarget(dir_ / "absent.json"));
+  const fs::path good = dir_ / "good.json";
+  TreatmentPlan other = richPlan();
+  (void)writePlanFile(good, other);
+  EXPECT_NO_THROW(requirePlanTarget(good));
 
   // A plan of a newer format is not overwritten either.
   json doc = richJson();

@@ -32,7 +32,7 @@ const Rgb kWarnText{170, 30, 30};
 // Everything the pages need.
 class ReportWriter {
  public:
-  ReportWriter(const dicomexport::PlanCase& c, const ReportOptions& o)
+  ReportWriter(const planning::PlanCase& c, const ReportOptions& o)
       : case_(c), plan_(c.plan), options_(o) {
     if (!c.segmentation.lesions) {
       throw NoDataError("report: the segmentation has no lesion map (lesions.nrrd)");
@@ -86,7 +86,7 @@ class ReportWriter {
   }
 
  private:
-  const dicomexport::PlanCase& case_;
+  const planning::PlanCase& case_;
   const planning::TreatmentPlan& plan_;
   const ReportOptions& options_;
   KeyImageOptions key_options_;
@@ -699,13 +699,13 @@ class ReportWriter {
 
 }  // namespace
 
-std::string renderReportPdf(const dicomexport::PlanCase& plan_case, const ReportOptions& options,
+std::string renderReportPdf(const planning::PlanCase& plan_case, const ReportOptions& options,
                             ReportResult* result) {
   ReportWriter writer(plan_case, options);
   return writer.render(result);
 }
 
-ReportResult writeReport(const dicomexport::PlanCase& plan_case, const std::filesystem::path& out,
+ReportResult writeReport(const planning::PlanCase& plan_case, const std::filesystem::path& out,
                          const ReportOptions& options) {
   ReportResult result;
   const std::string bytes = renderReportPdf(plan_case, options, &result);

@@ -28,7 +28,7 @@ Rgb pixelAt(const KeyImage& img, double x, double y) {
 
 class KeyImageTest : public ::testing::Test {
  protected:
-  dicomexport::PlanCase c = fixtureCase();
+  planning::PlanCase c = fixtureCase();
   KeyImage render(int lesion, const KeyImageOptions& o = {}) {
     return renderKeyImage(c.image.image, &*c.segmentation.liver, *c.segmentation.lesions, c.plan,
                           lesion, o);

@@ -35,7 +35,7 @@ int yellowAround(const RgbImage& img, double x, double y, int half) {
 }
 
 TEST(Overview3d, SessionIsShadedWithItsLesionsVisible) {
-  const dicomexport::PlanCase c = fixture::fixtureCase();
+  const planning::PlanCase c = fixture::fixtureCase();
   const auto t0 = std::chrono::steady_clock::now();
   const Overview3d ov =
       renderOverview3d(*c.segmentation.liver, *c.segmentation.lesions, c.plan, 1, {});
@@ -75,7 +75,7 @@ TEST(Overview3d, SessionIsShadedWithItsLesionsVisible) {
 }
 
 TEST(Overview3d, OtherSessionAndErrors) {
-  const dicomexport::PlanCase c = fixture::fixtureCase();
+  const planning::PlanCase c = fixture::fixtureCase();
   const Overview3d ov2 =
       renderOverview3d(*c.segmentation.liver, *c.segmentation.lesions, c.plan, 2, {});
   ASSERT_EQ(ov2.lesion_pixels.size(), 1u);

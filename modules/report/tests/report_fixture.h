@@ -10,8 +10,8 @@
 #include <numbers>
 #include <vector>
 
-#include "rfa/dicomexport/plan_case.h"
 #include "rfa/planning/plan.h"
+#include "rfa/planning/plan_case.h"
 #include "rfa/thermal/preview.h"
 
 namespace rfa::report::fixture {
@@ -71,9 +71,9 @@ inline bool insideLiver(const Vec3& p) {
   return x * x + y * y + z * z <= 1;
 }
 
-inline dicomexport::PlanCase fixtureCase() {
+inline planning::PlanCase fixtureCase() {
   const ImageGeometry g({120, 120, 40}, Vec3(1, 1, 2), Vec3(-59.5, -59.5, -40));
-  dicomexport::PlanCase c;
+  planning::PlanCase c;
   c.plan_file = "/tmp/report-fixture/plan.json";
   c.image_path = "/tmp/report-fixture/ct";
   c.segmentation_dir = "/tmp/report-fixture/plan-segmentation";

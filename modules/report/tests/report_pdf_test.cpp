@@ -93,7 +93,7 @@ void requirePoppler() {
 class ReportPdf : public ::testing::Test {
  protected:
   test::TempDir tmp;
-  dicomexport::PlanCase c = fixture::fixtureCase();
+  planning::PlanCase c = fixture::fixtureCase();
   ReportOptions options() const {
     ReportOptions o;
     o.software = "rfaplan 9.9.9-test";
@@ -211,7 +211,7 @@ TEST_F(ReportPdf, Errors) {
   }
   EXPECT_FALSE(fs::exists(tmp / "x.pdf"));
   EXPECT_THROW((void)writeReport(c, tmp / "missing-folder" / "r.pdf", options()), WriteError);
-  dicomexport::PlanCase no_lesions = c;
+  planning::PlanCase no_lesions = c;
   no_lesions.segmentation.lesions.reset();
   EXPECT_THROW((void)renderReportPdf(no_lesions, options()), NoDataError);
 }

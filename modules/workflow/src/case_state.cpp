@@ -3,21 +3,24 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <system_error>
 #include <utility>
 
+#include "image_modality.h"
 #include "rfa/core/error.h"
 #include "rfa/core/sha256.h"
-#include "rfa/dicomexport/plan_case.h"
+#include "rfa/planning/plan_case.h"
 #include "rfa/planning/profile.h"
 #include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/lesion.h"
 #include "rfa/thermal/electrode.h"
 #include "rfa/thermal/preview.h"
-#include "rfa/workflow/image_modality.h"
+#include "rfa/thermal/zone_calibration.h"
+#include "rfa/thermal/zone_reference.h"
 
 namespace rfa::workflow {
 namespace fs = std::filesystem;
@@ -110,7 +113,7 @@ CaseState openCase(const fs::path& input, const std::string& series_id) {
   state.input = input.string();
   std::error_code ec;
   if (isPlanPath(input) && !fs::is_directory(input, ec)) {
-    dicomexport::PlanCase c = dicomexport::loadPlanCase(input);
+    planning::PlanCase c = planning::loadPlanCase(input);
     state.image = std::move(c.image);
     state.segmentation = std::move(c.segmentation);
     state.image_input = c.plan.source.input;
@@ -120,6 +123,12 @@ CaseState openCase(const fs::path& input, const std::string& series_id) {
     state.plan_file = input;
     return state;
   }
+  return openImageCase(input, series_id);
+}
+
+CaseState openImageCase(const fs::path& input, const std::string& series_id) {
+  CaseState state;
+  state.input = input.string();
   state.image = io::loadImage(input, series_id);
   state.image_input = state.input;
   std::vector<std::string> notes;
@@ -130,6 +139,29 @@ CaseState openCase(const fs::path& input, const std::string& series_id) {
   }
   for (std::string& n : notes) state.image.warnings.push_back(std::move(n));
   return state;
+}
+
+void useSegmentationFolder(CaseState& state, const fs::path& dir) {
+  io::SegmentationFolder seg = io::readSegmentationFolder(dir);
+  const auto need = [&](bool present, const char* name) {
+    if (!present) {
+      throw NoDataError("segmentation " + dir.string() + ": " + name +
+                        ".nrrd is missing (needed to plan)");
+    }
+  };
+  need(seg.body.has_value(), "body");
+  need(seg.liver.has_value(), "liver");
+  need(seg.lesions.has_value(), "lesions");
+  const ImageGeometry& image = state.image.image.geometry();
+  if (!seg.body->geometry().sameGrid(image)) {
+    throw GeometryError("segmentation " + dir.string() + " is on another grid (" +
+                        seg.body->geometry().describe() + ") than the image (" + image.describe() +
+                        "): segment this series");
+  }
+  state.segmentation = std::move(seg);
+  state.segmentation_record = dir.string();
+  state.candidate_triage.clear();
+  if (state.plan) state.plan_stale = true;
 }
 
 planning::PlanSource planSourceOf(const io::LoadedImage& image, const std::string& input) {
@@ -279,26 +311,41 @@ void removeLesion(CaseState& state, int label) {
   state.segmentation_record = "edited";
 }
 
-void planCase(CaseState& state, const PlanRequest& request, const std::string& version,
-              const Progress& progress) {
+planning::ProtocolProfile checkPlanRequest(const PlanRequest& request,
+                                           const std::string& profile_name) {
+  planning::ProtocolProfile profile = planning::resolveProfile(profile_name);
+  const int cycles = request.cycles_between_sessions;
+  const auto& in = profile.intervals;
+  if (cycles < in.systemic_cycles_between_sessions_min ||
+      cycles > in.systemic_cycles_between_sessions_max) {
+    throw UsageError("cycles between sessions: " + std::to_string(cycles) +
+                     " is outside the profile's " +
+                     std::to_string(in.systemic_cycles_between_sessions_min) + ".." +
+                     std::to_string(in.systemic_cycles_between_sessions_max));
+  }
+  const thermal::ElectrodeCatalog catalog =
+      thermal::loadElectrodeCatalog(thermal::defaultElectrodeDir());
+  for (const std::string& e : request.base.electrodes) (void)catalog.find(e);
+  return profile;
+}
+
+PlanTimings planCase(CaseState& state, const PlanRequest& request, const std::string& version,
+                     const Progress& progress) {
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  PlanTimings timings;
   if (state.modality == segmentation::Modality::kMR) {
     throw UnsupportedError(
         "planning on MR is not supported yet: the needle paths need the bone, lung and vessel "
         "masks, which the MR segmentation does not provide (plan on the CT)");
   }
-  const planning::ProtocolProfile profile = planning::resolveProfile(state.profile_name);
-  const int cycles = request.cycles_between_sessions;
-  if (cycles < profile.intervals.systemic_cycles_between_sessions_min ||
-      cycles > profile.intervals.systemic_cycles_between_sessions_max) {
-    throw UsageError("cycles between sessions: " + std::to_string(cycles) +
-                     " is outside the profile's " +
-                     std::to_string(profile.intervals.systemic_cycles_between_sessions_min) + ".." +
-                     std::to_string(profile.intervals.systemic_cycles_between_sessions_max));
-  }
+  const planning::ProtocolProfile profile = checkPlanRequest(request, state.profile_name);
   planning::PlanBuildOptions options = request.base;
   options.labs = request.labs;
   options.start_date = request.start_date;
-  options.cycles_between_sessions = cycles;
+  options.cycles_between_sessions = request.cycles_between_sessions;
   options.progress = progress;
   // Re-planning a case that continues earlier sessions (replan.h) keeps them unless the request
   // says otherwise.
@@ -310,9 +357,6 @@ void planCase(CaseState& state, const PlanRequest& request, const std::string& v
   }
   const thermal::ElectrodeCatalog catalog =
       thermal::loadElectrodeCatalog(thermal::defaultElectrodeDir());
-  const std::vector<thermal::PreviewCalibration> calibrations =
-      thermal::readPreviewCalibrations(thermal::defaultPreviewCalibrationFile());
-  for (const std::string& e : options.electrodes) (void)catalog.find(e);
 
   // The anatomy is completed on a copy, committed with the plan.
   const bool auto_lesions = !hasLesion(state.segmentation);
@@ -320,17 +364,40 @@ void planCase(CaseState& state, const PlanRequest& request, const std::string& v
   std::optional<io::SegmentationFolder> fresh;
   std::string record = state.segmentation_record;
   CandidateTriages triages = state.candidate_triage;
+  auto t0 = Clock::now();
   if (!complete) {
     fresh = state.segmentation;
     ensureAnatomyOf(state.image.image, *fresh, record, auto_lesions, progress, triages,
                     state.modality);
+    timings.segmentation_s = seconds(t0);
+    timings.segmented = true;
   }
   const io::SegmentationFolder& seg = fresh ? *fresh : state.segmentation;
   const planning::PlanAnatomy anatomy = anatomyOf(seg);
+
+  // The preview zones: the shipped living-liver calibration, or for a research condition the
+  // solver's zone in that tissue (recorded in the plan's zone model).
+  t0 = Clock::now();
+  const std::vector<thermal::PreviewCalibration> calibrations =
+      request.condition == thermal::TissueCondition::kInVivo
+          ? thermal::readPreviewCalibrations(thermal::defaultPreviewCalibrationFile())
+          : thermal::conditionPreviews(
+                catalog, options.electrodes, options.confirmation.materials, request.condition,
+                thermal::readZoneReferenceTable(thermal::defaultZoneReferenceFile()),
+                [&request](const std::string& line) {
+                  if (request.log) request.log(line);
+                });
+  if (request.condition != thermal::TissueCondition::kInVivo) timings.previews_s = seconds(t0);
   const planning::PlanEquipment equipment{&catalog, &calibrations};
 
+  t0 = Clock::now();
   planning::TreatmentPlan plan = planning::planLesions(anatomy, profile, equipment, options);
-  if (request.confirm) planning::confirmLesions(plan, anatomy, profile, equipment, options);
+  timings.lesions_s = seconds(t0);
+  if (request.confirm) {
+    t0 = Clock::now();
+    planning::confirmLesions(plan, anatomy, profile, equipment, options);
+    timings.confirmation_s = seconds(t0);
+  }
   applyCandidateTriage(plan, triages);
   planning::planSessions(plan, profile, options);
   plan.source = planSourceOf(state.image, state.image_input);
@@ -342,22 +409,14 @@ void planCase(CaseState& state, const PlanRequest& request, const std::string& v
   state.segmentation_record = std::move(record);
   state.plan = std::move(plan);
   state.plan_stale = false;
+  return timings;
 }
 
 planning::PlanWriteResult savePlan(CaseState& state, const fs::path& file) {
   if (!state.plan) throw NoDataError("no plan to save: plan the case first");
   const fs::path target = file.empty() ? state.plan_file : file;
   if (target.empty()) throw UsageError("no file to save the plan to");
-  std::error_code ec;
-  if (fs::exists(target, ec)) {
-    try {
-      (void)planning::readPlanFile(target);
-    } catch (const Error& e) {
-      throw CorruptDataError("refusing to overwrite " + target.string() +
-                             ": it is not a valid plan (" + e.what() +
-                             "); move it away or choose another file");
-    }
-  }
+  planning::requirePlanTarget(target);
   planning::TreatmentPlan plan = *state.plan;
   const std::string& rec = plan.source.segmentation;
   if (rec == "automatic" || rec == "edited" || rec.rfind(kWrittenPrefix, 0) == 0) {

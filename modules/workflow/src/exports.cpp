@@ -1,25 +1,25 @@
 #include "rfa/workflow/exports.h"
 
 #include "rfa/core/error.h"
-#include "rfa/dicomexport/plan_case.h"
 #include "rfa/dicomexport/plan_rois.h"
 #include "rfa/dicomexport/rtstruct.h"
 #include "rfa/dicomexport/seg.h"
+#include "rfa/planning/plan_case.h"
 #include "rfa/report/report.h"
 
 namespace rfa::workflow {
 namespace {
 
 struct Prepared {
-  dicomexport::PlanCase plan_case;
+  planning::PlanCase plan_case;
   std::vector<dicomexport::Roi> rois;
 };
 
-dicomexport::PlanCase loadCase(const std::filesystem::path& plan_file, const ExportOptions& o) {
-  dicomexport::PlanCaseOptions po;
+planning::PlanCase loadCase(const std::filesystem::path& plan_file, const ExportOptions& o) {
+  planning::PlanCaseOptions po;
   po.series = o.series;
   po.segmentation = o.segmentation;
-  dicomexport::PlanCase c = dicomexport::loadPlanCase(plan_file, po);
+  planning::PlanCase c = planning::loadPlanCase(plan_file, po);
   if (o.on_loader_note) {
     for (const std::string& n : c.notes) o.on_loader_note(n);
   }
@@ -49,7 +49,7 @@ Prepared prepare(const std::filesystem::path& plan_file, const ExportOptions& o)
   return p;
 }
 
-std::string describe(const dicomexport::PlanCase& c, int session) {
+std::string describe(const planning::PlanCase& c, int session) {
   return "rfaplan plan " + c.plan_file.filename().string() + " revision " +
          std::to_string(c.plan.revision) +
          (session > 0 ? ", session " + std::to_string(session) : std::string(", all sessions"));
@@ -99,7 +99,7 @@ ExportSummary exportSeg(const std::filesystem::path& plan_file, const std::files
 ExportSummary exportReport(const std::filesystem::path& plan_file, const std::filesystem::path& out,
                            const ExportOptions& options) {
   if (options.session < 0) throw UsageError("session must be >= 1 (0: every session)");
-  const dicomexport::PlanCase c = loadCase(plan_file, options);
+  const planning::PlanCase c = loadCase(plan_file, options);
   report::ReportOptions ro;
   ro.session = options.session;
   ro.software = options.software;

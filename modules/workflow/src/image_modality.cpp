@@ -1,5 +1,5 @@
 // imageModality(): the modality to segment a loaded image as (image_modality.h).
-#include "rfa/workflow/image_modality.h"
+#include "image_modality.h"
 
 #include "rfa/core/error.h"
 

@@ -15,8 +15,8 @@
 #include "rfa/followup/confirm.h"
 #include "rfa/followup/timeline.h"
 #include "rfa/followup/timepoint.h"
-#include "rfa/phantom/followup.h"
 #include "rfa/phantom/phantom.h"
+#include "rfa/phantom/synthetic_followup.h"
 #include "rfa/planning/plan_check.h"
 #include "rfa/planning/profile.h"
 #include "rfa/planning/session_edit.h"
@@ -34,7 +34,7 @@ struct Scenario {
   int good = 0, short_margin = 0, good2 = 0;  // session-1 lesions
   int vanish = 0, shrink = 0;                 // untreated lesions
   Vec3 new_lesion_lps{0, 0, 0};
-  phantom::FollowupPhantom followup;
+  phantom::SyntheticFollowup followup;
   io::LoadedImage followup_image;
 };
 
@@ -133,7 +133,7 @@ class FollowupAcceptance : public ::testing::Test {
     s.vanish = placed[3];
     s.shrink = placed[4];
 
-    phantom::FollowupOptions fo;
+    phantom::SyntheticFollowupOptions fo;
     for (const planning::PlanLesion& l : plan.lesions) {
       if (l.session != 1) continue;
       for (const planning::PlanPlacement& p : l.placements) {
@@ -168,7 +168,7 @@ class FollowupAcceptance : public ::testing::Test {
     fo.deformation.translation_mm = Vec3(3.0, -4.0, 4.0);
     fo.deformation.bumps = {{c + Vec3(-30, 10, 20), Vec3(3.0, 2.0, -3.0), 60.0},
                             {c + Vec3(40, -20, -30), Vec3(-2.0, 3.0, 2.0), 50.0}};
-    s.followup = phantom::generateFollowup(s.planning, fo);
+    s.followup = phantom::generateSyntheticFollowup(s.planning, fo);
     s.followup_image.image = s.followup.ct;
   }
   static void TearDownTestSuite() { s_.reset(); }
@@ -271,9 +271,9 @@ TEST_F(FollowupAcceptance, MarginWithin1mmOfTruthAndVerdicts) {
 
 TEST_F(FollowupAcceptance, MarginWithin1mmOfTruthWithPatentVesselsInTheZones) {
   const Scenario& s = *s_;
-  phantom::FollowupOptions fo = s.followup.options;
+  phantom::SyntheticFollowupOptions fo = s.followup.options;
   fo.patent_vessel_radius_mm = 1.5;  // the default: vessels >= 3 mm wide stay patent (heat sink)
-  const phantom::FollowupPhantom patent = phantom::generateFollowup(s.planning, fo);
+  const phantom::SyntheticFollowup patent = phantom::generateSyntheticFollowup(s.planning, fo);
   io::LoadedImage image;
   image.image = patent.ct;
   followup::ConfirmOptions o;

@@ -2,16 +2,20 @@
 // save and open again; the errors of each step.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "rfa/core/error.h"
+#include "rfa/io/segmentation_folder.h"
 #include "rfa/phantom/ct_writer.h"
 #include "rfa/phantom/phantom.h"
 #include "rfa/planning/plan_io.h"
+#include "rfa/workflow/case_scene.h"
 #include "rfa/workflow/case_state.h"
 #include "test_support.h"
 
@@ -237,6 +241,72 @@ TEST_F(Workflow, Errors) {
   PlanRequest r = quickRequest();
   r.cycles_between_sessions = 9;
   EXPECT_THROW(planCase(cycles, r, "0"), UsageError);
+  EXPECT_THROW((void)checkPlanRequest(r, "batch-rfa"), UsageError);
+  r.cycles_between_sessions = 1;
+  EXPECT_EQ(checkPlanRequest(r, "batch-rfa").name, "batch-rfa");
+  r.base.electrodes = {"no-such-electrode"};
+  EXPECT_THROW((void)checkPlanRequest(r, "batch-rfa"), NotFoundError);
+}
+
+// A segmentation folder given to the case (`rfaplan plan --segmentation`): required structures,
+// same grid, recorded as given.
+TEST_F(Workflow, SegmentationFolder) {
+  const fs::path dir = dir_->path() / "seg-folder";
+  io::writeSegmentationFolder(dir, segmented_->segmentation);
+  CaseState s = *opened_;
+  useSegmentationFolder(s, dir);
+  EXPECT_EQ(s.segmentation_record, dir.string());
+  ASSERT_TRUE(s.segmentation.liver);
+  EXPECT_TRUE(std::equal(s.segmentation.liver->data().begin(), s.segmentation.liver->data().end(),
+                         segmented_->segmentation.liver->data().begin()));
+
+  fs::remove(dir / "lesions.nrrd");
+  CaseState t = *opened_;
+  try {
+    useSegmentationFolder(t, dir);
+    FAIL() << "no NoDataError";
+  } catch (const NoDataError& e) {
+    EXPECT_NE(std::string(e.what()).find("lesions.nrrd"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(t.segmentation.liver);  // unchanged
+
+  const fs::path other = dir_->path() / "seg-other-grid";
+  io::SegmentationFolder small;
+  const ImageGeometry g({8, 8, 8}, Vec3(2, 2, 2), Vec3(0, 0, 0));
+  small.body = Mask(g, 1);
+  small.liver = Mask(g, 1);
+  small.lesions = LabelMap(g, 0);
+  io::writeSegmentationFolder(other, small);
+  EXPECT_THROW(useSegmentationFolder(t, other), GeometryError);
+}
+
+// What the workstation shows: the anatomy, and with a plan its margins, zones by session and
+// needles, in the exports' colours.
+TEST_F(Workflow, SceneOfAPlannedCase) {
+  CaseState s = withAllLesions();
+  CaseScene before = caseScene(s);
+  std::vector<std::string> names;
+  for (const SceneRegion& r : before.regions) names.push_back(r.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"liver", "vessels", "lesions"}));
+  EXPECT_TRUE(before.needles.empty());
+  EXPECT_EQ(before.regions[2].colour, lesionColour());
+  planCase(s, quickRequest(), "9.9.9");
+  const CaseScene after = caseScene(s);
+  names.clear();
+  for (const SceneRegion& r : after.regions) names.push_back(r.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"liver", "vessels", "lesions", "margins", "zones"}));
+  std::size_t placements = 0;
+  for (const planning::PlanLesion& l : s.plan->lesions) placements += l.placements.size();
+  EXPECT_EQ(after.needles.size(), placements);
+  const SceneRegion& zones = after.regions.back();
+  ASSERT_TRUE(zones.labels);
+  EXPECT_FALSE(zones.mask);
+  EXPECT_EQ(zones.label_colours.size(), 4U);
+  // Every zone voxel carries a session 1-4.
+  std::uint16_t highest = 0;
+  for (const std::uint16_t v : zones.labels->data()) highest = std::max(highest, v);
+  EXPECT_GE(highest, 1);
+  EXPECT_LE(highest, 4);
 }
 
 }  // namespace

@@ -19,8 +19,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "rfa/dicomexport/plan_case.h"
 #include "rfa/dicomexport/roi.h"
+#include "rfa/planning/plan.h"
 
 namespace rfa::dicomexport {
 

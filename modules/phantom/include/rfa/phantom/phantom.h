@@ -77,10 +77,10 @@ struct Phantom {
   PhantomOptions options;
 };
 
-/// \brief Generates the phantom. \throws GeometryError for a non-positive size or spacing, and
-/// std::invalid_argument for lesions outside 0..12, a negative noise sigma, or lesion diameters
-/// outside 3 <= min <= max <= 60 mm. \throws std::runtime_error when a lesion cannot be placed in
-/// the liver at any size.
+/// \brief Generates the phantom. \throws GeometryError for a non-positive size or spacing;
+/// UsageError for lesions outside 0..12, a negative noise sigma, or lesion diameters outside
+/// 3 <= min <= max <= 60 mm; UnsupportedError when a lesion cannot be placed in the liver at any
+/// size (rfa::Error subclasses, core/error.h, each with its exit code).
 Phantom generatePhantom(const PhantomOptions& options);
 
 }  // namespace rfa::phantom

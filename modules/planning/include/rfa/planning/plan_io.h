@@ -50,6 +50,12 @@ TreatmentPlan parsePlan(const std::string& text, const std::string& file_name);
 /// parsePlan().
 TreatmentPlan readPlanFile(const std::filesystem::path& file);
 
+/// \brief Refuses, before any work, a plan target that holds something else: does nothing when
+/// `file` does not exist or is a readable plan (readPlanFile()).
+/// \throws CorruptDataError "refusing to overwrite <file>: it is not a valid plan (<reason>); move
+/// it away or choose another output file" (writePlanFile() refuses the same way).
+void requirePlanTarget(const std::filesystem::path& file);
+
 /// The outcome of writePlanFile().
 struct PlanWriteResult {
   int revision = 1;  ///< the revision `file` holds now
@@ -63,7 +69,7 @@ struct PlanWriteResult {
 ///  - `file` does not exist: writes serializePlan(plan) with plan.revision as it is.
 ///  - `file` exists but readPlanFile() fails on it (not JSON, not a plan, newer format, cannot be
 ///    read): throws CorruptDataError "refusing to overwrite <file>: it is not a valid plan
-///    (<reason>); move it away or choose another -o"; `file` is untouched.
+///    (<reason>); move it away or choose another output file"; `file` is untouched.
 ///  - `file` is a valid plan whose content equals `plan`'s with the revision ignored (equal
 ///    serializePlan() text once both have the same revision): writes nothing, sets plan.revision
 ///    to the file's revision and returns unchanged = true (so load + save is byte-identical).

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "rfa/dicomexport/plan_case.h"
+#include "rfa/planning/plan_case.h"
 #include "rfa/report/key_image.h"
 #include "rfa/report/overview3d.h"
 
@@ -64,13 +64,13 @@ inline constexpr double kPageHeightPt = 842;
 /// page count and the pictures (its `file` and `bytes` are left empty / 0).
 /// \throws UsageError when options.session is not a session of the plan (naming how many it
 /// has); what renderKeyImage / renderOverview3d throw; WriteError when cairo fails.
-std::string renderReportPdf(const dicomexport::PlanCase& plan_case, const ReportOptions& options,
+std::string renderReportPdf(const planning::PlanCase& plan_case, const ReportOptions& options,
                             ReportResult* result = nullptr);
 
 /// \brief Renders the report and writes it to `out` atomically (writeFileAtomically: readers see
 /// the old file or the new one, never a part).
 /// \throws as renderReportPdf; WriteError naming `out` when it cannot be written.
-ReportResult writeReport(const dicomexport::PlanCase& plan_case, const std::filesystem::path& out,
+ReportResult writeReport(const planning::PlanCase& plan_case, const std::filesystem::path& out,
                          const ReportOptions& options = {});
 
 }  // namespace rfa::report

@@ -27,9 +27,11 @@
 #include "rfa/planning/plan.h"
 #include "rfa/planning/plan_builder.h"
 #include "rfa/planning/plan_io.h"
+#include "rfa/planning/profile.h"
 #include "rfa/segmentation/candidates.h"
 #include "rfa/segmentation/case.h"
 #include "rfa/segmentation/modality.h"
+#include "rfa/thermal/tissue_condition.h"
 
 namespace rfa::workflow {
 
@@ -80,7 +82,7 @@ struct CaseState {
   segmentation::Modality modality = segmentation::Modality::kCT;
 };
 
-/// \brief Opens `input`: a plan file (a path ending in ".json": dicomexport::loadPlanCase() loads
+/// \brief Opens `input`: a plan file (a path ending in ".json": planning::loadPlanCase() loads
 /// the plan, its image and its segmentation folder; plan_file, profile_name (the plan's
 /// settings.profile), image_input and segmentation_record are taken from it), or else an image
 /// (io::loadImage(): DICOM folder or file, phantom folder (opened like a CT only: its truth/ is
@@ -89,6 +91,20 @@ struct CaseState {
 /// .json is not a plan (planning::readPlanFile()); otherwise what loadPlanCase() and loadImage()
 /// throw.
 CaseState openCase(const std::filesystem::path& input, const std::string& series_id = {});
+
+/// \brief Opens `input` as an image only (the image branch of openCase(), whatever its
+/// extension): io::loadImage(input, series_id), its modality (imageModality(): the DICOM header,
+/// else a guess; a modality neither CT nor MR is segmented as CT, with a warning), no
+/// segmentation. \throws what io::loadImage() throws.
+CaseState openImageCase(const std::filesystem::path& input, const std::string& series_id = {});
+
+/// \brief Gives the case the segmentation folder `dir` (the output of `rfaplan segment` on the
+/// same series): body, liver and lesions required, the other structures as present;
+/// segmentation_record becomes `dir` as given (the plan records it), candidate_triage is cleared
+/// (the lesions are the folder's). \throws what io::readSegmentationFolder() throws; NoDataError
+/// naming the first missing one of body.nrrd, liver.nrrd, lesions.nrrd; GeometryError naming both
+/// grids when the folder is on another grid than the image.
+void useSegmentationFolder(CaseState& state, const std::filesystem::path& dir);
 
 /// \brief The PlanSource of a loaded image: `input` as given, grid (size, spacing, origin,
 /// direction: LPS), SHA-256 of the voxels and, for DICOM, patient/study/series/frame of reference
@@ -142,32 +158,59 @@ struct PlanRequest {
   /// Electrodes, search, uncertainty and confirmation settings; labs, start_date,
   /// cycles_between_sessions and progress are taken from the members above and planCase().
   planning::PlanBuildOptions base;
+  /// The tissue of the preview zones. In vivo (planning): the shipped living-liver calibration
+  /// (thermal::defaultPreviewCalibrationFile()). Another condition (research comparisons with
+  /// published ex-vivo zones): the solver's zone in that tissue, one simulation per electrode at
+  /// 1 mm (thermal::conditionPreviews()) with base.confirmation.materials.
+  thermal::TissueCondition condition = thermal::TissueCondition::kInVivo;
+  /// Lines of the condition previews' simulations (another condition only); may be empty.
+  std::function<void(const std::string&)> log;
 };
 
-/// \brief Plans the case as `rfaplan plan` does (same library calls, same PlanSource and software
-/// fields): ensureAnatomy() (automatic lesion detection when the case has no lesion),
-/// planning::planLesions(), planning::confirmLesions() when request.confirm,
-/// planning::planSessions(), with the profile planning::resolveProfile(state.profile_name), the
-/// electrodes of thermal::defaultElectrodeDir() and their preview calibrations. The plan's source
-/// is planSourceOf(image, image_input) with source.segmentation = segmentation_record, its
-/// software "rfaplan " + `version`. A case whose plan continues earlier sessions
-/// (settings.prior_sessions > 0, replan.h) keeps its prior sessions, volume and prior plan unless
-/// `request` sets them. Progress is forwarded ("segmentation", "lesions",
-/// "confirmation"). On success sets state.plan (plan_file is kept: saving there adds a revision)
-/// and plan_stale = false; a throw (Cancelled included) leaves `state` unchanged.
-/// \throws UsageError when cycles_between_sessions is outside the profile's range; NotFoundError /
-/// CorruptDataError for an unknown profile or electrode; what ensureAnatomy(), planLesions()
-/// (NoDataError "no lesion", GeometryError a lesion outside the liver, ...), confirmLesions() and
-/// planSessions() throw; Cancelled from `progress`.
-void planCase(CaseState& state, const PlanRequest& request, const std::string& version,
-              const Progress& progress = {});
+/// \brief The checks planCase() makes first, for a front end that wants them before loading
+/// anything: the profile planning::resolveProfile(profile_name), request.cycles_between_sessions
+/// within its range, every electrode of request.base.electrodes in the catalogue of
+/// thermal::defaultElectrodeDir(). \returns the profile.
+/// \throws UsageError "cycles between sessions: N is outside the profile's A..B";
+/// NotFoundError / CorruptDataError for an unknown or unreadable profile or electrode.
+planning::ProtocolProfile checkPlanRequest(const PlanRequest& request,
+                                           const std::string& profile_name);
+
+/// \brief How long each stage of planCase() took, in seconds (0: not run).
+struct PlanTimings {
+  double segmentation_s = 0;  ///< ensureAnatomy() on a copy (automatic segmentation)
+  double previews_s = 0;      ///< the preview zones of another tissue condition
+  double lesions_s = 0;       ///< planning::planLesions()
+  double confirmation_s = 0;  ///< planning::confirmLesions()
+  bool segmented = false;     ///< the anatomy was completed here (automatically)
+};
+
+/// \brief The planning pipeline, the one every front end runs (`rfaplan plan`, `rfaplan demo`, the
+/// workstation, re-planning after a follow-up): ensureAnatomy() (automatic lesion detection when
+/// the case has no lesion), planning::planLesions(), planning::confirmLesions() when
+/// request.confirm, planning::planSessions(), with the profile
+/// planning::resolveProfile(state.profile_name), the electrodes of thermal::defaultElectrodeDir()
+/// and the preview zones of request.condition. The plan's source is planSourceOf(image,
+/// image_input) with source.segmentation = segmentation_record, its software "rfaplan " +
+/// `version`. A case whose plan continues earlier sessions (settings.prior_sessions > 0, replan.h)
+/// keeps its prior sessions, volume and prior plan unless `request` sets them. Progress is
+/// forwarded ("segmentation", "lesions", "confirmation"). On success sets state.plan (plan_file is
+/// kept: saving there adds a revision) and plan_stale = false; a throw (Cancelled included) leaves
+/// `state` unchanged. \throws UnsupportedError for an MR case (the needle paths need bone, lung and
+/// vessels, which the MR segmentation does not give); UsageError when cycles_between_sessions is
+/// outside the profile's range; NotFoundError / CorruptDataError for an unknown profile or
+/// electrode; what ensureAnatomy(), planLesions() (NoDataError "no lesion", GeometryError a lesion
+/// outside the liver, ...), confirmLesions() and planSessions() throw; Cancelled from `progress`.
+/// \returns the time of each stage.
+PlanTimings planCase(CaseState& state, const PlanRequest& request, const std::string& version,
+                     const Progress& progress = {});
 
 /// \brief Saves the plan with planning::writePlanFile() (atomic; an earlier plan there is kept as
 /// a revision) to `file`, or to state.plan_file when `file` is empty. When the plan's
 /// source.segmentation is "automatic", "edited" or "automatic (written to ...)", the segmentation
 /// is first written beside the plan as <stem>-segmentation/ (io::writeSegmentationFolder()) and
 /// recorded as "automatic (written to <stem>-segmentation/)", the form that
-/// dicomexport::loadPlanCase() and openCase() find again; a recorded folder is left as it is.
+/// planning::loadPlanCase() and openCase() find again; a recorded folder is left as it is.
 /// Sets state.plan (its revision and source.segmentation as written) and state.plan_file.
 /// \returns the write result.
 /// \throws NoDataError when there is no plan; UsageError when `file` and plan_file are both

@@ -2,7 +2,7 @@
 /// \file exports.h
 /// \brief Exports of a saved plan, as the CLI's `export-rtstruct`, `export-seg` and `report`
 /// commands and the GUI's File > Export menu run them: the plan file is re-read with the series
-/// and segmentation it records (dicomexport::loadPlanCase: the series is checked to be the one
+/// and segmentation it records (planning::loadPlanCase: the series is checked to be the one
 /// planned), so what is exported is what was saved. Research use only.
 ///
 /// Files are written atomically (temp + rename). Frames: the DICOM objects reference the planned
@@ -23,7 +23,7 @@ struct ExportSummary {
   std::filesystem::path file;  ///< the file written (the report: as report::writeReport names it)
   std::string text;            ///< one-line summary, e.g. "RT Structure Set: 12 ROIs, 340 ..."
   std::vector<std::string> notes;         ///< loader_notes then writer_notes
-  std::vector<std::string> loader_notes;  ///< dicomexport::loadPlanCase's warnings
+  std::vector<std::string> loader_notes;  ///< planning::loadPlanCase's warnings
   std::vector<std::string> writer_notes;  ///< the RTSTRUCT / SEG writer's notes (report: none)
 
   // RTSTRUCT (dicomexport::RtstructWriteResult).
@@ -58,7 +58,7 @@ struct ExportOptions {
 };
 
 /// \brief DICOM RT Structure Set of the plan's ROIs (dicomexport::planRois) at `out`.
-/// \throws as dicomexport::loadPlanCase (NotFoundError, CorruptDataError, SelectionError for a
+/// \throws as planning::loadPlanCase (NotFoundError, CorruptDataError, SelectionError for a
 /// series that is not the planned one), UnsupportedError when the plan's image is not a DICOM
 /// series, UsageError for a session the plan does not have, WriteError.
 ExportSummary exportRtstruct(const std::filesystem::path& plan_file,

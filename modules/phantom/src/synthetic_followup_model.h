@@ -1,13 +1,14 @@
 #pragma once
-/// \file followup_model.h
-/// \brief Private building blocks of generateFollowup(): the deformation map, zone ellipsoids and
-/// the analytic margin truth. All positions LPS mm (planning frame unless stated otherwise).
+/// \file synthetic_followup_model.h
+/// \brief Private building blocks of generateSyntheticFollowup(): the deformation map, zone
+/// ellipsoids and the analytic margin truth. All positions LPS mm (planning frame unless stated
+/// otherwise).
 
 #include <vector>
 
 #include "anatomy_model.h"
 #include "rfa/core/points.h"
-#include "rfa/phantom/followup.h"
+#include "rfa/phantom/synthetic_followup.h"
 
 namespace rfa::phantom::detail {
 
@@ -15,13 +16,13 @@ namespace rfa::phantom::detail {
 /// rotation matrix precomputed. Identity bit for bit for the default deformation.
 class DeformationMap {
  public:
-  /// \brief \throws std::invalid_argument for non-finite numbers, a zero rotation axis with a
+  /// \brief \throws UsageError for non-finite numbers, a zero rotation axis with a
   /// non-zero angle or a bump sigma <= 0.
   explicit DeformationMap(const FollowupDeformation& d);
   /// \brief followupToPlanning(y) = y + v(y), LPS mm.
   [[nodiscard]] Vec3 apply(const Vec3& y) const;
   /// \brief The y with apply(y) = x, by fixed-point iteration (see
-  /// FollowupPhantom::planningToFollowup). \throws std::runtime_error without convergence.
+  /// SyntheticFollowup::planningToFollowup). \throws GeometryError without convergence.
   [[nodiscard]] Vec3 invert(const Vec3& x) const;
 
  private:

@@ -1,5 +1,5 @@
 // Loading a plan with its image and segmentation (plan_case.h).
-#include "rfa/dicomexport/plan_case.h"
+#include "rfa/planning/plan_case.h"
 
 #include <system_error>
 
@@ -7,7 +7,7 @@
 #include "rfa/core/sha256.h"
 #include "rfa/planning/plan_io.h"
 
-namespace rfa::dicomexport {
+namespace rfa::planning {
 namespace fs = std::filesystem;
 
 namespace {
@@ -98,4 +98,4 @@ PlanCase loadPlanCase(const fs::path& plan_file, const PlanCaseOptions& options)
   return c;
 }
 
-}  // namespace rfa::dicomexport
+}  // namespace rfa::planning

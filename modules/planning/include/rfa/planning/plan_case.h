@@ -11,7 +11,7 @@
 #include "rfa/io/segmentation_folder.h"
 #include "rfa/planning/plan.h"
 
-namespace rfa::dicomexport {
+namespace rfa::planning {
 
 /// \brief Where to find the series and segmentation when not where the plan says.
 struct PlanCaseOptions {
@@ -42,4 +42,4 @@ struct PlanCase {
 /// the segmentation has no liver.nrrd or lesions.nrrd; GeometryError when it is on another grid.
 PlanCase loadPlanCase(const std::filesystem::path& plan_file, const PlanCaseOptions& options = {});
 
-}  // namespace rfa::dicomexport
+}  // namespace rfa::planning

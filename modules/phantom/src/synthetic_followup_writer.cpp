@@ -1,4 +1,5 @@
-// writeFollowupFolder(): DIR/ct (DICOM), DIR/truth/{liver,lesions,zones}.nrrd and DIR/truth.json
+// writeSyntheticFollowupFolder(): DIR/ct (DICOM), DIR/truth/{liver,lesions,zones}.nrrd and
+// DIR/truth.json
 // ("rfaplan-followup-truth" version 1). All positions LPS mm.
 #include <nlohmann/json.hpp>
 #include <string>
@@ -6,13 +7,13 @@
 #include "rfa/core/atomic_file.h"
 #include "rfa/core/uid.h"
 #include "rfa/io/volume_file.h"
-#include "rfa/phantom/followup.h"
+#include "rfa/phantom/synthetic_followup.h"
 
 namespace rfa::phantom {
 namespace fs = std::filesystem;
 
-void writeFollowupFolder(const FollowupPhantom& f, const fs::path& dir,
-                         const CtSeriesOptions& series) {
+void writeSyntheticFollowupFolder(const SyntheticFollowup& f, const fs::path& dir,
+                                  const CtSeriesOptions& series) {
   writeCtSeries(f.ct, dir / "ct", series);
   const fs::path truth = dir / "truth";
   io::writeVolumeFile(truth / "liver.nrrd", f.liver);
@@ -24,7 +25,7 @@ void writeFollowupFolder(const FollowupPhantom& f, const fs::path& dir,
   auto uid = [&series](const std::string& given, const std::string& suffix) {
     return given.empty() ? makeUidFromKey(series.uid_key + suffix) : given;
   };
-  const FollowupOptions& o = f.options;
+  const SyntheticFollowupOptions& o = f.options;
   const FollowupDeformation& d = f.deformation;
   json j;
   j["format"] = "rfaplan-followup-truth";

@@ -1,6 +1,7 @@
-// Tests of generateFollowup(): the identity and a pure translation reproduce the planning phantom,
-// the deformation inverse, the analytic margin truth against spherical zones, lesion changes and
-// new lesions, and the follow-up folder writer. Positions LPS mm; grids centred on (0,0,0).
+// Tests of generateSyntheticFollowup(): the identity and a pure translation reproduce the planning
+// phantom, the deformation inverse, the analytic margin truth against spherical zones, lesion
+// changes and new lesions, and the follow-up folder writer. Positions LPS mm; grids centred on
+// (0,0,0).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,10 +17,11 @@
 #include <stdexcept>
 #include <vector>
 
+#include "rfa/core/error.h"
 #include "rfa/io/input.h"
 #include "rfa/io/volume_file.h"
-#include "rfa/phantom/followup.h"
 #include "rfa/phantom/phantom.h"
+#include "rfa/phantom/synthetic_followup.h"
 #include "test_support.h"
 
 namespace rfa::phantom {
@@ -41,8 +43,8 @@ const Phantom& planningPhantom() {
   return p;
 }
 
-FollowupOptions quietOptions() {
-  FollowupOptions o;
+SyntheticFollowupOptions quietOptions() {
+  SyntheticFollowupOptions o;
   o.noise_sigma_hu = 0.0;
   return o;
 }
@@ -112,9 +114,9 @@ FollowupZone sphereZone(const Vec3& c, double r, int label) {
 
 TEST(FollowupIdentity, PlanningCtPlusLiverShiftAndSameMasks) {
   const Phantom& p = planningPhantom();
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.liver_hu_shift = 12.0;
-  const FollowupPhantom f = generateFollowup(p, o);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o);
   ASSERT_TRUE(f.ct.geometry().sameGrid(p.ct.geometry()));
   std::size_t shifted = 0;
   for (std::size_t n = 0; n < p.ct.voxelCount(); ++n) {
@@ -141,18 +143,18 @@ TEST(FollowupIdentity, PlanningCtPlusLiverShiftAndSameMasks) {
 
 TEST(FollowupIdentity, ZeroShiftIsBitIdenticalAndNoiseIsSeeded) {
   const Phantom& p = planningPhantom();
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.liver_hu_shift = 0.0;
-  const FollowupPhantom f = generateFollowup(p, o);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o);
   EXPECT_TRUE(std::equal(f.ct.data().begin(), f.ct.data().end(), p.ct.data().begin()));
 
   // A coarse grid with noise: same seed, same bytes; another seed, other noise of that sigma.
   const ImageGeometry coarse({80, 64, 36}, {3.75, 3.75, 5.0}, {-148.125, -118.125, -87.5});
   o.noise_sigma_hu = 15.0;
-  const FollowupPhantom a = generateFollowup(p, o, &coarse);
-  const FollowupPhantom b = generateFollowup(p, o, &coarse);
+  const SyntheticFollowup a = generateSyntheticFollowup(p, o, &coarse);
+  const SyntheticFollowup b = generateSyntheticFollowup(p, o, &coarse);
   o.noise_seed = 99;
-  const FollowupPhantom c = generateFollowup(p, o, &coarse);
+  const SyntheticFollowup c = generateSyntheticFollowup(p, o, &coarse);
   EXPECT_TRUE(std::equal(a.ct.data().begin(), a.ct.data().end(), b.ct.data().begin()));
   double sum2 = 0;
   for (std::size_t n = 0; n < a.ct.voxelCount(); ++n) {
@@ -172,9 +174,9 @@ TEST(FollowupTranslation, LiverAndLesionsShiftedByFiveVoxels) {
   po.spacing_mm = {1.0, 1.0, 2.5};
   po.noise_sigma_hu = 0.0;
   const Phantom p = generatePhantom(po);
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.deformation.translation_mm = Vec3(5.0, 0.0, 0.0);
-  const FollowupPhantom f = generateFollowup(p, o);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o);
   const Size3& s = p.ct.size();
   std::size_t liver = 0;
   for (std::size_t k = 0; k < s[2]; ++k) {
@@ -211,9 +213,9 @@ TEST(FollowupDeformationTest, CalibratedDeformationReachesItsTarget) {
   const FollowupDeformation d = calibratedDeformation(p.liver, 6.0, 2.0);
   EXPECT_EQ(d.bumps.size(), 2U);
   EXPECT_DOUBLE_EQ(d.rotation_deg, 2.0);
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.deformation = d;
-  const FollowupPhantom f = generateFollowup(p, o);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o);
   std::printf("calibrated to 6 mm: %.2f mm over every liver voxel\n",
               f.max_displacement_in_liver_mm);
   EXPECT_NEAR(f.max_displacement_in_liver_mm, 6.0, 0.6);
@@ -222,16 +224,16 @@ TEST(FollowupDeformationTest, CalibratedDeformationReachesItsTarget) {
   EXPECT_TRUE(none.bumps.empty());
   EXPECT_EQ(none.translation_mm, Vec3::Zero());
   EXPECT_EQ(none.rotation_deg, 0.0);
-  EXPECT_THROW(calibratedDeformation(p.liver, -1.0), std::invalid_argument);
-  EXPECT_THROW(calibratedDeformation(Mask(p.liver.geometry(), 0), 5.0), std::invalid_argument);
+  EXPECT_THROW(calibratedDeformation(p.liver, -1.0), UsageError);
+  EXPECT_THROW(calibratedDeformation(Mask(p.liver.geometry(), 0), 5.0), NoDataError);
 }
 
 TEST(FollowupDeformationTest, RoundTripAndDisplacementBound) {
   const Phantom& p = planningPhantom();
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.deformation = liverDeformation();
   const ImageGeometry coarse({100, 80, 45}, {3.0, 3.0, 4.0}, {-148.5, -118.5, -88.0});
-  const FollowupPhantom f = generateFollowup(p, o, &coarse);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o, &coarse);
   std::printf("max displacement in the liver %.2f mm\n", f.max_displacement_in_liver_mm);
   EXPECT_GE(f.max_displacement_in_liver_mm, 8.0);
   EXPECT_LE(f.max_displacement_in_liver_mm, 12.0);
@@ -278,18 +280,18 @@ TEST(FollowupDeformationTest, RoundTripAndDisplacementBound) {
 }
 
 TEST(FollowupDeformationTest, NonInvertibleDeformationThrows) {
-  FollowupPhantom f;
+  SyntheticFollowup f;
   f.deformation.bumps.push_back({Vec3(0, 0, 0), Vec3(200.0, 0, 0), 10.0});
-  EXPECT_THROW((void)f.planningToFollowup(Vec3(3.0, 0.0, 0.0)), std::runtime_error);
+  EXPECT_THROW((void)f.planningToFollowup(Vec3(3.0, 0.0, 0.0)), GeometryError);
 }
 
 TEST(FollowupOptionsTest, RejectsInvalidOptions) {
   const Phantom& p = planningPhantom();
   const ImageGeometry tiny({4, 4, 4}, {2.0, 2.0, 2.0}, {-60.0, 0.0, 0.0});
-  auto expectInvalid = [&](const FollowupOptions& o) {
-    EXPECT_THROW((void)generateFollowup(p, o, &tiny), std::invalid_argument);
+  auto expectInvalid = [&](const SyntheticFollowupOptions& o) {
+    EXPECT_THROW((void)generateSyntheticFollowup(p, o, &tiny), UsageError);
   };
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.noise_sigma_hu = -1.0;
   expectInvalid(o);
   o = quietOptions();
@@ -310,7 +312,7 @@ TEST(FollowupOptionsTest, RejectsInvalidOptions) {
   expectInvalid(o);
   o = quietOptions();
   o.zones.push_back(sphereZone(Vec3(-50, 0, 0), 10.0, 0));  // untargeted zone: fine
-  EXPECT_NO_THROW((void)generateFollowup(p, o, &tiny));
+  EXPECT_NO_THROW((void)generateSyntheticFollowup(p, o, &tiny));
 }
 
 // ---- 4. Zones and margins ----
@@ -330,10 +332,10 @@ TEST(FollowupZones, ConcentricSphereGivesItsMarginAndAblatesTheLesion) {
   const LesionTruth& t = truthOf(p, label);
   const double a = t.semi_axes_mm.maxCoeff();
   const double r = a + 6.0;
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.zones.push_back(sphereZone(t.center_lps, r, label));
   const auto start = std::chrono::steady_clock::now();
-  const FollowupPhantom f = generateFollowup(p, o);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("generation + truth: %.2f s\n", seconds);
@@ -343,9 +345,9 @@ TEST(FollowupZones, ConcentricSphereGivesItsMarginAndAblatesTheLesion) {
   EXPECT_EQ(m.residual_volume_ml, 0.0);
   {
     // Every vessel occluded: the sphere alone sets the margin.
-    FollowupOptions occluded = o;
+    SyntheticFollowupOptions occluded = o;
     occluded.patent_vessel_radius_mm = 1e9;
-    const MarginTruth mo = generateFollowup(p, occluded).margins.at(0);
+    const MarginTruth mo = generateSyntheticFollowup(p, occluded).margins.at(0);
     EXPECT_NEAR(mo.minimal_margin_uncorrected_mm, r - a, 0.3);
     EXPECT_NEAR(mo.minimal_margin_mm, r - a, 0.3);
   }
@@ -436,9 +438,9 @@ TEST(FollowupZones, ShiftedZoneLeavesResidualTumour) {
   const double a = t.semi_axes_mm.maxCoeff();
   const double r = a + 6.0;
   const Vec3 d = longestDirection(p, label);
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.zones.push_back(sphereZone(t.center_lps - 8.0 * d, r, label));
-  const FollowupPhantom f = generateFollowup(p, o);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o);
   ASSERT_EQ(f.margins.size(), 1U);
   const MarginTruth& m = f.margins[0];
   EXPECT_LT(m.minimal_margin_uncorrected_mm, -0.5);
@@ -462,21 +464,22 @@ TEST(FollowupZones, MarginOfUnionAndFarZone) {
   const ImageGeometry tiny({4, 4, 4}, {2.0, 2.0, 2.0}, t.center_lps);  // truth only
   // Two overlapping spheres: the union's margin is at least each sphere's margin.
   const Vec3 e(1.0, 0.0, 0.0);
-  FollowupOptions one = quietOptions();
+  SyntheticFollowupOptions one = quietOptions();
   one.zones.push_back(sphereZone(t.center_lps - 3.0 * e, a + 5.0, label));
-  FollowupOptions two = one;
+  SyntheticFollowupOptions two = one;
   two.zones.push_back(sphereZone(t.center_lps + 3.0 * e, a + 5.0, label));
-  const double m1 = generateFollowup(p, one, &tiny).margins.at(0).minimal_margin_uncorrected_mm;
-  const MarginTruth m2 = generateFollowup(p, two, &tiny).margins.at(0);
+  const double m1 =
+      generateSyntheticFollowup(p, one, &tiny).margins.at(0).minimal_margin_uncorrected_mm;
+  const MarginTruth m2 = generateSyntheticFollowup(p, two, &tiny).margins.at(0);
   EXPECT_GT(m1, 0.0);
   EXPECT_LT(m1, 2.0 + 0.3);  // the lesion's extent along -x is at most a
   EXPECT_GE(m2.minimal_margin_uncorrected_mm, m1 - 1e-6);
   EXPECT_EQ(m2.residual_volume_ml, 0.0);
 
   // A zone that misses the lesion: the whole analytic volume is residual (0.25 mm integration).
-  FollowupOptions far = quietOptions();
+  SyntheticFollowupOptions far = quietOptions();
   far.zones.push_back(sphereZone(t.center_lps + Vec3(0.0, 0.0, 3.0 * a), 5.0, label));
-  const MarginTruth mf = generateFollowup(p, far, &tiny).margins.at(0);
+  const MarginTruth mf = generateSyntheticFollowup(p, far, &tiny).margins.at(0);
   EXPECT_NEAR(mf.residual_volume_ml, t.volume_ml_analytic, 0.003 * t.volume_ml_analytic);
   EXPECT_LT(mf.minimal_margin_uncorrected_mm, -(a + 5.0));
 }
@@ -493,14 +496,14 @@ TEST(FollowupLesions, VanishedShrunkGrownAndNewLesions) {
   const LesionTruth& shrunk = by_size[0];
   const LesionTruth& grown = by_size[1];
   const LesionTruth& vanished = by_size[2];
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.lesion_changes = {{vanished.label, 0.0}, {shrunk.label, 0.5}, {grown.label, 1.15}};
   NewLesion n;
   n.centre_lps = vanished.center_lps;  // where the vanished lesion was: liver, no vessel
   n.diameter_mm = 1.8 * vanished.semi_axes_mm.minCoeff();
   n.hu = 65.0;
   o.new_lesions.push_back(n);
-  const FollowupPhantom f = generateFollowup(p, o);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o);
 
   EXPECT_EQ(countLabel(f.lesions, vanished.label), 0U);
   const double ratio = static_cast<double>(countLabel(f.lesions, shrunk.label)) /
@@ -533,18 +536,18 @@ TEST(FollowupWriter, WritesReadableSeriesMasksAndTruth) {
   const int label = deepLesion(p);
   ASSERT_NE(label, 0);
   const LesionTruth& t = truthOf(p, label);
-  FollowupOptions o = quietOptions();
+  SyntheticFollowupOptions o = quietOptions();
   o.zones.push_back(sphereZone(t.center_lps, t.semi_axes_mm.maxCoeff() + 6.0, label));
   o.deformation.translation_mm = Vec3(2.0, -1.0, 3.0);
   o.new_lesions.push_back({t.center_lps + Vec3(0, 0, 40), 8.0, 60.0});
   const ImageGeometry coarse({80, 64, 36}, {3.75, 3.75, 5.0}, {-148.125, -118.125, -87.5});
-  const FollowupPhantom f = generateFollowup(p, o, &coarse);
+  const SyntheticFollowup f = generateSyntheticFollowup(p, o, &coarse);
   test::TempDir tmp;
   CtSeriesOptions series;
   series.uid_key = "rfaplan-followup-test";
   series.patient_id = "RFAPHANTOM-7";
   series.series_description = "follow-up";
-  writeFollowupFolder(f, tmp.path(), series);
+  writeSyntheticFollowupFolder(f, tmp.path(), series);
 
   const io::LoadedImage loaded = io::loadImage(tmp.path());
   ASSERT_TRUE(loaded.image.geometry().sameGrid(coarse, 1e-3));
@@ -595,21 +598,21 @@ TEST(FollowupTiming, DISABLED_Generation) {
     auto t0 = std::chrono::steady_clock::now();
     const Phantom p = generatePhantom(po);
     auto t1 = std::chrono::steady_clock::now();
-    FollowupOptions o;
+    SyntheticFollowupOptions o;
     o.deformation = liverDeformation();
-    const FollowupPhantom f = generateFollowup(p, o);
+    const SyntheticFollowup f = generateSyntheticFollowup(p, o);
     auto t2 = std::chrono::steady_clock::now();
     const LesionTruth& big = *std::max_element(
         p.lesion_truth.begin(), p.lesion_truth.end(),
         [](const LesionTruth& x, const LesionTruth& y) { return x.diameter_mm < y.diameter_mm; });
     const ImageGeometry tiny({2, 2, 2}, {1, 1, 1}, big.center_lps);
-    (void)generateFollowup(p, o, &tiny);  // anatomy only
+    (void)generateSyntheticFollowup(p, o, &tiny);  // anatomy only
     auto t3 = std::chrono::steady_clock::now();
     o.zones.push_back(sphereZone(big.center_lps, big.semi_axes_mm.maxCoeff() + 5.0, big.label));
-    const FollowupPhantom inside = generateFollowup(p, o, &tiny);
+    const SyntheticFollowup inside = generateSyntheticFollowup(p, o, &tiny);
     auto t4 = std::chrono::steady_clock::now();
     o.zones.back().centre_lps += Vec3(0.0, 12.0, 0.0);
-    const FollowupPhantom outside = generateFollowup(p, o, &tiny);
+    const SyntheticFollowup outside = generateSyntheticFollowup(p, o, &tiny);
     auto t5 = std::chrono::steady_clock::now();
     auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
     std::printf(

@@ -2,11 +2,11 @@
 // (calibratedDeformation, followup.h). LPS mm, planning frame.
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 #include <vector>
 
-#include "followup_model.h"
-#include "rfa/phantom/followup.h"
+#include "rfa/core/error.h"
+#include "rfa/phantom/synthetic_followup.h"
+#include "synthetic_followup_model.h"
 
 namespace rfa::phantom {
 namespace {
@@ -45,12 +45,12 @@ double maxDisplacement(const FollowupDeformation& d, const std::vector<Vec3>& po
 FollowupDeformation calibratedDeformation(const Mask& liver, double target_mm, double rotate_deg,
                                           std::size_t samples) {
   if (!(target_mm >= 0.0) || !std::isfinite(target_mm) || !std::isfinite(rotate_deg)) {
-    throw std::invalid_argument("calibrated deformation: the target displacement must be >= 0 mm");
+    throw UsageError("calibrated deformation: the target displacement must be >= 0 mm");
   }
   const ImageGeometry& g = liver.geometry();
   std::size_t voxels = 0;
   for (const auto v : liver.data()) voxels += v != 0 ? 1 : 0;
-  if (voxels == 0) throw std::invalid_argument("calibrated deformation: the liver mask is empty");
+  if (voxels == 0) throw NoDataError("calibrated deformation: the liver mask is empty");
   const double per =
       static_cast<double>(voxels) / static_cast<double>(std::max<std::size_t>(samples, 1));
   const std::size_t stride =

@@ -1,6 +1,7 @@
 #pragma once
-/// \file followup.h
-/// \brief A synthetic follow-up CT of a phantom, with exact ground truth: the same
+/// \file synthetic_followup.h
+/// \brief A SYNTHETIC follow-up CT of a phantom (generated here, with exact ground truth; not
+/// rfa::followup, which measures real follow-up CTs and is tested on these): the same
 /// analytic anatomy (same PhantomOptions and seed) painted at deformed positions, with ablation
 /// zones where the plan's needles really were (placement errors chosen by the caller), lesions
 /// that shrank, grew, vanished or appeared, and changed Hounsfield units.
@@ -92,12 +93,12 @@ inline constexpr double kCalibratedBumpSigmaMm = 60.0;
 /// displacement over about `samples` liver voxel centres is `target_mm` (the rotation alone when
 /// it already reaches that; the identity for 0). The generated follow-up's
 /// max_displacement_in_liver_mm (every voxel) may exceed the target slightly.
-/// \throws std::invalid_argument for an empty liver or a negative or non-finite target.
+/// \throws NoDataError for an empty liver; UsageError for a negative or non-finite target.
 FollowupDeformation calibratedDeformation(const Mask& liver, double target_mm,
                                           double rotate_deg = 2.0, std::size_t samples = 20000);
 
 /// \brief What to generate.
-struct FollowupOptions {
+struct SyntheticFollowupOptions {
   std::vector<FollowupZone> zones;           ///< true ablation zones (planning frame)
   std::vector<LesionChange> lesion_changes;  ///< lesions not listed are unchanged (scale 1)
   std::vector<NewLesion> new_lesions;
@@ -118,15 +119,15 @@ struct FollowupOptions {
 /// lesion. The lesion surface and every zone surface are sampled with <= 0.25 mm spacing between
 /// neighbours (every surface point within 0.18 mm of a sample; the lesion also with 1 mm, used to
 /// prune the search); U's boundary B = zone surface samples not strictly inside another zone of U
-/// nor inside a patent vessel lumen (FollowupOptions::patent_vessel_radius_mm; lumens never cut a
-/// lesion), plus lumen surface samples (same spacing) inside U and not inside another lumen.
-/// Margin at a lesion surface sample q: + distance to B if q is inside U, - distance otherwise;
-/// the minimal margin is the minimum over q (exact for the samples: nearest-sample search in 2 mm
-/// buckets with provable pruning). Accuracy against the continuous shapes: the sampling error is
-/// second order where the margin is not near 0 (measured <= 0.001 mm for a 6 mm margin) and at
-/// most 0.36 mm (two sample half-diagonals) near 0 (measured <= 0.16 mm for touching surfaces).
-/// "Inside the liver" for the corrected margin is the liver mask's rule (liverSdf < 0 and
-/// outside the gallbladder); when B has no point there, corrected = uncorrected. Computing it
+/// nor inside a patent vessel lumen (SyntheticFollowupOptions::patent_vessel_radius_mm; lumens
+/// never cut a lesion), plus lumen surface samples (same spacing) inside U and not inside another
+/// lumen. Margin at a lesion surface sample q: + distance to B if q is inside U, - distance
+/// otherwise; the minimal margin is the minimum over q (exact for the samples: nearest-sample
+/// search in 2 mm buckets with provable pruning). Accuracy against the continuous shapes: the
+/// sampling error is second order where the margin is not near 0 (measured <= 0.001 mm for a 6 mm
+/// margin) and at most 0.36 mm (two sample half-diagonals) near 0 (measured <= 0.16 mm for touching
+/// surfaces). "Inside the liver" for the corrected margin is the liver mask's rule (liverSdf < 0
+/// and outside the gallbladder); when B has no point there, corrected = uncorrected. Computing it
 /// takes well under a second for a 46 mm lesion on 2 cores.
 struct MarginTruth {
   int lesion_label = 0;
@@ -143,7 +144,7 @@ struct MarginTruth {
 };
 
 /// \brief The follow-up phantom: CT and truth maps on the follow-up grid, plus the truth.
-struct FollowupPhantom {
+struct SyntheticFollowup {
   ImageVolume ct;    ///< HU, follow-up frame
   Mask liver;        ///< follow-up frame
   LabelMap lesions;  ///< viable lesions at follow-up: planning labels kept, new lesions
@@ -153,16 +154,17 @@ struct FollowupPhantom {
   FollowupDeformation deformation;   ///< the map used by followupToPlanning/planningToFollowup
   /// max |v(y)| = max |planningToFollowup(x) - x| over the follow-up voxels with `liver` = 1 (mm)
   double max_displacement_in_liver_mm = 0;
-  FollowupOptions options;  ///< what was generated (zones, changes, new lesions, HU, noise)
+  SyntheticFollowupOptions
+      options;  ///< what was generated (zones, changes, new lesions, HU, noise)
   std::vector<int> new_lesion_labels;  ///< label in `lesions` of options.new_lesions[n]
   PhantomOptions planning_options;     ///< the planning phantom's options (seed, lesion count)
   /// \brief Follow-up point that shows planning point `x_planning_lps` (inverse of the backward
   /// map by fixed-point iteration y <- x - v(y) from y = x, until |y + v(y) - x| <= 1e-6 mm).
-  /// \throws std::runtime_error if |y + v(y) - x| > 1e-4 mm after 100 iterations;
-  /// std::invalid_argument for an invalid `deformation` (see generateFollowup).
+  /// \throws GeometryError if |y + v(y) - x| > 1e-4 mm after 100 iterations; UsageError for an
+  /// invalid `deformation` (see generateSyntheticFollowup).
   [[nodiscard]] Vec3 planningToFollowup(const Vec3& x_planning_lps) const;
   /// \brief y + v(y): the planning point shown at follow-up point `y_followup_lps`.
-  /// \throws std::invalid_argument for an invalid `deformation` (see generateFollowup).
+  /// \throws UsageError for an invalid `deformation` (see generateSyntheticFollowup).
   [[nodiscard]] Vec3 followupToPlanning(const Vec3& y_followup_lps) const;
 };
 
@@ -170,14 +172,16 @@ struct FollowupPhantom {
 /// (planning.options), on `grid` (any size/origin/spacing; usually an identity direction, an
 /// oblique one works too) or on the planning grid when `grid` is null. The anatomy is rebuilt from
 /// planning.options (same vessels and lesions); the margins do not depend on the grid. About 1.5x
-/// the planning phantom's generation time. \throws std::invalid_argument for a zone with a
+/// the planning phantom's generation time. \throws UsageError for a zone with a
 /// non-positive semi-axis, non-orthonormal axes or an unknown lesion_label (0 = no lesion is
 /// allowed), a negative or non-finite scale, a lesion change of an unknown or repeated label, a new
 /// lesion with a non-positive diameter, a bump sigma <= 0, a zero rotation axis with a non-zero
-/// angle, a negative noise sigma, non-finite numbers, an empty grid, or a `planning` that its
-/// options do not reproduce. \throws std::runtime_error as generatePhantom.
-FollowupPhantom generateFollowup(const Phantom& planning, const FollowupOptions& options,
-                                 const ImageGeometry* grid = nullptr);
+/// angle, a negative noise sigma, non-finite numbers, or a `planning` that its options do not
+/// reproduce; GeometryError for an empty grid; UnsupportedError when the new lesions exceed the
+/// 16-bit labels; as generatePhantom.
+SyntheticFollowup generateSyntheticFollowup(const Phantom& planning,
+                                            const SyntheticFollowupOptions& options,
+                                            const ImageGeometry* grid = nullptr);
 
 /// \brief Writes DIR/ct/ (DICOM, `series` attributes: give the same patient_id as the planning
 /// series, a new study/series and frame of reference), DIR/truth/{liver,lesions,zones}.nrrd and
@@ -185,7 +189,7 @@ FollowupPhantom generateFollowup(const Phantom& planning, const FollowupOptions&
 /// new lesions, deformation, displacement maximum; LPS mm; zone "axes" are the columns u, v, w).
 /// The truth files are written to a temporary name and renamed (the DICOM files as writeCtSeries
 /// writes them). \throws WriteError.
-void writeFollowupFolder(const FollowupPhantom& followup, const std::filesystem::path& dir,
-                         const CtSeriesOptions& series);
+void writeSyntheticFollowupFolder(const SyntheticFollowup& followup,
+                                  const std::filesystem::path& dir, const CtSeriesOptions& series);
 
 }  // namespace rfa::phantom

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "anatomy_model.h"
-#include "followup_model.h"
 #include "rfa/core/parallel.h"
+#include "synthetic_followup_model.h"
 
 namespace rfa::phantom::detail {
 

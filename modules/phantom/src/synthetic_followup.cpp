@@ -1,7 +1,7 @@
-// generateFollowup(): the planning phantom's analytic anatomy (rebuilt from its options) painted
-// at deformed positions p = y + v(y) of the follow-up voxel centres y, with ablation zones, lesion
-// changes, new lesions and HU changes; one k-slice per parallel task, primitives culled by the
-// boxes of the deformed slice and rows. All positions LPS mm.
+// generateSyntheticFollowup(): the planning phantom's analytic anatomy (rebuilt from its options)
+// painted at deformed positions p = y + v(y) of the follow-up voxel centres y, with ablation zones,
+// lesion changes, new lesions and HU changes; one k-slice per parallel task, primitives culled by
+// the boxes of the deformed slice and rows. All positions LPS mm.
 #include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
@@ -11,14 +11,14 @@
 #include <numbers>
 #include <set>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "anatomy_model.h"
-#include "followup_model.h"
+#include "rfa/core/error.h"
 #include "rfa/core/parallel.h"
-#include "rfa/phantom/followup.h"
+#include "rfa/phantom/synthetic_followup.h"
+#include "synthetic_followup_model.h"
 
 namespace rfa::phantom {
 
@@ -39,13 +39,13 @@ bool finite(const Vec3& v) {
 DeformationMap::DeformationMap(const FollowupDeformation& d) : d_(d) {
   if (!finite(d.rotation_centre_lps) || !finite(d.rotation_axis) ||
       !std::isfinite(d.rotation_deg) || !finite(d.translation_mm)) {
-    throw std::invalid_argument("follow-up deformation has a non-finite parameter");
+    throw UsageError("follow-up deformation has a non-finite parameter");
   }
   if (d.rotation_deg != 0.0) {
     const double n = d.rotation_axis.norm();
     if (!(n > 1e-12)) {
-      throw std::invalid_argument("follow-up deformation rotation axis is zero but the angle is " +
-                                  std::to_string(d.rotation_deg) + " deg");
+      throw UsageError("follow-up deformation rotation axis is zero but the angle is " +
+                       std::to_string(d.rotation_deg) + " deg");
     }
     rotate_ = true;
     rotation_ = Eigen::AngleAxisd(d.rotation_deg * std::numbers::pi / 180.0, d.rotation_axis / n)
@@ -54,8 +54,7 @@ DeformationMap::DeformationMap(const FollowupDeformation& d) : d_(d) {
   for (const FollowupDeformation::Bump& b : d.bumps) {
     if (!finite(b.centre_lps) || !finite(b.amplitude_mm) || !std::isfinite(b.sigma_mm) ||
         !(b.sigma_mm > 0.0)) {
-      throw std::invalid_argument(
-          "follow-up deformation bump needs finite values and sigma > 0 mm");
+      throw UsageError("follow-up deformation bump needs finite values and sigma > 0 mm");
     }
   }
 }
@@ -85,7 +84,7 @@ Vec3 DeformationMap::invert(const Vec3& x) const {
   msg << "follow-up deformation cannot be inverted at (" << x.x() << ", " << x.y() << ", " << x.z()
       << ") mm: residual " << residual << " mm after " << kMaxIterations
       << " iterations (is |grad v| >= 1?)";
-  throw std::runtime_error(msg.str());
+  throw GeometryError(msg.str());
 }
 
 Box ellipsoidBox(const Vec3& centre, const Mat3& rotation, const Vec3& semi_axes) {
@@ -129,46 +128,45 @@ struct ZoneShape {
   Box box;
 };
 
-void validateOptions(const FollowupOptions& o, const std::set<int>& labels) {
+void validateOptions(const SyntheticFollowupOptions& o, const std::set<int>& labels) {
   if (!std::isfinite(o.noise_sigma_hu) || o.noise_sigma_hu < 0.0) {
-    throw std::invalid_argument("follow-up noise sigma must be finite and >= 0 HU (got " +
-                                std::to_string(o.noise_sigma_hu) + ")");
+    throw UsageError("follow-up noise sigma must be finite and >= 0 HU (got " +
+                     std::to_string(o.noise_sigma_hu) + ")");
   }
   if (!std::isfinite(o.zone_hu) || !std::isfinite(o.liver_hu_shift)) {
-    throw std::invalid_argument("follow-up zone HU and liver HU shift must be finite");
+    throw UsageError("follow-up zone HU and liver HU shift must be finite");
   }
   for (const FollowupZone& z : o.zones) {
     const Vec3 semi(z.semi_u_mm, z.semi_v_mm, z.semi_w_mm);
     if (!semi.allFinite() || !(semi.minCoeff() > 0.0) || !z.centre_lps.allFinite()) {
-      throw std::invalid_argument("follow-up zone semi-axes must be finite and > 0 mm");
+      throw UsageError("follow-up zone semi-axes must be finite and > 0 mm");
     }
     if (!z.axes.allFinite() || !(z.axes.transpose() * z.axes).isApprox(Mat3::Identity(), 1e-3)) {
-      throw std::invalid_argument("follow-up zone axes must be orthonormal");
+      throw UsageError("follow-up zone axes must be orthonormal");
     }
     if (z.lesion_label != 0 && labels.count(z.lesion_label) == 0) {
-      throw std::invalid_argument("follow-up zone treats unknown lesion label " +
-                                  std::to_string(z.lesion_label));
+      throw UsageError("follow-up zone treats unknown lesion label " +
+                       std::to_string(z.lesion_label));
     }
   }
   std::set<int> changed;
   for (const LesionChange& c : o.lesion_changes) {
     if (labels.count(c.label) == 0) {
-      throw std::invalid_argument("follow-up lesion change of unknown label " +
-                                  std::to_string(c.label));
+      throw UsageError("follow-up lesion change of unknown label " + std::to_string(c.label));
     }
     if (!changed.insert(c.label).second) {
-      throw std::invalid_argument("follow-up lesion change of label " + std::to_string(c.label) +
-                                  " given twice");
+      throw UsageError("follow-up lesion change of label " + std::to_string(c.label) +
+                       " given twice");
     }
     if (!std::isfinite(c.scale) || c.scale < 0.0) {
-      throw std::invalid_argument("follow-up lesion scale must be finite and >= 0 (label " +
-                                  std::to_string(c.label) + ")");
+      throw UsageError("follow-up lesion scale must be finite and >= 0 (label " +
+                       std::to_string(c.label) + ")");
     }
   }
   for (const NewLesion& n : o.new_lesions) {
     if (!n.centre_lps.allFinite() || !std::isfinite(n.diameter_mm) || !(n.diameter_mm > 0.0) ||
         !std::isfinite(n.hu)) {
-      throw std::invalid_argument(
+      throw UsageError(
           "follow-up new lesion needs a finite centre and HU and a "
           "diameter > 0 mm");
     }
@@ -183,8 +181,7 @@ void checkPlanning(const Phantom& planning, const detail::Anatomy& anatomy) {
            (planning.lesion_truth[n].center_lps - anatomy.lesions[n].center).norm() < 1e-9;
   }
   if (!same) {
-    throw std::invalid_argument(
-        "follow-up: the planning phantom does not match the anatomy of its options");
+    throw UsageError("follow-up: the planning phantom does not match the anatomy of its options");
   }
 }
 
@@ -228,8 +225,8 @@ class FollowupPainter {
  public:
   FollowupPainter(const detail::Anatomy& anatomy, const std::vector<FollowupLesion>& lesions,
                   const std::vector<FollowupLesion>& new_lesions,
-                  const std::vector<ZoneShape>& zones, const FollowupOptions& options,
-                  const detail::DeformationMap& map, FollowupPhantom& out)
+                  const std::vector<ZoneShape>& zones, const SyntheticFollowupOptions& options,
+                  const detail::DeformationMap& map, SyntheticFollowup& out)
       : anatomy_(anatomy),
         lesions_(lesions),
         new_lesions_(new_lesions),
@@ -265,9 +262,9 @@ class FollowupPainter {
   const std::vector<FollowupLesion>& lesions_;
   const std::vector<FollowupLesion>& new_lesions_;
   const std::vector<ZoneShape>& zones_;
-  const FollowupOptions& options_;
+  const SyntheticFollowupOptions& options_;
   const detail::DeformationMap& map_;
-  FollowupPhantom& out_;
+  SyntheticFollowup& out_;
   detail::StaticBoxes boxes_;
   bool identity_direction_;
   std::vector<double> xs_, ys_, zs_;
@@ -412,16 +409,17 @@ void FollowupPainter::paintSlice(std::size_t k) {
 
 }  // namespace
 
-Vec3 FollowupPhantom::followupToPlanning(const Vec3& y_followup_lps) const {
+Vec3 SyntheticFollowup::followupToPlanning(const Vec3& y_followup_lps) const {
   return detail::DeformationMap(deformation).apply(y_followup_lps);
 }
 
-Vec3 FollowupPhantom::planningToFollowup(const Vec3& x_planning_lps) const {
+Vec3 SyntheticFollowup::planningToFollowup(const Vec3& x_planning_lps) const {
   return detail::DeformationMap(deformation).invert(x_planning_lps);
 }
 
-FollowupPhantom generateFollowup(const Phantom& planning, const FollowupOptions& options,
-                                 const ImageGeometry* grid) {
+SyntheticFollowup generateSyntheticFollowup(const Phantom& planning,
+                                            const SyntheticFollowupOptions& options,
+                                            const ImageGeometry* grid) {
   const detail::DeformationMap map(options.deformation);  // validates the deformation
   const detail::Anatomy anatomy = detail::buildAnatomy(planning.options);
   checkPlanning(planning, anatomy);
@@ -433,7 +431,7 @@ FollowupPhantom generateFollowup(const Phantom& planning, const FollowupOptions&
   }
   validateOptions(options, labels);
   if (static_cast<std::size_t>(max_label) + options.new_lesions.size() > 65535U) {
-    throw std::invalid_argument("follow-up: too many new lesions for 16-bit labels");
+    throw UnsupportedError("follow-up: too many new lesions for 16-bit labels");
   }
 
   // Lesions at follow-up: planning shapes scaled about their centres; vanished ones dropped.
@@ -451,7 +449,7 @@ FollowupPhantom generateFollowup(const Phantom& planning, const FollowupOptions&
     }
     lesions.push_back(f);
   }
-  FollowupPhantom out;
+  SyntheticFollowup out;
   std::vector<FollowupLesion> new_lesions;
   for (std::size_t n = 0; n < options.new_lesions.size(); ++n) {
     const NewLesion& nl = options.new_lesions[n];
@@ -470,7 +468,7 @@ FollowupPhantom generateFollowup(const Phantom& planning, const FollowupOptions&
   for (const FollowupZone& z : options.zones) zones.push_back({z, detail::zoneBox(z)});
 
   const ImageGeometry geometry = grid != nullptr ? *grid : planning.ct.geometry();
-  if (geometry.voxelCount() == 0) throw std::invalid_argument("follow-up grid is empty");
+  if (geometry.voxelCount() == 0) throw GeometryError("follow-up grid is empty");
   out.ct = ImageVolume(geometry, detail::kAirHu);
   out.liver = Mask(geometry);
   out.lesions = LabelMap(geometry);
