@@ -6,39 +6,25 @@
 // ablation zones are the plan's preview zones of one session (optionally shifted or grown), the
 // lesions may vanish, shrink, grow or appear, the anatomy is deformed by a known smooth map.
 // RESEARCH USE ONLY.
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
-#include <cstdint>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <set>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cli_common.h"
 #include "rfa/core/error.h"
-#include "rfa/core/sha256.h"
-#include "rfa/phantom/ct_writer.h"
-#include "rfa/phantom/phantom.h"
-#include "rfa/phantom/phantom_folder.h"
 #include "rfa/phantom/synthetic_followup.h"
 #include "rfa/planning/plan.h"
 #include "rfa/planning/plan_io.h"
+#include "rfa/workflow/synthetic_followup_job.h"
 
 namespace rfa::cli {
 namespace {
 namespace fs = std::filesystem;
-
-// The deformation's maximum displacement in the liver is accepted within this fraction of --deform.
-constexpr double kDeformTolerance = 0.10;
 
 std::string vec(const Vec3& v, int decimals = 1) {
   return "(" + fixed(v.x(), decimals) + ", " + fixed(v.y(), decimals) + ", " +
@@ -108,79 +94,80 @@ phantom::NewLesion parseNewLesion(const std::string& text) {
   return n;
 }
 
-// The plan's grid and series against the phantom folder's (before the phantom is regenerated),
-// then (when the plan recorded it) the voxels of the regenerated phantom as its series stores
-// them against the plan's SHA-256.
-void requirePlanOnPhantom(const planning::TreatmentPlan& plan, const fs::path& plan_file,
-                          const phantom::PhantomFolderTruth& truth, const fs::path& dir) {
-  const planning::PlanSource& s = plan.source;
-  const ImageGeometry planned(s.size, s.spacing_mm, s.origin_lps_mm, s.direction);
-  const auto not_made_on = [&](const std::string& what) {
-    throw SelectionError(plan_file.string() + " was not made on the phantom " + dir.string() +
-                         ": " + what);
-  };
-  if (!planned.sameGrid(truth.grid, 1e-3)) {
-    not_made_on("the plan's grid is " + planned.describe() + ", the phantom's " +
-                truth.grid.describe());
+// What was made, for the user: the zones, lesion changes, new lesions, deformation and the true
+// minimal ablative margins (plan lesion ids).
+void printFollowup(const workflow::SyntheticFollowupCase& made, const planning::TreatmentPlan& plan,
+                   const workflow::SyntheticFollowupRequest& r) {
+  const phantom::SyntheticFollowup& fu = made.followup;
+  std::cout << "true ablation zones (plan preview zones";
+  if (r.zone_grow_mm != 0.0) {
+    std::cout << ", semi-axes " << (r.zone_grow_mm > 0 ? "+" : "") << fixed(r.zone_grow_mm, 1)
+              << " mm";
   }
-  if (!s.series_instance_uid.empty() && !truth.series_instance_uid.empty() &&
-      truth.series_instance_uid != s.series_instance_uid) {
-    not_made_on("Series Instance UID " + s.series_instance_uid +
-                " (phantom: " + truth.series_instance_uid + ")");
-  }
-}
-
-void requirePlannedVoxels(const phantom::Phantom& p, const planning::TreatmentPlan& plan,
-                          const fs::path& plan_file, const fs::path& dir) {
-  if (plan.source.voxel_sha256.empty()) return;
-  const std::string sha = voxelSha256(phantom::storedCtValues(p.ct));
-  if (sha != plan.source.voxel_sha256) {
-    throw SelectionError(plan_file.string() + " was not made on the phantom " + dir.string() +
-                         ": SHA-256 of the voxels " + sha +
-                         " (planned: " + plan.source.voxel_sha256 + ")");
-  }
-}
-
-// Phantom lesion label of a plan lesion: the label at its centroid, else the truth lesion whose
-// centroid is nearest within its radius + 5 mm. \throws SelectionError when none.
-int phantomLabelOf(const planning::PlanLesion& l, const phantom::Phantom& p) {
-  const ImageGeometry& g = p.lesions.geometry();
-  const Vec3 idx = g.lpsToIndex(l.centroid_lps);
-  const Index3 ijk{static_cast<std::int64_t>(std::lround(idx.x())),
-                   static_cast<std::int64_t>(std::lround(idx.y())),
-                   static_cast<std::int64_t>(std::lround(idx.z()))};
-  if (g.contains(ijk)) {
-    const int label = p.lesions(static_cast<std::size_t>(ijk[0]), static_cast<std::size_t>(ijk[1]),
-                                static_cast<std::size_t>(ijk[2]));
-    if (label != 0) return label;
-  }
-  int best = 0;
-  double best_d = 0;
-  for (const phantom::LesionTruth& t : p.lesion_truth) {
-    const double d = (t.centroid_voxels_lps - l.centroid_lps).norm();
-    if (d <= 0.5 * t.diameter_mm + 5.0 && (best == 0 || d < best_d)) {
-      best = t.label;
-      best_d = d;
+  std::cout << "):\n";
+  std::size_t z = 0;
+  for (const int id : made.treated) {
+    const int label = made.label_of.at(id);
+    const auto shift = r.zone_shift_mm.find(id);
+    for (const planning::PlanLesion& l : plan.lesions) {
+      if (l.id != id) continue;
+      for (const planning::PlanPlacement& pl : l.placements) {
+        const phantom::FollowupZone& zone = made.options.zones.at(z++);
+        std::cout << "  lesion " << id;
+        if (label != id) std::cout << " (phantom label " << label << ")";
+        std::cout << ": " << pl.electrode << " zone at " << vec(zone.centre_lps)
+                  << " mm, semi-axes " << fixed(zone.semi_u_mm, 1) << " x "
+                  << fixed(zone.semi_v_mm, 1) << " x " << fixed(zone.semi_w_mm, 1) << " mm";
+        if (shift != r.zone_shift_mm.end()) {
+          std::cout << ", shifted " << vec(shift->second) << " mm ("
+                    << fixed(shift->second.norm(), 1) << " mm)";
+        }
+        std::cout << "\n";
+      }
     }
   }
-  if (best == 0) {
-    throw SelectionError("plan lesion " + std::to_string(l.id) + " (centroid " +
-                         vec(l.centroid_lps) + " mm) matches no lesion of the phantom");
+  for (const auto& [id, s] : r.lesion_scale) {
+    std::cout << "lesion " << id << ": "
+              << (s == 0.0 ? std::string("vanished") : "semi-axes x " + fixed(s, 2)) << "\n";
   }
-  return best;
-}
-
-// Nearest orthonormal frame to the plan's axes (rounded to 1e-4 in the file): Gram-Schmidt.
-Mat3 orthonormalised(const Mat3& a) {
-  Mat3 r;
-  const Vec3 u = a.col(0).normalized();
-  const Vec3 v = (a.col(1) - a.col(1).dot(u) * u).normalized();
-  Vec3 w = u.cross(v);
-  if (w.dot(a.col(2)) < 0) w = -w;
-  r.col(0) = u;
-  r.col(1) = v;
-  r.col(2) = w;
-  return r;
+  const double max_disp = fu.max_displacement_in_liver_mm;
+  if (!made.deformation_as_asked) {
+    std::cerr << "warning: the maximum displacement in the liver is " << fixed(max_disp, 1)
+              << " mm, not " << fixed(r.deform_mm, 1) << " mm"
+              << (max_disp > r.deform_mm
+                      ? " (the rotation alone moves the liver more: lower --rotate)"
+                      : "")
+              << "\n";
+  }
+  for (std::size_t n = 0; n < r.new_lesions.size(); ++n) {
+    std::cout << "new lesion (label " << fu.new_lesion_labels[n] << ") at "
+              << vec(r.new_lesions[n].centre_lps) << " mm, "
+              << fixed(r.new_lesions[n].diameter_mm, 1) << " mm\n";
+  }
+  const phantom::FollowupDeformation& d = fu.deformation;
+  if (r.deform_mm == 0.0) {
+    std::cout << "deformation: none (identity)\n";
+  } else {
+    std::cout << "deformation: translation " << vec(d.translation_mm) << " mm, rotation "
+              << fixed(d.rotation_deg, 1) << " deg about the liver centroid "
+              << vec(d.rotation_centre_lps) << " mm, " << d.bumps.size()
+              << " Gaussian bumps (sigma " << fixed(phantom::kCalibratedBumpSigmaMm, 0)
+              << " mm, amplitudes";
+    for (const auto& b : d.bumps) std::cout << " " << fixed(b.amplitude_mm.norm(), 1);
+    std::cout << " mm)\n";
+  }
+  std::cout << "max displacement in the liver: " << fixed(max_disp, 2) << " mm (asked "
+            << fixed(r.deform_mm, 1) << " mm)\n";
+  std::cout << "true minimal ablative margin (analytic, planning frame):\n";
+  for (const phantom::MarginTruth& m : fu.margins) {
+    int id = m.lesion_label;
+    for (const auto& [pid, label] : made.label_of) {
+      if (label == m.lesion_label) id = pid;
+    }
+    std::cout << "  lesion " << id << ": MAM " << fixed(m.minimal_margin_mm, 2)
+              << " mm (uncorrected " << fixed(m.minimal_margin_uncorrected_mm, 2)
+              << " mm), residual " << fixed(m.residual_volume_ml, 3) << " mL\n";
+  }
 }
 
 }  // namespace
@@ -288,179 +275,25 @@ void addPhantomFollowupCommand(CLI::App& app, int& exit_code) {
       }
     }
 
-    // The plan and the phantom it was made on.
+    workflow::SyntheticFollowupRequest request;
+    request.session = session;
+    request.zone_shift_mm = shift_of;
+    request.zone_grow_mm = zone_grow;
+    request.lesion_scale = scale_of;
+    request.new_lesions = added;
+    request.deform_mm = deform;
+    request.rotate_deg = rotate;
+    request.noise_hu = noise;
+    request.noise_seed = seed;
+    request.patient_id = patient_id;
     const planning::TreatmentPlan plan = planning::readPlanFile(plan_file);
-    const phantom::PhantomFolderTruth truth = phantom::readPhantomFolderTruth(dir);
-    requirePlanOnPhantom(plan, plan_file, truth, dir);
-    const bool has_session =
-        std::any_of(plan.sessions.begin(), plan.sessions.end(),
-                    [](const planning::PlanSession& s) { return s.index == session; });
-    if (!has_session) {
-      std::string have;
-      for (const planning::PlanSession& s : plan.sessions) {
-        have += (have.empty() ? "" : ", ") + std::to_string(s.index);
-      }
-      throw UsageError("--session " + std::to_string(session) + ": " + plan_file +
-                       " has no such session (sessions: " + (have.empty() ? "none" : have) + ")");
-    }
-    std::vector<const planning::PlanLesion*> treated;
-    std::map<int, const planning::PlanLesion*> by_id;
-    for (const planning::PlanLesion& l : plan.lesions) {
-      by_id[l.id] = &l;
-      if (l.session == session && !l.placements.empty()) treated.push_back(&l);
-    }
-    if (treated.empty()) {
-      throw NoDataError("session " + std::to_string(session) + " of " + plan_file +
-                        " has no lesion with placements");
-    }
-    for (const auto& [id, v] : shift_of) {
-      const bool in_session =
-          std::any_of(treated.begin(), treated.end(),
-                      [id = id](const planning::PlanLesion* l) { return l->id == id; });
-      if (!in_session) {
-        throw UsageError("--zone-shift: lesion " + std::to_string(id) +
-                         " is not treated in session " + std::to_string(session));
-      }
-    }
-    for (const auto& [id, s] : scale_of) {
-      if (by_id.count(id) == 0) {
-        throw UsageError("--vanish/--scale: the plan has no lesion " + std::to_string(id));
-      }
-    }
-
-    const phantom::Phantom planning_phantom = phantom::regeneratePhantom(truth);
-    requirePlannedVoxels(planning_phantom, plan, plan_file, dir);
-
-    // Zones, lesion changes and new lesions (phantom labels).
-    phantom::SyntheticFollowupOptions fo;
-    fo.noise_sigma_hu = noise;
-    fo.noise_seed = seed;
-    std::map<int, int> label_of;  // plan lesion id -> phantom label
-    for (const auto& [id, l] : by_id) {
-      if (scale_of.count(id) != 0 || (l->session == session && !l->placements.empty())) {
-        label_of[id] = phantomLabelOf(*l, planning_phantom);
-      }
-    }
+    const workflow::SyntheticFollowupCase made =
+        workflow::makeSyntheticFollowup(plan, plan_file, dir, request);
     std::cout << "follow-up of session " << session << " of " << plan_file << " on the phantom "
-              << phantom_dir << " (" << planning_phantom.ct.geometry().describe() << ")\n";
-    std::cout << "true ablation zones (plan preview zones";
-    if (zone_grow != 0.0)
-      std::cout << ", semi-axes " << (zone_grow > 0 ? "+" : "") << fixed(zone_grow, 1) << " mm";
-    std::cout << "):\n";
-    for (const planning::PlanLesion* l : treated) {
-      const int label = label_of.at(l->id);
-      const auto shift = shift_of.find(l->id);
-      const Vec3 d = shift == shift_of.end() ? Vec3(0, 0, 0) : shift->second;
-      for (const planning::PlanPlacement& pl : l->placements) {
-        phantom::FollowupZone z;
-        z.centre_lps = pl.zone.centre_lps + d;
-        z.axes = orthonormalised(pl.zone.axes);
-        z.semi_u_mm = pl.zone.semi_u_mm + zone_grow;
-        z.semi_v_mm = pl.zone.semi_v_mm + zone_grow;
-        z.semi_w_mm = pl.zone.semi_w_mm + zone_grow;
-        z.lesion_label = label;
-        if (std::min({z.semi_u_mm, z.semi_v_mm, z.semi_w_mm}) <= 0.5) {
-          throw UsageError("--zone-grow " + fixed(zone_grow, 1) + ": a zone of lesion " +
-                           std::to_string(l->id) + " would have a semi-axis <= 0.5 mm");
-        }
-        fo.zones.push_back(z);
-        std::cout << "  lesion " << l->id;
-        if (label != l->id) std::cout << " (phantom label " << label << ")";
-        std::cout << ": " << pl.electrode << " zone at " << vec(z.centre_lps) << " mm, semi-axes "
-                  << fixed(z.semi_u_mm, 1) << " x " << fixed(z.semi_v_mm, 1) << " x "
-                  << fixed(z.semi_w_mm, 1) << " mm";
-        if (shift != shift_of.end()) {
-          std::cout << ", shifted " << vec(d) << " mm (" << fixed(d.norm(), 1) << " mm)";
-        }
-        std::cout << "\n";
-      }
-    }
-    for (const auto& [id, s] : scale_of) {
-      fo.lesion_changes.push_back({label_of.at(id), s});
-      std::cout << "lesion " << id << ": "
-                << (s == 0.0 ? std::string("vanished") : "semi-axes x " + fixed(s, 2)) << "\n";
-    }
-    fo.new_lesions = added;
-
-    // Deformation: calibrated on sampled planning liver points, checked on the generated one.
-    phantom::SyntheticFollowup fu;
-    double target = deform;
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      fo.deformation = phantom::calibratedDeformation(planning_phantom.liver, target, rotate);
-      try {
-        fu = phantom::generateSyntheticFollowup(planning_phantom, fo);
-      } catch (const UsageError& e) {
-        throw UsageError(std::string("follow-up: ") + e.what());
-      }
-      const double m = fu.max_displacement_in_liver_mm;
-      if (deform == 0.0 || std::abs(m - deform) <= kDeformTolerance * deform || !(m > 0.0)) break;
-      if (fo.deformation.translation_mm.norm() == 0.0 && m > deform) break;  // rotation alone
-      target *= deform / m;
-    }
-    const double max_disp = fu.max_displacement_in_liver_mm;
-    if (deform > 0.0 && std::abs(max_disp - deform) > kDeformTolerance * deform) {
-      std::cerr << "warning: the maximum displacement in the liver is " << fixed(max_disp, 1)
-                << " mm, not " << fixed(deform, 1) << " mm"
-                << (max_disp > deform ? " (the rotation alone moves the liver more: lower --rotate)"
-                                      : "")
-                << "\n";
-    }
-    for (std::size_t n = 0; n < fo.new_lesions.size(); ++n) {
-      std::cout << "new lesion (label " << fu.new_lesion_labels[n] << ") at "
-                << vec(fo.new_lesions[n].centre_lps) << " mm, "
-                << fixed(fo.new_lesions[n].diameter_mm, 1) << " mm\n";
-    }
-    const phantom::FollowupDeformation& d = fu.deformation;
-    if (deform == 0.0) {
-      std::cout << "deformation: none (identity)\n";
-    } else {
-      std::cout << "deformation: translation " << vec(d.translation_mm) << " mm, rotation "
-                << fixed(d.rotation_deg, 1) << " deg about the liver centroid "
-                << vec(d.rotation_centre_lps) << " mm, " << d.bumps.size()
-                << " Gaussian bumps (sigma " << fixed(phantom::kCalibratedBumpSigmaMm, 0)
-                << " mm, amplitudes";
-      for (const auto& b : d.bumps) std::cout << " " << fixed(b.amplitude_mm.norm(), 1);
-      std::cout << " mm)\n";
-    }
-    std::cout << "max displacement in the liver: " << fixed(max_disp, 2) << " mm (asked "
-              << fixed(deform, 1) << " mm)\n";
-    std::cout << "true minimal ablative margin (analytic, planning frame):\n";
-    for (const phantom::MarginTruth& m : fu.margins) {
-      int id = m.lesion_label;
-      for (const auto& [pid, label] : label_of) {
-        if (label == m.lesion_label) id = pid;
-      }
-      std::cout << "  lesion " << id << ": MAM " << fixed(m.minimal_margin_mm, 2)
-                << " mm (uncorrected " << fixed(m.minimal_margin_uncorrected_mm, 2)
-                << " mm), residual " << fixed(m.residual_volume_ml, 3) << " mL\n";
-    }
-
-    // The series: same patient, a new study, series and frame of reference.
-    const std::uint64_t planning_seed = truth.options.seed;
-    std::ostringstream key;
-    key.precision(17);
-    key << "session " << session << " grow " << zone_grow << " noise " << noise << " seed " << seed
-        << " deform " << deform << " rotate " << rotate << " plan " << plan.source.voxel_sha256;
-    for (const phantom::FollowupZone& z : fo.zones) {
-      key << " zone " << z.lesion_label << " " << z.centre_lps.transpose() << " " << z.semi_u_mm
-          << " " << z.semi_v_mm << " " << z.semi_w_mm;
-    }
-    for (const phantom::LesionChange& c : fo.lesion_changes)
-      key << " change " << c.label << " " << c.scale;
-    for (const phantom::NewLesion& n : fo.new_lesions) {
-      key << " new " << n.centre_lps.transpose() << " " << n.diameter_mm;
-    }
-    const std::string key_text = key.str();
-    phantom::CtSeriesOptions series;
-    series.uid_key = "rfaplan-phantom-followup/" + std::to_string(planning_seed) + "/" +
-                     std::to_string(session) + "/" +
-                     sha256Hex(key_text.data(), key_text.size()).substr(0, 16);
-    series.patient_id =
-        patient_id.empty() ? "RFAPHANTOM-" + std::to_string(planning_seed) : patient_id;
-    series.series_description = "rfaplan phantom follow-up CT";
-    series.study_description = "rfaplan synthetic abdomen follow-up";
-    series.study_date = "20260131";
-    phantom::writeSyntheticFollowupFolder(fu, out_path, series);
+              << phantom_dir << " (" << made.planning.ct.geometry().describe() << ")\n";
+    printFollowup(made, plan, request);
+    const phantom::SyntheticFollowup& fu = made.followup;
+    phantom::writeSyntheticFollowupFolder(fu, out_path, made.series);
     std::cout << "follow-up written to " << out << " (" << fu.ct.geometry().describe() << ", "
               << fixed(secondsSince(t0), 1) << " s)\n"
               << kResearchBanner << "\n";

@@ -27,7 +27,10 @@
 #include <QVBoxLayout>
 #include <map>
 
-#include "pacs_dialog.h"
+#include "reactions/case_reactions.h"
+#include "reactions/edit_reactions.h"
+#include "reactions/file_reactions.h"
+#include "reactions/view_reactions.h"
 #include "rfa/planning/profile.h"
 #include "sessions_widget.h"
 #include "vtk_view_widget.h"
@@ -126,58 +129,37 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus() {
+  // Every command is a QAction with its reaction (reactions/): the reaction runs it and keeps
+  // the action enabled only when it can run.
+  using workflow::ExportKind;
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* open_dir = file->addAction(tr("Open DICOM &folder…"), this, [this] {
-    const QString d = QFileDialog::getExistingDirectory(this, tr("DICOM folder"));
-    if (!d.isEmpty()) openPath(d);
-  });
+  QAction* open_dir = file->addAction(tr("Open DICOM &folder…"));
   open_dir->setShortcut(QKeySequence::Open);
-  file->addAction(tr("Open &plan or volume file…"), this, [this] {
-    const QString f =
-        QFileDialog::getOpenFileName(this, tr("Plan or volume"), {},
-                                     tr("Plans and volumes (*.json *.nrrd *.nii *.nii.gz *.mha)"));
-    if (!f.isEmpty()) openPath(f);
-  });
-  file->addAction(tr("Open from PA&CS…"), this, [this] {
-    if (!confirmDiscard()) return;
-    PacsDialog dialog(PacsDialog::Mode::kOpen, this);
-    if (dialog.exec() != QDialog::Accepted || dialog.seriesUid().isEmpty()) return;
-    controller_.openFromPacs(dialog.node(), dialog.studyUid(), dialog.seriesUid());
-  });
+  open_dir->setObjectName(QStringLiteral("open-folder"));
+  addReaction<OpenFolderReaction>(open_dir, *this);
+  addReaction<OpenFileReaction>(file->addAction(tr("Open &plan or volume file…")), *this);
+  addReaction<OpenFromPacsReaction>(file->addAction(tr("Open from PA&CS…")), *this);
   recent_menu_ = file->addMenu(tr("Open &recent"));
   fillRecentMenu();
   file->addSeparator();
-  QAction* save = file->addAction(tr("&Save plan"), this, [this] {
-    if (controller_.state() != nullptr && controller_.state()->plan_file.empty()) {
-      const QString f = QFileDialog::getSaveFileName(
-          this, tr("Save plan"), QStringLiteral("plan.json"), tr("Plans (*.json)"));
-      if (!f.isEmpty()) controller_.savePlan(f);
-    } else {
-      controller_.savePlan();
-    }
-  });
+  QAction* save = file->addAction(tr("&Save plan"));
   save->setShortcut(QKeySequence::Save);
-  file->addAction(tr("Save plan &as…"), this, [this] {
-    const QString f = QFileDialog::getSaveFileName(
-        this, tr("Save plan"), QStringLiteral("plan.json"), tr("Plans (*.json)"));
-    if (!f.isEmpty()) controller_.savePlan(f);
-  });
+  save->setObjectName(QStringLiteral("save-plan"));
+  addReaction<SavePlanReaction>(save, *this, SavePlanReaction::Mode::kSave);
+  addReaction<SavePlanReaction>(file->addAction(tr("Save plan &as…")), *this,
+                                SavePlanReaction::Mode::kSaveAs);
   QMenu* exports = file->addMenu(tr("&Export"));
-  using workflow::ExportKind;
-  exports->addAction(tr("DICOM RT &Structure Set…"), this,
-                     [this] { exportAs(ExportKind::kRtstruct); });
-  exports->addAction(tr("DICOM &SEG…"), this, [this] { exportAs(ExportKind::kSeg); });
-  exports->addAction(tr("Tumour-board &report (PDF)…"), this,
-                     [this] { exportAs(ExportKind::kReport); });
+  QAction* export_rtss = exports->addAction(tr("DICOM RT &Structure Set…"));
+  export_rtss->setObjectName(QStringLiteral("export-rtstruct"));
+  addReaction<ExportReaction>(export_rtss, *this, ExportKind::kRtstruct);
+  addReaction<ExportReaction>(exports->addAction(tr("DICOM &SEG…")), *this, ExportKind::kSeg);
+  addReaction<ExportReaction>(exports->addAction(tr("Tumour-board &report (PDF)…")), *this,
+                              ExportKind::kReport);
   exports->addSeparator();
-  for (const auto& [label, kind] : std::array<std::pair<QString, ExportKind>, 2>{
-           {{tr("Send RT Structure Set to PACS…"), ExportKind::kRtstruct},
-            {tr("Send SEG to PACS…"), ExportKind::kSeg}}}) {
-    exports->addAction(label, this, [this, k = kind] {
-      PacsDialog dialog(PacsDialog::Mode::kSend, this);
-      if (dialog.exec() == QDialog::Accepted) controller_.sendToPacs(dialog.node(), k);
-    });
-  }
+  addReaction<SendToPacsReaction>(exports->addAction(tr("Send RT Structure Set to PACS…")), *this,
+                                  ExportKind::kRtstruct);
+  addReaction<SendToPacsReaction>(exports->addAction(tr("Send SEG to PACS…")), *this,
+                                  ExportKind::kSeg);
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
@@ -187,46 +169,30 @@ void MainWindow::buildMenus() {
                                                          {tr("&3D"), Layout::k3d},
                                                          {tr("Tumour &board"), Layout::kBoard}}};
   for (const auto& [name, mode] : modes) {
-    QAction* a = view_menu->addAction(name, this, [this, m = mode] { setLayoutMode(m); });
+    QAction* a = view_menu->addAction(name);
     a->setCheckable(true);
     a->setChecked(mode == Layout::kMpr);
     layouts->addAction(a);
+    addReaction<LayoutReaction>(a, *this, mode);
   }
   view_menu->addSeparator();
-  crosshair_ = view_menu->addAction(tr("&Crosshair"), this, [this](bool on) {
-    for (VtkViewWidget* v : sliceViews()) {
-      v->sliceView()->setCrosshairVisible(on);
-      v->update();
-    }
-  });
-  crosshair_->setCheckable(true);
-  crosshair_->setChecked(true);
-  volume_ = view_menu->addAction(tr("3D &volume rendering"), this, [this](bool on) {
-    if (VtkViewWidget* v = view(ViewRole::k3d)) {
-      v->volumeView()->setVolumeVisible(on);
-      v->update();
-    }
-  });
+  QAction* crosshair = view_menu->addAction(tr("&Crosshair"));
+  crosshair->setCheckable(true);
+  crosshair->setChecked(true);
+  addReaction<CrosshairReaction>(crosshair, *this);
+  volume_ = view_menu->addAction(tr("3D &volume rendering"));
   volume_->setCheckable(true);
   volume_->setChecked(true);
+  addReaction<VolumeRenderingReaction>(volume_, *this);
   layers_menu_ = view_menu->addMenu(tr("&Layers"));
 
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-  undo_ = edit->addAction(tr("&Undo"), &controller_, &CaseController::undo);
+  undo_ = edit->addAction(tr("&Undo"));
   undo_->setShortcut(QKeySequence::Undo);
-  redo_ = edit->addAction(tr("&Redo"), &controller_, &CaseController::redo);
+  addReaction<HistoryReaction>(undo_, *this, true);
+  redo_ = edit->addAction(tr("&Redo"));
   redo_->setShortcut(QKeySequence::Redo);
-  auto refreshHistory = [this] {
-    const auto& h = controller_.history();
-    undo_->setEnabled(h.canUndo());
-    redo_->setEnabled(h.canRedo());
-    undo_->setText(h.canUndo() ? tr("&Undo %1").arg(QString::fromStdString(h.undoText()))
-                               : tr("&Undo"));
-    redo_->setText(h.canRedo() ? tr("&Redo %1").arg(QString::fromStdString(h.redoText()))
-                               : tr("&Redo"));
-  };
-  connect(&controller_, &CaseController::historyChanged, this, refreshHistory);
-  refreshHistory();
+  addReaction<HistoryReaction>(redo_, *this, false);
 
   QMenu* tools = menuBar()->addMenu(tr("&Tools"));
   auto* tool_group = new QActionGroup(this);
@@ -247,38 +213,28 @@ void MainWindow::buildMenus() {
     connect(a, &QAction::toggled, this, [this] { applyTool(); });
   }
   tools->addSeparator();
-  QAction* detect = tools->addAction(tr("&Detect lesions automatically"), &controller_,
-                                     &CaseController::detectLesions);
+  QAction* detect = tools->addAction(tr("&Detect lesions automatically"));
   detect->setObjectName(QStringLiteral("detect-lesions"));
-  QAction* atlas = tools->addAction(tr("Liver from &atlases..."), this, [this] {
-    const QString d = QFileDialog::getExistingDirectory(
-        this, tr("Atlas folder: labelled images of other patients (image_<id> + label_<id>)"));
-    if (!d.isEmpty()) controller_.liverFromAtlases(d);
-  });
+  addReaction<DetectLesionsReaction>(detect, *this);
+  QAction* atlas = tools->addAction(tr("Liver from &atlases..."));
   atlas->setObjectName(QStringLiteral("liver-from-atlases"));
   atlas->setToolTip(
       tr("Multi-atlas liver: register each labelled atlas of a folder (same "
          "modality) to this image and fuse their livers; about 1.5 s per atlas"));
-  QAction* remove = tools->addAction(tr("&Remove lesion at cursor"), this, [this] {
-    if (cursor_) controller_.removeLesionAt(*cursor_);
-  });
+  addReaction<LiverFromAtlasesReaction>(atlas, *this);
+  QAction* remove = tools->addAction(tr("&Remove lesion at cursor"));
   remove->setShortcut(QKeySequence::Delete);
   remove->setObjectName(QStringLiteral("remove-lesion"));
+  addReaction<RemoveLesionAtCursorReaction>(remove, *this);
   tools->addSeparator();
-  QAction* plan =
-      tools->addAction(tr("&Plan (preview model)"), this, [this] { controller_.plan(false); });
+  QAction* plan = tools->addAction(tr("&Plan (preview model)"));
   plan->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
-  tools->addAction(tr("Plan and &confirm with simulation"), this,
-                   [this] { controller_.plan(true); });
+  plan->setObjectName(QStringLiteral("plan-preview"));
+  addReaction<PlanReaction>(plan, *this, false);
+  addReaction<PlanReaction>(tools->addAction(tr("Plan and &confirm with simulation")), *this, true);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
-  help->addAction(tr("&About"), this, [this] {
-    QMessageBox::about(this, tr("About rfaplan"),
-                       tr("rfaplan — planning of ultrasound-guided radiofrequency ablation of "
-                          "liver metastases.\n\n%1.\nA planning aid for research and tumour-board "
-                          "discussion; every output must be checked by a physician.")
-                           .arg(tr(kResearchNotice)));
-  });
+  addReaction<AboutReaction>(help->addAction(tr("&About")), *this, tr(kResearchNotice));
 
   QToolBar* bar = addToolBar(tr("Main"));
   bar->setObjectName(QStringLiteral("main-toolbar"));

@@ -71,6 +71,13 @@ class MainWindow : public QMainWindow {
   bool recoverAutosave();
   /// Asks before losing unsaved changes; true when it is fine to go on.
   bool confirmDiscard();
+  /// Opens a path (DICOM folder/file, phantom folder, volume file or plan) after confirmDiscard().
+  void openPath(const QString& path);
+  /// Export of the saved plan: asks for the file (and the session of an RTSTRUCT/SEG), then
+  /// CaseController::exportPlan().
+  void exportAs(workflow::ExportKind kind);
+  /// The slice views' cursor (LPS mm); none before the first case.
+  std::optional<Vec3> cursor() const { return cursor_; }
 
  protected:
   void closeEvent(QCloseEvent* e) override;
@@ -83,8 +90,6 @@ class MainWindow : public QMainWindow {
   void showError(const QString& title, const QString& text);
   void addRecent(const QString& path);
   void fillRecentMenu();
-  void openPath(const QString& path);
-  void exportAs(workflow::ExportKind kind);
   void applyTool();
   void chooseSeries(const QString& path, const std::vector<SeriesChoice>& choices);
 
@@ -103,7 +108,6 @@ class MainWindow : public QMainWindow {
   QAction* needle_tool_ = nullptr;
   QAction* undo_ = nullptr;
   QAction* redo_ = nullptr;
-  QAction* crosshair_ = nullptr;
   QAction* volume_ = nullptr;
   QMenu* recent_menu_ = nullptr;
   QMenu* layers_menu_ = nullptr;

@@ -182,6 +182,7 @@ class GuiTest : public QObject {
   void replanSessionNumbering();
   void candidateTriageInTheTables();
   void liverFromAtlasesActionAndItsErrors();
+  void actionsAreEnabledWhenTheyCanRun();
 
  private:
   QTemporaryDir tmp_;
@@ -742,6 +743,48 @@ void GuiTest::liverFromAtlasesActionAndItsErrors() {
   QVERIFY2(failed.front().at(1).toString().contains(missing),
            qPrintable(failed.front().at(1).toString()));
   QVERIFY(c.hasCase());
+}
+
+void GuiTest::actionsAreEnabledWhenTheyCanRun() {
+  // Each menu action's reaction keeps it enabled only when it can run: nothing to save or export
+  // before a plan, nothing to plan before a case, no new job while one runs.
+  MainWindow w;
+  w.resize(1000, 700);
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  const auto action = [&w](const char* name) {
+    QAction* a = w.findChild<QAction*>(QString::fromLatin1(name));
+    if (a == nullptr) qFatal("no action %s", name);
+    return a;
+  };
+  QAction* open = action("open-folder");
+  QAction* save = action("save-plan");
+  QAction* exp = action("export-rtstruct");
+  QAction* plan = action("plan-preview");
+  QVERIFY(open->isEnabled());
+  QVERIFY(!save->isEnabled());
+  QVERIFY(!exp->isEnabled());
+  QVERIFY(!plan->isEnabled());
+  QVERIFY(!w.undoAction()->isEnabled());
+
+  rfa::gui::CaseController& c = w.controller();
+  c.open(phantom_dir_);
+  QVERIFY(!open->isEnabled());  // a job runs
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.hasCase(), qPrintable(w.lastError()));
+  QVERIFY(open->isEnabled());
+  QVERIFY(plan->isEnabled());
+  QVERIFY(!save->isEnabled());  // no plan yet
+
+  plan->trigger();  // Tools > Plan (preview model), in the background
+  QVERIFY(c.busy());
+  QVERIFY(!plan->isEnabled());
+  QVERIFY(!save->isEnabled());
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.state()->plan.has_value(), qPrintable(w.lastError()));
+  QVERIFY(plan->isEnabled());
+  QVERIFY(save->isEnabled());
+  QVERIFY(exp->isEnabled());
 }
 
 void GuiTest::candidateTriageInTheTables() {

@@ -1,0 +1,74 @@
+// The File menu's reactions (file_reactions.h).
+#include "reactions/file_reactions.h"
+
+#include <QDialog>
+#include <QFileDialog>
+
+#include "case_controller.h"
+#include "main_window.h"
+#include "pacs_dialog.h"
+
+namespace rfa::gui {
+
+void OpenFolderReaction::onTriggered(bool /*checked*/) {
+  const QString d = QFileDialog::getExistingDirectory(&window(), tr("DICOM folder"));
+  if (!d.isEmpty()) window().openPath(d);
+}
+
+void OpenFileReaction::onTriggered(bool /*checked*/) {
+  const QString f =
+      QFileDialog::getOpenFileName(&window(), tr("Plan or volume"), {},
+                                   tr("Plans and volumes (*.json *.nrrd *.nii *.nii.gz *.mha)"));
+  if (!f.isEmpty()) window().openPath(f);
+}
+
+void OpenFromPacsReaction::onTriggered(bool /*checked*/) {
+  if (!window().confirmDiscard()) return;
+  PacsDialog dialog(PacsDialog::Mode::kOpen, &window());
+  if (dialog.exec() != QDialog::Accepted || dialog.seriesUid().isEmpty()) return;
+  controller().openFromPacs(dialog.node(), dialog.studyUid(), dialog.seriesUid());
+}
+
+SavePlanReaction::SavePlanReaction(QAction* action, MainWindow& window, Mode mode)
+    : Reaction(action, window), mode_(mode) {}
+
+void SavePlanReaction::onTriggered(bool /*checked*/) {
+  const bool ask = mode_ == Mode::kSaveAs || controller().state()->plan_file.empty();
+  if (!ask) {
+    controller().savePlan();
+    return;
+  }
+  const QString f = QFileDialog::getSaveFileName(&window(), tr("Save plan"),
+                                                 QStringLiteral("plan.json"), tr("Plans (*.json)"));
+  if (!f.isEmpty()) controller().savePlan(f);
+}
+
+bool SavePlanReaction::enabledNow() const {
+  return planIdle();
+}
+
+ExportReaction::ExportReaction(QAction* action, MainWindow& window, workflow::ExportKind kind)
+    : Reaction(action, window), kind_(kind) {}
+
+void ExportReaction::onTriggered(bool /*checked*/) {
+  window().exportAs(kind_);
+}
+
+bool ExportReaction::enabledNow() const {
+  return planIdle();
+}
+
+SendToPacsReaction::SendToPacsReaction(QAction* action, MainWindow& window,
+                                       workflow::ExportKind kind)
+    : Reaction(action, window), kind_(kind) {}
+
+void SendToPacsReaction::onTriggered(bool /*checked*/) {
+  PacsDialog dialog(PacsDialog::Mode::kSend, &window());
+  if (dialog.exec() == QDialog::Accepted) controller().sendToPacs(dialog.node(), kind_);
+}
+
+bool SendToPacsReaction::enabledNow() const {
+  return planIdle();
+}
+
+}  // namespace rfa::gui

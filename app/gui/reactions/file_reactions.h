@@ -1,0 +1,90 @@
+#pragma once
+/// \file file_reactions.h
+/// \brief The File menu's reactions (reaction.h): open a DICOM folder, a plan or volume file, a
+/// series from a PACS; save the plan (to its file, or as); export the saved plan (RT Structure
+/// Set, SEG, PDF report) to a file or send it to a PACS.
+
+#include "reactions/reaction.h"
+#include "rfa/workflow/exports.h"
+
+namespace rfa::gui {
+
+/// File > Open DICOM folder: a folder dialog, then MainWindow::openPath(). Enabled when idle.
+class OpenFolderReaction : public Reaction {
+  Q_OBJECT
+ public:
+  using Reaction::Reaction;
+
+ protected:
+  void onTriggered(bool checked) override;
+};
+
+/// File > Open plan or volume file: a file dialog (*.json *.nrrd *.nii *.nii.gz *.mha), then
+/// MainWindow::openPath(). Enabled when idle.
+class OpenFileReaction : public Reaction {
+  Q_OBJECT
+ public:
+  using Reaction::Reaction;
+
+ protected:
+  void onTriggered(bool checked) override;
+};
+
+/// File > Open from PACS: the PACS dialog (find, then retrieve one series), after asking before
+/// losing unsaved changes. Enabled when idle.
+class OpenFromPacsReaction : public Reaction {
+  Q_OBJECT
+ public:
+  using Reaction::Reaction;
+
+ protected:
+  void onTriggered(bool checked) override;
+};
+
+/// File > Save plan (to its file; asks for one when it has none) or Save plan as (always asks).
+/// Enabled when a plan exists and no job runs.
+class SavePlanReaction : public Reaction {
+  Q_OBJECT
+ public:
+  enum class Mode { kSave, kSaveAs };
+  SavePlanReaction(QAction* action, MainWindow& window, Mode mode);
+
+ protected:
+  void onTriggered(bool checked) override;
+  bool enabledNow() const override;
+
+ private:
+  Mode mode_;
+};
+
+/// File > Export > one kind, to a file (MainWindow::exportAs(): the saved plan, saved first when
+/// needed). Enabled when a plan exists and no job runs.
+class ExportReaction : public Reaction {
+  Q_OBJECT
+ public:
+  ExportReaction(QAction* action, MainWindow& window, workflow::ExportKind kind);
+
+ protected:
+  void onTriggered(bool checked) override;
+  bool enabledNow() const override;
+
+ private:
+  workflow::ExportKind kind_;
+};
+
+/// File > Export > Send RT Structure Set / SEG to PACS: the PACS dialog, then a C-STORE of the
+/// saved plan's object. Enabled when a plan exists and no job runs.
+class SendToPacsReaction : public Reaction {
+  Q_OBJECT
+ public:
+  SendToPacsReaction(QAction* action, MainWindow& window, workflow::ExportKind kind);
+
+ protected:
+  void onTriggered(bool checked) override;
+  bool enabledNow() const override;
+
+ private:
+  workflow::ExportKind kind_;
+};
+
+}  // namespace rfa::gui
