@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -18,6 +17,7 @@
 #include "cli_common.h"
 #include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
+#include "rfa/followup/confirm.h"
 #include "rfa/io/dicom_load.h"
 #include "rfa/io/dicom_scan.h"
 #include "rfa/io/segmentation_folder.h"
@@ -25,6 +25,7 @@
 #include "rfa/phantom/ct_writer.h"
 #include "rfa/phantom/phantom.h"
 #include "rfa/phantom/phantom_folder.h"
+#include "rfa/phantom/synthetic_followup.h"
 #include "rfa/segmentation/case.h"
 #include "rfa/workflow/case_state.h"
 #include "rfa/workflow/exports.h"
@@ -44,17 +45,6 @@ double dice(const Volume<A>& a, const Volume<B>& b, B label = 0) {
     both += x && y ? 1 : 0;
   }
   return na + nb == 0 ? 1.0 : 2.0 * static_cast<double>(both) / static_cast<double>(na + nb);
-}
-
-// Reads a JSON file a child step wrote. \throws CorruptDataError naming it.
-nlohmann::json readJsonFile(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw NotFoundError("demo: " + file.string() + " was not written");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw CorruptDataError("demo: " + file.string() + " is not valid JSON (" + e.what() + ")");
-  }
 }
 
 // The outputs of the demo, each with what it is (demo.json "outputs").
@@ -99,28 +89,23 @@ nlohmann::json runFollowupStep(const DemoFolders& d, Outputs& outputs, const std
                                            std::to_string(rc) + " (see " + log.string() + ")");
     }
   }
-  const nlohmann::json truth = readJsonFile(fdir / "truth.json");
-  const nlohmann::json margins = readJsonFile(cdir / "margins.json");
-  std::map<int, double> true_mam;
-  for (const auto& m : truth.at("margins")) {
-    true_mam[m.at("label").get<int>()] = m.at("minimal_margin_mm").get<double>();
-  }
+  const std::map<int, double> true_mam = phantom::readSyntheticFollowupMargins(fdir);
+  const std::vector<followup::MarginsRow> margins =
+      followup::readMarginsFile(cdir / "margins.json");
   nlohmann::json per_lesion = nlohmann::json::array();
   std::cout << step << "follow-up of session 1 -> " << fdir.string()
             << "; margins confirmed (measured vs true MAM):";
-  for (const auto& l : margins.at("lesions")) {
-    const int id = l.at("lesion").get<int>();
-    const double mam = l.at("minimal_margin_mm").get<double>();
-    nlohmann::json row = {{"lesion", id},
-                          {"minimal_margin_mm", mam},
-                          {"verdict", l.at("verdict")},
-                          {"technical_success", l.at("technical_success")}};
-    std::cout << " #" << id << " " << fixed(mam, 1);
-    if (true_mam.count(id) != 0) {
-      row["true_minimal_margin_mm"] = true_mam[id];
-      std::cout << " vs " << fixed(true_mam[id], 1);
+  for (const followup::MarginsRow& l : margins) {
+    nlohmann::json row = {{"lesion", l.lesion},
+                          {"minimal_margin_mm", l.minimal_margin_mm},
+                          {"verdict", l.verdict},
+                          {"technical_success", l.technical_success}};
+    std::cout << " #" << l.lesion << " " << fixed(l.minimal_margin_mm, 1);
+    if (const auto t = true_mam.find(l.lesion); t != true_mam.end()) {
+      row["true_minimal_margin_mm"] = t->second;
+      std::cout << " vs " << fixed(t->second, 1);
     }
-    std::cout << " mm (" << l.at("verdict").get<std::string>() << ")";
+    std::cout << " mm (" << l.verdict << ")";
     per_lesion.push_back(row);
   }
   std::cout << " -> " << cdir.string() << "\n";

@@ -1,5 +1,6 @@
 // writeConfirmation(): margins.json and the volumes of a confirmation (confirm.h).
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "rfa/core/atomic_file.h"
@@ -120,6 +121,35 @@ void writeConfirmation(const ConfirmResult& r, const planning::TreatmentPlan& pl
       {"followup_registered", "followup_registered.nrrd (follow-up on the planning grid)"},
       {"registration", "registration/registration.json"}};
   writeFileAtomically(outdir / "margins.json", j.dump(2) + "\n");
+}
+
+std::vector<MarginsRow> readMarginsFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw NotFoundError("cannot open margins file " + file.string());
+  ojson j;
+  try {
+    j = ojson::parse(in);
+  } catch (const ojson::exception& e) {
+    throw CorruptDataError(file.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object() || j.value("format", std::string()) != "rfaplan-margins") {
+    throw CorruptDataError(file.string() +
+                           ": not an rfaplan margins file (format \"rfaplan-margins\")");
+  }
+  if (j.value("version", 0) > 1) {
+    throw UnsupportedError(file.string() + ": margins format version " +
+                           std::to_string(j.value("version", 0)) + " is newer than 1");
+  }
+  std::vector<MarginsRow> rows;
+  try {
+    for (const ojson& l : j.at("lesions")) {
+      rows.push_back({l.at("lesion").get<int>(), l.at("minimal_margin_mm").get<double>(),
+                      l.at("verdict").get<std::string>(), l.at("technical_success").get<bool>()});
+    }
+  } catch (const ojson::exception& e) {
+    throw CorruptDataError(file.string() + ": malformed lesion row (" + e.what() + ")");
+  }
+  return rows;
 }
 
 }  // namespace rfa::followup

@@ -1,10 +1,12 @@
 // writeSyntheticFollowupFolder(): DIR/ct (DICOM), DIR/truth/{liver,lesions,zones}.nrrd and
 // DIR/truth.json
 // ("rfaplan-followup-truth" version 1). All positions LPS mm.
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "rfa/core/atomic_file.h"
+#include "rfa/core/error.h"
 #include "rfa/core/uid.h"
 #include "rfa/io/volume_file.h"
 #include "rfa/phantom/synthetic_followup.h"
@@ -94,6 +96,31 @@ void writeSyntheticFollowupFolder(const SyntheticFollowup& f, const fs::path& di
                 {"lesions", "truth/lesions.nrrd (viable lesions: planning labels, new ones after)"},
                 {"zones", "truth/zones.nrrd"}};
   writeFileAtomically(dir / "truth.json", j.dump(2) + "\n");
+}
+
+std::map<int, double> readSyntheticFollowupMargins(const fs::path& dir) {
+  const fs::path file = dir / "truth.json";
+  std::ifstream in(file);
+  if (!in) throw NotFoundError("cannot open follow-up truth " + file.string());
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw CorruptDataError(file.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object() || j.value("format", std::string()) != "rfaplan-followup-truth") {
+    throw CorruptDataError(file.string() +
+                           ": not a synthetic follow-up truth (format \"rfaplan-followup-truth\")");
+  }
+  std::map<int, double> margins;
+  try {
+    for (const nlohmann::json& m : j.at("margins")) {
+      margins[m.at("label").get<int>()] = m.at("minimal_margin_mm").get<double>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw CorruptDataError(file.string() + ": malformed margins (" + e.what() + ")");
+  }
+  return margins;
 }
 
 }  // namespace rfa::phantom

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
@@ -585,6 +586,14 @@ TEST(FollowupWriter, WritesReadableSeriesMasksAndTruth) {
   EXPECT_DOUBLE_EQ(j.at("max_displacement_in_liver_mm").get<double>(),
                    f.max_displacement_in_liver_mm);
   EXPECT_EQ(j.at("series").at("patient_id"), "RFAPHANTOM-7");
+
+  // The truth's margins read back by label; a file of another kind is refused.
+  const std::map<int, double> margins = readSyntheticFollowupMargins(tmp.path());
+  ASSERT_EQ(margins.size(), 1U);
+  EXPECT_DOUBLE_EQ(margins.at(label), f.margins[0].minimal_margin_mm);
+  std::ofstream(tmp / "truth.json") << R"({"format": "rfaplan-margins"})";
+  EXPECT_THROW((void)readSyntheticFollowupMargins(tmp.path()), CorruptDataError);
+  EXPECT_THROW((void)readSyntheticFollowupMargins(tmp / "missing"), NotFoundError);
 }
 
 // ---- Timing (run with --gtest_also_run_disabled_tests) ----

@@ -103,4 +103,18 @@ ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVol
 void writeConfirmation(const ConfirmResult& result, const planning::TreatmentPlan& plan,
                        const std::filesystem::path& outdir);
 
+/// \brief One lesion's row of a margins.json, as read back.
+struct MarginsRow {
+  int lesion = 0;                ///< the plan's lesion id
+  double minimal_margin_mm = 0;  ///< MAM (subcapsular-corrected), mm
+  std::string verdict;           ///< as written (e.g. "technical success")
+  bool technical_success = false;
+};
+
+/// \brief Reads the per-lesion rows of a margins.json written by writeConfirmation().
+/// \throws NotFoundError when `file` cannot be opened; CorruptDataError naming it for invalid
+/// JSON, another format than "rfaplan-margins" or a malformed row; UnsupportedError for a newer
+/// version.
+std::vector<MarginsRow> readMarginsFile(const std::filesystem::path& file);
+
 }  // namespace rfa::followup

@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -191,5 +192,11 @@ SyntheticFollowup generateSyntheticFollowup(const Phantom& planning,
 /// writes them). \throws WriteError.
 void writeSyntheticFollowupFolder(const SyntheticFollowup& followup,
                                   const std::filesystem::path& dir, const CtSeriesOptions& series);
+
+/// \brief The true minimal ablative margins (mm, analytic) by lesion label, from the truth.json
+/// that writeSyntheticFollowupFolder() wrote in `dir` ("margins": label, minimal_margin_mm).
+/// \throws NotFoundError when DIR/truth.json cannot be opened; CorruptDataError naming it for
+/// invalid JSON, another format than "rfaplan-followup-truth" or a malformed row.
+std::map<int, double> readSyntheticFollowupMargins(const std::filesystem::path& dir);
 
 }  // namespace rfa::phantom
