@@ -4,7 +4,6 @@
 // Thin shells over rfa::followup (registration, ablation-zone segmentation, minimal ablative
 // margin). RESEARCH USE ONLY.
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -16,34 +15,26 @@
 #include "rfa/followup/registration.h"
 #include "rfa/followup/timeline.h"
 #include "rfa/io/input.h"
-#include "rfa/io/volume_file.h"
 #include "rfa/planning/plan_case.h"
-#include "rfa/planning/profile.h"
-#include "rfa/report/margin_image.h"
-#include "rfa/segmentation/liver.h"
 #include "rfa/workflow/case_state.h"
+#include "rfa/workflow/followup_jobs.h"
 #include "rfa/workflow/replan.h"
 
 namespace rfa::cli {
 namespace {
 
-// An output folder: refused (exit 8) when the path exists and is not a folder, so that a file
-// given by mistake is never overwritten.
-void requireOutputFolder(const std::filesystem::path& out) {
-  std::error_code ec;
-  if (std::filesystem::exists(out, ec) && !std::filesystem::is_directory(out, ec)) {
-    throw WriteError(out.string() + " exists and is not a folder: not overwritten");
-  }
-}
-
 // The plan, its planning series and segmentation (as recorded in the plan unless given), with
 // the loader's notes printed as warnings.
-planning::PlanCase loadPlanned(const std::string& plan_file, const std::string& series,
-                               const std::string& segmentation_dir) {
+planning::PlanCaseOptions where(const std::string& series, const std::string& segmentation_dir) {
   planning::PlanCaseOptions o;
   o.series = series;
   o.segmentation = segmentation_dir;
-  planning::PlanCase pc = planning::loadPlanCase(plan_file, o);
+  return o;
+}
+
+planning::PlanCase loadPlanned(const std::string& plan_file, const std::string& series,
+                               const std::string& segmentation_dir) {
+  planning::PlanCase pc = planning::loadPlanCase(plan_file, where(series, segmentation_dir));
   for (const std::string& n : pc.notes) std::cerr << "warning: " << n << "\n";
   return pc;
 }
@@ -68,30 +59,6 @@ Timepoint parseTimepoint(const std::string& spec) {
   }
   if (t.sessions_done < 0) throw UsageError("TIMEPOINT '" + spec + "': N must be >= 0");
   return t;
-}
-
-// OUTDIR/margin_L<id>.png: each lesion's margin colour map on the registered follow-up, through
-// its minimal-margin point (report/margin_image.h).
-void writeMarginImages(const followup::ConfirmResult& r, const LabelMap& lesions,
-                       const std::filesystem::path& out) {
-  Mask zone(r.zones.geometry(), 0);
-  auto zv = zone.data();
-  const auto lv = r.zones.data();
-  for (std::size_t q = 0; q < zv.size(); ++q) zv[q] = lv[q] != 0 ? 1 : 0;
-  for (const followup::LesionConfirmation& l : r.lesions) {
-    if (!std::isfinite(l.margin.minimal_margin_mm)) continue;  // not assessable: no surface
-    Mask lesion(lesions.geometry(), 0);
-    auto m = lesion.data();
-    const auto src = lesions.data();
-    for (std::size_t q = 0; q < m.size(); ++q) m[q] = src[q] == l.lesion_id ? 1 : 0;
-    report::MarginImageOptions o;
-    o.threshold_mm = r.threshold_mm;
-    o.caption = "L" + std::to_string(l.lesion_id) + "  MAM " +
-                fixed(l.margin.minimal_margin_mm, 1) + " mm  (" + l.margin.verdict + ")";
-    const report::MarginImage img = report::renderMarginImage(
-        r.followup_on_planning, zone, lesion, r.margin_map, l.margin.minimal_margin_point_lps, o);
-    report::writePng(img.pixels, out / ("margin_L" + std::to_string(l.lesion_id) + ".png"));
-  }
 }
 
 void printQuality(const followup::RegistrationQuality& q) {
@@ -136,36 +103,14 @@ void addRegisterCommand(CLI::App& app, int& exit_code) {
       "(also: OUTDIR is an existing file), 9 different patients (PatientID differs, or no "
       "PatientID, frame of reference or overlap ties them) and no --force.");
   cmd->callback([&exit_code] {
-    requireOutputFolder(out);
+    workflow::requireOutputFolder(out);
     const auto t0 = std::chrono::steady_clock::now();
-    const io::LoadedImage fixed_img = io::loadImage(fixed_in, fixed_series);
-    const io::LoadedImage moving_img = io::loadImage(moving_in, moving_series);
-    // The identity check compares PatientID / frame of reference as for a plan's source.
-    planning::PlanSource src;
-    if (fixed_img.series) {
-      src.patient_id = fixed_img.series->study.patient_id;
-      src.frame_of_reference_uid = fixed_img.series->frame_of_reference_uid;
-      src.frame_of_reference_generated = fixed_img.series->frame_of_reference_generated;
-    }
-    const ImageGeometry& fg = fixed_img.image.geometry();
-    src.size = fg.size();
-    src.spacing_mm = fg.spacing();
-    src.origin_lps_mm = fg.origin();
-    src.direction = fg.direction();
-    const followup::IdentityCheck id = followup::checkIdentity(src, moving_img);
-    followup::requireSamePatient(id, force);
-    if (!id.same_patient_id) std::cerr << "warning: " << id.summary << "\n";
-    const Mask fixed_liver = segmentation::segmentLiver(fixed_img.image).mask;
-    const Mask moving_liver = segmentation::segmentLiver(moving_img.image).mask;
-    followup::RegistrationOptions ro;
-    ro.deformable = !rigid_only;
-    const followup::Registration r = followup::registerImages(
-        fixed_img.image, moving_img.image, fixed_liver, ro, &fixed_liver, &moving_liver);
-    std::filesystem::create_directories(out);
-    followup::writeRegistration(r, std::filesystem::path(out) / "registration");
-    io::writeVolumeFile(std::filesystem::path(out) / "moving_registered.nrrd",
-                        followup::resampleToFixed(moving_img.image, r, fg, -1024.0F));
-    printQuality(r.quality);
+    const workflow::FollowupRegistration r =
+        workflow::registerFollowup(io::loadImage(fixed_in, fixed_series),
+                                   io::loadImage(moving_in, moving_series), rigid_only, force);
+    if (!r.identity.same_patient_id) std::cerr << "warning: " << r.identity.summary << "\n";
+    workflow::writeFollowupRegistration(r, out);
+    printQuality(r.registration.quality);
     std::cout << "wrote " << out << " in " << fixed(secondsSince(t0), 1) << " s\n"
               << kResearchBanner << "\n";
     exit_code = 0;
@@ -210,18 +155,18 @@ void addConfirmCommand(CLI::App& app, int& exit_code) {
       "planning series found is not the one planned.");
   cmd->callback([&exit_code] {
     if (session < 1) throw UsageError("--session must be >= 1");
-    requireOutputFolder(out);
+    workflow::requireOutputFolder(out);
     const auto t0 = std::chrono::steady_clock::now();
-    const planning::PlanCase pc = loadPlanned(plan_file, series, segmentation_dir);
     const io::LoadedImage fu = io::loadImage(followup_in, followup_series);
     followup::ConfirmOptions o;
     o.session = session;
     o.force = force;
     if (threshold >= 0) o.threshold_mm = threshold;
-    const followup::ConfirmResult r = followup::confirmSession(
-        pc.plan, pc.image.image, *pc.segmentation.liver, *pc.segmentation.lesions, fu, o);
-    followup::writeConfirmation(r, pc.plan, out);
-    writeMarginImages(r, *pc.segmentation.lesions, out);
+    const workflow::SessionConfirmation c =
+        workflow::confirmPlannedSession(plan_file, where(series, segmentation_dir), fu, o);
+    for (const std::string& n : c.planned.notes) std::cerr << "warning: " << n << "\n";
+    workflow::writeSessionConfirmation(c, out);
+    const followup::ConfirmResult& r = c.result;
     printQuality(r.registration.quality);
     std::cout << "session " << session << ": MAM threshold " << fixed(r.threshold_mm, 1) << " mm\n";
     for (const followup::LesionConfirmation& l : r.lesions) {
@@ -285,27 +230,17 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     const planning::PlanCase pc = loadPlanned(plan_file, series, segmentation_dir);
-    std::vector<followup::TimepointResult> results;
-    std::optional<double> nadir_recist, nadir_mrecist;
+    std::vector<workflow::TimepointInput> inputs;
     for (const std::string& spec : timepoints) {
       const auto [path, done] = parseTimepoint(spec);
-      const io::LoadedImage fu = io::loadImage(path);
-      followup::TimepointOptions o;
-      o.sessions_done = done;
-      o.force = force;
-      followup::TimepointResult tp =
-          followup::assessTimepoint(pc.plan, pc.image.image, *pc.segmentation.liver,
-                                    *pc.segmentation.lesions, fu, o, nadir_recist, nadir_mrecist);
-      tp.input = path;
+      inputs.push_back({path, done});
+    }
+    const workflow::FollowupTimeline timeline = workflow::assessTimeline(pc, inputs, force);
+    for (const followup::TimepointResult& tp : timeline.timepoints) {
       const auto& r = tp.response;
-      if (!r.target_ids.empty()) {
-        nadir_recist = std::min(nadir_recist.value_or(r.recist.baseline_sum_mm), r.recist.sum_mm);
-        nadir_mrecist =
-            std::min(nadir_mrecist.value_or(r.mrecist.baseline_sum_mm), r.mrecist.sum_mm);
-      }
-      std::cout << path << " (after " << done << " session(s)): RECIST 1.1 " << r.recist.category
-                << ", mRECIST " << r.mrecist.category << "; " << r.new_lesions << " new, "
-                << r.local_progressions << " local progression(s)\n";
+      std::cout << tp.input << " (after " << tp.sessions_done << " session(s)): RECIST 1.1 "
+                << r.recist.category << ", mRECIST " << r.mrecist.category << "; " << r.new_lesions
+                << " new, " << r.local_progressions << " local progression(s)\n";
       for (const followup::LesionMatch& m : r.lesions) {
         std::cout << "  "
                   << (m.baseline_id != 0 ? "lesion " + std::to_string(m.baseline_id)
@@ -313,17 +248,11 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
                   << ": " << m.status << " - " << m.reason << "\n";
       }
       for (const std::string& w : tp.warnings)
-        std::cerr << "warning: " << path << ": " << w << "\n";
-      results.push_back(std::move(tp));
+        std::cerr << "warning: " << tp.input << ": " << w << "\n";
     }
-    int max_sessions = 3;
-    try {
-      max_sessions = planning::resolveProfile(pc.plan.settings.profile).sessions.max_sessions;
-    } catch (const Error& e) {
-      std::cerr << "warning: the plan's profile '" << pc.plan.settings.profile
-                << "' is not available here (" << e.what() << "): 3 sessions assumed\n";
-    }
-    const followup::NextSession next = followup::nextSession(pc.plan, results.back(), max_sessions);
+    if (timeline.profile_note) std::cerr << "warning: " << *timeline.profile_note << "\n";
+    const std::vector<followup::TimepointResult>& results = timeline.timepoints;
+    const followup::NextSession& next = timeline.next;
     followup::writeTimeline(pc.plan, results, next, out_path);
     if (!next_plan.empty()) {
       const std::string last_path = parseTimepoint(timepoints.back()).path;
