@@ -13,8 +13,6 @@ class HistoryReaction : public Reaction {
   Q_OBJECT
  public:
   HistoryReaction(QAction* action, MainWindow& window, bool back);
-
- public slots:
   void updateEnableState() override;
 
  protected:

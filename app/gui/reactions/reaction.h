@@ -23,8 +23,6 @@ class Reaction : public QObject {
   /// reactions with addReaction(), which also sets the first enabled state.
   Reaction(QAction* action, MainWindow& window);
   QAction* action() const { return action_; }
-
- public slots:
   /// action()->setEnabled(enabledNow()), plus what a subclass shows (e.g. its text).
   virtual void updateEnableState();
 
