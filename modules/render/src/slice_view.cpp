@@ -28,6 +28,7 @@
 #include <vtkUnsignedCharArray.h>
 
 #include "rfa/core/error.h"
+#include "rfa/core/slice_plane.h"
 #include "rfa/render/views.h"
 #include "scene_internal.h"
 
@@ -42,24 +43,52 @@ WindowLevel presetWindowLevel(const std::string& name) {
 
 namespace {
 
-/// Camera frame of an orientation in LPS: n = direction of projection (away from the viewer),
-/// up = screen up, right = n x up = screen right.
+/// Camera frame of a view in LPS: n = direction of projection (away from the viewer), up = screen
+/// up, right = screen right (a screen frame: n = up x right, core/slice_plane.h).
 struct ViewFrame {
   Vec3 n, up, right;
-  const char* name;
-  std::array<const char*, 4> letters;  // left, right, top, bottom of the screen
+  std::string name;
+  std::array<std::string, 4> letters;  // left, right, top, bottom of the screen
 };
 
-ViewFrame frameOf(Orientation o) {
+ViewFrame frameOfPlane(const SlicePlane& p, std::string name) {
+  const std::array<std::string, 4> sides = sideLetters(p);  // right, left, top, bottom
+  return {p.normal(), p.up(), p.right(), std::move(name), {sides[1], sides[0], sides[2], sides[3]}};
+}
+
+SlicePreset presetOf(Orientation o) {
   switch (o) {
-    case Orientation::kAxial:  // from the feet: L on screen right, A up
-      return {{0, 0, 1}, {0, -1, 0}, {1, 0, 0}, "Axial", {"R", "L", "A", "P"}};
-    case Orientation::kCoronal:  // from the front: L on screen right, S up
-      return {{0, 1, 0}, {0, 0, 1}, {1, 0, 0}, "Coronal", {"R", "L", "S", "I"}};
-    case Orientation::kSagittal:  // from the patient's left: A on screen left, S up
-      return {{-1, 0, 0}, {0, 0, 1}, {0, 1, 0}, "Sagittal", {"A", "P", "S", "I"}};
+    case Orientation::kAxial:
+      return SlicePreset::kAxial;
+    case Orientation::kCoronal:
+      return SlicePreset::kCoronal;
+    case Orientation::kSagittal:
+      return SlicePreset::kSagittal;
   }
   throw UsageError("SliceView: bad orientation");
+}
+
+ViewFrame frameOf(Orientation o) {
+  const char* names[] = {"Axial", "Coronal", "Sagittal"};
+  return frameOfPlane(presetPlane(presetOf(o), Vec3(0, 0, 0)), names[static_cast<int>(o)]);
+}
+
+// A plane's frame must be orthonormal with normal = up x right (a screen frame).
+void requireScreenFrame(const SlicePlane& p) {
+  const double off = (p.frame.transpose() * p.frame - Mat3::Identity()).norm();
+  if (!(off < 1e-6) || !((p.up().cross(p.right()) - p.normal()).norm() < 1e-6) ||
+      !p.origin_lps.allFinite()) {
+    throw UsageError(
+        "SliceView: the plane's frame must be orthonormal with normal = up x right and a finite "
+        "origin (core/slice_plane.h)");
+  }
+}
+
+// The preset whose normal is closest to `n` (what orientation() reports for an oblique view).
+Orientation nearestOrientation(const Vec3& n) {
+  const Vec3 a = n.cwiseAbs();
+  if (a.z() >= a.x() && a.z() >= a.y()) return Orientation::kAxial;
+  return a.y() >= a.x() ? Orientation::kCoronal : Orientation::kSagittal;
 }
 
 constexpr double kCrosshairOffsetMm = 0.5;  // towards the camera, above the slice
@@ -90,6 +119,7 @@ struct SliceView::Impl {
   Orientation orientation;
   std::shared_ptr<Scene> scene;
   ViewFrame frame;
+  bool oblique = false;         // built from a SlicePlane: the reslice path, setPlane() allowed
   int axis = 2;                 // grid axis closest to the view normal
   double axis_sign = 1;         // index step along `axis` that moves along frame.n
   std::array<Vec3, 8> corners;  // voxel-edge corners of the grid, LPS
@@ -143,6 +173,25 @@ struct SliceView::Impl {
 
   Impl(Orientation o, std::shared_ptr<Scene> s)
       : orientation(o), scene(std::move(s)), frame(frameOf(o)) {}
+  Impl(const SlicePlane& p, std::shared_ptr<Scene> s)
+      : orientation(nearestOrientation(p.normal())),
+        scene(std::move(s)),
+        frame(frameOfPlane(p, "Oblique")),
+        oblique(true) {}
+
+  // The grid axis closest to the view normal and the index step that moves along it.
+  void chooseAxis() {
+    const Mat3& d = geometry().direction();
+    double best = -1;
+    for (int a = 0; a < 3; ++a) {
+      const double dot = d.col(a).dot(frame.n);
+      if (std::abs(dot) > best) {
+        best = std::abs(dot);
+        axis = a;
+        axis_sign = dot >= 0 ? 1.0 : -1.0;
+      }
+    }
+  }
 
   const ImageGeometry& geometry() const { return scene->ct().geometry(); }
 
@@ -162,15 +211,7 @@ struct SliceView::Impl {
   void build() {
     const ImageGeometry& g = geometry();
     const Mat3& d = g.direction();
-    double best = -1;
-    for (int a = 0; a < 3; ++a) {
-      const double dot = d.col(a).dot(frame.n);
-      if (std::abs(dot) > best) {
-        best = std::abs(dot);
-        axis = a;
-        axis_sign = dot >= 0 ? 1.0 : -1.0;
-      }
-    }
+    chooseAxis();
     int c = 0;
     for (int k = 0; k < 2; ++k) {
       for (int j = 0; j < 2; ++j) {
@@ -184,7 +225,7 @@ struct SliceView::Impl {
         }
       }
     }
-    composed = true;  // every grid axis along +-an LPS axis: slices are grid slices
+    composed = !oblique;  // every grid axis along +-an LPS axis: slices are grid slices
     for (int a = 0; a < 3; ++a) {
       const Vec3 col = d.col(a);
       if (std::abs(col.cwiseAbs().maxCoeff() - 1.0) > 1e-9 || col.cwiseAbs().sum() - 1.0 > 1e-9) {
@@ -255,7 +296,7 @@ struct SliceView::Impl {
         {{0.01, 0.5}, {0.99, 0.5}, {0.5, 0.99}, {0.5, 0.01}}};
     for (std::size_t i = 0; i < 4; ++i) {
       auto t = vtkSmartPointer<vtkTextActor>::New();
-      t->SetInput(frame.letters[i]);
+      t->SetInput(frame.letters[i].c_str());
       t->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
       t->SetPosition(pos[i][0], pos[i][1]);
       vtkTextProperty* tp = t->GetTextProperty();
@@ -386,6 +427,15 @@ struct SliceView::Impl {
 
   void syncText() {
     const ImageGeometry& g = geometry();
+    if (oblique) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    "%s  through (%.1f, %.1f, %.1f) mm LPS, normal %s\nW %.0f  L %.0f",
+                    frame.name.c_str(), cursor.x(), cursor.y(), cursor.z(),
+                    orientationLetters(frame.n).c_str(), wl.window, wl.level);
+      info->SetInput(buf);
+      return;
+    }
     // Patient coordinate of the slice: axial z (S+), coronal y (P+), sagittal x (L+).
     const int pa = orientation == Orientation::kAxial     ? 2
                    : orientation == Orientation::kCoronal ? 1
@@ -397,9 +447,9 @@ struct SliceView::Impl {
     const double idx = g.lpsToIndex(cursor)(axis);
     const long slice = std::lround(idx) + 1;
     char buf[160];
-    std::snprintf(buf, sizeof buf, "%s  %s %.1f mm  slice %ld/%zu\nW %.0f  L %.0f", frame.name,
-                  letter, std::abs(v), slice, g.size()[static_cast<std::size_t>(axis)], wl.window,
-                  wl.level);
+    std::snprintf(buf, sizeof buf, "%s  %s %.1f mm  slice %ld/%zu\nW %.0f  L %.0f",
+                  frame.name.c_str(), letter, std::abs(v), slice,
+                  g.size()[static_cast<std::size_t>(axis)], wl.window, wl.level);
     info->SetInput(buf);
   }
 
@@ -592,6 +642,49 @@ SliceView::SliceView(Orientation o, std::shared_ptr<Scene> scene) {
   resetCamera();
 }
 
+SliceView::SliceView(const SlicePlane& plane, std::shared_ptr<Scene> scene) {
+  if (!scene) throw UsageError("SliceView: null scene");
+  requireScreenFrame(plane);
+  impl_ = std::make_unique<Impl>(plane, std::move(scene));
+  impl_->build();
+  impl_->cursor = impl_->clampToImage(plane.origin_lps);
+  impl_->focal = impl_->cursor;
+  impl_->ct_prop->SetColorWindow(impl_->wl.window);
+  impl_->ct_prop->SetColorLevel(impl_->wl.level);
+  impl_->rebuild();
+  resetCamera();
+}
+
+bool SliceView::oblique() const {
+  return impl_->oblique;
+}
+
+SlicePlane SliceView::plane() const {
+  SlicePlane p;
+  p.origin_lps = impl_->cursor;
+  p.frame.col(0) = impl_->frame.right;
+  p.frame.col(1) = impl_->frame.up;
+  p.frame.col(2) = impl_->frame.n;
+  return p;
+}
+
+void SliceView::setPlane(const SlicePlane& plane) {
+  if (!impl_->oblique) {
+    throw UsageError(
+        "SliceView::setPlane: an axial, coronal or sagittal view keeps its orientation (make an "
+        "oblique view from a SlicePlane)");
+  }
+  requireScreenFrame(plane);
+  auto& m = *impl_;
+  const std::string name = m.frame.name;
+  m.frame = frameOfPlane(plane, name);
+  m.orientation = nearestOrientation(plane.normal());
+  m.chooseAxis();
+  for (std::size_t i = 0; i < 4; ++i) m.letters[i]->SetInput(m.frame.letters[i].c_str());
+  m.cursor = m.clampToImage(plane.origin_lps);
+  resetCamera();
+}
+
 SliceView::~SliceView() {
   if (impl_ && impl_->observer_tag != 0) impl_->renderer->RemoveObserver(impl_->observer_tag);
 }
@@ -614,6 +707,12 @@ Vec3 SliceView::cursorLps() const {
 
 void SliceView::scrollSlices(int n) {
   const ImageGeometry& g = impl_->geometry();
+  if (impl_->oblique) {  // along the normal, one spacing of the closest grid axis per step
+    const double step = g.spacing()(impl_->axis);
+    impl_->cursor = impl_->clampToImage(impl_->cursor + n * step * impl_->frame.n);
+    impl_->refresh();
+    return;
+  }
   Vec3 idx = g.lpsToIndex(impl_->cursor);
   idx(impl_->axis) += impl_->axis_sign * n;
   impl_->cursor = impl_->clampToImage(g.indexToLps(idx));

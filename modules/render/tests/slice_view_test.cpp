@@ -5,6 +5,7 @@
 
 #include "render_fixture.h"
 #include "rfa/core/error.h"
+#include "rfa/core/slice_plane.h"
 #include "rfa/render/offscreen.h"
 #include "rfa/render/views.h"
 
@@ -336,6 +337,46 @@ TEST(SliceViewOblique, LayerColourOnAnObliqueGrid) {
   EXPECT_LT(in[1], 60);
   const auto out = colourAt(img, view, box.centre() + Vec3(15, 15, 0));
   EXPECT_NEAR(out[0], out[1], 3);
+}
+
+// A needle plane (the in-plane ultrasound view of a needle, core/slice_plane.h): the needle runs
+// down the screen from its entry (top) to its tip, at every rotation about the shaft; a layer the
+// plane cuts shows its colour; the presets of presetPlane() are the Orientation views' frames.
+TEST_F(SliceViewGl, NeedlePlaneViewShowsTheWholeNeedleAtEveryRotation) {
+  const Vec3 entry = gridCentre() + Vec3(-30, -30, 10);
+  const Vec3 tip = maskBox().centre();
+  scene_->setNeedles({needle("n1", entry, tip, {0, 1, 0})});
+  SliceView view(needlePlane(entry, tip, 0), scene_);
+  EXPECT_TRUE(view.oblique());
+  view.setCrosshairVisible(false);
+  OffscreenWindow win(kW, kH);
+  win.addRenderer(view.renderer());
+  const auto green = [](const std::array<std::uint8_t, 3>& c) { return c[1] > 180 && c[0] < 80; };
+  for (const double deg : {0.0, 45.0, 90.0, 135.0, 180.0}) {
+    view.setPlane(needlePlane(entry, tip, deg));
+    EXPECT_NEAR((view.plane().origin_lps - tip).norm(), 0.0, 1e-9) << deg;
+    win.render();
+    const RgbImage img = win.grab();
+    const auto e = view.lpsToDisplay(entry);
+    const auto t = view.lpsToDisplay(tip);
+    EXPECT_NEAR(e[0], t[0], 1e-6) << deg;  // vertical on the screen
+    EXPECT_GT(e[1], t[1]) << deg;          // the skin at the top
+    for (const double f : {0.25, 0.5, 0.75}) {
+      const auto d = view.lpsToDisplay(entry + f * (tip - entry));
+      EXPECT_TRUE(anyNear(img, static_cast<int>(std::lround(d[0])),
+                          kH - 1 - static_cast<int>(std::lround(d[1])), 2, green))
+          << deg << " at " << f;
+    }
+    // The tip is in the mask box: the red layer shows around it, off the needle line.
+    const auto beside = colourAt(img, view, tip + 3.0 * view.plane().right());
+    EXPECT_GT(beside[0], 200) << deg;
+  }
+  EXPECT_THROW(view.setPlane(SlicePlane{}), UsageError);  // identity frame: normal != up x right
+  SliceView axial(Orientation::kAxial, scene_);
+  EXPECT_FALSE(axial.oblique());
+  EXPECT_THROW(axial.setPlane(needlePlane(entry, tip, 0)), UsageError);
+  const SlicePlane preset = presetPlane(SlicePreset::kAxial, axial.cursorLps());
+  EXPECT_EQ(axial.plane().frame, preset.frame);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "rfa/core/points.h"
+#include "rfa/core/slice_plane.h"
 #include "rfa/render/scene.h"
 
 class vtkRenderer;
@@ -46,20 +47,37 @@ class SliceView {
  public:
   /// \brief Cursor at the CT centre, W/L "abdomen". \throws UsageError for a null scene.
   SliceView(Orientation o, std::shared_ptr<Scene> scene);
+  /// \brief An oblique view of `plane` (core/slice_plane.h: e.g. needlePlane(), the in-plane
+  /// ultrasound view of a needle): screen right/up and the normal from the plane's frame, the
+  /// cursor at its origin (clamped into the image), letters on each side computed from the frame
+  /// (orientationLetters(), e.g. "AS"), the CT and the layers resliced (linear / nearest). The
+  /// presets of presetPlane() give the same frames as the Orientation views.
+  /// \throws UsageError for a null scene or a frame that is not orthonormal with normal = up x
+  /// right.
+  SliceView(const SlicePlane& plane, std::shared_ptr<Scene> scene);
   ~SliceView();
   SliceView(const SliceView&) = delete;
   SliceView& operator=(const SliceView&) = delete;
 
   [[nodiscard]] vtkRenderer* renderer() const;
+  /// The view's orientation; for an oblique view the preset whose normal is closest to its own.
   [[nodiscard]] Orientation orientation() const;
+  /// Built from a SlicePlane (setPlane() allowed).
+  [[nodiscard]] bool oblique() const;
+  /// The current plane: origin = the cursor, frame = screen right, up, normal away (LPS).
+  [[nodiscard]] SlicePlane plane() const;
+  /// \brief An oblique view moves to `plane` (e.g. the needle plane at another rotation about
+  /// the shaft): frame, letters and cursor (clamped into the image) are replaced and the camera
+  /// reset. \throws UsageError for a view made from an Orientation, or a frame as above.
+  void setPlane(const SlicePlane& plane);
 
   /// \brief Slice through p (LPS mm), crosshair at p. p is clamped into the image (voxel centres
   /// of the first and last voxel on each grid axis).
   void setCursorLps(const Vec3& p);
   [[nodiscard]] Vec3 cursorLps() const;
   /// \brief Moves the cursor by n slices away from the viewer (axial: towards superior, coronal:
-  /// towards posterior, sagittal: towards the patient's right), each step one grid spacing of the
-  /// grid axis closest to the view normal; clamped into the image.
+  /// towards posterior, sagittal: towards the patient's right; oblique: along the normal), each
+  /// step one grid spacing of the grid axis closest to the view normal; clamped into the image.
   void scrollSlices(int n);
   void setWindowLevel(WindowLevel wl);  ///< HU; window clamped to >= 1
   [[nodiscard]] WindowLevel windowLevel() const;
