@@ -7,6 +7,7 @@
 #include <map>
 #include <numbers>
 
+#include "medium_sample.h"
 #include "rfa/core/error.h"
 
 namespace rfa::ultrasound {
@@ -15,31 +16,6 @@ namespace {
 constexpr double kSampleMm = 0.5;
 constexpr double kDeg = std::numbers::pi / 180.0;
 
-// The CT value (and whether a mask marks bone or gas) at the nearest voxel; nullopt outside.
-struct Sample {
-  float hu = 0;
-  bool bone = false;
-  bool gas = false;
-};
-
-std::optional<Sample> sampleAt(const AcousticMedium& m, const Vec3& p) {
-  const ImageGeometry& g = m.ct->geometry();
-  const Vec3 idx = g.lpsToIndex(p);
-  std::array<std::size_t, 3> ijk{};
-  for (int a = 0; a < 3; ++a) {
-    const double r = std::round(idx(a));
-    if (!(r >= 0) || r > static_cast<double>(g.size()[static_cast<std::size_t>(a)]) - 1) {
-      return std::nullopt;
-    }
-    ijk[static_cast<std::size_t>(a)] = static_cast<std::size_t>(r);
-  }
-  Sample s;
-  s.hu = (*m.ct)(ijk[0], ijk[1], ijk[2]);
-  s.bone = m.bone != nullptr && (*m.bone)(ijk[0], ijk[1], ijk[2]) != 0;
-  s.gas = m.gas != nullptr && (*m.gas)(ijk[0], ijk[1], ijk[2]) != 0;
-  return s;
-}
-
 // Follows one scan line: air before the skin is skipped (skin_search_mm), then the first bone or
 // gas sample ends it.
 void trace(const AcousticMedium& m, double depth_mm, ScanLine& line) {
@@ -47,14 +23,15 @@ void trace(const AcousticMedium& m, double depth_mm, ScanLine& line) {
   const auto samples = static_cast<long>(std::floor(depth_mm / kSampleMm));
   for (long n = 0; n <= samples; ++n) {
     const double t = static_cast<double>(n) * kSampleMm;
-    const std::optional<Sample> s = sampleAt(m, line.start_lps + t * line.direction);
+    const std::optional<detail::Sample> s =
+        detail::sampleAt(m, line.start_lps + t * line.direction);
     if (!s) {  // the CT ends: nothing known beyond
       line.clear_mm = t;
       line.blocker = in_tissue ? Blocker::kNone : Blocker::kNoContact;
       return;
     }
-    const bool bone = s->bone || s->hu >= m.bone_hu;
-    const bool gas = s->gas || s->hu <= m.gas_hu;
+    const bool bone = s->isBone(m);
+    const bool gas = s->isGas(m);
     if (!in_tissue) {
       if (!gas) {
         in_tissue = true;
@@ -150,30 +127,42 @@ PointView Fan::classify(const Vec3& p, const ScanLine** line) const {
   return depth <= lines_[*i].clear_mm ? PointView::kVisible : PointView::kShadowed;
 }
 
-WindowView viewOf(const Fan& fan, const LabelMap& lesions, int label,
-                  const std::optional<std::array<Vec3, 2>>& needle_lps) {
-  WindowView v;
+std::vector<Vec3> lesionPoints(const LabelMap& lesions, int label) {
   const ImageGeometry& g = lesions.geometry();
-  std::size_t visible = 0;
-  double depth_sum = 0;
-  std::map<Blocker, std::size_t> blockers;
+  std::vector<Vec3> points;
   for (std::size_t k = 0; k < g.size()[2]; ++k) {
     for (std::size_t j = 0; j < g.size()[1]; ++j) {
       for (std::size_t i = 0; i < g.size()[0]; ++i) {
         if (lesions(i, j, k) != label) continue;
-        const Vec3 p = g.indexToLps(
-            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
-        const ScanLine* line = nullptr;
-        const PointView pv = fan.classify(p, &line);
-        if (pv == PointView::kOutOfPlane) continue;
-        ++v.lesion_points;
-        if (pv == PointView::kVisible) {
-          ++visible;
-          depth_sum += fan.depthMm(p);
-        } else if (pv == PointView::kShadowed && line != nullptr) {
-          ++blockers[line->blocker];
-        }
+        points.push_back(g.indexToLps(
+            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k))));
       }
+    }
+  }
+  return points;
+}
+
+WindowView viewOf(const Fan& fan, const LabelMap& lesions, int label,
+                  const std::optional<std::array<Vec3, 2>>& needle_lps) {
+  return viewOf(fan, lesionPoints(lesions, label), needle_lps);
+}
+
+WindowView viewOf(const Fan& fan, const std::vector<Vec3>& lesion_points_lps,
+                  const std::optional<std::array<Vec3, 2>>& needle_lps) {
+  WindowView v;
+  std::size_t visible = 0;
+  double depth_sum = 0;
+  std::map<Blocker, std::size_t> blockers;
+  for (const Vec3& p : lesion_points_lps) {
+    const ScanLine* line = nullptr;
+    const PointView pv = fan.classify(p, &line);
+    if (pv == PointView::kOutOfPlane) continue;
+    ++v.lesion_points;
+    if (pv == PointView::kVisible) {
+      ++visible;
+      depth_sum += fan.depthMm(p);
+    } else if (pv == PointView::kShadowed && line != nullptr) {
+      ++blockers[line->blocker];
     }
   }
   if (v.lesion_points > 0) {

@@ -100,4 +100,11 @@ struct WindowView {
 WindowView viewOf(const Fan& fan, const LabelMap& lesions, int label,
                   const std::optional<std::array<Vec3, 2>>& needle_lps = std::nullopt);
 
+/// \brief The same for a lesion given as its voxel centres (lesionPoints()), for many fans.
+WindowView viewOf(const Fan& fan, const std::vector<Vec3>& lesion_points_lps,
+                  const std::optional<std::array<Vec3, 2>>& needle_lps = std::nullopt);
+
+/// The voxel centres (LPS mm) of label `label` of `lesions`.
+std::vector<Vec3> lesionPoints(const LabelMap& lesions, int label);
+
 }  // namespace rfa::ultrasound
