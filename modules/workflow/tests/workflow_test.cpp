@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "rfa/phantom/ct_writer.h"
 #include "rfa/phantom/phantom.h"
 #include "rfa/planning/plan_io.h"
+#include "rfa/workflow/acoustic_windows.h"
 #include "rfa/workflow/case_scene.h"
 #include "rfa/workflow/case_state.h"
 #include "test_support.h"
@@ -278,6 +280,37 @@ TEST_F(Workflow, SegmentationFolder) {
   small.lesions = LabelMap(g, 0);
   io::writeSegmentationFolder(other, small);
   EXPECT_THROW(useSegmentationFolder(t, other), GeometryError);
+}
+
+// The acoustic window of each planned needle on the phantom (CT, bone and lung of the automatic
+// segmentation): every lesion with a placement gets a probe pose on the skin, its fractions are
+// fractions and its flags follow them; no plan, no windows.
+TEST_F(Workflow, AcousticWindowsOfThePlannedNeedles) {
+  CaseState s = withAllLesions();
+  const ultrasound::ProbeModel probe = ultrasound::loadProbe("curvilinear-abdominal");
+  EXPECT_THROW((void)acousticWindows(s, probe), NoDataError);
+  planCase(s, quickRequest(), "9.9.9");
+  const std::vector<LesionWindow> windows = acousticWindows(s, probe);
+  std::size_t with_placements = 0;
+  for (const planning::PlanLesion& l : s.plan->lesions)
+    with_placements += l.placements.empty() ? 0 : 1;
+  ASSERT_EQ(windows.size(), with_placements);
+  ASSERT_GT(windows.size(), 0U);
+  for (const LesionWindow& w : windows) {
+    ASSERT_TRUE(w.window.has_value()) << "lesion " << w.lesion_id;
+    const ultrasound::WindowView& v = w.window->view;
+    std::printf(
+        "lesion %d: %s window, rotation %.0f deg, offset %.0f mm: lesion %.2f visible (%zu "
+        "points), needle %.2f, depth %.0f mm\n",
+        w.lesion_id, w.window->access.c_str(), w.window->rotation_deg, w.window->offset_mm,
+        v.lesion_visible, v.lesion_points, v.needle_visible, v.lesion_depth_mm);
+    EXPECT_GE(v.lesion_visible, 0.0);
+    EXPECT_LE(v.lesion_visible, 1.0);
+    EXPECT_GT(v.lesion_points, 0U);
+    const bool none =
+        std::find(w.flags.begin(), w.flags.end(), "no acoustic window") != w.flags.end();
+    EXPECT_EQ(none, v.lesion_visible < 0.5) << w.lesion_id;
+  }
 }
 
 // What the workstation shows: the anatomy, and with a plan its margins, zones by session and
