@@ -156,10 +156,10 @@ void MainWindow::buildMenus() {
   addReaction<ExportReaction>(exports->addAction(tr("Tumour-board &report (PDF)…")), *this,
                               ExportKind::kReport);
   exports->addSeparator();
-  addReaction<SendToPacsReaction>(exports->addAction(tr("Send RT Structure Set to PACS…")), *this,
-                                  ExportKind::kRtstruct);
-  addReaction<SendToPacsReaction>(exports->addAction(tr("Send SEG to PACS…")), *this,
-                                  ExportKind::kSeg);
+  addReaction<ExportReaction>(exports->addAction(tr("Send RT Structure Set to PACS…")), *this,
+                              ExportKind::kRtstruct, ExportReaction::Destination::kPacs);
+  addReaction<ExportReaction>(exports->addAction(tr("Send SEG to PACS…")), *this, ExportKind::kSeg,
+                              ExportReaction::Destination::kPacs);
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 

@@ -47,27 +47,20 @@ bool SavePlanReaction::enabledNow() const {
   return planIdle();
 }
 
-ExportReaction::ExportReaction(QAction* action, MainWindow& window, workflow::ExportKind kind)
-    : Reaction(action, window), kind_(kind) {}
+ExportReaction::ExportReaction(QAction* action, MainWindow& window, workflow::ExportKind kind,
+                               Destination destination)
+    : Reaction(action, window), kind_(kind), destination_(destination) {}
 
 void ExportReaction::onTriggered(bool /*checked*/) {
-  window().exportAs(kind_);
-}
-
-bool ExportReaction::enabledNow() const {
-  return planIdle();
-}
-
-SendToPacsReaction::SendToPacsReaction(QAction* action, MainWindow& window,
-                                       workflow::ExportKind kind)
-    : Reaction(action, window), kind_(kind) {}
-
-void SendToPacsReaction::onTriggered(bool /*checked*/) {
+  if (destination_ == Destination::kFile) {
+    window().exportAs(kind_);
+    return;
+  }
   PacsDialog dialog(PacsDialog::Mode::kSend, &window());
   if (dialog.exec() == QDialog::Accepted) controller().sendToPacs(dialog.node(), kind_);
 }
 
-bool SendToPacsReaction::enabledNow() const {
+bool ExportReaction::enabledNow() const {
   return planIdle();
 }
 

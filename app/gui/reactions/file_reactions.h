@@ -57,12 +57,15 @@ class SavePlanReaction : public Reaction {
   Mode mode_;
 };
 
-/// File > Export > one kind, to a file (MainWindow::exportAs(): the saved plan, saved first when
-/// needed). Enabled when a plan exists and no job runs.
+/// File > Export > one kind of the saved plan (saved first when needed), to a file
+/// (MainWindow::exportAs()) or, for an RT Structure Set or SEG, to a PACS (the PACS dialog, then a
+/// C-STORE). Enabled when a plan exists and no job runs.
 class ExportReaction : public Reaction {
   Q_OBJECT
  public:
-  ExportReaction(QAction* action, MainWindow& window, workflow::ExportKind kind);
+  enum class Destination { kFile, kPacs };
+  ExportReaction(QAction* action, MainWindow& window, workflow::ExportKind kind,
+                 Destination destination = Destination::kFile);
 
  protected:
   void onTriggered(bool checked) override;
@@ -70,21 +73,7 @@ class ExportReaction : public Reaction {
 
  private:
   workflow::ExportKind kind_;
-};
-
-/// File > Export > Send RT Structure Set / SEG to PACS: the PACS dialog, then a C-STORE of the
-/// saved plan's object. Enabled when a plan exists and no job runs.
-class SendToPacsReaction : public Reaction {
-  Q_OBJECT
- public:
-  SendToPacsReaction(QAction* action, MainWindow& window, workflow::ExportKind kind);
-
- protected:
-  void onTriggered(bool checked) override;
-  bool enabledNow() const override;
-
- private:
-  workflow::ExportKind kind_;
+  Destination destination_;
 };
 
 }  // namespace rfa::gui

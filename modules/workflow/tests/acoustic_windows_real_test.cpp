@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <utility>
 
-#include "rfa/core/slice_plane.h"
+#include "needle_plane_check.h"
 #include "rfa/io/volume_file.h"
 #include "rfa/workflow/acoustic_windows.h"
 #include "test_support.h"
@@ -58,22 +58,7 @@ TEST(AcousticWindowsReal, Ircadb17TumoursHaveAWindowPerNeedle) {
     EXPECT_GE(v.lesion_visible, 0.0);
     EXPECT_LE(v.lesion_visible, 1.0);
   }
-  // Every planned needle lies in its probe plane at every rotation about the shaft (< 1 degree,
-  // < 0.5 mm asked).
-  for (const planning::PlanLesion& l : s.plan->lesions) {
-    for (const planning::PlanPlacement& pl : l.placements) {
-      const Vec3 u = (pl.tip_lps - pl.entry_lps).normalized();
-      for (int deg = 0; deg <= 180; deg += 15) {
-        const SlicePlane plane = needlePlane(pl.entry_lps, pl.tip_lps, deg);
-        EXPECT_LT(std::abs(plane.distanceMm(pl.entry_lps)), 0.5) << l.id << " " << deg;
-        EXPECT_LT(std::abs(plane.distanceMm(pl.tip_lps)), 0.5) << l.id << " " << deg;
-        EXPECT_LT(
-            std::asin(std::min(1.0, std::abs(u.dot(plane.normal())))) * 180.0 / 3.141592653589793,
-            1.0)
-            << l.id << " " << deg;
-      }
-    }
-  }
+  expectNeedlesInTheirProbePlanes(*s.plan);
 }
 
 }  // namespace
