@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Renders the workstation's main screens to docs/images/gui-*.png, headless (Xvfb + llvmpipe):
 # a phantom case is generated, planned by `rfaplan plan` (segmentation written beside the plan),
-# and `rfaplan-gui --screenshot` renders the MPR + 3D layout, the 3D layout and the tumour board
-# of that plan. Usage: packaging/render-screens.sh [BUILD_DIR (default build/release)]
+# and `rfaplan-gui --screenshot` renders the MPR + 3D layout, the 3D layout, the ultrasound layout
+# and the tumour board of that plan; `rfaplan ultrasound` the probe-plane image of lesion 1.
+# Usage: packaging/render-screens.sh [BUILD_DIR (default build/release)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/release}
@@ -18,7 +19,10 @@ trap 'rm -rf "$work"' EXIT
   --lesion-diameters 10,30 >/dev/null
 "$rfaplan" plan "$work/case" -o "$work/plan.json" >/dev/null
 mkdir -p docs/images
-for layout in mpr 3d board; do
+for layout in mpr 3d ultrasound board; do
   tests/run_with_xvfb.sh "$gui" --screenshot "docs/images/gui-$layout.png" \
     --layout "$layout" --size 1600x1000 "$work/plan.json"
 done
+# The simulated ultrasound of the first lesion's probe plane (rfaplan ultrasound).
+"$rfaplan" ultrasound "$work/plan.json" -o "$work/us" --lesion 1 --size 512 >/dev/null
+cp "$work/us/lesion-1-ultrasound.png" docs/images/ultrasound-phantom.png

@@ -45,10 +45,13 @@ void addPlanCheckCommand(CLI::App& app, int& exit_code);
 void addDicomExportCommands(CLI::App& app, int& exit_code);
 void addPacsCommand(CLI::App& app, int& exit_code);
 void addReportCommand(CLI::App& app, int& exit_code);
+void addUltrasoundCommand(CLI::App& app, int& exit_code);
 /// register and confirm (follow-up: registration, ablation zones, margins).
 void addRegisterCommand(CLI::App& app, int& exit_code);
 void addConfirmCommand(CLI::App& app, int& exit_code);
 void addFollowupCommand(CLI::App& app, int& exit_code);
 void addZoneCommands(CLI::App& app, int& exit_code);
+/// export-igt and serve-igt (navigation export: Slicer Markups JSON, OpenIGTLink).
+void addNavigationCommands(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

@@ -100,7 +100,10 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
   static std::string backend_text = "auto";
   static int max_ablations = 5;
   static int samples = 100;
-  static double targeting_error = 3.7;
+  static double targeting_error = 0;
+  static std::string guidance;
+  static std::string probe = "curvilinear-abdominal";
+  static bool no_ultrasound = false;
   static std::string out;
   static TissueOptions tissue;
   cmd->add_option("INPUT", input, "CT/MR: DICOM folder/file, phantom folder or volume file")
@@ -132,9 +135,20 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--uncertainty-samples", samples,
                   "Monte Carlo samples of the targeting uncertainty (0: off)")
       ->capture_default_str();
-  cmd->add_option("--targeting-error", targeting_error,
-                  "Mean 3D needle placement error in mm (isotropic Gaussian)")
+  cmd->add_option("--guidance", guidance,
+                  "Image guidance of the needles, whose cited targeting error the margin Monte "
+                  "Carlo uses: ultrasound-freehand, ultrasound-ct-fusion, ct-guided "
+                  "(resources/guidance/modalities.json; default: the profile's)");
+  cmd->add_option("--probe", probe,
+                  "Ultrasound probe (resources/probes) with which the planner prefers needles in a "
+                  "visible probe plane and records each lesion's acoustic window")
       ->capture_default_str();
+  cmd->add_flag("--no-ultrasound", no_ultrasound,
+                "No ultrasound assessment (needles chosen without regard to the probe window)");
+  CLI::Option* error_option = cmd->add_option(
+      "--targeting-error", targeting_error,
+      "Mean 3D needle placement error in mm (isotropic Gaussian), replacing the guidance's "
+      "cited figure");
   tissue.add(cmd);
   cmd->add_option("-o,--output", out, "Plan file (JSON); an existing plan is kept as a revision")
       ->required();
@@ -142,7 +156,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
       "Exit codes as for every command; the plan is written atomically, an earlier plan at -o is "
       "kept as <name>.r<revision>.json and a file at -o that is not a plan is never overwritten "
       "(exit 5). RESEARCH USE ONLY.");
-  cmd->callback([&exit_code] {
+  cmd->callback([&exit_code, error_option] {
     // Options and small inputs first, so that a mistake fails before minutes of work.
     planning::PlanBuildOptions options;
     if (!electrodes.empty()) options.electrodes = electrodes;
@@ -152,10 +166,13 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     options.coverage.max_ablations = max_ablations;
     if (samples < 0) throw UsageError("--uncertainty-samples must be >= 0");
     options.uncertainty_samples = samples;
-    if (!(targeting_error >= 0) || !std::isfinite(targeting_error)) {
-      throw UsageError("--targeting-error must be >= 0 mm");
+    if (error_option->count() > 0) {
+      if (!(targeting_error >= 0) || !std::isfinite(targeting_error)) {
+        throw UsageError("--targeting-error must be >= 0 mm");
+      }
+      options.targeting_error_mm = targeting_error;
     }
-    options.uncertainty.mean_error_mm = targeting_error;
+    if (!guidance.empty()) options.guidance = planning::loadGuidance(guidance);
     if (!(confirm_spacing >= 0.5 && confirm_spacing <= 5)) {
       throw UsageError("--confirm-spacing: " + fixed(confirm_spacing, 2) + " mm is not in 0.5-5");
     }
@@ -171,6 +188,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     request.base = options;
     request.condition = tissue_state.condition;
     request.log = [](const std::string& line) { std::cerr << line << "\n"; };
+    if (!no_ultrasound) request.ultrasound_probe = probe;
     try {
       (void)workflow::checkPlanRequest(request, profile_text);
     } catch (const UsageError& e) {
@@ -199,6 +217,10 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
     }
     std::cerr << "planned in " << fixed(t.lesions_s, 1) << " s (preview), confirmation "
               << (no_confirm ? std::string("skipped") : fixed(t.confirmation_s, 1) + " s") << "\n";
+    if (!request.ultrasound_probe.empty()) {
+      std::cerr << "acoustic windows (" << request.ultrasound_probe << ") in "
+                << fixed(t.ultrasound_s, 1) << " s\n";
+    }
 
     const planning::PlanWriteResult w = workflow::savePlan(state, out_path);
     const planning::TreatmentPlan& plan = *state.plan;

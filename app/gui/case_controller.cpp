@@ -16,6 +16,8 @@
 #include "gui_convert.h"
 #include "rfa/core/error.h"
 #include "rfa/io/dicom_scan.h"
+#include "rfa/navigation/igtl_messages.h"
+#include "rfa/navigation/navigation_plan.h"
 #include "rfa/planning/plan_io.h"
 #include "rfa/workflow/atlas_liver_step.h"
 #include "rfa/workflow/autosave.h"
@@ -338,6 +340,7 @@ void CaseController::plan(bool confirm) {
   start(tr("Planning"), [state, confirm, autosave_dir](const auto& progress) {
     workflow::PlanRequest request;
     request.confirm = confirm;
+    request.ultrasound_probe = "curvilinear-abdominal";  // needles in a visible probe plane
     workflow::planCase(*state, request, RFAPLAN_VERSION, progress);
     JobResult r;
     try {
@@ -400,6 +403,35 @@ void CaseController::exportPlan(workflow::ExportKind kind, const QString& out, i
     const workflow::ExportSummary s = workflow::exportPlan(kind, plan_file, o, eo);
     JobResult r;
     r.message = qs(s.file.string()) + ": " + qs(s.text);
+    return r;
+  });
+}
+
+void CaseController::exportNavigation(const QString& dir) {
+  if (!state_ || refuseWhenBusy(tr("Export for navigation"))) return;
+  if (!state_->plan) {
+    emit failed(tr("Export for navigation"),
+                tr("There is no plan to export: plan the case first."));
+    return;
+  }
+  if (dirty_ || state_->plan_file.empty()) {
+    emit failed(tr("Export for navigation"),
+                tr("Save the plan first: exports are made from the saved plan."));
+    return;
+  }
+  const std::filesystem::path plan_file = state_->plan_file;
+  const std::filesystem::path out = dir.toStdString();
+  start(tr("Export for navigation"), [plan_file, out](const auto& progress) {
+    progress("export", 0.0);
+    const navigation::NavigationExport e =
+        navigation::exportNavigation(navigation::loadNavigationPlan(plan_file), out);
+    JobResult r;
+    r.message = tr("Navigation export: %1 and %2 (%3 needle(s), %4 target(s), %5 surface(s), LPS)")
+                    .arg(qs(e.markups_file.string()))
+                    .arg(qs(e.igtl_file.string()))
+                    .arg(e.needles)
+                    .arg(e.targets)
+                    .arg(e.structures);
     return r;
   });
 }

@@ -121,12 +121,21 @@ class CaseController : public QObject {
   void endNeedleDrag(const rfa::Vec3& p_lps);
   /// Preview margin (mm) of the dragged lesion at the last move; for tests.
   double lastNeedlePreviewMarginMm() const { return needle_margin_mm_; }
+  /// While a needle is dragged: which one and its placement at the last move (tip, entry, zone;
+  /// LPS mm); none otherwise.
+  const std::optional<std::pair<planning::PlacementEdit, planning::PlanPlacement>>& needlePreview()
+      const {
+    return needle_preview_;
+  }
   const workflow::LesionEditHistory& history() const { return history_; }
   /// Retrieves one series from a PACS (C-GET into the cache folder) and opens it.
   void openFromPacs(const pacs::DicomNode& node, const QString& study_uid,
                     const QString& series_uid);
   /// Sends the saved plan's RT Structure Set ("rtstruct") or SEG ("seg") to a PACS (C-STORE).
   void sendToPacs(const pacs::DicomNode& node, workflow::ExportKind kind);
+  /// The saved plan for navigation systems into `dir`: plan.mrk.json (3D Slicer Markups, LPS) and
+  /// plan.igtl (OpenIGTLink TRAJ + POLYDATA, LPS), as `rfaplan export-igt`; in the background.
+  void exportNavigation(const QString& dir);
   /// Exports of the saved plan (saved first when needed): kind "rtstruct", "seg" or "report".
   void exportPlan(workflow::ExportKind kind, const QString& out, int session = 0);
 
@@ -174,6 +183,7 @@ class CaseController : public QObject {
   bool stroke_erase_ = false;
   int stroke_label_ = 0;
   std::optional<planning::PlacementEdit> needle_edit_;
+  std::optional<std::pair<planning::PlacementEdit, planning::PlanPlacement>> needle_preview_;
   std::vector<render::NeedleLine> needle_base_;
   Vec3 needle_old_tip_{0, 0, 0};
   double needle_margin_mm_ = 0;

@@ -179,6 +179,7 @@ void CaseController::moveNeedleDrag(const Vec3& p_lps) {
   try {
     const planning::PlacementEditResult r = workflow::previewNeedleEdit(*state_, *needle_edit_);
     needle_margin_mm_ = r.preview.minimal_margin_mm;
+    needle_preview_.emplace(*needle_edit_, r.placement);
     render::LabelLayer zone;
     zone.name = "zone-preview";
     zone.mask =
@@ -212,6 +213,7 @@ void CaseController::endNeedleDrag(const Vec3& p_lps) {
   moveNeedleDrag(p_lps);
   const planning::PlacementEdit edit = *needle_edit_;
   needle_edit_.reset();
+  needle_preview_.reset();
   if (scene_->layer("zone-preview") != nullptr) scene_->removeLayer("zone-preview");
   try {
     const std::vector<planning::PlanProblem> problems = workflow::applyNeedleEdit(*state_, edit);

@@ -1,6 +1,6 @@
 // rfaplan-gui: the RFA planning workstation (Qt6 + VTK). RESEARCH USE ONLY.
 //   rfaplan-gui [DIR|volume file|plan.json]
-//   rfaplan-gui --screenshot OUT.png [--layout mpr|3d|board] [--plan] [--size WxH] INPUT
+//   rfaplan-gui --screenshot OUT.png [--layout mpr|3d|ultrasound|board] [--plan] [--size WxH] INPUT
 // Exit codes (screenshot mode): those of the rfaplan CLI for the input (README "Exit codes"),
 // 2 bad usage, 8 the screenshot could not be written.
 #include <QApplication>
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
                                       QStringLiteral("Render one screen to OUT.png and exit"),
                                       QStringLiteral("OUT.png"));
   const QCommandLineOption layout(QStringLiteral("layout"),
-                                  QStringLiteral("Screen to render: mpr, 3d or board"),
+                                  QStringLiteral("Screen to render: mpr, 3d, ultrasound or board"),
                                   QStringLiteral("LAYOUT"), QStringLiteral("mpr"));
   const QCommandLineOption plan(QStringLiteral("plan"),
                                 QStringLiteral("Plan an image input (preview model) first"));

@@ -33,6 +33,7 @@
 #include "reactions/view_reactions.h"
 #include "rfa/planning/profile.h"
 #include "sessions_widget.h"
+#include "ultrasound_panel.h"
 #include "vtk_view_widget.h"
 
 namespace rfa::gui {
@@ -64,6 +65,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   stack_->addWidget(splitter);
   board_ = new SessionsWidget(SessionsWidget::Mode::kBoard);
   stack_->addWidget(board_);
+  ultrasound_ = new UltrasoundPanel(controller_, views_page_);
+  ultrasound_->setVisible(false);
   setCentralWidget(stack_);
 
   for (SessionsWidget* w : {tabs_, board_}) {
@@ -155,6 +158,8 @@ void MainWindow::buildMenus() {
   addReaction<ExportReaction>(exports->addAction(tr("DICOM &SEG…")), *this, ExportKind::kSeg);
   addReaction<ExportReaction>(exports->addAction(tr("Tumour-board &report (PDF)…")), *this,
                               ExportKind::kReport);
+  addReaction<NavigationExportReaction>(
+      exports->addAction(tr("For &navigation (3D Slicer markups + OpenIGTLink)…")), *this);
   exports->addSeparator();
   addReaction<ExportReaction>(exports->addAction(tr("Send RT Structure Set to PACS…")), *this,
                               ExportKind::kRtstruct, ExportReaction::Destination::kPacs);
@@ -165,8 +170,9 @@ void MainWindow::buildMenus() {
 
   QMenu* view_menu = menuBar()->addMenu(tr("&View"));
   auto* layouts = new QActionGroup(this);
-  const std::array<std::pair<QString, Layout>, 3> modes{{{tr("&MPR + 3D"), Layout::kMpr},
+  const std::array<std::pair<QString, Layout>, 4> modes{{{tr("&MPR + 3D"), Layout::kMpr},
                                                          {tr("&3D"), Layout::k3d},
+                                                         {tr("&Ultrasound"), Layout::kUltrasound},
                                                          {tr("Tumour &board"), Layout::kBoard}}};
   for (const auto& [name, mode] : modes) {
     QAction* a = view_menu->addAction(name);
@@ -419,9 +425,18 @@ void MainWindow::setLayoutMode(Layout layout) {
   VtkViewWidget* three_d = view(ViewRole::k3d);
   if (three_d == nullptr) return;
   for (VtkViewWidget* v : views_) grid_->removeWidget(v);
+  grid_->removeWidget(ultrasound_);
+  ultrasound_->setVisible(layout == Layout::kUltrasound);
   if (layout == Layout::k3d) {
     for (VtkViewWidget* v : sliceViews()) v->setVisible(false);
     grid_->addWidget(three_d, 0, 0);
+  } else if (layout == Layout::kUltrasound) {
+    for (VtkViewWidget* v : sliceViews()) v->setVisible(false);
+    grid_->addWidget(three_d, 0, 0);
+    grid_->addWidget(ultrasound_, 0, 1);
+    grid_->setColumnStretch(0, 1);
+    grid_->setColumnStretch(1, 1);
+    ultrasound_->refresh();
   } else {
     grid_->addWidget(view(ViewRole::kAxial), 0, 0);
     grid_->addWidget(view(ViewRole::kCoronal), 0, 1);

@@ -1,7 +1,8 @@
 #pragma once
 /// \file main_window.h
 /// \brief The rfaplan workstation window: four linked views (axial, coronal, sagittal MPR and the
-/// 3D view), the session tabs, the tumour-board page, menus for open/save/export, the planning
+/// 3D view), the "Ultrasound" layout (the probe plane of a needle beside the 3D view), the session
+/// tabs, the tumour-board page, menus for open/save/export, the planning
 /// tools, and the always visible "RESEARCH USE ONLY" notice. A thin shell over CaseController
 /// (which calls the libraries) and rfa::render (which draws).
 
@@ -27,12 +28,13 @@ class QGridLayout;
 namespace rfa::gui {
 
 class SessionsWidget;
+class UltrasoundPanel;
 class VtkViewWidget;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  enum class Layout { kMpr, k3d, kBoard };
+  enum class Layout { kMpr, k3d, kBoard, kUltrasound };
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
@@ -49,6 +51,8 @@ class MainWindow : public QMainWindow {
   std::vector<VtkViewWidget*> sliceViews() const;
   SessionsWidget* sessionTabs() const { return tabs_; }
   SessionsWidget* board() const { return board_; }
+  /// The "Ultrasound" layout's probe-plane view (beside the 3D view in that layout).
+  UltrasoundPanel* ultrasoundPanel() const { return ultrasound_; }
   QAction* seedToolAction() const { return seed_tool_; }
   QAction* brushToolAction() const { return brush_tool_; }
   QAction* eraserToolAction() const { return eraser_tool_; }
@@ -101,6 +105,7 @@ class MainWindow : public QMainWindow {
   std::array<VtkViewWidget*, 4> views_{};
   SessionsWidget* tabs_ = nullptr;
   SessionsWidget* board_ = nullptr;
+  UltrasoundPanel* ultrasound_ = nullptr;
   QAction* seed_tool_ = nullptr;
   QAction* brush_tool_ = nullptr;
   QAction* eraser_tool_ = nullptr;

@@ -29,8 +29,10 @@ int runScreenshot(const ScreenshotRequest& request) {
     layout = MainWindow::Layout::k3d;
   } else if (request.layout == QLatin1String("board")) {
     layout = MainWindow::Layout::kBoard;
+  } else if (request.layout == QLatin1String("ultrasound")) {
+    layout = MainWindow::Layout::kUltrasound;
   } else if (request.layout != QLatin1String("mpr")) {
-    std::fprintf(stderr, "rfaplan-gui: --layout must be mpr, 3d or board (got '%s')\n",
+    std::fprintf(stderr, "rfaplan-gui: --layout must be mpr, 3d, ultrasound or board (got '%s')\n",
                  qPrintable(request.layout));
     return 2;
   }

@@ -4,9 +4,13 @@
 // watchdog timer measures how long the UI thread is ever blocked while loading and planning.
 // Without an X display the program exits with 77 (ctest: skipped) saying so.
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDialog>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QLabel>
 #include <QMenu>
@@ -15,6 +19,7 @@
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -36,6 +41,7 @@
 #include "rfa/planning/plan_io.h"
 #include "screenshot.h"
 #include "sessions_widget.h"
+#include "ultrasound_panel.h"
 #include "vtk_view_widget.h"
 
 namespace fs = std::filesystem;
@@ -183,6 +189,7 @@ class GuiTest : public QObject {
   void candidateTriageInTheTables();
   void liverFromAtlasesActionAndItsErrors();
   void actionsAreEnabledWhenTheyCanRun();
+  void ultrasoundLayout();
 
  private:
   QTemporaryDir tmp_;
@@ -858,6 +865,114 @@ void GuiTest::candidateTriageInTheTables() {
     QCOMPARE(rejects.count(), 1);
     QCOMPARE(rejects.front().at(0).toInt(), 2);
   }
+}
+
+// The "Ultrasound" layout: the probe plane of each planned needle beside the 3D view, with the
+// simulated image and the plan drawn; a rotation set by hand; live while a tip is dragged.
+void GuiTest::ultrasoundLayout() {
+  MainWindow w;
+  w.resize(1400, 900);
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  rfa::gui::CaseController& c = w.controller();
+  c.open(phantom_dir_);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.hasCase(), qPrintable(w.lastError()));
+  c.plan(false);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.state()->plan.has_value(), qPrintable(w.lastError()));
+  // The workstation plans with the ultrasound assessment: every placed lesion has its window.
+  int windows = 0;
+  for (const auto& l : c.state()->plan->lesions) {
+    if (l.placements.empty()) continue;
+    QVERIFY2(l.ultrasound.has_value(), "a planned lesion without its acoustic window");
+    QVERIFY(l.ultrasound->paths_assessed > 0);
+    ++windows;
+  }
+  QVERIFY(windows > 0);
+
+  w.setLayoutMode(MainWindow::Layout::kUltrasound);
+  drawAll(w, 1);
+  rfa::gui::UltrasoundPanel* panel = w.ultrasoundPanel();
+  QVERIFY(panel != nullptr && panel->isVisible());
+  QVERIFY(!w.view(MainWindow::ViewRole::kAxial)->isVisible());
+  QVERIFY(w.view(MainWindow::ViewRole::k3d)->isVisible());
+  QVERIFY(panel->needleBox()->count() > 0);
+  QVERIFY2(panel->lastView().has_value(), qPrintable(panel->summary()));
+  const QImage img = panel->image();
+  QVERIFY(!img.isNull());
+  // The lesion's outline (the report's lesion colour) and echo texture in the fan.
+  int lesion_px = 0;
+  for (int y = 0; y < img.height(); ++y) {
+    for (int x = 0; x < img.width(); ++x) {
+      if (img.pixel(x, y) == qRgb(255, 220, 40)) ++lesion_px;
+    }
+  }
+  const Stats grey = greyStats(img);
+  std::printf("ultrasound view: %s; %d lesion outline px; grey mean %.1f sd %.1f; redraw %.0f ms\n",
+              qPrintable(panel->summary()), lesion_px, grey.mean, grey.sd, panel->lastRedrawMs());
+  if (qEnvironmentVariableIsSet("RFA_GUI_TEST_SAVE")) {
+    img.save(qEnvironmentVariable("RFA_GUI_TEST_SAVE") + "/ultrasound-panel.png");
+  }
+  QVERIFY(lesion_px > 20);
+  QVERIFY(grey.sd > 10);
+  // The selected needle lies in the shown plane (its entry and tip within 0.5 mm of it).
+  const QPoint pick = panel->needleBox()->currentData().toPoint();
+  const rfa::planning::PlanPlacement* needle = nullptr;
+  for (const auto& l : c.state()->plan->lesions) {
+    if (l.id == pick.x()) needle = &l.placements.at(static_cast<std::size_t>(pick.y()));
+  }
+  QVERIFY(needle != nullptr);
+  const auto inPlane = [&](const rfa::Vec3& p) {
+    const auto& pose = panel->lastView()->window.pose;
+    return std::abs((p - pose.contact_lps).dot(pose.elevation().normalized()));
+  };
+  QVERIFY(inPlane(needle->tip_lps) < 0.5);
+  QVERIFY(inPlane(needle->entry_lps) < 0.5);
+
+  // A rotation set by hand: the plane turns to it, the needle stays in it.
+  panel->bestRotationBox()->setChecked(false);
+  QVERIFY(panel->rotationSlider()->isEnabled());
+  const int turned =
+      (static_cast<int>(std::lround(panel->lastView()->window.rotation_deg)) + 90) % 180;
+  panel->rotationSlider()->setValue(turned);
+  QVERIFY(panel->lastView().has_value());
+  QCOMPARE(static_cast<int>(std::lround(panel->lastView()->window.rotation_deg)), turned);
+  QVERIFY(inPlane(needle->tip_lps) < 0.5);
+  panel->bestRotationBox()->setChecked(true);
+
+  // Live while the tip is dragged (the slice views are hidden in this layout: the drag goes
+  // through the controller, as the views call it).
+  const int frames = panel->frames();
+  const rfa::Vec3 tip = needle->tip_lps;
+  c.beginNeedleDrag(tip);
+  c.moveNeedleDrag(tip + rfa::Vec3(4, 0, 0));
+  QVERIFY(panel->frames() > frames);
+  QVERIFY(c.needlePreview().has_value());
+  const rfa::Vec3 dragged = c.needlePreview()->second.tip_lps;
+  QVERIFY((dragged - tip).norm() > 2.0);
+  QVERIFY2(inPlane(dragged) < 0.5, "the view does not follow the dragged needle");
+  std::printf("ultrasound view while dragging: redraw %.0f ms\n", panel->lastRedrawMs());
+  c.endNeedleDrag(tip + rfa::Vec3(4, 0, 0));
+  QVERIFY(!c.needlePreview().has_value());
+  // Export for navigation from the saved plan: Slicer markups with every needle, OpenIGTLink file.
+  const QString plan_file = tmp_.filePath(QStringLiteral("us-plan.json"));
+  QVERIFY2(c.savePlan(plan_file), qPrintable(w.lastError()));
+  const QString nav = tmp_.filePath(QStringLiteral("navigation"));
+  c.exportNavigation(nav);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+  QFile markups(nav + QStringLiteral("/plan.mrk.json"));
+  QVERIFY(markups.open(QIODevice::ReadOnly));
+  const QByteArray text = markups.readAll();
+  std::size_t needles = 0;
+  for (const auto& l : c.state()->plan->lesions) needles += l.placements.size();
+  QCOMPARE(static_cast<std::size_t>(text.count("\"type\": \"Line\"")), needles);
+  QVERIFY(text.contains("\"coordinateSystem\": \"LPS\""));
+  QVERIFY(QFileInfo(nav + QStringLiteral("/plan.igtl")).size() > 1000);
+
+  w.setLayoutMode(MainWindow::Layout::kMpr);
+  QVERIFY(!panel->isVisible());
 }
 
 int main(int argc, char** argv) {

@@ -64,4 +64,14 @@ bool ExportReaction::enabledNow() const {
   return planIdle();
 }
 
+void NavigationExportReaction::onTriggered(bool /*checked*/) {
+  const QString dir = QFileDialog::getExistingDirectory(
+      &window(), tr("Export for navigation: choose a folder (plan.mrk.json, plan.igtl)"));
+  if (!dir.isEmpty()) controller().exportNavigation(dir);
+}
+
+bool NavigationExportReaction::enabledNow() const {
+  return planIdle();
+}
+
 }  // namespace rfa::gui

@@ -76,4 +76,16 @@ class ExportReaction : public Reaction {
   Destination destination_;
 };
 
+/// File > Export > For navigation: a folder for the saved plan's 3D Slicer Markups (needles and
+/// targets, LPS) and OpenIGTLink messages (navigation::exportNavigation).
+class NavigationExportReaction : public Reaction {
+  Q_OBJECT
+ public:
+  using Reaction::Reaction;
+
+ protected:
+  void onTriggered(bool checked) override;
+  bool enabledNow() const override;
+};
+
 }  // namespace rfa::gui

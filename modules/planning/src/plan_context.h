@@ -48,9 +48,12 @@ class PlanContext {
   [[nodiscard]] SearchGrid searchGrid(const segmentation::LesionMeasurement& m,
                                       const MarginOptions& margins) const;
 
-  /// options_.uncertainty with the uncertainty sample count and, for electrodes the caller left
-  /// out of zone_size_cv, the spread their preview calibration records.
-  [[nodiscard]] UncertaintyOptions uncertaintyOptions() const;
+  /// options_.uncertainty with the uncertainty sample count, the mean targeting error of
+  /// `placements` (the guidance's figure for their directions: out of plane when any needle is,
+  /// or the user's value; the in-plane figure for an empty list) and, for electrodes the caller
+  /// left out of zone_size_cv, the spread their preview calibration records.
+  [[nodiscard]] UncertaintyOptions uncertaintyOptions(
+      const std::vector<Placement>& placements = {}) const;
 
   struct Tool {
     const thermal::Electrode* electrode;
@@ -61,6 +64,7 @@ class PlanContext {
   PlanEquipment equipment_;
   const PlanBuildOptions& options_;
   std::vector<Tool> tools_;
+  GuidanceModality guidance_;  ///< options.guidance or the profile's
   std::vector<segmentation::LesionMeasurement> measured_;
   double liver_volume_ml_ = 0;
   MarginOptions margins_;         ///< the profile's

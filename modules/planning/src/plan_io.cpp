@@ -137,6 +137,8 @@ ojson writeSettings(const PlanSettings& s) {
   j["vessel_safety_mm"] = number(s.vessel_safety_mm, member(p, "vessel_safety_mm"));
   j["mean_targeting_error_mm"] =
       number(s.mean_targeting_error_mm, member(p, "mean_targeting_error_mm"));
+  j["guidance"] = s.guidance;
+  j["targeting_error_source"] = s.targeting_error_source;
   j["uncertainty_samples"] = s.uncertainty_samples;
   j["confirmed"] = s.confirmed;
   j["confirmation_spacing_mm"] =
@@ -232,6 +234,26 @@ ojson writeConfirmation(const std::optional<PlanConfirmation>& c, const std::str
   return j;
 }
 
+ojson writeUltrasound(const std::optional<PlanUltrasound>& u, const std::string& p) {
+  if (!u) return nullptr;
+  ojson j;
+  j["probe"] = u->probe;
+  j["paths_assessed"] = u->paths_assessed;
+  j["paths_visible"] = u->paths_visible;
+  j["preferred"] = u->preferred;
+  j["access"] = u->access;
+  j["rotation_deg"] = number(u->rotation_deg, member(p, "rotation_deg"));
+  j["offset_mm"] = number(u->offset_mm, member(p, "offset_mm"));
+  j["contact_lps_mm"] = vec3(u->contact_lps, member(p, "contact_lps_mm"));
+  j["axial_lps"] = vec3(u->axial_lps, member(p, "axial_lps"));
+  j["lateral_lps"] = vec3(u->lateral_lps, member(p, "lateral_lps"));
+  j["lesion_visible"] = number(u->lesion_visible, member(p, "lesion_visible"));
+  j["needle_visible"] = number(u->needle_visible, member(p, "needle_visible"));
+  j["depth_mm"] = number(u->depth_mm, member(p, "depth_mm"));
+  j["flags"] = strings(u->flags);
+  return j;
+}
+
 ojson writeLesion(const PlanLesion& l, const std::string& p) {
   ojson j;
   j["id"] = l.id;
@@ -258,6 +280,7 @@ ojson writeLesion(const PlanLesion& l, const std::string& p) {
   j["preview"] = writeMargins(l.preview, member(p, "preview"));
   j["uncertainty"] = writeUncertainty(l.uncertainty, member(p, "uncertainty"));
   j["confirmation"] = writeConfirmation(l.confirmation, member(p, "confirmation"));
+  j["ultrasound"] = writeUltrasound(l.ultrasound, member(p, "ultrasound"));
   j["flag"] = toString(l.flag);
   j["reason"] = l.reason;
   j["refinements"] = l.refinements;
@@ -510,13 +533,27 @@ PlanSource readSource(const PlanReader& r, const json& root) {
 
 PlanSettings readSettings(const PlanReader& r, const json& root) {
   const std::string p = "settings";
-  const json& j =
-      r.sub(root, "", "settings",
-            {"profile", "electrodes", "minimum_margin_mm", "target_margin_mm",
-             "max_ablated_liver_fraction", "max_ablations_per_lesion", "vessel_safety_mm",
-             "mean_targeting_error_mm", "uncertainty_samples", "confirmed",
-             "confirmation_spacing_mm", "cycles_between_sessions", "start_date", "prior_sessions",
-             "prior_ablated_volume_ml", "prior_plan", "zone_model", "zone_size_cv"});
+  const json& j = r.sub(root, "", "settings",
+                        {"profile",
+                         "electrodes",
+                         "minimum_margin_mm",
+                         "target_margin_mm",
+                         "max_ablated_liver_fraction",
+                         "max_ablations_per_lesion",
+                         "vessel_safety_mm",
+                         "mean_targeting_error_mm",
+                         "guidance",
+                         "targeting_error_source",
+                         "uncertainty_samples",
+                         "confirmed",
+                         "confirmation_spacing_mm",
+                         "cycles_between_sessions",
+                         "start_date",
+                         "prior_sessions",
+                         "prior_ablated_volume_ml",
+                         "prior_plan",
+                         "zone_model",
+                         "zone_size_cv"});
   PlanSettings s;
   s.profile = r.text(j, p, "profile");
   s.electrodes = r.strings(j, p, "electrodes");
@@ -526,6 +563,9 @@ PlanSettings readSettings(const PlanReader& r, const json& root) {
   s.max_ablations_per_lesion = r.integer(j, p, "max_ablations_per_lesion", 1);
   s.vessel_safety_mm = r.number(j, p, "vessel_safety_mm", 0);
   s.mean_targeting_error_mm = r.number(j, p, "mean_targeting_error_mm", 0);
+  // The guidance modality: optional (plans written before it have none).
+  s.guidance = r.optionalText(j, p, "guidance");
+  s.targeting_error_source = r.optionalText(j, p, "targeting_error_source");
   s.uncertainty_samples = r.integer(j, p, "uncertainty_samples", 0);
   s.confirmed = r.boolean(j, p, "confirmed");
   s.confirmation_spacing_mm = r.number(j, p, "confirmation_spacing_mm", 0);
@@ -645,28 +685,51 @@ std::optional<PlanConfirmation> readConfirmation(const PlanReader& r, const json
   return c;
 }
 
+// Optional: plans written before the ultrasound assessment have no member (null: not assessed).
+std::optional<PlanUltrasound> readUltrasound(const PlanReader& r, const json& obj,
+                                             const std::string& path) {
+  const json* j = r.optional(obj, path, "ultrasound");
+  if (j == nullptr || j->is_null()) return std::nullopt;
+  j = r.nullableSub(obj, path, "ultrasound",
+                    {"probe", "paths_assessed", "paths_visible", "preferred", "access",
+                     "rotation_deg", "offset_mm", "contact_lps_mm", "axial_lps", "lateral_lps",
+                     "lesion_visible", "needle_visible", "depth_mm", "flags"});
+  const std::string p = member(path, "ultrasound");
+  PlanUltrasound u;
+  u.probe = r.text(*j, p, "probe");
+  u.paths_assessed = r.integer(*j, p, "paths_assessed", 0);
+  u.paths_visible = r.integer(*j, p, "paths_visible", 0);
+  if (u.paths_visible > u.paths_assessed) {
+    r.fail(member(p, "paths_visible"), "must not exceed paths_assessed");
+  }
+  u.preferred = r.boolean(*j, p, "preferred");
+  u.access = r.text(*j, p, "access");
+  if (!u.access.empty() && u.access != "subcostal" && u.access != "intercostal" &&
+      u.access != "epigastric") {
+    r.fail(member(p, "access"),
+           "must be \"subcostal\", \"intercostal\", \"epigastric\" or \"\" (got \"" + u.access +
+               "\")");
+  }
+  u.rotation_deg = r.number(*j, p, "rotation_deg", -360, true, 360);
+  u.offset_mm = r.number(*j, p, "offset_mm");
+  u.contact_lps = r.vec3(*j, p, "contact_lps_mm");
+  u.axial_lps = r.unit(*j, p, "axial_lps");
+  u.lateral_lps = r.unit(*j, p, "lateral_lps");
+  u.lesion_visible = r.number(*j, p, "lesion_visible", 0, true, 1);
+  u.needle_visible = r.number(*j, p, "needle_visible", 0, true, 1);
+  u.depth_mm = r.number(*j, p, "depth_mm", 0);
+  u.flags = r.strings(*j, p, "flags");
+  return u;
+}
+
 PlanLesion readLesion(const PlanReader& r, const json& j, const std::string& p) {
-  r.object(j, p,
-           {"id",
-            "centroid_lps_mm",
-            "diameter_mm",
-            "volume_ml",
-            "vessel_gap_mm",
-            "near_major_vessel",
-            "trajectories",
-            "rejected_paths",
-            "path_candidates",
-            "placements",
-            "preview",
-            "uncertainty",
-            "confirmation",
-            "flag",
-            "reason",
-            "refinements",
-            "search_evaluations",
-            "session",
-            "detection",
-            "detection_reason"});
+  r.object(j, p, {"id",           "centroid_lps_mm", "diameter_mm",
+                  "volume_ml",    "vessel_gap_mm",   "near_major_vessel",
+                  "trajectories", "rejected_paths",  "path_candidates",
+                  "placements",   "preview",         "uncertainty",
+                  "confirmation", "ultrasound",      "flag",
+                  "reason",       "refinements",     "search_evaluations",
+                  "session",      "detection",       "detection_reason"});
   PlanLesion l;
   l.id = r.integer(j, p, "id", 1);
   l.centroid_lps = r.vec3(j, p, "centroid_lps_mm");
@@ -693,6 +756,7 @@ PlanLesion readLesion(const PlanReader& r, const json& j, const std::string& p) 
   l.preview = readMargins(r, j, p, "preview");
   l.uncertainty = readUncertainty(r, j, p);
   l.confirmation = readConfirmation(r, j, p);
+  l.ultrasound = readUltrasound(r, j, p);
   l.flag = r.word(j, p, "flag", kLesionFlags);
   l.reason = r.text(j, p, "reason");
   l.refinements = r.integer(j, p, "refinements", 0);

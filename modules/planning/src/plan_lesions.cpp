@@ -37,6 +37,13 @@ void requireOptions(const PlanBuildOptions& o) {
                      std::to_string(o.coverage.max_ablations) + ")");
   }
   if (o.uncertainty_samples < 0) throw UsageError("plan: uncertainty samples must be >= 0");
+  if (!(o.needle_visibility_min >= 0 && o.needle_visibility_min <= 1)) {
+    throw UsageError("plan: the needle visibility minimum must be in [0, 1]");
+  }
+  if (o.targeting_error_mm &&
+      (!(*o.targeting_error_mm >= 0) || !std::isfinite(*o.targeting_error_mm))) {
+    throw UsageError("plan: the targeting error must be a finite distance >= 0 mm");
+  }
   if (!(o.search_spacing_mm > 0) || !std::isfinite(o.search_spacing_mm)) {
     throw UsageError("plan: the search spacing must be > 0 mm");
   }
@@ -150,6 +157,7 @@ PlanContext::PlanContext(const PlanAnatomy& anatomy, const ProtocolProfile& prof
     return a.calibration->solver_volume_ml > b.calibration->solver_volume_ml;
   });
   liver_volume_ml_ = static_cast<double>(countSet(*anatomy.liver)) * g.voxelVolumeMm3() / 1000.0;
+  guidance_ = options.guidance ? *options.guidance : loadGuidance(profile.guidance);
 
   // Needle access from the profile; the shaft length caps the path length.
   trajectory_ = options.trajectory;
@@ -202,9 +210,18 @@ const segmentation::LesionMeasurement& PlanContext::lesion(int id) const {
   throw NotFoundError("plan: the lesion map has no lesion " + std::to_string(id));
 }
 
-UncertaintyOptions PlanContext::uncertaintyOptions() const {
+UncertaintyOptions PlanContext::uncertaintyOptions(const std::vector<Placement>& placements) const {
   UncertaintyOptions uo = options_.uncertainty;
   uo.samples = options_.uncertainty_samples;
+  if (options_.targeting_error_mm) {
+    uo.mean_error_mm = *options_.targeting_error_mm;
+  } else {
+    const ReportedError* error = &guidance_.in_plane;
+    for (const Placement& p : placements) {
+      if (outOfPlane(guidance_, p.pose.direction_lps)) error = &*guidance_.out_of_plane;
+    }
+    uo.mean_error_mm = meanError3dMm(error->mean_mm, guidance_.measure);
+  }
   for (const Tool& t : tools_) {
     bool listed = false;
     for (const thermal::ZoneSizeSpread& z : uo.zone_size_cv)
@@ -225,7 +242,13 @@ PlanSettings PlanContext::settings() const {
   s.max_ablated_liver_fraction = profile_.safety.max_ablated_liver_fraction;
   s.max_ablations_per_lesion = options_.coverage.max_ablations;
   s.vessel_safety_mm = trajectory_.vessel_safety_mm;
-  s.mean_targeting_error_mm = options_.uncertainty.mean_error_mm;
+  s.mean_targeting_error_mm = uncertaintyOptions().mean_error_mm;
+  s.guidance = guidance_.id;
+  s.targeting_error_source = options_.targeting_error_mm
+                                 ? std::string("given by the user")
+                                 : guidance_.source + " (" + toString(guidance_.measure) + " " +
+                                       fixed(guidance_.in_plane.mean_mm, 1) + " mm, " +
+                                       guidance_.condition + ")";
   s.uncertainty_samples = options_.uncertainty_samples;
   s.cycles_between_sessions = options_.cycles_between_sessions;
   s.prior_sessions = options_.batching.prior_sessions;
@@ -308,7 +331,24 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
   search_margins.minimum_margin_mm = std::max(demanded_margin_mm, margins_.minimum_margin_mm);
   search_margins.target_margin_mm =
       std::max(search_margins.target_margin_mm, search_margins.minimum_margin_mm);
-  const std::vector<Vec3> directions = trajectoryDirections(report.best);
+  std::vector<Vec3> directions = trajectoryDirections(report.best);
+  if (options_.needle_visibility) {
+    // Ultrasound guidance: the paths a probe plane shows well, when there are any.
+    PlanUltrasound us;
+    us.probe = options_.ultrasound_probe;
+    std::vector<Trajectory> visible;
+    for (const Trajectory& t : report.best) {
+      if (options_.needle_visibility(m.label, t.entry_lps, t.target_lps) >=
+          options_.needle_visibility_min) {
+        visible.push_back(t);
+      }
+    }
+    us.paths_assessed = static_cast<int>(report.best.size());
+    us.paths_visible = static_cast<int>(visible.size());
+    us.preferred = !visible.empty() && visible.size() < report.best.size();
+    if (!visible.empty()) directions = trajectoryDirections(visible);
+    lesion.ultrasound = us;
+  }
   // The search runs on a coarser copy of the lesion (and vessels) when the image is finer than
   // search_spacing_mm; the reported figures are computed on the image grid below.
   const SearchGrid coarse = searchGrid(m, search_margins);
@@ -350,7 +390,7 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const CoveragePlan& c = candidates[i];
       if (c.flag != CoverageFlag::kNone || c.placements.empty() || c.ablations != fewest) continue;
-      UncertaintyOptions uo = uncertaintyOptions();
+      UncertaintyOptions uo = uncertaintyOptions(c.placements);
       robustness[i] = targetingUncertainty(search_evaluator, c.placements, uo).probability;
       lesion.search_evaluations += uo.samples;
     }
@@ -400,7 +440,7 @@ PlanLesion PlanContext::planLesion(const segmentation::LesionMeasurement& m,
                     chosen.placements.front().electrode + ")";
   }
   if (options_.uncertainty_samples > 0 && !chosen.placements.empty()) {
-    const UncertaintyOptions uo = uncertaintyOptions();
+    const UncertaintyOptions uo = uncertaintyOptions(chosen.placements);
     const UncertaintyResult u = targetingUncertainty(search_evaluator, chosen.placements, uo);
     lesion.uncertainty = PlanUncertainty{uo.mean_error_mm, u.sigma_mm,      u.samples,
                                          u.probability,    u.p10_margin_mm, u.mean_margin_mm};

@@ -184,7 +184,7 @@ void readPatient(const FieldReader& r, const json& root, ProtocolProfile& p) {
 ProtocolProfile parseProfile(const FieldReader& r, const json& root) {
   r.object(root, "",
            {"name", "description", "sources", "sessions", "lesions", "margins", "safety",
-            "intervals", "access", "patient", "labs"});
+            "intervals", "access", "guidance", "patient", "labs"});
   ProtocolProfile p;
   p.name = r.string(root, "", "name");
   if (!validName(p.name)) {
@@ -203,6 +203,12 @@ ProtocolProfile parseProfile(const FieldReader& r, const json& root) {
   readMarginsAndSafety(r, root, p);
   readIntervals(r, root, p);
   readAccess(r, root, p);
+  if (const json* g = r.find(root, "", "guidance", false); g != nullptr) {
+    p.guidance = r.string(root, "", "guidance");
+    if (!validName(p.guidance)) {
+      r.fail("guidance", "must be a modality id (letters, digits, '-', '_', '.')");
+    }
+  }
   readPatient(r, root, p);
   const json& labs = r.array(root, "", "labs");
   for (std::size_t i = 0; i < labs.size(); ++i) {

@@ -12,6 +12,7 @@
 #include "pdf_layout.h"
 #include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
+#include "rfa/report/probe_image.h"
 
 namespace rfa::report {
 namespace {
@@ -93,6 +94,7 @@ class ReportWriter {
   std::map<int, const planning::PlanLesion*> lesions_;
   const Mask* liver_ = nullptr;
   Mask empty_liver_;
+  std::optional<Mask> vessels_;
   std::string patient_name_, patient_id_, study_date_, software_;
   Document doc_;
   ReportResult result_;
@@ -309,7 +311,10 @@ class ReportWriter {
         plan_.settings.uncertainty_samples > 0
             ? std::to_string(plan_.settings.uncertainty_samples) +
                   " Monte Carlo samples of the needle placement error (mean 3D error " +
-                  num(plan_.settings.mean_targeting_error_mm, 1) + " mm)"
+                  num(plan_.settings.mean_targeting_error_mm, 1) + " mm" +
+                  (plan_.settings.guidance.empty() ? std::string()
+                                                   : ", guidance " + plan_.settings.guidance) +
+                  ")"
             : std::string("not analysed");
     doc_.keyValues({
         {"Patient", patient_name_ + " \u00b7 ID " + patient_id_},
@@ -332,6 +337,9 @@ class ReportWriter {
          plan_.settings.electrodes.empty() ? std::string("-") : join(plan_.settings.electrodes)},
         {"Bioheat confirmation", confirmationText()},
         {"Targeting uncertainty", uncertainty},
+        {"Targeting error from", plan_.settings.targeting_error_source.empty()
+                                     ? std::string("not recorded")
+                                     : plan_.settings.targeting_error_source},
         {"Liver volume", num(plan_.liver_volume_ml, 0) + " mL"},
         {"Total ablated", num(plan_.cumulative_volume_ml, 1) + " mL = " + pct(fraction, 1) +
                               " of the liver (limit " + limitText() + ": " +
@@ -453,6 +461,7 @@ class ReportWriter {
     lesionTable(s.lesion_ids);
     labs(s);
     keyImages(s.lesion_ids, s.index);
+    probeImages(s.lesion_ids, s.index);
     if (options_.overview3d) overview(s.index);
   }
 
@@ -552,6 +561,89 @@ class ReportWriter {
       }
       doc_.y = top + size + caption;
     }
+  }
+
+  // The simulated ultrasound of each lesion's recorded probe window (probe_image.h).
+  void probeImages(const std::vector<int>& ids, int session) {
+    std::vector<const planning::PlanLesion*> list;
+    for (int id : ids) {
+      const auto it = lesions_.find(id);
+      if (it != lesions_.end() && it->second->ultrasound) list.push_back(it->second);
+    }
+    if (list.empty()) return;
+    constexpr int kPerRow = 3;
+    const double gap = 12;
+    const double size = (doc_.width() - gap * (kPerRow - 1)) / kPerRow;
+    const double caption = 3 * Document::lineHeight(kSmall) + 4;
+    const auto legend = [&] {
+      const double y = doc_.y + 8;
+      const double x = doc_.left();
+      doc_.legendItem(x, y, kLesionColour, "outline", "lesion in the beam's slice");
+      doc_.legendItem(x + 130, y, sessionColour(session), "outline", "preview zone");
+      doc_.legendItem(x + 215, y, blend(sessionColour(session), Rgb{255, 255, 255}, 0.35), "line",
+                      "needle in the plane, tip dot");
+      doc_.legendItem(x + 345, y, Rgb{28, 36, 64}, "fill", "beyond the CT (no data)");
+      doc_.y += 14;
+    };
+    doc_.heading("Ultrasound (simulated from CT, probe in the first needle's plane)", 2,
+                 size + caption + 16);
+    doc_.paragraph(
+        "What the operator should see: B-mode-like images simulated from the CT (reflection at "
+        "impedance steps, shadows behind bone and gas, attenuation, speckle) for the probe window "
+        "the plan found, probe face at the top. A planning aid, not an ultrasound examination.",
+        kSmall);
+    legend();
+    for (std::size_t i = 0; i < list.size(); i += kPerRow) {
+      if (i > 0 && doc_.spaceLeft() < size + caption) {
+        doc_.newPage();
+        doc_.heading("Ultrasound (continued)", 2, size + caption + 16);
+        legend();
+      }
+      doc_.need(size + caption);
+      const double top = doc_.y;
+      for (std::size_t j = i; j < std::min(list.size(), i + kPerRow); ++j) {
+        const planning::PlanLesion& l = *list[j];
+        const double x = doc_.left() + static_cast<double>(j - i) * (size + gap);
+        const planning::PlanUltrasound& u = *l.ultrasound;
+        if (!u.access.empty()) {
+          const ProbeImage img =
+              renderProbeImage(case_.image.image, *case_.segmentation.lesions,
+                               case_.segmentation.bone ? &*case_.segmentation.bone : nullptr,
+                               case_.segmentation.lung ? &*case_.segmentation.lung : nullptr,
+                               vesselMask(), plan_, l.id, 400);
+          const detail::PlacedBox box = doc_.picture(img.pixels, x, top, size, size);
+          result_.pictures.push_back(
+              {"ultrasound", session, l.id, 0, box.page, box.x, box.y, box.w, box.h});
+        } else {
+          doc_.text(x, top + size / 2, "no probe window found", kSmall);
+        }
+        const std::vector<std::string> lines =
+            doc_.wrap("L" + std::to_string(l.id) + " \u00b7 " + windowSummary(l) +
+                          (u.paths_assessed > 0 ? " \u00b7 " + std::to_string(u.paths_visible) +
+                                                      "/" + std::to_string(u.paths_assessed) +
+                                                      " safe paths in a visible probe plane"
+                                                : std::string()) +
+                          (u.flags.empty() ? std::string() : " \u00b7 " + join(u.flags, "; ")),
+                      kSmall, size);
+        double ly = top + size + kSmall.size + 2;
+        for (std::size_t k = 0; k < std::min<std::size_t>(lines.size(), 3); ++k) {
+          doc_.text(x, ly, lines[k], kSmall);
+          ly += Document::lineHeight(kSmall);
+        }
+      }
+      doc_.y = top + size + caption;
+    }
+  }
+
+  // The vessels as a mask (fluid for the ultrasound images), made once; null without vessels.
+  const Mask* vesselMask() {
+    if (!case_.segmentation.vessel_radius_mm) return nullptr;
+    if (!vessels_) {
+      vessels_.emplace(case_.image.image.geometry(), 0);
+      const auto src = case_.segmentation.vessel_radius_mm->data();
+      for (std::size_t i = 0; i < src.size(); ++i) vessels_->data()[i] = src[i] > 0 ? 1 : 0;
+    }
+    return &*vessels_;
   }
 
   void overview(int session) {

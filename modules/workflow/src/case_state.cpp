@@ -21,6 +21,7 @@
 #include "rfa/thermal/preview.h"
 #include "rfa/thermal/zone_calibration.h"
 #include "rfa/thermal/zone_reference.h"
+#include "rfa/workflow/acoustic_windows.h"
 
 namespace rfa::workflow {
 namespace fs = std::filesystem;
@@ -326,6 +327,8 @@ planning::ProtocolProfile checkPlanRequest(const PlanRequest& request,
   const thermal::ElectrodeCatalog catalog =
       thermal::loadElectrodeCatalog(thermal::defaultElectrodeDir());
   for (const std::string& e : request.base.electrodes) (void)catalog.find(e);
+  if (!request.base.guidance) (void)planning::loadGuidance(profile.guidance);
+  if (!request.ultrasound_probe.empty()) (void)ultrasound::loadProbe(request.ultrasound_probe);
   return profile;
 }
 
@@ -390,6 +393,12 @@ PlanTimings planCase(CaseState& state, const PlanRequest& request, const std::st
   if (request.condition != thermal::TissueCondition::kInVivo) timings.previews_s = seconds(t0);
   const planning::PlanEquipment equipment{&catalog, &calibrations};
 
+  std::optional<ultrasound::ProbeModel> probe;
+  if (!request.ultrasound_probe.empty()) {
+    probe = ultrasound::loadProbe(request.ultrasound_probe);
+    options.needle_visibility = needleVisibility(state.image.image, seg, *probe);
+    options.ultrasound_probe = probe->name;
+  }
   t0 = Clock::now();
   planning::TreatmentPlan plan = planning::planLesions(anatomy, profile, equipment, options);
   timings.lesions_s = seconds(t0);
@@ -397,6 +406,11 @@ PlanTimings planCase(CaseState& state, const PlanRequest& request, const std::st
     t0 = Clock::now();
     planning::confirmLesions(plan, anatomy, profile, equipment, options);
     timings.confirmation_s = seconds(t0);
+  }
+  if (probe) {
+    t0 = Clock::now();
+    recordAcousticWindows(plan, acousticWindows(plan, state.image.image, seg, *probe), probe->name);
+    timings.ultrasound_s = seconds(t0);
   }
   applyCandidateTriage(plan, triages);
   planning::planSessions(plan, profile, options);

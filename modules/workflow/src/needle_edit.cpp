@@ -4,6 +4,7 @@
 #include "rfa/planning/profile.h"
 #include "rfa/thermal/electrode.h"
 #include "rfa/thermal/preview.h"
+#include "rfa/workflow/acoustic_windows.h"
 
 namespace rfa::workflow {
 
@@ -38,8 +39,22 @@ std::vector<planning::PlanProblem> applyNeedleEdit(CaseState& state,
                                                    const planning::PlacementEdit& edit) {
   (void)planOf(state);
   const planning::ProtocolProfile profile = planning::resolveProfile(state.profile_name);
-  return planning::applyPlacementEdit(*state.plan, anatomyOf(state.segmentation), profile,
-                                      equipment(), edit);
+  std::vector<planning::PlanProblem> problems = planning::applyPlacementEdit(
+      *state.plan, anatomyOf(state.segmentation), profile, equipment(), edit);
+  // The lesion's acoustic window follows its first needle: assessed again with the same probe.
+  for (planning::PlanLesion& l : state.plan->lesions) {
+    if (l.id != edit.lesion_id || !l.ultrasound || l.ultrasound->probe.empty() ||
+        edit.placement != 0) {
+      continue;
+    }
+    const ultrasound::ProbeModel probe = ultrasound::loadProbe(l.ultrasound->probe);
+    planning::TreatmentPlan one;
+    one.lesions.push_back(l);
+    recordAcousticWindows(*state.plan,
+                          acousticWindows(one, state.image.image, state.segmentation, probe),
+                          probe.name);
+  }
+  return problems;
 }
 
 }  // namespace rfa::workflow

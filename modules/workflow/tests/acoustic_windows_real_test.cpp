@@ -13,6 +13,7 @@
 
 #include "needle_plane_check.h"
 #include "rfa/io/volume_file.h"
+#include "rfa/report/probe_image.h"
 #include "rfa/workflow/acoustic_windows.h"
 #include "test_support.h"
 
@@ -58,6 +59,58 @@ TEST(AcousticWindowsReal, Ircadb17TumoursHaveAWindowPerNeedle) {
     EXPECT_GE(v.lesion_visible, 0.0);
     EXPECT_LE(v.lesion_visible, 1.0);
   }
+  expectNeedlesInTheirProbePlanes(*s.plan);
+
+  // The same case planned as `rfaplan plan` does by default: the planner prefers needles in a
+  // visible probe plane, and the plan records each tumour's window; then the simulated ultrasound
+  // of each recorded window, with the tumour outlined.
+  PlanRequest us = r;
+  us.ultrasound_probe = "curvilinear-abdominal";
+  const PlanTimings t = planCase(s, us, "test");
+  ASSERT_TRUE(s.plan.has_value());
+  Mask vessels(s.image.image.geometry(), 0);
+  if (s.segmentation.vessel_radius_mm) {
+    for (std::size_t i = 0; i < vessels.voxelCount(); ++i) {
+      vessels.data()[i] = s.segmentation.vessel_radius_mm->data()[i] > 0 ? 1 : 0;
+    }
+  }
+  int recorded = 0;
+  for (const planning::PlanLesion& l : s.plan->lesions) {
+    if (l.placements.empty()) continue;
+    ASSERT_TRUE(l.ultrasound.has_value()) << "tumour " << l.id;
+    const planning::PlanUltrasound& u = *l.ultrasound;
+    EXPECT_GT(u.paths_assessed, 0);
+    EXPECT_LE(u.paths_visible, u.paths_assessed);
+    ++recorded;
+    std::string flags;
+    for (const std::string& f : u.flags) flags += "; " + f;
+    if (u.access.empty()) {
+      std::printf(
+          "IRCADb 17 tumour %d (planned with ultrasound): %d/%d paths visible, no window%s\n", l.id,
+          u.paths_visible, u.paths_assessed, flags.c_str());
+      continue;
+    }
+    const report::ProbeImage img =
+        report::renderProbeImage(s.image.image, *s.segmentation.lesions, &*s.segmentation.bone,
+                                 &*s.segmentation.lung, &vessels, *s.plan, l.id, 512);
+    int outline = 0;
+    for (const std::uint32_t px : img.pixels.pixels) {
+      outline += px == ((255U << 16U) | (220U << 8U) | 40U) ? 1 : 0;
+    }
+    std::printf(
+        "IRCADb 17 tumour %d (planned with ultrasound): %d/%d safe paths in a visible probe "
+        "plane%s; "
+        "%s window, rotation %.0f deg: tumour %.2f, needle %.2f visible, depth %.0f mm%s; "
+        "simulated image %.0f ms, %d outline px, %d needle(s) drawn\n",
+        l.id, u.paths_visible, u.paths_assessed, u.preferred ? " (used)" : "", u.access.c_str(),
+        u.rotation_deg, u.lesion_visible, u.needle_visible, u.depth_mm, flags.c_str(), img.frame_ms,
+        outline, img.needles_shown);
+    EXPECT_GT(outline, 10) << "tumour " << l.id << " not outlined in its probe plane";
+    EXPECT_GE(img.needles_shown, 1) << "tumour " << l.id;
+  }
+  EXPECT_EQ(recorded, 2);
+  std::printf("IRCADb 17: planning with the ultrasound preference %.1f s, windows %.1f s\n",
+              t.lesions_s, t.ultrasound_s);
   expectNeedlesInTheirProbePlanes(*s.plan);
 }
 

@@ -316,6 +316,88 @@ TEST_F(Workflow, AcousticWindowsOfThePlannedNeedles) {
   expectNeedlesInTheirProbePlanes(*s.plan);
 }
 
+// The phantom's lesion behind a rib (its truth: the rib lies on the line from the lesion to the
+// nearest skin): a probe straight over the rib, aimed at the lesion, sees it in the rib's shadow;
+// the plan made with the ultrasound preference records a window that sees it, intercostal or
+// subcostal, with its needle in a visible probe plane.
+TEST_F(Workflow, LesionBehindARibIsSeenAroundTheRib) {
+  const auto truth = std::find_if(phantom_->lesion_truth.begin(), phantom_->lesion_truth.end(),
+                                  [](const phantom::LesionTruth& t) {
+                                    return t.location.find("behind rib") != std::string::npos;
+                                  });
+  ASSERT_NE(truth, phantom_->lesion_truth.end()) << "the phantom has a lesion behind a rib";
+  CaseState s = withAllLesions();
+  PlanRequest r = quickRequest();
+  r.ultrasound_probe = "curvilinear-abdominal";
+  planCase(s, r, "9.9.9");
+  const planning::PlanLesion* lesion = nullptr;
+  for (const planning::PlanLesion& l : s.plan->lesions) {
+    if ((l.centroid_lps - truth->center_lps).norm() < 5) lesion = &l;
+  }
+  ASSERT_NE(lesion, nullptr) << "the lesion behind the rib was not planned";
+  ASSERT_FALSE(lesion->placements.empty()) << lesion->reason;
+
+  // The nearest skin point (a body voxel with a 6-neighbour outside the body).
+  const Mask& body = phantom_->body;
+  const ImageGeometry& g = body.geometry();
+  const auto& n = g.size();
+  Vec3 skin = truth->center_lps;
+  double best = 1e9;
+  for (std::size_t k = 1; k + 1 < n[2]; ++k) {
+    for (std::size_t j = 1; j + 1 < n[1]; ++j) {
+      for (std::size_t i = 1; i + 1 < n[0]; ++i) {
+        if (body(i, j, k) == 0) continue;
+        if (body(i - 1, j, k) != 0 && body(i + 1, j, k) != 0 && body(i, j - 1, k) != 0 &&
+            body(i, j + 1, k) != 0 && body(i, j, k - 1) != 0 && body(i, j, k + 1) != 0) {
+          continue;
+        }
+        const Vec3 p = g.indexToLps(
+            Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
+        const double d = (p - truth->center_lps).norm();
+        if (d < best) {
+          best = d;
+          skin = p;
+        }
+      }
+    }
+  }
+  const ultrasound::ProbeModel probe = ultrasound::loadProbe("curvilinear-abdominal");
+  const ultrasound::AcousticMedium medium = acousticMedium(s.image.image, s.segmentation);
+  const std::vector<Vec3> points = ultrasound::lesionPoints(*s.segmentation.lesions, lesion->id);
+  // Straight over the rib: the beam axis from the skin through the rib to the lesion's centre, the
+  // plane turned about it; the lesion stays in the rib's shadow whichever way the plane is turned.
+  ultrasound::ProbePose over;
+  over.axial = (truth->center_lps - skin).normalized();
+  over.contact_lps = skin - 2.0 * over.axial;  // the face on the skin surface, not inside it
+  double worst = 0;
+  for (const Vec3& side : {Vec3(0, 0, 1), Vec3(1, 0, 0)}) {
+    over.lateral = (side - side.dot(over.axial) * over.axial).normalized();
+    const ultrasound::Fan fan(medium, probe, over);
+    const ultrasound::WindowView v = ultrasound::viewOf(fan, points);
+    std::printf(
+        "behind-rib lesion %d, probe over the rib (%.0f mm from the skin): %.2f visible "
+        "(%zu in-plane points), main blocker %s\n",
+        lesion->id, best, v.lesion_visible, v.lesion_points,
+        v.main_blocker == ultrasound::Blocker::kBone ? "bone" : "other");
+    ASSERT_GT(v.lesion_points, 0U);
+    worst = std::max(worst, v.lesion_visible);
+  }
+  EXPECT_LT(worst, 0.5) << "the lesion is not in the rib's shadow from straight over the rib";
+  // The plan's window goes around it.
+  ASSERT_TRUE(lesion->ultrasound.has_value());
+  const planning::PlanUltrasound& u = *lesion->ultrasound;
+  std::printf(
+      "plan's window: %s, rotation %.0f deg, lesion %.2f, needle %.2f visible; %d/%d paths "
+      "visible\n",
+      u.access.c_str(), u.rotation_deg, u.lesion_visible, u.needle_visible, u.paths_visible,
+      u.paths_assessed);
+  EXPECT_TRUE(u.access == "intercostal" || u.access == "subcostal") << u.access;
+  EXPECT_GE(u.lesion_visible, 0.5);
+  EXPECT_GE(u.needle_visible, 0.5);
+  EXPECT_GT(u.paths_visible, 0);
+  expectNeedlesInTheirProbePlanes(*s.plan);
+}
+
 // What the workstation shows: the anatomy, and with a plan its margins, zones by session and
 // needles, in the exports' colours.
 TEST_F(Workflow, SceneOfAPlannedCase) {

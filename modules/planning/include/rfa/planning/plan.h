@@ -74,6 +74,8 @@ struct PlanMargins {
 
 /// Monte Carlo of the margin under needle placement error (coverage.h).
 struct PlanUncertainty {
+  /// Mean 3D targeting error used (mm): the guidance's in-plane or out-of-plane figure (a CT
+  /// needle off the axial plane) converted to 3D (guidance.h), or the user's value.
   double mean_error_mm = 0;
   double sigma_mm = 0;
   int samples = 0;
@@ -91,6 +93,30 @@ struct PlanConfirmation {
   std::vector<double> max_temperatures_c;  ///< one per placement
 };
 
+/// \brief Ultrasound guidance of a lesion: how many of its safe paths a probe plane shows, and the
+/// best probe window of its first needle (ultrasound/window_search.h, filled by the workflow).
+struct PlanUltrasound {
+  std::string probe;       ///< probe model (resources/probes)
+  int paths_assessed = 0;  ///< safe trajectories scored (PlanLesion::trajectories)
+  int paths_visible = 0;   ///< of those, shown by a probe plane (score >= the planner's minimum)
+  /// The placement search used only the visible paths (there were some); false: all safe paths.
+  bool preferred = false;
+  /// Best window of the first needle: "subcostal", "intercostal", "epigastric"; "" = none found
+  /// (no probe pose on the skin).
+  std::string access;
+  double rotation_deg = 0;    ///< probe plane about the needle shaft (core/slice_plane.h)
+  double offset_mm = 0;       ///< probe slid across the needle from the skin entry
+  Vec3 contact_lps{0, 0, 0};  ///< centre of the probe face on the skin
+  Vec3 axial_lps{0, 1, 0};    ///< beam direction into the body (unit)
+  Vec3 lateral_lps{0, 0, 1};  ///< across the face, in the image plane (unit)
+  double lesion_visible = 0;  ///< fraction of the lesion's in-plane voxels visible
+  double needle_visible = 0;  ///< fraction of the needle path visible
+  double depth_mm = 0;        ///< mean depth of the lesion's visible part
+  /// "no acoustic window", "needle not visible", "deep (> 12 cm)", "dome/subcapsular: consider
+  /// artificial ascites".
+  std::vector<std::string> flags;
+};
+
 /// One lesion of the plan.
 struct PlanLesion {
   int id = 0;  ///< label in the lesion map
@@ -106,6 +132,7 @@ struct PlanLesion {
   PlanMargins preview;                    ///< preview-model margins of the placements
   std::optional<PlanUncertainty> uncertainty;
   std::optional<PlanConfirmation> confirmation;  ///< absent when not confirmed
+  std::optional<PlanUltrasound> ultrasound;      ///< absent when not assessed
   LesionFlag flag = LesionFlag::kNone;
   std::string reason;  ///< why, when flag != kNone
   /// Times the placements were searched again aiming at a larger preview margin because the
@@ -177,7 +204,13 @@ struct PlanSettings {
   double max_ablated_liver_fraction = 1.0 / 3.0;
   int max_ablations_per_lesion = 4;
   double vessel_safety_mm = 3;
+  /// Mean 3D needle targeting error (mm) of the guidance with the needle in the imaging plane, or
+  /// the user's value; a lesion's own figure is in PlanUncertainty::mean_error_mm.
   double mean_targeting_error_mm = 3.7;
+  /// The guidance modality (GuidanceModality::id, guidance.h); "" in plans written before it.
+  std::string guidance;
+  /// Where mean_targeting_error_mm comes from: the modality's citation, or "given by the user".
+  std::string targeting_error_source;
   int uncertainty_samples = 0;  ///< 0: no uncertainty analysis
   bool confirmed = false;       ///< bioheat confirmation run
   double confirmation_spacing_mm = 0;

@@ -34,6 +34,7 @@
 #include "rfa/core/volume.h"
 #include "rfa/planning/batching.h"
 #include "rfa/planning/coverage.h"
+#include "rfa/planning/guidance.h"
 #include "rfa/planning/labs.h"
 #include "rfa/planning/plan.h"
 #include "rfa/planning/profile.h"
@@ -79,7 +80,26 @@ struct PlanBuildOptions {
   }();
   double search_spacing_mm = 2.0;  ///< coarsest grid of the placement search, mm (> 0)
   int uncertainty_samples = 100;   ///< 0: no uncertainty analysis
+  /// Samples, seed and zone-size spread of the uncertainty analysis; its mean_error_mm is set by
+  /// the builder from `guidance` / `targeting_error_mm` (a value here is not used).
   UncertaintyOptions uncertainty;
+  /// The image guidance whose cited targeting error drives the uncertainty analysis (guidance.h);
+  /// none: the profile's modality (ProtocolProfile::guidance) from defaultGuidanceFile().
+  std::optional<GuidanceModality> guidance;
+  /// A mean 3D targeting error (mm, >= 0) replacing the modality's figures for every needle
+  /// (recorded as given by the user); none: the modality's.
+  std::optional<double> targeting_error_mm;
+  /// Ultrasound guidance (may be empty: no preference): how well a needle from `entry_lps` to
+  /// `target_lps` (LPS mm) into lesion `lesion_id` can be followed under ultrasound, in [0, 1]
+  /// (the workflow gives the best probe window's min(lesion visible, needle visible),
+  /// ultrasound/window_search.h). When set, every safe trajectory of a lesion is scored and the
+  /// placement search uses only those scoring >= needle_visibility_min when there are any: the
+  /// planner prefers needles that lie in a visible probe plane; PlanLesion::ultrasound records the
+  /// counts. Called from several threads at once.
+  std::function<double(int lesion_id, const Vec3& entry_lps, const Vec3& target_lps)>
+      needle_visibility;
+  double needle_visibility_min = 0.5;  ///< in [0, 1]
+  std::string ultrasound_probe;        ///< the probe needle_visibility models (recorded)
   /// Bioheat confirmation settings (spacing, backend, margin); the protocol is the placement's.
   thermal::SimulationSettings confirmation = [] {
     thermal::SimulationSettings s;

@@ -111,6 +111,10 @@ struct ProtocolProfile {
   Safety safety;
   Intervals intervals;
   Access access;  ///< JSON "access" (optional; each field optional)
+  /// Image guidance of the needle placement: an id of the guidance catalogue (guidance.h). JSON
+  /// "guidance" (optional; default "ultrasound-freehand"); checked against the catalogue when a
+  /// plan is made, not when the profile is read.
+  std::string guidance = "ultrasound-freehand";
   PatientCriteria patient;
   std::vector<LabRule> labs;  ///< checked before every session (names unique)
 };

@@ -36,7 +36,8 @@ struct ReportOptions {
 
 /// \brief A picture placed in the report, in PDF points (1/72 in) from the page's top-left.
 struct ReportPicture {
-  std::string kind;  ///< "key" (key image) or "overview" (3D view)
+  std::string
+      kind;  ///< "key" (key image), "ultrasound" (probe-plane image) or "overview" (3D view)
   int session = 0;
   int lesion_id = 0;      ///< key images: the lesion
   std::size_t slice = 0;  ///< key images: 0-based slice index

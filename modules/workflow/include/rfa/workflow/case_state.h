@@ -165,12 +165,18 @@ struct PlanRequest {
   thermal::TissueCondition condition = thermal::TissueCondition::kInVivo;
   /// Lines of the condition previews' simulations (another condition only); may be empty.
   std::function<void(const std::string&)> log;
+  /// Ultrasound guidance: a probe model (resources/probes) with which the planner prefers needles
+  /// in a visible probe plane (acoustic_windows.h needleVisibility()) and each lesion's best
+  /// window is recorded in the plan (PlanLesion::ultrasound); "" = no ultrasound assessment.
+  std::string ultrasound_probe;
 };
 
 /// \brief The checks planCase() makes first, for a front end that wants them before loading
 /// anything: the profile planning::resolveProfile(profile_name), request.cycles_between_sessions
 /// within its range, every electrode of request.base.electrodes in the catalogue of
-/// thermal::defaultElectrodeDir(). \returns the profile.
+/// thermal::defaultElectrodeDir(), the profile's guidance modality in the guidance catalogue
+/// (unless request.base.guidance is given) and request.ultrasound_probe among the probes.
+/// \returns the profile.
 /// \throws UsageError "cycles between sessions: N is outside the profile's A..B";
 /// NotFoundError / CorruptDataError for an unknown or unreadable profile or electrode.
 planning::ProtocolProfile checkPlanRequest(const PlanRequest& request,
@@ -182,7 +188,9 @@ struct PlanTimings {
   double previews_s = 0;      ///< the preview zones of another tissue condition
   double lesions_s = 0;       ///< planning::planLesions()
   double confirmation_s = 0;  ///< planning::confirmLesions()
-  bool segmented = false;     ///< the anatomy was completed here (automatically)
+  double ultrasound_s =
+      0;                   ///< the acoustic windows of the final needles (request.ultrasound_probe)
+  bool segmented = false;  ///< the anatomy was completed here (automatically)
 };
 
 /// \brief The planning pipeline, the one every front end runs (`rfaplan plan`, `rfaplan demo`, the

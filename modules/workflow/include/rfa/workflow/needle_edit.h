@@ -21,8 +21,9 @@ planning::PlacementEditResult previewNeedleEdit(const CaseState& state,
                                                 const planning::PlacementEdit& edit);
 
 /// \brief Applies the edit to state.plan (planning::applyPlacementEdit) and returns the plan's
-/// rule problems. The plan is then no longer confirmed for that lesion. Throws as
-/// previewNeedleEdit().
+/// rule problems. The plan is then no longer confirmed for that lesion. When the first needle of a
+/// lesion with a recorded acoustic window moves, the window is assessed again with the same probe
+/// (acoustic_windows.h). Throws as previewNeedleEdit() and acousticWindows().
 std::vector<planning::PlanProblem> applyNeedleEdit(CaseState& state,
                                                    const planning::PlacementEdit& edit);
 
