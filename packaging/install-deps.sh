@@ -16,7 +16,7 @@ packages=(
   llvm-14
   # libraries
   libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libopenjp2-7-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
-  zlib1g-dev libdeflate-dev libgtest-dev googletest libbenchmark-dev libcairo2-dev libopenigtlink-dev
+  zlib1g-dev libdeflate-dev libgtest-dev googletest libbenchmark-dev libcairo2-dev libopenigtlink-dev libsqlite3-dev
   # the workstation (rfaplan-gui): Qt6 widgets/OpenGL and VTK 9.1 (its Qt module is Qt5: unused).
   # libqt6opengl6-dev (Qt6OpenGL, Qt6OpenGLWidgets) is only a Recommends of qt6-base-dev.
   qt6-base-dev libqt6opengl6-dev libvtk9-dev

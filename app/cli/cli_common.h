@@ -53,5 +53,7 @@ void addFollowupCommand(CLI::App& app, int& exit_code);
 void addZoneCommands(CLI::App& app, int& exit_code);
 /// export-igt and serve-igt (navigation export: Slicer Markups JSON, OpenIGTLink).
 void addNavigationCommands(CLI::App& app, int& exit_code);
+/// cases add|list|due|show|followup (the case worklist database, rfa::cases).
+void addCasesCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

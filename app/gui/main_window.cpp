@@ -27,11 +27,13 @@
 #include <QVBoxLayout>
 #include <map>
 
+#include "gui_convert.h"
 #include "reactions/case_reactions.h"
 #include "reactions/edit_reactions.h"
 #include "reactions/file_reactions.h"
 #include "reactions/view_reactions.h"
 #include "rfa/planning/profile.h"
+#include "rfa/workflow/board_images.h"
 #include "sessions_widget.h"
 #include "ultrasound_panel.h"
 #include "vtk_view_widget.h"
@@ -81,6 +83,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(w, &SessionsWidget::reviewChanged, &controller_, &CaseController::setReview);
   }
+  connect(board_, &SessionsWidget::presentRequested, this, [this] { (void)present(); });
+  connect(board_, &SessionsWidget::reportRequested, this,
+          [this] { exportAs(workflow::ExportKind::kReport); });
 
   // Status bar: progress, cancel, and the research-use notice that never goes away.
   busy_label_ = new QLabel;
@@ -420,7 +425,9 @@ std::vector<VtkViewWidget*> MainWindow::sliceViews() const {
 }
 
 void MainWindow::setLayoutMode(Layout layout) {
+  const bool to_board = layout == Layout::kBoard && layout_ != Layout::kBoard;
   layout_ = layout;
+  if (to_board) refreshPlan();  // the board's pictures are made when it is shown
   stack_->setCurrentIndex(layout == Layout::kBoard ? 1 : 0);
   VtkViewWidget* three_d = view(ViewRole::k3d);
   if (three_d == nullptr) return;
@@ -436,7 +443,6 @@ void MainWindow::setLayoutMode(Layout layout) {
     grid_->addWidget(ultrasound_, 0, 1);
     grid_->setColumnStretch(0, 1);
     grid_->setColumnStretch(1, 1);
-    ultrasound_->refresh();
   } else {
     grid_->addWidget(view(ViewRole::kAxial), 0, 0);
     grid_->addWidget(view(ViewRole::kCoronal), 0, 1);
@@ -505,7 +511,89 @@ void MainWindow::refreshPlan() {
     }
   }
   tabs_->setPlan(plan, controller_.problems(), max_sessions);
+  if (layout_ == Layout::kBoard) {
+    refreshBoardImages();
+  } else {
+    board_->setImages({}, {}, {});
+    slides_.clear();
+  }
   board_->setPlan(plan, controller_.problems(), max_sessions);
+}
+
+void MainWindow::refreshBoardImages() {
+  slides_.clear();
+  board_->setImages({}, {}, {});
+  const workflow::CaseState* s = controller_.state();
+  if (s == nullptr || !s->plan || controller_.busy()) return;
+  try {
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    const workflow::BoardImages images = workflow::boardImages(*s);
+    QApplication::restoreOverrideCursor();
+    std::map<int, QImage> axial;
+    std::map<int, QImage> ultrasound;
+    std::map<int, QImage> overviews;
+    for (const workflow::LesionThumbnails& t : images.lesions) {
+      axial[t.lesion_id] = toQImage(t.axial);
+      if (t.ultrasound) ultrasound[t.lesion_id] = toQImage(*t.ultrasound);
+    }
+    for (const workflow::SessionOverview& o : images.sessions) {
+      overviews[o.session] = toQImage(o.overview);
+    }
+    for (const planning::PlanLesion& l : s->plan->lesions) {
+      PresentationSlide slide;
+      slide.lesion_id = l.id;
+      slide.session = l.session;
+      slide.axial = axial[l.id];
+      if (ultrasound.count(l.id) != 0) slide.ultrasound = ultrasound[l.id];
+      QString text =
+          tr("%1 mm, %2 ablation(s)").arg(l.diameter_mm, 0, 'f', 0).arg(l.placements.size());
+      if (!l.placements.empty()) {
+        text += tr("; minimal margin %1 mm (preview)").arg(l.preview.minimal_margin_mm, 0, 'f', 1);
+        if (l.confirmation) {
+          text += tr(", %1 mm simulated").arg(l.confirmation->margins.minimal_margin_mm, 0, 'f', 1);
+        }
+        if (l.uncertainty) {
+          text += tr("; P(margin \u2265 %1 mm) = %2")
+                      .arg(s->plan->settings.minimum_margin_mm, 0, 'f', 0)
+                      .arg(l.uncertainty->probability_margin_ok, 0, 'f', 2);
+        }
+      }
+      if (l.ultrasound) {
+        const planning::PlanUltrasound& w = *l.ultrasound;
+        text += w.access.empty() ? tr("<br>Ultrasound: no probe window")
+                                 : tr("<br>Ultrasound: %1 window, lesion %2 % / needle %3 % "
+                                      "visible, %4 mm deep")
+                                       .arg(qs(w.access))
+                                       .arg(100 * w.lesion_visible, 0, 'f', 0)
+                                       .arg(100 * w.needle_visible, 0, 'f', 0)
+                                       .arg(w.depth_mm, 0, 'f', 0);
+        for (const std::string& f : w.flags) text += "<br><i>" + qs(f).toHtmlEscaped() + "</i>";
+      }
+      if (l.flag != planning::LesionFlag::kNone) {
+        text += "<br><i>" + qs(planning::toString(l.flag)).toHtmlEscaped() +
+                "</i>: " + qs(l.reason).toHtmlEscaped();
+      }
+      slide.text = text;
+      slides_.push_back(std::move(slide));
+    }
+    board_->setImages(std::move(axial), std::move(ultrasound), std::move(overviews));
+  } catch (const std::exception& e) {
+    QApplication::restoreOverrideCursor();
+    showError(tr("Tumour board"), QString::fromUtf8(e.what()));
+  }
+}
+
+PresentationDialog* MainWindow::present() {
+  const workflow::CaseState* s = controller_.state();
+  if (s == nullptr || !s->plan) {
+    showError(tr("Presentation"), tr("There is no plan to present: plan the case first."));
+    return nullptr;
+  }
+  if (slides_.empty()) refreshBoardImages();
+  auto* dialog = new PresentationDialog(slides_, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->showFullScreen();
+  return dialog;
 }
 
 void MainWindow::addRecent(const QString& path) {

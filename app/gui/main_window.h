@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "case_controller.h"
+#include "presentation_dialog.h"
 
 class QAction;
 class QActionGroup;
@@ -80,6 +81,9 @@ class MainWindow : public QMainWindow {
   /// Export of the saved plan: asks for the file (and the session of an RTSTRUCT/SEG), then
   /// CaseController::exportPlan().
   void exportAs(workflow::ExportKind kind);
+  /// The tumour board's presentation mode (full screen, one lesion at a time); returns the dialog
+  /// shown (owned by the window, deleted on close) or nullptr without a plan.
+  PresentationDialog* present();
   /// The slice views' cursor (LPS mm); none before the first case.
   std::optional<Vec3> cursor() const { return cursor_; }
 
@@ -90,6 +94,8 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void rebuildViews();
   void refreshPlan();
+  /// The board's pictures (workflow::boardImages) into the board and the presentation slides.
+  void refreshBoardImages();
   void refreshViews();
   void showError(const QString& title, const QString& text);
   void addRecent(const QString& path);
@@ -124,6 +130,7 @@ class MainWindow : public QMainWindow {
   QString last_error_;
   int last_series_choices_ = 0;
   std::optional<Vec3> cursor_;
+  std::vector<PresentationSlide> slides_;
 };
 
 }  // namespace rfa::gui

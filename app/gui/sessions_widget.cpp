@@ -1,10 +1,12 @@
 #include "sessions_widget.h"
 
 #include <QComboBox>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QTabBar>
 #include <QTabWidget>
@@ -36,6 +38,21 @@ SessionsWidget::SessionsWidget(Mode mode, QWidget* parent) : QWidget(parent), mo
     tabs_->setMinimumWidth(420);
     layout->addWidget(tabs_, 1);
   } else {
+    auto* buttons = new QHBoxLayout;
+    auto* present = new QPushButton(tr("Presentation mode"), this);
+    present->setObjectName(QStringLiteral("board-present"));
+    present->setToolTip(tr("Full screen, large type, one lesion at a time (arrow keys, Esc)"));
+    auto* report = new QPushButton(tr("Report (PDF)…"), this);
+    report->setObjectName(QStringLiteral("board-report"));
+    report->setToolTip(
+        tr("The tumour-board report of the saved plan: these sessions, key images, "
+           "ultrasound and 3D views"));
+    connect(present, &QPushButton::clicked, this, &SessionsWidget::presentRequested);
+    connect(report, &QPushButton::clicked, this, &SessionsWidget::reportRequested);
+    buttons->addWidget(present);
+    buttons->addWidget(report);
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
     auto* holder = new QWidget(this);
     columns_ = new QHBoxLayout(holder);
     columns_->setContentsMargins(0, 0, 0, 0);
@@ -48,6 +65,91 @@ SessionsWidget::SessionsWidget(Mode mode, QWidget* parent) : QWidget(parent), mo
   layout->addWidget(problems_);
   setObjectName(mode_ == Mode::kTabs ? QStringLiteral("sessions-tabs")
                                      : QStringLiteral("sessions-board"));
+}
+
+void SessionsWidget::setImages(std::map<int, QImage> axial, std::map<int, QImage> ultrasound,
+                               std::map<int, QImage> overviews) {
+  axial_ = std::move(axial);
+  ultrasound_ = std::move(ultrasound);
+  overviews_ = std::move(overviews);
+}
+
+QLabel* SessionsWidget::thumbnail(int lesion_id, bool ultrasound) const {
+  const auto it = thumbs_.find({lesion_id, ultrasound});
+  return it == thumbs_.end() ? nullptr : it->second;
+}
+
+QWidget* SessionsWidget::gallery(const planning::TreatmentPlan& plan, int session,
+                                 QWidget* parent) {
+  auto* area = new QScrollArea(parent);
+  area->setWidgetResizable(true);
+  auto* inner = new QWidget(area);
+  auto* grid = new QGridLayout(inner);
+  int row = 0;
+  constexpr int kThumb = 160;
+  const auto picture = [&](const QImage& img, const QString& name, int width) {
+    auto* label = new QLabel(inner);
+    label->setPixmap(QPixmap::fromImage(img).scaledToWidth(width, Qt::SmoothTransformation));
+    label->setObjectName(name);
+    return label;
+  };
+  for (const planning::PlanLesion& l : plan.lesions) {
+    if (l.session != session) continue;
+    const auto a = axial_.find(l.id);
+    if (a == axial_.end()) continue;
+    QLabel* axial = picture(a->second, QStringLiteral("thumb-axial-L%1").arg(l.id), kThumb);
+    thumbs_[{l.id, false}] = axial;
+    grid->addWidget(axial, row, 0);
+    const auto u = ultrasound_.find(l.id);
+    if (u != ultrasound_.end()) {
+      QLabel* us = picture(u->second, QStringLiteral("thumb-ultrasound-L%1").arg(l.id), kThumb);
+      thumbs_[{l.id, true}] = us;
+      grid->addWidget(us, row, 1);
+    }
+    QString text = tr("<b>L%1</b> \u00b7 %2 mm \u00b7 %3 ablation(s)")
+                       .arg(l.id)
+                       .arg(l.diameter_mm, 0, 'f', 0)
+                       .arg(l.placements.size());
+    if (!l.placements.empty()) {
+      text += tr("<br>margin %1 mm").arg(l.preview.minimal_margin_mm, 0, 'f', 1);
+      if (l.confirmation) {
+        text += tr(" (simulated %1)").arg(l.confirmation->margins.minimal_margin_mm, 0, 'f', 1);
+      }
+      if (l.uncertainty) {
+        text += tr(", P(\u2265 %1 mm) %2")
+                    .arg(plan.settings.minimum_margin_mm, 0, 'f', 0)
+                    .arg(l.uncertainty->probability_margin_ok, 0, 'f', 2);
+      }
+    }
+    if (l.ultrasound) {
+      const planning::PlanUltrasound& w = *l.ultrasound;
+      text += w.access.empty() ? tr("<br>ultrasound: no probe window")
+                               : tr("<br>ultrasound: %1, lesion %2 %, needle %3 %")
+                                     .arg(qs(w.access))
+                                     .arg(100 * w.lesion_visible, 0, 'f', 0)
+                                     .arg(100 * w.needle_visible, 0, 'f', 0);
+      for (const std::string& f : w.flags) text += "<br><i>" + qs(f).toHtmlEscaped() + "</i>";
+    }
+    if (l.flag != planning::LesionFlag::kNone) {
+      text += "<br><i>" + qs(planning::toString(l.flag)).toHtmlEscaped() +
+              "</i>: " + qs(l.reason).toHtmlEscaped();
+    }
+    auto* caption = new QLabel(text, inner);
+    caption->setWordWrap(true);
+    caption->setTextFormat(Qt::RichText);
+    grid->addWidget(caption, row, 2);
+    ++row;
+  }
+  const auto o = overviews_.find(session);
+  if (o != overviews_.end()) {
+    QLabel* overview =
+        picture(o->second, QStringLiteral("board-overview-S%1").arg(session), 2 * kThumb);
+    grid->addWidget(overview, row, 0, 1, 3);
+  }
+  grid->setColumnStretch(2, 1);
+  area->setWidget(inner);
+  area->setMinimumHeight(row > 0 ? 2 * kThumb : 0);
+  return area;
 }
 
 LesionTable* SessionsWidget::table(int session) const {
@@ -89,6 +191,7 @@ QWidget* SessionsWidget::sessionPage(const planning::TreatmentPlan& plan,
   connect(table, &LesionTable::lesionSelected, this, &SessionsWidget::lesionSelected);
   tables_.push_back(table);
   v->addWidget(table, 1);
+  if (mode_ == Mode::kBoard && !axial_.empty()) v->addWidget(gallery(plan, index, page), 2);
 
   QString text;
   if (s != nullptr) {
@@ -154,7 +257,15 @@ void SessionsWidget::setPlan(const planning::TreatmentPlan* plan, const QStringL
                              int max_sessions) {
   const int shown = currentSession();
   tables_.clear();
-  for (QWidget* p : pages_) p->deleteLater();
+  thumbs_.clear();
+  // Out of the window at once (deleteLater alone would leave them shown, and findable, until the
+  // event loop runs).
+  for (QWidget* p : pages_) {
+    p->hide();
+    if (columns_ != nullptr) columns_->removeWidget(p);
+    p->setParent(nullptr);
+    p->deleteLater();
+  }
   pages_.clear();
   if (tabs_ != nullptr) tabs_->clear();
   if (plan == nullptr) {

@@ -103,7 +103,16 @@ const Mask* UltrasoundPanel::vessels() {
   return &*vessels_;
 }
 
+void UltrasoundPanel::showEvent(QShowEvent* e) {
+  QWidget::showEvent(e);
+  if (stale_) redraw();
+}
+
 void UltrasoundPanel::redraw() {
+  // Hidden (another layout): drawn when shown, so that planning and editing in the other layouts
+  // never wait for the window search and the simulation.
+  stale_ = !isVisible();
+  if (stale_) return;
   QElapsedTimer timer;
   timer.start();
   view_.reset();
@@ -145,15 +154,7 @@ void UltrasoundPanel::redraw() {
     text_->setText(tr("L%1: no probe pose in this needle's plane touches the skin.").arg(pick.x()));
     return;
   }
-  const report::RgbImage& px = view_->image.pixels;
-  image_ = QImage(px.width, px.height, QImage::Format_RGB32);
-  for (int y = 0; y < px.height; ++y) {
-    auto* line = reinterpret_cast<QRgb*>(image_.scanLine(y));
-    for (int x = 0; x < px.width; ++x) {
-      const report::Rgb c = px.at(x, y);
-      line[x] = qRgb(c.r, c.g, c.b);
-    }
-  }
+  image_ = toQImage(view_->image.pixels);
   if (best_->isChecked()) {
     QSignalBlocker block(rotation_);
     rotation_->setValue(static_cast<int>(std::lround(view_->window.rotation_deg)));

@@ -29,7 +29,8 @@ class UltrasoundPanel : public QWidget {
 
   /// Refills the needle list from the case's plan, keeping the selection when it still exists.
   void refresh();
-  /// Draws the selected needle (the dragged pose while a needle is being dragged).
+  /// Draws the selected needle (the dragged pose while a needle is being dragged); when hidden,
+  /// only marks the view stale (drawn when shown).
   void redraw();
 
   QComboBox* needleBox() const { return needles_; }
@@ -46,6 +47,7 @@ class UltrasoundPanel : public QWidget {
 
  protected:
   void resizeEvent(QResizeEvent* e) override;
+  void showEvent(QShowEvent* e) override;
 
  private:
   const Mask* vessels();
@@ -64,6 +66,7 @@ class UltrasoundPanel : public QWidget {
   std::optional<Mask> vessels_;
   const void* vessels_of_ = nullptr;  ///< the case state the cached vessel mask belongs to
   int frames_ = 0;
+  bool stale_ = true;  ///< not drawn since the last change (hidden then)
   double last_redraw_ms_ = 0;
 };
 

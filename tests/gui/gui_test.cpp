@@ -16,6 +16,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QMouseEvent>
+#include <QPointer>
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
@@ -190,6 +191,7 @@ class GuiTest : public QObject {
   void liverFromAtlasesActionAndItsErrors();
   void actionsAreEnabledWhenTheyCanRun();
   void ultrasoundLayout();
+  void boardScreen();
 
  private:
   QTemporaryDir tmp_;
@@ -973,6 +975,71 @@ void GuiTest::ultrasoundLayout() {
 
   w.setLayoutMode(MainWindow::Layout::kMpr);
   QVERIFY(!panel->isVisible());
+}
+
+// The tumour-board screen: per lesion its axial key image and simulated ultrasound (non-blank at
+// the lesion), a 3D overview per session, approve/reject stored, and the presentation mode.
+void GuiTest::boardScreen() {
+  MainWindow w;
+  w.resize(1600, 1000);
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  rfa::gui::CaseController& c = w.controller();
+  c.open(phantom_dir_);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.hasCase(), qPrintable(w.lastError()));
+  c.plan(false);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(c.state()->plan.has_value(), qPrintable(w.lastError()));
+  const rfa::planning::TreatmentPlan& plan = *c.state()->plan;
+  w.setLayoutMode(MainWindow::Layout::kBoard);
+  QApplication::processEvents();
+  int thumbs = 0;
+  for (const auto& l : plan.lesions) {
+    if (l.session == 0 && plan.unplaced.empty()) continue;
+    QLabel* axial = w.board()->thumbnail(l.id, false);
+    QVERIFY2(axial != nullptr, qPrintable(QStringLiteral("no thumbnail for L%1").arg(l.id)));
+    const QImage img = axial->pixmap().toImage();
+    QVERIFY(!img.isNull());
+    // The key image is centred on the lesion: its centre shows the lesion's translucent yellow
+    // fill (and the green zone and needle of session 1): a colour, not the CT's grey.
+    const QColor centre = meanColour(img, QPoint(img.width() / 2, img.height() / 2), 1.0);
+    std::printf("board L%d: thumbnail %dx%d, centre rgb %d %d %d, ultrasound %s\n", l.id,
+                img.width(), img.height(), centre.red(), centre.green(), centre.blue(),
+                w.board()->thumbnail(l.id, true) != nullptr ? "yes" : "no");
+    QVERIFY(std::max(centre.red(), centre.green()) > centre.blue() + 30);
+    QVERIFY(greyStats(img).sd > 10);
+    if (l.ultrasound && !l.ultrasound->access.empty()) {
+      QLabel* us = w.board()->thumbnail(l.id, true);
+      QVERIFY(us != nullptr);
+      QVERIFY(greyStats(us->pixmap().toImage()).sd > 10);
+    }
+    ++thumbs;
+  }
+  QVERIFY(thumbs > 0);
+  QVERIFY(w.board()->findChild<QLabel*>(QStringLiteral("board-overview-S1")) != nullptr);
+  // Approve from the board's own field: stored in the plan.
+  auto* status = w.board()->findChild<QComboBox*>(QStringLiteral("review-status-1"));
+  QVERIFY(status != nullptr);
+  status->setCurrentIndex(status->findData(QStringLiteral("approved")));
+  QVERIFY(c.state()->plan->sessions.front().review_status ==
+          rfa::planning::ReviewStatus::kApproved);
+  // Presentation mode: one slide per lesion, arrows step, Esc closes.
+  rfa::gui::PresentationDialog* p = w.present();
+  QVERIFY(p != nullptr);
+  QCOMPARE(p->count(), static_cast<int>(plan.lesions.size()));
+  QCOMPARE(p->current(), 0);
+  QTest::keyClick(p, Qt::Key_Right);
+  QCOMPARE(p->current(), std::min(1, p->count() - 1));
+  QTest::keyClick(p, Qt::Key_Left);
+  QCOMPARE(p->current(), 0);
+  QPointer<rfa::gui::PresentationDialog> alive(p);
+  QTest::keyClick(p, Qt::Key_Escape);
+  QVERIFY(waitFor([&] { return alive.isNull(); }, 5000));
+  if (qEnvironmentVariableIsSet("RFA_GUI_TEST_SAVE")) {
+    w.grab().save(qEnvironmentVariable("RFA_GUI_TEST_SAVE") + "/board.png");
+  }
+  w.setLayoutMode(MainWindow::Layout::kMpr);
 }
 
 int main(int argc, char** argv) {
