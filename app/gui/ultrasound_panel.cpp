@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "gui_convert.h"
+#include "rfa/io/segmentation_folder.h"
 
 namespace rfa::gui {
 
@@ -95,9 +96,7 @@ const Mask* UltrasoundPanel::vessels() {
   const workflow::CaseState* s = controller_.state();
   if (s == nullptr || !s->segmentation.vessel_radius_mm) return nullptr;
   if (vessels_of_ != s || !vessels_) {
-    vessels_.emplace(s->image.image.geometry(), 0);
-    const auto src = s->segmentation.vessel_radius_mm->data();
-    for (std::size_t i = 0; i < src.size(); ++i) vessels_->data()[i] = src[i] > 0 ? 1 : 0;
+    vessels_ = io::vesselMaskOf(s->segmentation);
     vessels_of_ = s;
   }
   return &*vessels_;

@@ -112,5 +112,37 @@ TEST_F(CliReport, MovedSeriesAndMissingInputs) {
   EXPECT_EQ(unwritable.exit_code, 8) << unwritable.err;
 }
 
+// 'rfaplan ultrasound': per lesion with a placement the probe-plane PNG and ultrasound.json (the
+// plan's windows: `plan` assessed them by default), then the windows assessed on the spot for a
+// plan made with --no-ultrasound; a lesion the plan does not have: exit 2; no plan: exit 3.
+TEST_F(CliReport, UltrasoundImagesOfThePlan) {
+  const fs::path out = tmp / "us";
+  const RunResult r = rfaplan({"ultrasound", plan.string(), "-o", out.string(), "--size", "256"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "RESEARCH USE ONLY")) << r.out;
+  ASSERT_TRUE(fs::is_regular_file(out / "ultrasound.json"));
+  int pngs = 0;
+  for (const auto& e : fs::directory_iterator(out)) pngs += e.path().extension() == ".png" ? 1 : 0;
+  EXPECT_GT(pngs, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, " window")) << r.out;
+  EXPECT_FALSE(contains(r.out, "assessed now")) << "plan records the windows by default: " << r.out;
+
+  const fs::path bare = tmp / "bare.json";
+  const RunResult p = rfaplan({"plan", ph.string(), "-o", bare.string(), "--no-confirm",
+                               "--uncertainty-samples", "0", "--no-ultrasound", "--segmentation",
+                               (tmp / "plan-segmentation").string()});
+  ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
+  const RunResult now = rfaplan({"ultrasound", bare.string(), "-o", (tmp / "us2").string()});
+  ASSERT_EQ(now.exit_code, 0) << now.out << now.err;
+  EXPECT_TRUE(contains(now.out, "assessed now")) << now.out;
+
+  EXPECT_EQ(rfaplan({"ultrasound", plan.string(), "-o", (tmp / "x").string(), "--lesion", "99"})
+                .exit_code,
+            2);
+  EXPECT_EQ(rfaplan({"ultrasound", (tmp / "none.json").string(), "-o", (tmp / "y").string()})
+                .exit_code,
+            3);
+}
+
 }  // namespace
 }  // namespace rfa

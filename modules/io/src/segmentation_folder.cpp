@@ -102,4 +102,12 @@ SegmentationFolder readSegmentationFolder(const fs::path& dir) {
   return f;
 }
 
+std::optional<Mask> vesselMaskOf(const SegmentationFolder& folder) {
+  if (!folder.vessel_radius_mm) return std::nullopt;
+  Mask mask(folder.vessel_radius_mm->geometry(), 0);
+  const auto radius = folder.vessel_radius_mm->data();
+  for (std::size_t i = 0; i < radius.size(); ++i) mask.data()[i] = radius[i] > 0 ? 1 : 0;
+  return mask;
+}
+
 }  // namespace rfa::io

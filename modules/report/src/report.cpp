@@ -12,6 +12,7 @@
 #include "pdf_layout.h"
 #include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
+#include "rfa/io/segmentation_folder.h"
 #include "rfa/report/probe_image.h"
 
 namespace rfa::report {
@@ -638,11 +639,7 @@ class ReportWriter {
   // The vessels as a mask (fluid for the ultrasound images), made once; null without vessels.
   const Mask* vesselMask() {
     if (!case_.segmentation.vessel_radius_mm) return nullptr;
-    if (!vessels_) {
-      vessels_.emplace(case_.image.image.geometry(), 0);
-      const auto src = case_.segmentation.vessel_radius_mm->data();
-      for (std::size_t i = 0; i < src.size(); ++i) vessels_->data()[i] = src[i] > 0 ? 1 : 0;
-    }
+    if (!vessels_) vessels_ = io::vesselMaskOf(case_.segmentation);
     return &*vessels_;
   }
 

@@ -2,6 +2,7 @@
 #include "rfa/workflow/board_images.h"
 
 #include "rfa/core/error.h"
+#include "rfa/io/segmentation_folder.h"
 #include "rfa/report/key_image.h"
 #include "rfa/report/overview3d.h"
 #include "rfa/report/probe_image.h"
@@ -14,12 +15,7 @@ BoardImages boardImages(const CaseState& state, int thumb_px, int overview_px) {
   if (!seg.lesions) throw NoDataError("tumour board: the case has no lesion map");
   const planning::TreatmentPlan& plan = *state.plan;
   const ImageVolume& ct = state.image.image;
-  std::optional<Mask> vessels;
-  if (seg.vessel_radius_mm) {
-    vessels.emplace(ct.geometry(), 0);
-    const auto src = seg.vessel_radius_mm->data();
-    for (std::size_t i = 0; i < src.size(); ++i) vessels->data()[i] = src[i] > 0 ? 1 : 0;
-  }
+  const std::optional<Mask> vessels = io::vesselMaskOf(seg);
   report::KeyImageOptions key;
   key.size_px = thumb_px;
   if (plan.source.modality == "MR") key.auto_window = true;

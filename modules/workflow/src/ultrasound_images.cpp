@@ -6,6 +6,7 @@
 
 #include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
+#include "rfa/io/segmentation_folder.h"
 #include "rfa/report/margin_image.h"
 #include "rfa/report/probe_image.h"
 #include "rfa/workflow/acoustic_windows.h"
@@ -60,12 +61,7 @@ std::vector<UltrasoundImage> writeUltrasoundImages(const fs::path& plan_file,
   fs::create_directories(out_dir, ec);
   if (ec) throw WriteError("cannot create " + out_dir.string() + ": " + ec.message());
 
-  std::optional<Mask> vessels;
-  if (c.segmentation.vessel_radius_mm) {
-    vessels.emplace(c.image.image.geometry(), 0);
-    const auto src = c.segmentation.vessel_radius_mm->data();
-    for (std::size_t i = 0; i < src.size(); ++i) vessels->data()[i] = src[i] > 0 ? 1 : 0;
-  }
+  const std::optional<Mask> vessels = io::vesselMaskOf(c.segmentation);
   std::vector<UltrasoundImage> out;
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const planning::PlanLesion& l : plan.lesions) {

@@ -68,12 +68,7 @@ TEST(AcousticWindowsReal, Ircadb17TumoursHaveAWindowPerNeedle) {
   us.ultrasound_probe = "curvilinear-abdominal";
   const PlanTimings t = planCase(s, us, "test");
   ASSERT_TRUE(s.plan.has_value());
-  Mask vessels(s.image.image.geometry(), 0);
-  if (s.segmentation.vessel_radius_mm) {
-    for (std::size_t i = 0; i < vessels.voxelCount(); ++i) {
-      vessels.data()[i] = s.segmentation.vessel_radius_mm->data()[i] > 0 ? 1 : 0;
-    }
-  }
+  const std::optional<Mask> vessels = io::vesselMaskOf(s.segmentation);
   int recorded = 0;
   for (const planning::PlanLesion& l : s.plan->lesions) {
     if (l.placements.empty()) continue;
@@ -90,9 +85,9 @@ TEST(AcousticWindowsReal, Ircadb17TumoursHaveAWindowPerNeedle) {
           u.paths_visible, u.paths_assessed, flags.c_str());
       continue;
     }
-    const report::ProbeImage img =
-        report::renderProbeImage(s.image.image, *s.segmentation.lesions, &*s.segmentation.bone,
-                                 &*s.segmentation.lung, &vessels, *s.plan, l.id, 512);
+    const report::ProbeImage img = report::renderProbeImage(
+        s.image.image, *s.segmentation.lesions, &*s.segmentation.bone, &*s.segmentation.lung,
+        vessels ? &*vessels : nullptr, *s.plan, l.id, 512);
     int outline = 0;
     for (const std::uint32_t px : img.pixels.pixels) {
       outline += px == ((255U << 16U) | (220U << 8U) | 40U) ? 1 : 0;

@@ -42,4 +42,8 @@ void writeSegmentationFolder(const std::filesystem::path& dir, const Segmentatio
 /// and readVolumeFile() for a malformed file (mask and label files: integers 0..65535).
 SegmentationFolder readSegmentationFolder(const std::filesystem::path& dir);
 
+/// \brief The vessels of `folder` as a mask (1 where the lumen radius is > 0), on their grid; none
+/// when the folder has no vessels. (The fluid of the simulated ultrasound.)
+std::optional<Mask> vesselMaskOf(const SegmentationFolder& folder);
+
 }  // namespace rfa::io
