@@ -201,6 +201,7 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
   static std::string next_plan;
   static bool force = false;
   static bool no_confirm = false;
+  static bool no_ultrasound = false;
   cmd->add_option("PLAN", plan_file, "Plan JSON written by 'rfaplan plan'")->required();
   cmd->add_option("TIMEPOINT", timepoints,
                   "Follow-up image (DICOM folder/file, phantom folder or volume), in time order; "
@@ -217,6 +218,8 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
                   "counted in the session limit and the ablated-volume budget; written like "
                   "'rfaplan plan' writes (segmentation beside it)");
   cmd->add_flag("--no-confirm", no_confirm, "Next plan: skip the bioheat confirmation");
+  cmd->add_flag("--no-ultrasound", no_ultrasound,
+                "Next plan: no preference for needles in a visible ultrasound probe plane");
   cmd->footer(
       "Exit codes: 0 written, 2 bad option (e.g. PATH@N with N beyond the plan's sessions), 3 "
       "plan, series or time point not found, 4 no liver found in a time point, 5 malformed plan, "
@@ -233,7 +236,7 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
     std::vector<workflow::TimepointInput> inputs;
     for (const std::string& spec : timepoints) {
       const auto [path, done] = parseTimepoint(spec);
-      inputs.push_back({path, done});
+      inputs.push_back({path, done, {}});
     }
     const workflow::FollowupTimeline timeline = workflow::assessTimeline(pc, inputs, force);
     for (const followup::TimepointResult& tp : timeline.timepoints) {
@@ -256,11 +259,10 @@ void addFollowupCommand(CLI::App& app, int& exit_code) {
     followup::writeTimeline(pc.plan, results, next, out_path);
     if (!next_plan.empty()) {
       const std::string last_path = parseTimepoint(timepoints.back()).path;
-      workflow::PlanRequest request;
-      request.confirm = !no_confirm;
       workflow::CaseState next_case = workflow::replanNextSession(
           pc.plan, std::filesystem::path(plan_file).filename().string(), results.back(), next,
-          io::loadImage(last_path), last_path, request, RFAPLAN_VERSION);
+          io::loadImage(last_path), last_path,
+          workflow::nextSessionRequest(!no_confirm, !no_ultrasound), RFAPLAN_VERSION);
       const planning::PlanWriteResult w = workflow::savePlan(next_case, next_plan);
       const planning::TreatmentPlan& np = *next_case.plan;
       std::cout << "next plan " << next_plan << " (revision " << np.revision

@@ -14,6 +14,7 @@
 #include "rfa/planning/plan_io.h"
 #include "rfa/thermal/heat_backend.h"
 #include "rfa/thermal/zone_calibration.h"
+#include "rfa/ultrasound/probe.h"
 #include "rfa/workflow/case_state.h"
 #include "tissue_options.h"
 
@@ -102,7 +103,7 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
   static int samples = 100;
   static double targeting_error = 0;
   static std::string guidance;
-  static std::string probe = "curvilinear-abdominal";
+  static std::string probe = ultrasound::kDefaultProbe;
   static bool no_ultrasound = false;
   static std::string out;
   static TissueOptions tissue;

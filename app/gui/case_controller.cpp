@@ -6,6 +6,7 @@
 #include <QStandardPaths>
 #include <QtConcurrent/QtConcurrentRun>
 #include <exception>
+#include <filesystem>
 
 #ifdef __linux__
 #include <sys/resource.h>
@@ -14,11 +15,13 @@
 #endif
 
 #include "gui_convert.h"
+#include "rfa/cases/case_db.h"
 #include "rfa/core/error.h"
 #include "rfa/io/dicom_scan.h"
 #include "rfa/navigation/igtl_messages.h"
 #include "rfa/navigation/navigation_plan.h"
 #include "rfa/planning/plan_io.h"
+#include "rfa/ultrasound/probe.h"
 #include "rfa/workflow/atlas_liver_step.h"
 #include "rfa/workflow/autosave.h"
 #include "rfa/workflow/exports.h"
@@ -137,11 +140,14 @@ void CaseController::finish() {
   if (opened) {
     state_ = std::move(r.new_state);
     history_.clear();
+    followup_.reset();  // a follow-up belongs to the case it was reviewed against
+    followup_scene_.reset();
     const std::optional<QString> autosaved = autosavedPlan();
     // The CT is never changed after loading: the scene shares it with the state (no copy).
     scene_ = std::make_shared<render::Scene>(
         std::shared_ptr<const ImageVolume>(state_, &state_->image.image));
-    dirty_ = false;
+    // A next session planned on a follow-up is a new plan, not saved anywhere yet.
+    dirty_ = what == tr("Planning the next session");
     problems_.clear();
     if (autosaved && state_->plan_file == std::filesystem::path(autosaved->toStdString())) {
       // A recovered plan is not saved anywhere yet: Save asks where, closing asks first.
@@ -177,9 +183,19 @@ void CaseController::finish() {
     emit seriesChoiceNeeded(r.series_path, r.series_choices);
     return;
   }
+  if (r.followup) {
+    followup_ = std::move(r.followup);
+    // The registered follow-up is on the planning grid: its CT is shared with the review.
+    followup_scene_ = std::make_shared<render::Scene>(std::shared_ptr<const ImageVolume>(
+        followup_, &followup_->timepoint().confirmation.followup_on_planning));
+    for (render::LabelLayer& l : r.followup_layers) followup_scene_->setLayer(std::move(l));
+    if (!r.message.isEmpty()) emit message(r.message);
+    emit followupReady();
+    return;
+  }
   if (r.new_lesion > 0) emit lesionSegmented(r.new_lesion);
   emit historyChanged();
-  if (what == tr("Planning")) {
+  if (what == tr("Planning") || what == tr("Planning the next session")) {
     segmentation_changed_ = false;  // autosaved with the plan by the job
     emit planChanged();
   }
@@ -340,7 +356,7 @@ void CaseController::plan(bool confirm) {
   start(tr("Planning"), [state, confirm, autosave_dir](const auto& progress) {
     workflow::PlanRequest request;
     request.confirm = confirm;
-    request.ultrasound_probe = "curvilinear-abdominal";  // needles in a visible probe plane
+    request.ultrasound_probe = ultrasound::kDefaultProbe;  // needles in a visible probe plane
     workflow::planCase(*state, request, RFAPLAN_VERSION, progress);
     JobResult r;
     try {
@@ -376,11 +392,26 @@ bool CaseController::savePlan(const QString& path) {
             : tr("Saved %1 (revision %2)")
                   .arg(qs(state_->plan_file.string()))
                   .arg(state_->plan->revision));
-    return true;
   } catch (const std::exception& e) {
     emit failed(tr("Save plan"), qs(e.what()));
     return false;
   }
+  // The saved plan joins the case worklist (cases::defaultDatabasePath(), as `rfaplan cases add`):
+  // a new revision updates its case, the same bytes write nothing. Only where the database path
+  // can be resolved (RFA_CASES_DB, XDG_DATA_HOME or HOME); a failure here never fails the save.
+  std::filesystem::path db_file;
+  try {
+    db_file = cases::defaultDatabasePath();
+  } catch (const std::exception&) {
+    return true;  // no worklist location: the plan is saved, nothing to register
+  }
+  try {
+    cases::CaseDatabase(db_file).addPlan(state_->plan_file);
+  } catch (const std::exception& e) {
+    emit message(tr("worklist: the saved plan %1 was not added to %2: %3")
+                     .arg(qs(state_->plan_file.string()), qs(db_file.string()), qs(e.what())));
+  }
+  return true;
 }
 
 void CaseController::exportPlan(workflow::ExportKind kind, const QString& out, int session) {

@@ -23,6 +23,7 @@
 #include "rfa/core/geometry.h"
 #include "rfa/render/scene.h"
 #include "rfa/workflow/case_state.h"
+#include "rfa/workflow/followup_review.h"
 #include "rfa/workflow/lesion_edit.h"
 #include "rfa/workflow/needle_edit.h"
 #include "rfa/workflow/pacs_case.h"
@@ -52,6 +53,9 @@ struct JobResult {
   int new_lesion = 0;                        ///< segment: the new label
   std::vector<SeriesChoice> series_choices;  ///< open: several series, none chosen
   QString series_path;                       ///< open: the folder they are in
+  /// follow-up: the review and its scene layers (on the planning grid), needles none
+  std::shared_ptr<const workflow::FollowupReview> followup;
+  std::vector<render::LabelLayer> followup_layers;
 };
 
 class CaseController : public QObject {
@@ -78,6 +82,13 @@ class CaseController : public QObject {
   static std::optional<QString> autosavedPlan();
   /// Removes the autosave (on a clean exit).
   static void clearAutosave();
+
+  /// The follow-up reviewed against the open (saved) plan; null before openFollowup() succeeds and
+  /// after another case is opened.
+  std::shared_ptr<const workflow::FollowupReview> followup() const { return followup_; }
+  /// The registered follow-up's scene (CT on the planning grid, zones, margin map); null without
+  /// a follow-up.
+  std::shared_ptr<render::Scene> followupScene() const { return followup_scene_; }
 
   /// Blocks (running the event loop) until the current job ends; for the command line and tests.
   void waitIdle();
@@ -136,6 +147,18 @@ class CaseController : public QObject {
   /// The saved plan for navigation systems into `dir`: plan.mrk.json (3D Slicer Markups, LPS) and
   /// plan.igtl (OpenIGTLink TRAJ + POLYDATA, LPS), as `rfaplan export-igt`; in the background.
   void exportNavigation(const QString& dir);
+  /// Reviews a follow-up image (DICOM folder/file, phantom folder, volume) of the open plan, which
+  /// must be saved: workflow::reviewFollowup() in the background (registration with progress and
+  /// Cancel), as `rfaplan followup PLAN PATH@sessions_done` assesses it. followupReady() on success.
+  void openFollowup(const QString& path, int sessions_done, const QString& series_id = {},
+                    bool force = false);
+  /// The same with a series retrieved from a PACS (C-GET into the cache folder) first.
+  void openFollowupFromPacs(const pacs::DicomNode& node, const QString& study_uid,
+                            const QString& series_uid, int sessions_done, bool force = false);
+  /// Plans the next session on the reviewed follow-up (workflow::replanNextSession() with
+  /// workflow::nextSessionRequest(confirm, true), as `rfaplan followup --next-plan`): the result
+  /// is opened as the case, on the follow-up's grid, unsaved.
+  void planNextSession(bool confirm);
   /// Exports of the saved plan (saved first when needed): kind "rtstruct", "seg" or "report".
   void exportPlan(workflow::ExportKind kind, const QString& out, int session = 0);
 
@@ -150,6 +173,8 @@ class CaseController : public QObject {
   void lesionSegmented(int label);
   void historyChanged();
   void seriesChoiceNeeded(const QString& path, const std::vector<rfa::gui::SeriesChoice>& choices);
+  /// A follow-up was reviewed (followup(), followupScene()).
+  void followupReady();
 
  private:
   using Job = std::function<JobResult(const std::function<void(const std::string&, double)>&)>;
@@ -188,12 +213,18 @@ class CaseController : public QObject {
   Vec3 needle_old_tip_{0, 0, 0};
   double needle_margin_mm_ = 0;
   bool segmentation_changed_ = true;  ///< since the last autosave
+  std::shared_ptr<const workflow::FollowupReview> followup_;
+  std::shared_ptr<render::Scene> followup_scene_;
 };
 
 /// The render layers and needles of a case (workflow::caseScene(): liver, vessels, lesions,
 /// margins, zones by session and needles of the plan), with their 3D surfaces extracted. Pure;
 /// runs in the worker.
 void sceneContentOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
+                    std::vector<render::NeedleLine>& needles);
+
+/// The render layers and needles of a workflow scene, with their 3D surfaces extracted. Pure.
+void sceneContentOf(const workflow::CaseScene& scene, std::vector<render::LabelLayer>& layers,
                     std::vector<render::NeedleLine>& needles);
 
 }  // namespace rfa::gui

@@ -27,7 +27,10 @@
 #include <QVBoxLayout>
 #include <map>
 
+#include "case_list_dialog.h"
+#include "followup_panel.h"
 #include "gui_convert.h"
+#include "pacs_dialog.h"
 #include "reactions/case_reactions.h"
 #include "reactions/edit_reactions.h"
 #include "reactions/file_reactions.h"
@@ -69,6 +72,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   stack_->addWidget(board_);
   ultrasound_ = new UltrasoundPanel(controller_, views_page_);
   ultrasound_->setVisible(false);
+  followup_ = new FollowupPanel(controller_);
+  stack_->addWidget(followup_);
+  connect(followup_, &FollowupPanel::openFolderRequested, this, &MainWindow::openFollowupFolder);
+  connect(followup_, &FollowupPanel::openFromPacsRequested, this,
+          &MainWindow::openFollowupFromPacs);
+  connect(&controller_, &CaseController::followupReady, this,
+          [this] { setLayoutMode(Layout::kFollowup); });
   setCentralWidget(stack_);
 
   for (SessionsWidget* w : {tabs_, board_}) {
@@ -122,6 +132,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&controller_, &CaseController::message, this,
           [this](const QString& m) { statusBar()->showMessage(m, 15000); });
   connect(&controller_, &CaseController::caseOpened, this, [this] {
+    // A new case (e.g. the next session planned on a follow-up) is shown in the views.
+    if (layout_ == Layout::kFollowup) layout_ = Layout::kMpr;
     rebuildViews();
     refreshPlan();
     addRecent(QString::fromStdString(controller_.state()->input));
@@ -147,6 +159,12 @@ void MainWindow::buildMenus() {
   addReaction<OpenFolderReaction>(open_dir, *this);
   addReaction<OpenFileReaction>(file->addAction(tr("Open &plan or volume file…")), *this);
   addReaction<OpenFromPacsReaction>(file->addAction(tr("Open from PA&CS…")), *this);
+  QAction* cases = file->addAction(tr("Cases (&worklist)…"));
+  cases->setObjectName(QStringLiteral("cases"));
+  connect(cases, &QAction::triggered, this, [this] { (void)showCases(); });
+  QAction* followup = file->addAction(tr("Open f&ollow-up of the plan…"));
+  followup->setObjectName(QStringLiteral("open-followup"));
+  addReaction<OpenFollowupReaction>(followup, *this);
   recent_menu_ = file->addMenu(tr("Open &recent"));
   fillRecentMenu();
   file->addSeparator();
@@ -175,10 +193,11 @@ void MainWindow::buildMenus() {
 
   QMenu* view_menu = menuBar()->addMenu(tr("&View"));
   auto* layouts = new QActionGroup(this);
-  const std::array<std::pair<QString, Layout>, 4> modes{{{tr("&MPR + 3D"), Layout::kMpr},
+  const std::array<std::pair<QString, Layout>, 5> modes{{{tr("&MPR + 3D"), Layout::kMpr},
                                                          {tr("&3D"), Layout::k3d},
                                                          {tr("&Ultrasound"), Layout::kUltrasound},
-                                                         {tr("Tumour &board"), Layout::kBoard}}};
+                                                         {tr("Tumour &board"), Layout::kBoard},
+                                                         {tr("&Follow-up"), Layout::kFollowup}}};
   for (const auto& [name, mode] : modes) {
     QAction* a = view_menu->addAction(name);
     a->setCheckable(true);
@@ -428,7 +447,9 @@ void MainWindow::setLayoutMode(Layout layout) {
   const bool to_board = layout == Layout::kBoard && layout_ != Layout::kBoard;
   layout_ = layout;
   if (to_board) refreshPlan();  // the board's pictures are made when it is shown
-  stack_->setCurrentIndex(layout == Layout::kBoard ? 1 : 0);
+  stack_->setCurrentIndex(layout == Layout::kBoard      ? 1
+                          : layout == Layout::kFollowup ? 2
+                                                        : 0);
   VtkViewWidget* three_d = view(ViewRole::k3d);
   if (three_d == nullptr) return;
   for (VtkViewWidget* v : views_) grid_->removeWidget(v);
@@ -581,6 +602,30 @@ void MainWindow::refreshBoardImages() {
     QApplication::restoreOverrideCursor();
     showError(tr("Tumour board"), QString::fromUtf8(e.what()));
   }
+}
+
+void MainWindow::openFollowupFolder(int sessions_done) {
+  const QString d = QFileDialog::getExistingDirectory(
+      this, tr("Follow-up CT of the plan (DICOM folder or phantom folder)"));
+  if (d.isEmpty()) return;
+  setLayoutMode(Layout::kFollowup);
+  controller_.openFollowup(d, sessions_done);
+}
+
+void MainWindow::openFollowupFromPacs(int sessions_done) {
+  PacsDialog dialog(PacsDialog::Mode::kOpen, this);
+  if (dialog.exec() != QDialog::Accepted || dialog.seriesUid().isEmpty()) return;
+  setLayoutMode(Layout::kFollowup);
+  controller_.openFollowupFromPacs(dialog.node(), dialog.studyUid(), dialog.seriesUid(),
+                                   sessions_done);
+}
+
+CaseListDialog* MainWindow::showCases() {
+  auto* d = new CaseListDialog(this);
+  d->setAttribute(Qt::WA_DeleteOnClose);
+  connect(d, &CaseListDialog::openRequested, this, &MainWindow::openPath);
+  d->show();
+  return d;
 }
 
 PresentationDialog* MainWindow::present() {

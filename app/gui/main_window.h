@@ -2,7 +2,7 @@
 /// \file main_window.h
 /// \brief The rfaplan workstation window: four linked views (axial, coronal, sagittal MPR and the
 /// 3D view), the "Ultrasound" layout (the probe plane of a needle beside the 3D view), the session
-/// tabs, the tumour-board page, menus for open/save/export, the planning
+/// tabs, the tumour-board page, the follow-up page (followup_panel.h), menus for open/save/export, the planning
 /// tools, and the always visible "RESEARCH USE ONLY" notice. A thin shell over CaseController
 /// (which calls the libraries) and rfa::render (which draws).
 
@@ -28,6 +28,8 @@ class QGridLayout;
 
 namespace rfa::gui {
 
+class CaseListDialog;
+class FollowupPanel;
 class SessionsWidget;
 class UltrasoundPanel;
 class VtkViewWidget;
@@ -35,7 +37,7 @@ class VtkViewWidget;
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  enum class Layout { kMpr, k3d, kBoard, kUltrasound };
+  enum class Layout { kMpr, k3d, kBoard, kUltrasound, kFollowup };
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
@@ -54,6 +56,15 @@ class MainWindow : public QMainWindow {
   SessionsWidget* board() const { return board_; }
   /// The "Ultrasound" layout's probe-plane view (beside the 3D view in that layout).
   UltrasoundPanel* ultrasoundPanel() const { return ultrasound_; }
+  /// The "Follow-up" layout's page.
+  FollowupPanel* followupPanel() const { return followup_; }
+  /// Asks for a follow-up folder, then CaseController::openFollowup() (the plan must be saved).
+  void openFollowupFolder(int sessions_done);
+  /// Asks for a follow-up series on a PACS, then CaseController::openFollowupFromPacs().
+  void openFollowupFromPacs(int sessions_done);
+  /// The case worklist (case_list_dialog.h); opening a case there opens its plan here. Returns the
+  /// dialog (owned by the window, deleted on close).
+  CaseListDialog* showCases();
   QAction* seedToolAction() const { return seed_tool_; }
   QAction* brushToolAction() const { return brush_tool_; }
   QAction* eraserToolAction() const { return eraser_tool_; }
@@ -112,6 +123,7 @@ class MainWindow : public QMainWindow {
   SessionsWidget* tabs_ = nullptr;
   SessionsWidget* board_ = nullptr;
   UltrasoundPanel* ultrasound_ = nullptr;
+  FollowupPanel* followup_ = nullptr;
   QAction* seed_tool_ = nullptr;
   QAction* brush_tool_ = nullptr;
   QAction* eraser_tool_ = nullptr;

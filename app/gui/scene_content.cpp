@@ -9,7 +9,11 @@ namespace rfa::gui {
 
 void sceneContentOf(const workflow::CaseState& state, std::vector<render::LabelLayer>& layers,
                     std::vector<render::NeedleLine>& needles) {
-  const workflow::CaseScene scene = workflow::caseScene(state);
+  sceneContentOf(workflow::caseScene(state), layers, needles);
+}
+
+void sceneContentOf(const workflow::CaseScene& scene, std::vector<render::LabelLayer>& layers,
+                    std::vector<render::NeedleLine>& needles) {
   for (const workflow::SceneRegion& r : scene.regions) {
     render::LabelLayer l;
     l.name = r.name;

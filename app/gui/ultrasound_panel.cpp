@@ -12,12 +12,13 @@
 
 #include "gui_convert.h"
 #include "rfa/io/segmentation_folder.h"
+#include "rfa/ultrasound/probe.h"
 
 namespace rfa::gui {
 
 UltrasoundPanel::UltrasoundPanel(CaseController& controller, QWidget* parent)
     : QWidget(parent), controller_(controller) {
-  probe_ = ultrasound::loadProbe("curvilinear-abdominal");
+  probe_ = ultrasound::loadProbe(ultrasound::kDefaultProbe);
   auto* layout = new QVBoxLayout(this);
   auto* row = new QHBoxLayout;
   needles_ = new QComboBox(this);

@@ -97,8 +97,20 @@ void VtkViewWidget::initializeGL() {
                    static_cast<int>(std::lround(height() * ratio)));
   if (slice_) {
     slice_->resetCamera();
+  } else if (focus_) {
+    volume_->focusOn(focus_->first, focus_->second);
   } else {
     volume_->resetCamera();
+  }
+  gl_ready_ = true;
+}
+
+void VtkViewWidget::focusOn(const Vec3& min_lps, const Vec3& max_lps) {
+  if (!volume_) return;
+  focus_ = std::make_pair(min_lps, max_lps);
+  if (gl_ready_) {
+    volume_->focusOn(min_lps, max_lps);
+    update();
   }
 }
 

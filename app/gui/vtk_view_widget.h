@@ -13,6 +13,7 @@
 #include <QPoint>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "rfa/core/geometry.h"
 #include "rfa/render/views.h"
@@ -40,6 +41,9 @@ class VtkViewWidget : public QOpenGLWidget {
   void setTool(Tool tool) { tool_ = tool; }
   Tool tool() const { return tool_; }
 
+  /// 3D view: shows the box `min_lps`..`max_lps` (render::VolumeView::focusOn()), now or, before
+  /// the first frame, instead of the whole CT.
+  void focusOn(const Vec3& min_lps, const Vec3& max_lps);
   /// Widget pixel (origin top-left, device-independent) of an LPS point; slice views only.
   QPoint lpsToWidget(const Vec3& p_lps) const;
   /// LPS point on the slice plane under a widget pixel; slice views only.
@@ -93,6 +97,8 @@ class VtkViewWidget : public QOpenGLWidget {
   Qt::MouseButton drag_button_ = Qt::NoButton;
   QPoint last_;
   int frames_ = 0;
+  bool gl_ready_ = false;
+  std::optional<std::pair<Vec3, Vec3>> focus_;  ///< 3D: the box to show at the first frame
   double last_frame_ms_ = 0;
 };
 

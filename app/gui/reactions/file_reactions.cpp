@@ -5,6 +5,7 @@
 #include <QFileDialog>
 
 #include "case_controller.h"
+#include "followup_panel.h"
 #include "main_window.h"
 #include "pacs_dialog.h"
 
@@ -27,6 +28,14 @@ void OpenFromPacsReaction::onTriggered(bool /*checked*/) {
   PacsDialog dialog(PacsDialog::Mode::kOpen, &window());
   if (dialog.exec() != QDialog::Accepted || dialog.seriesUid().isEmpty()) return;
   controller().openFromPacs(dialog.node(), dialog.studyUid(), dialog.seriesUid());
+}
+
+void OpenFollowupReaction::onTriggered(bool /*checked*/) {
+  window().openFollowupFolder(window().followupPanel()->sessionsDone());
+}
+
+bool OpenFollowupReaction::enabledNow() const {
+  return planIdle();
 }
 
 SavePlanReaction::SavePlanReaction(QAction* action, MainWindow& window, Mode mode)

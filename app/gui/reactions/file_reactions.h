@@ -41,6 +41,19 @@ class OpenFromPacsReaction : public Reaction {
   void onTriggered(bool checked) override;
 };
 
+/// File > Open follow-up of the plan: asks for the follow-up folder (sessions done as the
+/// follow-up page's spin box says) and reviews it against the saved plan. Enabled when a plan
+/// exists and no job runs.
+class OpenFollowupReaction : public Reaction {
+  Q_OBJECT
+ public:
+  using Reaction::Reaction;
+
+ protected:
+  void onTriggered(bool checked) override;
+  bool enabledNow() const override;
+};
+
 /// File > Save plan (to its file; asks for one when it has none) or Save plan as (always asks).
 /// Enabled when a plan exists and no job runs.
 class SavePlanReaction : public Reaction {

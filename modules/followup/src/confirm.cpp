@@ -118,14 +118,18 @@ ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVol
   // Registration (planning = fixed, follow-up = moving).
   const auto t0 = Clock::now();
   Mask moving_liver;
+  const auto report = [&options](const char* stage, double fraction) {
+    if (options.progress) options.progress(stage, fraction);
+  };
   if (followup_liver == nullptr) {
+    report("follow-up liver", 0.0);
     moving_liver = segmentation::segmentLiver(followup.image).mask;
     followup_liver = &moving_liver;
   }
   const Mask exclude = segmentation::dilate(expected_all, 5.0);
   result.registration =
       registerImages(planning_ct, followup.image, planning_liver, options.registration,
-                     &planning_liver, followup_liver, &exclude);
+                     &planning_liver, followup_liver, &exclude, options.progress);
   for (const std::string& w : result.registration.quality.warnings) result.warnings.push_back(w);
   result.followup_on_planning = resampleToFixed(followup.image, result.registration, g, -1024.0F);
   result.registration_seconds = since(t0);
@@ -136,6 +140,7 @@ ConfirmResult confirmSession(const planning::TreatmentPlan& plan, const ImageVol
   Mask zone_union(g, 0);
   Volume<float> occupancy_union(g, 0.0F);  // sub-voxel zone surfaces (zone.h)
   for (std::size_t n = 0; n < treated.size(); ++n) {
+    report("zones and margins", static_cast<double>(n) / static_cast<double>(treated.size()));
     LesionConfirmation lc;
     lc.lesion_id = treated[n]->id;
     lc.session = treated[n]->session;

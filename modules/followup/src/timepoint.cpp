@@ -56,6 +56,8 @@ TimepointResult assessTimepoint(const planning::TreatmentPlan& plan, const Image
   if (followup.series) tp.study_date = followup.series->study.study_date;
   tp.identity = checkIdentity(plan.source, followup);
   requireSamePatient(tp.identity, options.force);
+  const RegistrationProgress& progress = options.confirm.progress;
+  if (progress) progress("follow-up liver", 0.0);
   tp.followup_liver = segmentation::segmentLiver(followup.image).mask;
   const ImageGeometry& g = planning_ct.geometry();
 
@@ -70,7 +72,7 @@ TimepointResult assessTimepoint(const planning::TreatmentPlan& plan, const Image
     tp.confirmation.identity = tp.identity;
     tp.confirmation.registration =
         registerImages(planning_ct, followup.image, planning_liver, options.confirm.registration,
-                       &planning_liver, &tp.followup_liver);
+                       &planning_liver, &tp.followup_liver, nullptr, progress);
     tp.confirmation.zones = LabelMap(g, 0);
     tp.confirmation.warnings = tp.confirmation.registration.quality.warnings;
   }
@@ -131,6 +133,7 @@ TimepointResult assessTimepoint(const planning::TreatmentPlan& plan, const Image
   }
 
   // Follow-up lesions: candidates on the follow-up, minus the ablation zones themselves.
+  if (progress) progress("follow-up lesions", 0.0);
   const std::vector<segmentation::LesionCandidate> candidates =
       segmentation::detectLesionCandidates(followup.image, tp.followup_liver, options.candidates);
   const ImageGeometry& fg = followup.image.geometry();

@@ -342,6 +342,19 @@ void VolumeView::zoom(double factor) {
   impl_->renderer->ResetCameraClippingRange();
 }
 
+void VolumeView::focusOn(const Vec3& min_lps, const Vec3& max_lps) {
+  if ((min_lps.array() > max_lps.array()).any()) return;
+  const Vec3 c = 0.5 * (min_lps + max_lps);
+  double b[6] = {min_lps.x(), max_lps.x(), min_lps.y(), max_lps.y(), min_lps.z(), max_lps.z()};
+  vtkCamera* cam = impl_->renderer->GetActiveCamera();
+  cam->ParallelProjectionOff();
+  cam->SetFocalPoint(c.x(), c.y(), c.z());
+  cam->SetPosition(c.x(), c.y() - 1000.0, c.z());  // anterior, as resetCamera()
+  cam->SetViewUp(0, 0, 1);
+  impl_->renderer->ResetCamera(b);
+  impl_->renderer->ResetCameraClippingRange();
+}
+
 void VolumeView::resetCamera() {
   const ImageGeometry& g = impl_->scene->ct().geometry();
   double b[6] = {1e300, -1e300, 1e300, -1e300, 1e300, -1e300};

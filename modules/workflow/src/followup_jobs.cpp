@@ -111,16 +111,18 @@ void writeSessionConfirmation(const SessionConfirmation& c, const fs::path& outd
 }
 
 FollowupTimeline assessTimeline(const planning::PlanCase& planned,
-                                const std::vector<TimepointInput>& inputs, bool force) {
+                                const std::vector<TimepointInput>& inputs, bool force,
+                                const followup::RegistrationProgress& progress) {
   if (inputs.empty()) throw UsageError("no follow-up time point to assess");
   FollowupTimeline t;
   std::optional<double> nadir_recist;
   std::optional<double> nadir_mrecist;
   for (const TimepointInput& in : inputs) {
-    const io::LoadedImage fu = io::loadImage(in.path);
+    const io::LoadedImage fu = io::loadImage(in.path, in.series);
     followup::TimepointOptions o;
     o.sessions_done = in.sessions_done;
     o.force = force;
+    o.confirm.progress = progress;
     followup::TimepointResult tp = followup::assessTimepoint(
         planned.plan, planned.image.image, *planned.segmentation.liver,
         *planned.segmentation.lesions, fu, o, nadir_recist, nadir_mrecist);

@@ -4,8 +4,9 @@
 
 namespace rfa::workflow {
 
-CaseState openFromPacs(const pacs::DicomNode& node, const std::string& study_uid,
-                       const std::string& series_uid, const std::filesystem::path& cache_dir) {
+std::filesystem::path retrieveSeries(const pacs::DicomNode& node, const std::string& study_uid,
+                                     const std::string& series_uid,
+                                     const std::filesystem::path& cache_dir) {
   const std::filesystem::path dir = cache_dir / series_uid;
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);  // a half-retrieved earlier copy must not mix in
@@ -14,7 +15,12 @@ CaseState openFromPacs(const pacs::DicomNode& node, const std::string& study_uid
     throw NoDataError("PACS " + pacs::describeNode(node) + " sent no instance of series " +
                       series_uid);
   }
-  return openCase(dir);
+  return dir;
+}
+
+CaseState openFromPacs(const pacs::DicomNode& node, const std::string& study_uid,
+                       const std::string& series_uid, const std::filesystem::path& cache_dir) {
+  return openCase(retrieveSeries(node, study_uid, series_uid, cache_dir));
 }
 
 PacsSendSummary sendPlanToPacs(const std::filesystem::path& plan_file, ExportKind kind,

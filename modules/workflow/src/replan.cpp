@@ -3,8 +3,16 @@
 #include <utility>
 
 #include "rfa/core/error.h"
+#include "rfa/ultrasound/probe.h"
 
 namespace rfa::workflow {
+
+PlanRequest nextSessionRequest(bool confirm, bool ultrasound) {
+  PlanRequest r;
+  r.confirm = confirm;
+  if (ultrasound) r.ultrasound_probe = ultrasound::kDefaultProbe;
+  return r;
+}
 
 CaseState replanNextSession(const planning::TreatmentPlan& previous,
                             const std::string& previous_name,

@@ -10,6 +10,7 @@
 #include "rfa/report/margin_image.h"
 #include "rfa/report/probe_image.h"
 #include "rfa/workflow/acoustic_windows.h"
+#include "rfa/ultrasound/probe.h"
 
 namespace rfa::workflow {
 namespace fs = std::filesystem;
@@ -44,7 +45,7 @@ std::vector<UltrasoundImage> writeUltrasoundImages(const fs::path& plan_file,
   }
   if (missing) {
     const ultrasound::ProbeModel probe = ultrasound::loadProbe(
-        options.probe.empty() ? std::string("curvilinear-abdominal") : options.probe);
+        options.probe.empty() ? std::string(ultrasound::kDefaultProbe) : options.probe);
     std::vector<LesionWindow> windows;
     for (LesionWindow& w : acousticWindows(plan, c.image.image, c.segmentation, probe)) {
       for (const planning::PlanLesion& l : plan.lesions) {

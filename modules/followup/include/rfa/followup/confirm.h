@@ -55,6 +55,10 @@ struct ConfirmOptions {
   RegistrationOptions registration;
   ZoneSegmentationOptions zone;
   MarginOptions margin;  ///< threshold_mm is replaced as above
+  /// Progress, called on the calling thread: stages "follow-up liver", "rigid", "deformable"
+  /// (registerImages()), "zones and margins" (per lesion) and, in assessTimepoint(), "follow-up
+  /// lesions"; fraction 0..1 within the stage. May throw to cancel (the exception propagates).
+  RegistrationProgress progress;
 };
 
 /// \brief The confirmation of one treated lesion.

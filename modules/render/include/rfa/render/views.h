@@ -140,6 +140,9 @@ class VolumeView {
   void zoom(double factor);
   /// \brief Anterior view (camera in front of the patient), superior up, the whole CT in view.
   void resetCamera();
+  /// \brief Anterior view (as resetCamera()) of the box `min_lps`..`max_lps` (LPS mm, e.g. the
+  /// treated lesions with a margin): the box fills the view. Ignores an empty box (min > max).
+  void focusOn(const Vec3& min_lps, const Vec3& max_lps);
   /// \brief As SliceView::update (surfaces are rebuilt only when a layer's data changes).
   void update();
 

@@ -35,6 +35,9 @@ ProbeModel readProbeFile(const std::filesystem::path& file);
 /// resources/probes, else the installed one.
 std::filesystem::path defaultProbeDir();
 
+/// The probe the planner and the views use unless told otherwise (a convex abdominal probe).
+inline constexpr const char* kDefaultProbe = "curvilinear-abdominal";
+
 /// \brief readProbeFile(defaultProbeDir() / (name + ".json")). \throws as readProbeFile()
 /// (NotFoundError names the probes available).
 ProbeModel loadProbe(const std::string& name);

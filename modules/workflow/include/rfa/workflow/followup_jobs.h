@@ -72,6 +72,7 @@ void writeSessionConfirmation(const SessionConfirmation& c, const std::filesyste
 struct TimepointInput {
   std::filesystem::path path;
   int sessions_done = 1;
+  std::string series;  ///< Series Instance UID when `path` holds several ("" = the only one)
 };
 
 /// \brief Follow-up time points of a plan, in order, and the next session.
@@ -86,9 +87,10 @@ struct FollowupTimeline {
 /// (followup::assessTimepoint(): registration, zones and margins of the lesions treated so far,
 /// lesions matched and categorised with RECIST 1.1 / mRECIST against the nadir so far), then the
 /// next session (followup::nextSession(), the profile's session limit). `force` as for the
-/// identity check. \throws UsageError for no time point; what io::loadImage() and
-/// assessTimepoint() throw.
+/// identity check. `progress` as followup::ConfirmOptions::progress (it may throw to cancel).
+/// \throws UsageError for no time point; what io::loadImage() and assessTimepoint() throw.
 FollowupTimeline assessTimeline(const planning::PlanCase& planned,
-                                const std::vector<TimepointInput>& inputs, bool force);
+                                const std::vector<TimepointInput>& inputs, bool force,
+                                const followup::RegistrationProgress& progress = {});
 
 }  // namespace rfa::workflow

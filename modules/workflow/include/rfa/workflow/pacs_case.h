@@ -14,8 +14,14 @@
 
 namespace rfa::workflow {
 
-/// \brief C-GET of the series into `cache_dir/<series UID>/` (replaced when it exists), then
-/// openCase() on that folder. \throws what pacs::getSeries() and openCase() throw; NoDataError
+/// \brief C-GET of the series into `cache_dir/<series UID>/` (replaced when it exists).
+/// \returns that folder. \throws what pacs::getSeries() throws; NoDataError when the peer sent no
+/// instance.
+std::filesystem::path retrieveSeries(const pacs::DicomNode& node, const std::string& study_uid,
+                                     const std::string& series_uid,
+                                     const std::filesystem::path& cache_dir);
+
+/// \brief retrieveSeries(), then openCase() on that folder. \throws what pacs::getSeries() and openCase() throw; NoDataError
 /// when the peer sent no instance.
 CaseState openFromPacs(const pacs::DicomNode& node, const std::string& study_uid,
                        const std::string& series_uid, const std::filesystem::path& cache_dir);

@@ -19,6 +19,12 @@
 
 namespace rfa::workflow {
 
+/// \brief The request the next session is planned with, by `rfaplan followup --next-plan` and the
+/// workstation alike: the bioheat confirmation when `confirm`, and with `ultrasound` the planner's
+/// preference for needles in a visible probe plane of ultrasound::kDefaultProbe (as `rfaplan
+/// plan` does by default).
+PlanRequest nextSessionRequest(bool confirm, bool ultrasound);
+
 /// \brief Builds and plans the next session's case: image = `followup` (as loaded, `followup_input`
 /// its path), liver = the time point's follow-up liver, lesions = `next.targets` painted from the
 /// time point's follow-up lesion map with their next-plan ids; the rest of the anatomy is

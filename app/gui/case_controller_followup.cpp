@@ -1,0 +1,108 @@
+// The follow-up jobs of CaseController (case_controller.h): review a follow-up of the saved plan
+// (registration, zones, margins, matching: workflow::reviewFollowup(), as `rfaplan followup`)
+// and plan the next session on it (workflow::replanNextSession(), as `rfaplan followup
+// --next-plan`). Both run in the background with progress and Cancel; no follow-up logic here.
+#include <QStandardPaths>
+#include <filesystem>
+#include <memory>
+#include <utility>
+
+#include "case_controller.h"
+#include "gui_convert.h"
+#include "rfa/workflow/pacs_case.h"
+#include "rfa/workflow/replan.h"
+
+namespace rfa::gui {
+
+namespace {
+
+// The job of a follow-up review: the review and its scene layers (surfaces extracted here).
+JobResult reviewJob(const workflow::FollowupReviewRequest& request,
+                    const workflow::Progress& progress) {
+  auto review = std::make_shared<workflow::FollowupReview>(
+      workflow::reviewFollowup(request, progress));
+  JobResult r;
+  std::vector<render::NeedleLine> none;
+  sceneContentOf(workflow::followupScene(*review), r.followup_layers, none);
+  const followup::TimepointResult& tp = review->timepoint();
+  r.message = QObject::tr("Follow-up %1: RECIST 1.1 %2, mRECIST %3; registration %4")
+                  .arg(qs(review->followup_input))
+                  .arg(qs(tp.response.recist.category))
+                  .arg(qs(tp.response.mrecist.category))
+                  .arg(review->registration_poor ? QObject::tr("POOR: check the alignment")
+                                                 : QObject::tr("acceptable"));
+  r.followup = std::move(review);
+  return r;
+}
+
+}  // namespace
+
+void CaseController::openFollowup(const QString& path, int sessions_done, const QString& series_id,
+                                  bool force) {
+  if (!state_ || refuseWhenBusy(tr("Follow-up"))) return;
+  if (!state_->plan || dirty_ || state_->plan_file.empty()) {
+    emit failed(tr("Follow-up"),
+                tr("Save the plan first: a follow-up is assessed against the saved plan file."));
+    return;
+  }
+  workflow::FollowupReviewRequest request;
+  request.plan_file = state_->plan_file;
+  request.followup = path.toStdString();
+  request.followup_series = series_id.toStdString();
+  request.sessions_done = sessions_done;
+  request.force = force;
+  start(tr("Follow-up"),
+        [request](const auto& progress) { return reviewJob(request, progress); });
+}
+
+void CaseController::openFollowupFromPacs(const pacs::DicomNode& node, const QString& study_uid,
+                                          const QString& series_uid, int sessions_done,
+                                          bool force) {
+  if (!state_ || refuseWhenBusy(tr("Follow-up"))) return;
+  if (!state_->plan || dirty_ || state_->plan_file.empty()) {
+    emit failed(tr("Follow-up"),
+                tr("Save the plan first: a follow-up is assessed against the saved plan file."));
+    return;
+  }
+  workflow::FollowupReviewRequest request;
+  request.plan_file = state_->plan_file;
+  request.followup_series = series_uid.toStdString();
+  request.sessions_done = sessions_done;
+  request.force = force;
+  const std::string cache =
+      (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/pacs").toStdString();
+  start(tr("Follow-up"), [request, node, study = study_uid.toStdString(), cache](
+                             const auto& progress) mutable {
+    progress("retrieving", 0.0);
+    request.followup = workflow::retrieveSeries(node, study, request.followup_series, cache);
+    return reviewJob(request, progress);
+  });
+}
+
+void CaseController::planNextSession(bool confirm) {
+  if (!state_ || refuseWhenBusy(tr("Plan next session"))) return;
+  if (!followup_) {
+    emit failed(tr("Plan next session"), tr("Open a follow-up of the saved plan first."));
+    return;
+  }
+  auto review = followup_;
+  start(tr("Planning the next session"), [review, confirm](const auto& progress) {
+    const std::string previous = review->planned.plan_file.filename().string();
+    auto state = std::make_shared<workflow::CaseState>(workflow::replanNextSession(
+        review->planned.plan, previous, review->timepoint(), review->timeline.next,
+        review->followup, review->followup_input, workflow::nextSessionRequest(confirm, true),
+        RFAPLAN_VERSION, progress));
+    JobResult r;
+    sceneContentOf(*state, r.layers, r.needles);
+    r.has_scene_update = true;
+    const planning::TreatmentPlan& plan = *state->plan;
+    r.message = tr("Next session planned on %1: %2 lesion(s), %3 session(s); not saved yet")
+                    .arg(qs(review->followup_input))
+                    .arg(plan.lesions.size())
+                    .arg(plan.sessions.size());
+    r.new_state = std::move(state);
+    return r;
+  });
+}
+
+}  // namespace rfa::gui
