@@ -5,8 +5,10 @@
 #include <QEventLoop>
 #include <QStandardPaths>
 #include <QtConcurrent/QtConcurrentRun>
+#include <chrono>
 #include <exception>
 #include <filesystem>
+#include <utility>
 
 #ifdef __linux__
 #include <sys/resource.h>
@@ -111,9 +113,20 @@ void CaseController::start(const QString& what, Job job) {
   busy_what_ = what;
   cancel_ = false;
   emit busyChanged(true, what);
-  // Progress reaches the UI thread queued; a cancel request turns into workflow::Cancelled.
-  auto progress = [this](const std::string& stage, double f) {
+  // Progress reaches the UI thread queued, at most every 200 ms within a stage (every report
+  // repaints the status bar, and on software OpenGL the window is composited with the GL views
+  // each time); a cancel request turns into workflow::Cancelled.
+  struct LastReport {
+    std::string stage;
+    std::chrono::steady_clock::time_point when{};
+  };
+  auto last = std::make_shared<LastReport>();
+  auto progress = [this, last](const std::string& stage, double f) {
     if (cancel_) throw workflow::Cancelled();
+    const auto now = std::chrono::steady_clock::now();
+    if (stage == last->stage && now - last->when < std::chrono::milliseconds(200)) return;
+    last->stage = stage;
+    last->when = now;
     QMetaObject::invokeMethod(
         this, [this, s = qs(stage), f] { emit progressed(s, f); }, Qt::QueuedConnection);
   };
@@ -167,6 +180,11 @@ void CaseController::finish() {
   }
   busy_ = false;
   busy_what_.clear();
+  // Reviews given while the job ran (none survive a job that opened another case).
+  const auto reviews = std::exchange(pending_reviews_, {});
+  if (!opened) {
+    for (const auto& [session, review] : reviews) setReview(session, review.first, review.second);
+  }
   emit busyChanged(false, {});
   if (opened) emit caseOpened();
   if (r.has_scene_update) emit sceneChanged();
@@ -181,6 +199,10 @@ void CaseController::finish() {
   }
   if (!r.series_choices.empty()) {
     emit seriesChoiceNeeded(r.series_path, r.series_choices);
+    return;
+  }
+  if (r.board_images) {
+    emit boardImagesReady(std::move(r.board_images));
     return;
   }
   if (r.followup) {

@@ -17,11 +17,13 @@
 #include <QThreadPool>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "rfa/core/geometry.h"
 #include "rfa/render/scene.h"
+#include "rfa/workflow/board_images.h"
 #include "rfa/workflow/case_state.h"
 #include "rfa/workflow/followup_review.h"
 #include "rfa/workflow/lesion_edit.h"
@@ -56,6 +58,8 @@ struct JobResult {
   /// follow-up: the review and its scene layers (on the planning grid), needles none
   std::shared_ptr<const workflow::FollowupReview> followup;
   std::vector<render::LabelLayer> followup_layers;
+  /// board pictures: the key, probe and overview images of the plan
+  std::shared_ptr<const workflow::BoardImages> board_images;
 };
 
 class CaseController : public QObject {
@@ -111,7 +115,8 @@ class CaseController : public QObject {
   void cancel();
   /// Moves a lesion to a session (1-based; n+1 = a new session) and re-validates the plan.
   bool moveLesion(int lesion_id, int to_session);
-  /// Tumour-board review of a session: status "", "approved" or "rejected", free comment.
+  /// Tumour-board review of a session: status "", "approved" or "rejected", free comment. While a
+  /// job runs it is kept and applied when the job ends (dropped when the job opens another case).
   void setReview(int session, const QString& status, const QString& comment);
   /// Saves the plan (atomic, revisioned) and its segmentation; "" = the current plan file.
   bool savePlan(const QString& path = {});
@@ -159,6 +164,9 @@ class CaseController : public QObject {
   /// workflow::nextSessionRequest(confirm, true), as `rfaplan followup --next-plan`): the result
   /// is opened as the case, on the follow-up's grid, unsaved.
   void planNextSession(bool confirm);
+  /// The tumour board's pictures of the plan (workflow::boardImages(): key and probe images per
+  /// lesion, a 3D overview per session) in the background; boardImagesReady() with them.
+  void makeBoardImages();
   /// Exports of the saved plan (saved first when needed): kind "rtstruct", "seg" or "report".
   void exportPlan(workflow::ExportKind kind, const QString& out, int session = 0);
 
@@ -175,6 +183,8 @@ class CaseController : public QObject {
   void seriesChoiceNeeded(const QString& path, const std::vector<rfa::gui::SeriesChoice>& choices);
   /// A follow-up was reviewed (followup(), followupScene()).
   void followupReady();
+  /// The board's pictures of the plan as it was when makeBoardImages() ran.
+  void boardImagesReady(std::shared_ptr<const rfa::workflow::BoardImages> images);
 
  private:
   using Job = std::function<JobResult(const std::function<void(const std::string&, double)>&)>;
@@ -215,6 +225,7 @@ class CaseController : public QObject {
   bool segmentation_changed_ = true;  ///< since the last autosave
   std::shared_ptr<const workflow::FollowupReview> followup_;
   std::shared_ptr<render::Scene> followup_scene_;
+  std::map<int, std::pair<QString, QString>> pending_reviews_;  ///< session -> status, comment
 };
 
 /// The render layers and needles of a case (workflow::caseScene(): liver, vessels, lesions,

@@ -37,7 +37,13 @@ bool CaseController::moveLesion(int lesion_id, int to_session) {
 }
 
 void CaseController::setReview(int session, const QString& status, const QString& comment) {
-  if (!state_ || !state_->plan || busy_) return;
+  if (!state_ || !state_->plan) return;
+  if (busy_) {
+    // The worker owns the case (e.g. making the board's pictures): the review waits for it.
+    pending_reviews_[session] = {status, comment};
+    emit message(tr("Review of session %1 is stored when \"%2\" ends").arg(session).arg(busy_what_));
+    return;
+  }
   const std::optional<planning::ReviewStatus> review =
       planning::fromString(planning::kReviewStatuses, status.toStdString());
   if (!review) {

@@ -1,6 +1,7 @@
 // rfaplan-gui: the RFA planning workstation (Qt6 + VTK). RESEARCH USE ONLY.
 //   rfaplan-gui [DIR|volume file|plan.json]
-//   rfaplan-gui --screenshot OUT.png [--layout mpr|3d|ultrasound|board] [--plan] [--size WxH] INPUT
+//   rfaplan-gui --screenshot OUT.png [--layout mpr|3d|ultrasound|board|followup] [--plan]
+//               [--followup DIR] [--size WxH] INPUT
 // Exit codes (screenshot mode): those of the rfaplan CLI for the input (README "Exit codes"),
 // 2 bad usage, 8 the screenshot could not be written.
 #include <QApplication>
@@ -33,13 +34,18 @@ int main(int argc, char** argv) {
                                       QStringLiteral("Render one screen to OUT.png and exit"),
                                       QStringLiteral("OUT.png"));
   const QCommandLineOption layout(QStringLiteral("layout"),
-                                  QStringLiteral("Screen to render: mpr, 3d, ultrasound or board"),
+                                  QStringLiteral("Screen to render: mpr, 3d, ultrasound, board or "
+                                                 "followup"),
                                   QStringLiteral("LAYOUT"), QStringLiteral("mpr"));
   const QCommandLineOption plan(QStringLiteral("plan"),
                                 QStringLiteral("Plan an image input (preview model) first"));
   const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size WxH"),
                                 QStringLiteral("WxH"), QStringLiteral("1600x1000"));
-  parser.addOptions({screenshot, layout, plan, size});
+  const QCommandLineOption followup(
+      QStringLiteral("followup"),
+      QStringLiteral("Review this follow-up image of the plan INPUT (after session 1) first"),
+      QStringLiteral("DIR"));
+  parser.addOptions({screenshot, layout, plan, size, followup});
   parser.process(app);
 
   const QStringList inputs = parser.positionalArguments();
@@ -57,6 +63,7 @@ int main(int argc, char** argv) {
     r.output = parser.value(screenshot);
     r.layout = parser.value(layout);
     r.plan = parser.isSet(plan);
+    r.followup = parser.value(followup);
     const QStringList wh = parser.value(size).split('x');
     if (wh.size() != 2 || wh[0].toInt() < 320 || wh[1].toInt() < 240) {
       std::fprintf(stderr, "rfaplan-gui: --size must be WxH with W >= 320 and H >= 240\n");

@@ -47,6 +47,16 @@ namespace {
 constexpr int kMaxRecent = 8;
 const char* const kResearchNotice =
     "RESEARCH USE ONLY — not a medical device, not for clinical use";
+
+// The session limit of the case's profile (3 when it cannot be resolved or there is no case).
+int maxSessionsOf(const workflow::CaseState* s) {
+  if (s == nullptr) return 3;
+  try {
+    return planning::resolveProfile(s->profile_name).sessions.max_sessions;
+  } catch (const std::exception&) {
+    return 3;
+  }
+}
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -79,6 +89,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
           &MainWindow::openFollowupFromPacs);
   connect(&controller_, &CaseController::followupReady, this,
           [this] { setLayoutMode(Layout::kFollowup); });
+  connect(&controller_, &CaseController::boardImagesReady, this, &MainWindow::applyBoardImages);
+  connect(&controller_, &CaseController::busyChanged, this, [this](bool busy, const QString&) {
+    if (!busy && board_images_pending_ && layout_ == Layout::kBoard) refreshBoardImages();
+  });
   setCentralWidget(stack_);
 
   for (SessionsWidget* w : {tabs_, board_}) {
@@ -523,14 +537,7 @@ void MainWindow::refreshViews() {
 void MainWindow::refreshPlan() {
   const workflow::CaseState* s = controller_.state();
   const planning::TreatmentPlan* plan = (s != nullptr && s->plan) ? &*s->plan : nullptr;
-  int max_sessions = 3;
-  if (s != nullptr) {
-    try {
-      max_sessions = planning::resolveProfile(s->profile_name).sessions.max_sessions;
-    } catch (const std::exception&) {
-      max_sessions = 3;
-    }
-  }
+  const int max_sessions = maxSessionsOf(s);
   tabs_->setPlan(plan, controller_.problems(), max_sessions);
   if (layout_ == Layout::kBoard) {
     refreshBoardImages();
@@ -545,62 +552,71 @@ void MainWindow::refreshBoardImages() {
   slides_.clear();
   board_->setImages({}, {}, {});
   const workflow::CaseState* s = controller_.state();
-  if (s == nullptr || !s->plan || controller_.busy()) return;
-  try {
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    const workflow::BoardImages images = workflow::boardImages(*s);
-    QApplication::restoreOverrideCursor();
-    std::map<int, QImage> axial;
-    std::map<int, QImage> ultrasound;
-    std::map<int, QImage> overviews;
-    for (const workflow::LesionThumbnails& t : images.lesions) {
-      axial[t.lesion_id] = toQImage(t.axial);
-      if (t.ultrasound) ultrasound[t.lesion_id] = toQImage(*t.ultrasound);
-    }
-    for (const workflow::SessionOverview& o : images.sessions) {
-      overviews[o.session] = toQImage(o.overview);
-    }
-    for (const planning::PlanLesion& l : s->plan->lesions) {
-      PresentationSlide slide;
-      slide.lesion_id = l.id;
-      slide.session = l.session;
-      slide.axial = axial[l.id];
-      if (ultrasound.count(l.id) != 0) slide.ultrasound = ultrasound[l.id];
-      QString text =
-          tr("%1 mm, %2 ablation(s)").arg(l.diameter_mm, 0, 'f', 0).arg(l.placements.size());
-      if (!l.placements.empty()) {
-        text += tr("; minimal margin %1 mm (preview)").arg(l.preview.minimal_margin_mm, 0, 'f', 1);
-        if (l.confirmation) {
-          text += tr(", %1 mm simulated").arg(l.confirmation->margins.minimal_margin_mm, 0, 'f', 1);
-        }
-        if (l.uncertainty) {
-          text += tr("; P(margin \u2265 %1 mm) = %2")
-                      .arg(s->plan->settings.minimum_margin_mm, 0, 'f', 0)
-                      .arg(l.uncertainty->probability_margin_ok, 0, 'f', 2);
-        }
+  if (s == nullptr || !s->plan) return;
+  if (controller_.busy()) {
+    board_images_pending_ = true;  // made when the running job ends
+    return;
+  }
+  board_images_pending_ = false;
+  controller_.makeBoardImages();
+}
+
+void MainWindow::applyBoardImages(const std::shared_ptr<const workflow::BoardImages>& images) {
+  slides_.clear();
+  const workflow::CaseState* s = controller_.state();
+  if (s == nullptr || !s->plan || !images) return;
+  std::map<int, QImage> axial;
+  std::map<int, QImage> ultrasound;
+  std::map<int, QImage> overviews;
+  for (const workflow::LesionThumbnails& t : images->lesions) {
+    axial[t.lesion_id] = toQImage(t.axial);
+    if (t.ultrasound) ultrasound[t.lesion_id] = toQImage(*t.ultrasound);
+  }
+  for (const workflow::SessionOverview& o : images->sessions) {
+    overviews[o.session] = toQImage(o.overview);
+  }
+  for (const planning::PlanLesion& l : s->plan->lesions) {
+    PresentationSlide slide;
+    slide.lesion_id = l.id;
+    slide.session = l.session;
+    slide.axial = axial[l.id];
+    if (ultrasound.count(l.id) != 0) slide.ultrasound = ultrasound[l.id];
+    QString text =
+        tr("%1 mm, %2 ablation(s)").arg(l.diameter_mm, 0, 'f', 0).arg(l.placements.size());
+    if (!l.placements.empty()) {
+      text += tr("; minimal margin %1 mm (preview)").arg(l.preview.minimal_margin_mm, 0, 'f', 1);
+      if (l.confirmation) {
+        text += tr(", %1 mm simulated").arg(l.confirmation->margins.minimal_margin_mm, 0, 'f', 1);
       }
-      if (l.ultrasound) {
-        const planning::PlanUltrasound& w = *l.ultrasound;
-        text += w.access.empty() ? tr("<br>Ultrasound: no probe window")
-                                 : tr("<br>Ultrasound: %1 window, lesion %2 % / needle %3 % "
-                                      "visible, %4 mm deep")
-                                       .arg(qs(w.access))
-                                       .arg(100 * w.lesion_visible, 0, 'f', 0)
-                                       .arg(100 * w.needle_visible, 0, 'f', 0)
-                                       .arg(w.depth_mm, 0, 'f', 0);
-        for (const std::string& f : w.flags) text += "<br><i>" + qs(f).toHtmlEscaped() + "</i>";
+      if (l.uncertainty) {
+        text += tr("; P(margin \u2265 %1 mm) = %2")
+                    .arg(s->plan->settings.minimum_margin_mm, 0, 'f', 0)
+                    .arg(l.uncertainty->probability_margin_ok, 0, 'f', 2);
       }
-      if (l.flag != planning::LesionFlag::kNone) {
-        text += "<br><i>" + qs(planning::toString(l.flag)).toHtmlEscaped() +
-                "</i>: " + qs(l.reason).toHtmlEscaped();
-      }
-      slide.text = text;
-      slides_.push_back(std::move(slide));
     }
-    board_->setImages(std::move(axial), std::move(ultrasound), std::move(overviews));
-  } catch (const std::exception& e) {
-    QApplication::restoreOverrideCursor();
-    showError(tr("Tumour board"), QString::fromUtf8(e.what()));
+    if (l.ultrasound) {
+      const planning::PlanUltrasound& w = *l.ultrasound;
+      text += w.access.empty() ? tr("<br>Ultrasound: no probe window")
+                               : tr("<br>Ultrasound: %1 window, lesion %2 % / needle %3 % "
+                                    "visible, %4 mm deep")
+                                     .arg(qs(w.access))
+                                     .arg(100 * w.lesion_visible, 0, 'f', 0)
+                                     .arg(100 * w.needle_visible, 0, 'f', 0)
+                                     .arg(w.depth_mm, 0, 'f', 0);
+      for (const std::string& f : w.flags) text += "<br><i>" + qs(f).toHtmlEscaped() + "</i>";
+    }
+    if (l.flag != planning::LesionFlag::kNone) {
+      text += "<br><i>" + qs(planning::toString(l.flag)).toHtmlEscaped() +
+              "</i>: " + qs(l.reason).toHtmlEscaped();
+    }
+    slide.text = text;
+    slides_.push_back(std::move(slide));
+  }
+  board_->setImages(std::move(axial), std::move(ultrasound), std::move(overviews));
+  board_->setPlan(&*s->plan, controller_.problems(), maxSessionsOf(s));  // shows them
+  if (present_pending_) {
+    present_pending_ = false;
+    (void)present();
   }
 }
 
@@ -634,7 +650,11 @@ PresentationDialog* MainWindow::present() {
     showError(tr("Presentation"), tr("There is no plan to present: plan the case first."));
     return nullptr;
   }
-  if (slides_.empty()) refreshBoardImages();
+  if (slides_.empty()) {
+    present_pending_ = true;  // shown when the pictures are made (in the background)
+    refreshBoardImages();
+    return nullptr;
+  }
   auto* dialog = new PresentationDialog(slides_, this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   dialog->showFullScreen();

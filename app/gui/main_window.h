@@ -93,7 +93,8 @@ class MainWindow : public QMainWindow {
   /// CaseController::exportPlan().
   void exportAs(workflow::ExportKind kind);
   /// The tumour board's presentation mode (full screen, one lesion at a time); returns the dialog
-  /// shown (owned by the window, deleted on close) or nullptr without a plan.
+  /// shown (owned by the window, deleted on close), or nullptr without a plan or while the board's
+  /// pictures are still being made (the presentation then opens when they are ready).
   PresentationDialog* present();
   /// The slice views' cursor (LPS mm); none before the first case.
   std::optional<Vec3> cursor() const { return cursor_; }
@@ -105,8 +106,10 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void rebuildViews();
   void refreshPlan();
-  /// The board's pictures (workflow::boardImages) into the board and the presentation slides.
+  /// Makes the board's pictures (CaseController::makeBoardImages(), in the background) ...
   void refreshBoardImages();
+  /// ... and puts them into the board and the presentation slides.
+  void applyBoardImages(const std::shared_ptr<const workflow::BoardImages>& images);
   void refreshViews();
   void showError(const QString& title, const QString& text);
   void addRecent(const QString& path);
@@ -143,6 +146,8 @@ class MainWindow : public QMainWindow {
   int last_series_choices_ = 0;
   std::optional<Vec3> cursor_;
   std::vector<PresentationSlide> slides_;
+  bool board_images_pending_ = false;  ///< asked while a job ran
+  bool present_pending_ = false;       ///< present() asked before the pictures were made
 };
 
 }  // namespace rfa::gui

@@ -5,7 +5,9 @@
 #include <QImage>
 #include <QPixmap>
 #include <cstdio>
+#include <vector>
 
+#include "followup_panel.h"
 #include "main_window.h"
 #include "vtk_view_widget.h"
 
@@ -31,8 +33,12 @@ int runScreenshot(const ScreenshotRequest& request) {
     layout = MainWindow::Layout::kBoard;
   } else if (request.layout == QLatin1String("ultrasound")) {
     layout = MainWindow::Layout::kUltrasound;
+  } else if (request.layout == QLatin1String("followup")) {
+    layout = MainWindow::Layout::kFollowup;
   } else if (request.layout != QLatin1String("mpr")) {
-    std::fprintf(stderr, "rfaplan-gui: --layout must be mpr, 3d, ultrasound or board (got '%s')\n",
+    std::fprintf(stderr,
+                 "rfaplan-gui: --layout must be mpr, 3d, ultrasound, board or followup (got "
+                 "'%s')\n",
                  qPrintable(request.layout));
     return 2;
   }
@@ -58,15 +64,28 @@ int runScreenshot(const ScreenshotRequest& request) {
   if (c.state()->plan && !c.state()->plan->lesions.empty()) {
     window.setCursor(c.state()->plan->lesions.front().centroid_lps);
   }
+  if (!request.followup.isEmpty()) {
+    c.openFollowup(request.followup, 1);
+    c.waitIdle();
+    if (!c.followup()) {
+      std::fprintf(stderr, "rfaplan-gui: %s\n", qPrintable(window.lastError()));
+      return c.lastErrorCode() != 0 ? c.lastErrorCode() : 1;
+    }
+  }
   window.setLayoutMode(layout);
+  c.waitIdle();  // the board's pictures are made in the background
+  std::vector<VtkViewWidget*> views;
+  for (int i = 0; i < 4; ++i) views.push_back(window.view(i));
+  if (FollowupPanel* f = window.followupPanel()) {
+    views.insert(views.end(), {f->planningView(), f->followupView(), f->followup3dView()});
+  }
   // Let every visible view draw at least twice (first frame sets up the GL resources).
   QElapsedTimer timer;
   timer.start();
   while (timer.elapsed() < 20000) {
     QApplication::processEvents(QEventLoop::AllEvents, 50);
     bool drawn = true;
-    for (int i = 0; i < 4; ++i) {
-      VtkViewWidget* v = window.view(i);
+    for (VtkViewWidget* v : views) {
       if (v != nullptr && v->isVisible() && v->framesDrawn() < 2) {
         drawn = false;
         v->update();

@@ -16,8 +16,9 @@ QSurfaceFormat defaultSurfaceFormat();
 struct ScreenshotRequest {
   QString input;
   QString output;
-  QString layout = QStringLiteral("mpr");  ///< "mpr", "3d" or "board"
+  QString layout = QStringLiteral("mpr");  ///< "mpr", "3d", "ultrasound", "board", "followup"
   bool plan = false;                       ///< plan an image input first (preview model)
+  QString followup;  ///< a follow-up image of the (saved) plan INPUT, reviewed first ("" = none)
   QSize size{1600, 1000};
 };
 

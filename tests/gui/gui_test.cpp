@@ -338,7 +338,10 @@ void GuiTest::workflowOnPhantom() {
   w.setLayoutMode(MainWindow::Layout::kBoard);
   QVERIFY(w.board()->table(1) != nullptr);
   QVERIFY(w.board()->table(sessions_before + 1) != nullptr);
+  // Approved while the board's pictures are still being made: stored when they are done.
+  QVERIFY(c.busy());
   c.setReview(1, QStringLiteral("approved"), QStringLiteral("ok by the board"));
+  QVERIFY(waitFor([&] { return !c.busy(); }));
   QVERIFY(c.state()->plan->sessions.front().review_status ==
           rfa::planning::ReviewStatus::kApproved);
   w.setLayoutMode(MainWindow::Layout::kMpr);
@@ -869,8 +872,14 @@ void GuiTest::boardScreen() {
   QVERIFY(waitFor([&] { return !c.busy(); }));
   QVERIFY2(c.state()->plan.has_value(), qPrintable(w.lastError()));
   const rfa::planning::TreatmentPlan& plan = *c.state()->plan;
+  // The board's pictures are made in the background: the UI thread stays free.
+  Watchdog dog(c);
   w.setLayoutMode(MainWindow::Layout::kBoard);
-  QApplication::processEvents();
+  QVERIFY(c.busy());
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  std::printf("board pictures: UI thread longest block %.1f ms during the job\n",
+              dog.worstBusyMs());
+  QVERIFY(dog.worstBusyMs() < 100.0);
   int thumbs = 0;
   for (const auto& l : plan.lesions) {
     if (l.session == 0 && plan.unplaced.empty()) continue;

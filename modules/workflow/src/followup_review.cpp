@@ -247,6 +247,15 @@ CaseScene followupScene(const FollowupReview& review) {
   std::map<int, SceneColour> bin_colours;
   for (int b = 1; b <= bins.count(); ++b) bin_colours[b] = bins.colourOf(b);
 
+  if (review.planned.segmentation.liver) {
+    SceneRegion liver;  // context in 3D only
+    liver.name = "liver";
+    liver.mask = std::make_shared<Mask>(*review.planned.segmentation.liver);
+    liver.colour = {0.75, 0.45, 0.4};
+    liver.opacity = 0.0;
+    liver.surface_opacity = 0.12;
+    s.regions.push_back(std::move(liver));
+  }
   if (!c.zones.empty()) {
     SceneRegion z;
     z.name = "zones";

@@ -124,7 +124,8 @@ struct MarginBins {
 };
 
 /// \brief The scene of the registered follow-up (its CT is FollowupReview's
-/// timepoint().confirmation.followup_on_planning, on the planning grid): "zones" (the segmented
+/// timepoint().confirmation.followup_on_planning, on the planning grid): "liver" (the planning
+/// liver, a faint surface in 3D only), "zones" (the segmented
 /// ablation zones), "lesions" (the plan's treated lesions, outline colour, not in 3D), "margin
 /// map" (the lesion surface voxels coloured by their margin bin, as the confirm PNGs colour them;
 /// slice views) and "margin surface" (each treated lesion filled with the bin of its nearest

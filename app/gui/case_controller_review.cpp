@@ -1,7 +1,8 @@
-// The follow-up jobs of CaseController (case_controller.h): review a follow-up of the saved plan
-// (registration, zones, margins, matching: workflow::reviewFollowup(), as `rfaplan followup`)
-// and plan the next session on it (workflow::replanNextSession(), as `rfaplan followup
-// --next-plan`). Both run in the background with progress and Cancel; no follow-up logic here.
+// The review jobs of CaseController (case_controller.h): the tumour board's pictures
+// (workflow::boardImages()); review a follow-up of the saved plan (registration, zones, margins,
+// matching: workflow::reviewFollowup(), as `rfaplan followup`) and plan the next session on it
+// (workflow::replanNextSession(), as `rfaplan followup --next-plan`). All run in the background
+// with progress and Cancel; no review logic here.
 #include <QStandardPaths>
 #include <filesystem>
 #include <memory>
@@ -76,6 +77,17 @@ void CaseController::openFollowupFromPacs(const pacs::DicomNode& node, const QSt
     progress("retrieving", 0.0);
     request.followup = workflow::retrieveSeries(node, study, request.followup_series, cache);
     return reviewJob(request, progress);
+  });
+}
+
+void CaseController::makeBoardImages() {
+  if (!state_ || !state_->plan || refuseWhenBusy(tr("Board pictures"))) return;
+  auto state = state_;
+  start(tr("Making the board's pictures"), [state](const auto& progress) {
+    progress("pictures", 0.0);
+    JobResult r;
+    r.board_images = std::make_shared<workflow::BoardImages>(workflow::boardImages(*state));
+    return r;
   });
 }
 
