@@ -97,7 +97,7 @@ class CaseController : public QObject {
   /// Blocks (running the event loop) until the current job ends; for the command line and tests.
   void waitIdle();
 
- public slots:
+ public slots:  // NOLINT(readability-redundant-access-specifiers): Qt slots section
   /// Opens a DICOM folder/file, phantom folder, volume file or plan; a folder with several series
   /// asks (seriesChoiceNeeded) unless `series_id` names one.
   void open(const QString& path, const QString& series_id = {});
@@ -154,7 +154,8 @@ class CaseController : public QObject {
   void exportNavigation(const QString& dir);
   /// Reviews a follow-up image (DICOM folder/file, phantom folder, volume) of the open plan, which
   /// must be saved: workflow::reviewFollowup() in the background (registration with progress and
-  /// Cancel), as `rfaplan followup PLAN PATH@sessions_done` assesses it. followupReady() on success.
+  /// Cancel), as `rfaplan followup PLAN PATH@sessions_done` assesses it. followupReady() on
+  /// success.
   void openFollowup(const QString& path, int sessions_done, const QString& series_id = {},
                     bool force = false);
   /// The same with a series retrieved from a PACS (C-GET into the cache folder) first.

@@ -41,7 +41,8 @@ void CaseController::setReview(int session, const QString& status, const QString
   if (busy_) {
     // The worker owns the case (e.g. making the board's pictures): the review waits for it.
     pending_reviews_[session] = {status, comment};
-    emit message(tr("Review of session %1 is stored when \"%2\" ends").arg(session).arg(busy_what_));
+    emit message(
+        tr("Review of session %1 is stored when \"%2\" ends").arg(session).arg(busy_what_));
     return;
   }
   const std::optional<planning::ReviewStatus> review =

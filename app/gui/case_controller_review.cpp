@@ -20,8 +20,8 @@ namespace {
 // The job of a follow-up review: the review and its scene layers (surfaces extracted here).
 JobResult reviewJob(const workflow::FollowupReviewRequest& request,
                     const workflow::Progress& progress) {
-  auto review = std::make_shared<workflow::FollowupReview>(
-      workflow::reviewFollowup(request, progress));
+  auto review =
+      std::make_shared<workflow::FollowupReview>(workflow::reviewFollowup(request, progress));
   JobResult r;
   std::vector<render::NeedleLine> none;
   sceneContentOf(workflow::followupScene(*review), r.followup_layers, none);
@@ -52,8 +52,7 @@ void CaseController::openFollowup(const QString& path, int sessions_done, const 
   request.followup_series = series_id.toStdString();
   request.sessions_done = sessions_done;
   request.force = force;
-  start(tr("Follow-up"),
-        [request](const auto& progress) { return reviewJob(request, progress); });
+  start(tr("Follow-up"), [request](const auto& progress) { return reviewJob(request, progress); });
 }
 
 void CaseController::openFollowupFromPacs(const pacs::DicomNode& node, const QString& study_uid,
@@ -72,12 +71,12 @@ void CaseController::openFollowupFromPacs(const pacs::DicomNode& node, const QSt
   request.force = force;
   const std::string cache =
       (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/pacs").toStdString();
-  start(tr("Follow-up"), [request, node, study = study_uid.toStdString(), cache](
-                             const auto& progress) mutable {
-    progress("retrieving", 0.0);
-    request.followup = workflow::retrieveSeries(node, study, request.followup_series, cache);
-    return reviewJob(request, progress);
-  });
+  start(tr("Follow-up"),
+        [request, node, study = study_uid.toStdString(), cache](const auto& progress) mutable {
+          progress("retrieving", 0.0);
+          request.followup = workflow::retrieveSeries(node, study, request.followup_series, cache);
+          return reviewJob(request, progress);
+        });
 }
 
 void CaseController::makeBoardImages() {

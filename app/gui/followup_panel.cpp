@@ -208,19 +208,16 @@ void FollowupPanel::fillTable() {
   table_->setRowCount(static_cast<int>(review->rows.size()));
   int row = 0;
   for (const workflow::FollowupLesionRow& r : review->rows) {
-    const QString name = r.lesion_id != 0 ? tr("L%1").arg(r.lesion_id)
-                                          : tr("new (follow-up %1)").arg(r.followup_id);
+    const QString name =
+        r.lesion_id != 0 ? tr("L%1").arg(r.lesion_id) : tr("new (follow-up %1)").arg(r.followup_id);
     const QString mam = r.mam_mm ? mm1(*r.mam_mm) : (r.treated ? tr("n/a") : QString());
     QString diameter = mm1(r.baseline_diameter_mm) + QStringLiteral(" → ") + mm1(r.diameter_mm);
     if (r.lesion_id == 0) diameter = mm1(r.diameter_mm);
     QString why = qs(r.reason);
     for (const std::string& w : r.warnings) why += QStringLiteral("; ") + qs(w);
-    const QStringList cells{name,
-                            r.session > 0 ? QString::number(r.session) : QString(),
-                            mam,
-                            qs(r.verdict),
-                            qs(r.status),
-                            diameter,
+    const QStringList cells{name,         r.session > 0 ? QString::number(r.session) : QString(),
+                            mam,          qs(r.verdict),
+                            qs(r.status), diameter,
                             why};
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
@@ -246,9 +243,7 @@ void FollowupPanel::fillTimeline() {
                          .arg(qs(tp.response.mrecist.category))
                          .arg(qs(tp.response.mrecist.reason)));
   for (const workflow::TimelineEntry& e : review->entries) {
-    QString when = !e.date.empty() ? qs(e.date)
-                   : e.day >= 0    ? tr("day %1").arg(e.day)
-                                   : QString();
+    QString when = !e.date.empty() ? qs(e.date) : e.day >= 0 ? tr("day %1").arg(e.day) : QString();
     auto* item = new QListWidgetItem(
         (e.done ? QStringLiteral("✔ ") : QStringLiteral("   ")) +
         (when.isEmpty() ? QString() : when + QStringLiteral("  ")) + qs(e.kind) +

@@ -461,9 +461,7 @@ void MainWindow::setLayoutMode(Layout layout) {
   const bool to_board = layout == Layout::kBoard && layout_ != Layout::kBoard;
   layout_ = layout;
   if (to_board) refreshPlan();  // the board's pictures are made when it is shown
-  stack_->setCurrentIndex(layout == Layout::kBoard      ? 1
-                          : layout == Layout::kFollowup ? 2
-                                                        : 0);
+  stack_->setCurrentIndex(layout == Layout::kBoard ? 1 : layout == Layout::kFollowup ? 2 : 0);
   VtkViewWidget* three_d = view(ViewRole::k3d);
   if (three_d == nullptr) return;
   for (VtkViewWidget* v : views_) grid_->removeWidget(v);

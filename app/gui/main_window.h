@@ -2,9 +2,9 @@
 /// \file main_window.h
 /// \brief The rfaplan workstation window: four linked views (axial, coronal, sagittal MPR and the
 /// 3D view), the "Ultrasound" layout (the probe plane of a needle beside the 3D view), the session
-/// tabs, the tumour-board page, the follow-up page (followup_panel.h), menus for open/save/export, the planning
-/// tools, and the always visible "RESEARCH USE ONLY" notice. A thin shell over CaseController
-/// (which calls the libraries) and rfa::render (which draws).
+/// tabs, the tumour-board page, the follow-up page (followup_panel.h), menus for open/save/export,
+/// the planning tools, and the always visible "RESEARCH USE ONLY" notice. A thin shell over
+/// CaseController (which calls the libraries) and rfa::render (which draws).
 
 #include <QMainWindow>
 #include <QString>

@@ -120,9 +120,8 @@ std::optional<rfa::Vec3> placeForANewLesion(const QString& phantom_dir,
   for (std::size_t k = 0; k < n[2]; k += 2) {
     for (std::size_t j = 0; j < n[1]; j += 2) {
       for (std::size_t i = 0; i < n[0]; i += 2) {
-        const rfa::Vec3 p = g.indexToLps(rfa::Vec3(static_cast<double>(i),
-                                                   static_cast<double>(j),
-                                                   static_cast<double>(k)));
+        const rfa::Vec3 p = g.indexToLps(
+            rfa::Vec3(static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)));
         bool ok = inside(p);
         for (const auto& l : plan.lesions) ok = ok && (l.centroid_lps - p).norm() > 35.0;
         for (int a = 0; ok && a < 3; ++a) {
@@ -148,7 +147,7 @@ class FollowupGuiTest : public QObject {
   void initTestCase();
   void followupViewEqualsTheCommandLine();
 
- private:
+ private:  // NOLINT(readability-redundant-access-specifiers): after the Qt slots
   QTemporaryDir tmp_;
   QString ph_, plan_, fu_;
   int shifted_ = 0;
@@ -201,6 +200,14 @@ void FollowupGuiTest::followupViewEqualsTheCommandLine() {
   QVERIFY2(c.hasCase() && c.state()->plan, qPrintable(w.lastError()));
   drawAll(w);  // the first frames (shader compilation) before the watched job
 
+  // Cancel: the review stops at its next progress report and nothing changes.
+  c.openFollowup(fu_, 1);
+  QVERIFY(c.busy());
+  c.cancel();
+  QVERIFY(waitFor([&] { return !c.busy(); }, 600000));
+  QVERIFY(c.followup() == nullptr);
+  QVERIFY(w.lastError().isEmpty());
+
   // The follow-up in the background: progress reported, the UI thread never blocked > 100 ms.
   Watchdog dog(c);
   QSignalSpy progress(&c, &rfa::gui::CaseController::progressed);
@@ -210,10 +217,11 @@ void FollowupGuiTest::followupViewEqualsTheCommandLine() {
   c.openFollowup(fu_, 1);
   QVERIFY(c.busy());
   QVERIFY(waitFor([&] { return !c.busy(); }, 600000));
-  std::printf("follow-up reviewed in %.1f s; UI thread longest block %.1f ms during the job, "
-              "%d progress reports\n",
-              static_cast<double>(t.elapsed()) / 1000.0, dog.worstBusyMs(),
-              static_cast<int>(progress.count()));
+  std::printf(
+      "follow-up reviewed in %.1f s; UI thread longest block %.1f ms during the job, "
+      "%d progress reports\n",
+      static_cast<double>(t.elapsed()) / 1000.0, dog.worstBusyMs(),
+      static_cast<int>(progress.count()));
   QCOMPARE(ready.count(), 1);
   QVERIFY2(c.followup() != nullptr, qPrintable(w.lastError()));
   QVERIFY2(dog.worstBusyMs() < 100.0, "the UI thread was blocked during the registration");
@@ -241,6 +249,10 @@ void FollowupGuiTest::followupViewEqualsTheCommandLine() {
     QCOMPARE(table->item(row, 2)->text(), QString::number(*r.mam_mm, 'f', 1));
   }
   QVERIFY(!panel->registrationLabel()->text().isEmpty());
+  // A poor registration is shown in red, an acceptable one not.
+  std::printf("registration: %s\n", review.registration_summary.c_str());
+  QCOMPARE(panel->registrationLabel()->styleSheet().contains(QStringLiteral("#b00020")),
+           review.registration_poor);
   QVERIFY(panel->timelineList()->count() >= 3);
 
   // The colour map: at the minimal-margin point of each treated lesion, the follow-up's axial
@@ -359,8 +371,8 @@ void FollowupGuiTest::followupViewEqualsTheCommandLine() {
     for (std::size_t k = 0; k < a.lesions[i].placements.size(); ++k) {
       QVERIFY((a.lesions[i].placements[k].tip_lps - b.lesions[i].placements[k].tip_lps).norm() <
               1e-3);
-      QVERIFY((a.lesions[i].placements[k].entry_lps - b.lesions[i].placements[k].entry_lps)
-                  .norm() < 1e-3);
+      QVERIFY((a.lesions[i].placements[k].entry_lps - b.lesions[i].placements[k].entry_lps).norm() <
+              1e-3);
     }
   }
   QVERIFY(std::abs(a.cumulative_volume_ml - b.cumulative_volume_ml) < 1e-3);

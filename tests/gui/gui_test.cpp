@@ -31,8 +31,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "lesion_table.h"
 #include "gui_test_support.h"
+#include "lesion_table.h"
 #include "main_window.h"
 #include "orthanc_server.h"
 #include "pacs_dialog.h"

@@ -25,7 +25,6 @@ namespace rfa::gui::test {
 using rfa::gui::MainWindow;
 using rfa::gui::VtkViewWidget;
 
-
 /// Longest gaps between ticks of a 5 ms timer on the UI thread: how long the event loop was
 /// blocked, split into gaps while the controller was busy (a background job running: loading,
 /// segmenting, planning, simulating) and the others (applying a result, drawing frames).

@@ -175,14 +175,21 @@ std::vector<TimelineEntry> timelineEntries(const planning::TreatmentPlan& plan,
     placed = true;
   };
   for (const planning::PlanEvent& ev : plan.timeline) {
-    // The follow-up goes before the first event after it: by date when both have one, else
-    // before the first RFA of a session not yet done.
+    // The follow-up goes before the first event after it: by date when both have one; else (a
+    // plan in days only) at the earliest place it can be: after the technical-success imaging of
+    // the sessions done, before any later imaging or RFA.
     if (!placed) {
-      const bool later_by_date = !fu_date.empty() && !ev.date.empty() && ev.date > fu_date;
-      const bool later_session = (fu_date.empty() || ev.date.empty()) &&
-                                 ev.kind == planning::EventKind::kRfa &&
-                                 ev.session > timepoint.sessions_done;
-      if (later_by_date || later_session) placeFollowup();
+      const bool dated = !fu_date.empty() && !ev.date.empty();
+      const bool later_by_date = dated && ev.date > fu_date;
+      const bool later_by_kind =
+          !dated &&
+          ((ev.kind == planning::EventKind::kRfa && ev.session > timepoint.sessions_done) ||
+           ev.kind == planning::EventKind::kImagingFollowup);
+      if (later_by_date || later_by_kind) {
+        placeFollowup();
+        if (!dated)
+          out.back().text += " (the plan is in days: placed after the technical-success imaging)";
+      }
     }
     TimelineEntry e;
     e.day = ev.day;
@@ -301,9 +308,9 @@ CaseScene followupScene(const FollowupReview& review) {
       const std::size_t n = queue.front();
       queue.pop_front();
       const std::size_t i = n % nx, j = (n / nx) % ny, k = n / (nx * ny);
-      const std::size_t nb[6] = {i > 0 ? n - 1 : n,           i + 1 < nx ? n + 1 : n,
-                                 j > 0 ? n - nx : n,          j + 1 < ny ? n + nx : n,
-                                 k > 0 ? n - nx * ny : n,     k + 1 < nz ? n + nx * ny : n};
+      const std::size_t nb[6] = {i > 0 ? n - 1 : n,       i + 1 < nx ? n + 1 : n,
+                                 j > 0 ? n - nx : n,      j + 1 < ny ? n + nx : n,
+                                 k > 0 ? n - nx * ny : n, k + 1 < nz ? n + nx * ny : n};
       for (const std::size_t m : nb) {
         if (m == n || fv[m] != 0 || lv[m] != lv[n]) continue;
         fv[m] = fv[n];

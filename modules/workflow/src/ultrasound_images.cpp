@@ -9,8 +9,8 @@
 #include "rfa/io/segmentation_folder.h"
 #include "rfa/report/margin_image.h"
 #include "rfa/report/probe_image.h"
-#include "rfa/workflow/acoustic_windows.h"
 #include "rfa/ultrasound/probe.h"
+#include "rfa/workflow/acoustic_windows.h"
 
 namespace rfa::workflow {
 namespace fs = std::filesystem;

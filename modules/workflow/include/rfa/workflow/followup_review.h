@@ -54,15 +54,15 @@ struct FollowupLesionRow {
   std::string status;  ///< response status: "complete response", "shrunk", "new", ...
   std::string reason;  ///< the match in words
   double baseline_diameter_mm = 0;
-  double diameter_mm = 0;         ///< RECIST, as seen at follow-up
-  double viable_diameter_mm = 0;  ///< mRECIST
+  double diameter_mm = 0;          ///< RECIST, as seen at follow-up
+  double viable_diameter_mm = 0;   ///< mRECIST
   std::optional<Vec3> centre_lps;  ///< the plan lesion's centroid (planning LPS mm), when known
   std::vector<std::string> warnings;
 };
 
 /// \brief One line of the treatment timeline: a plan event or the assessed follow-up.
 struct TimelineEntry {
-  int day = 0;       ///< days from the plan's first RFA (the follow-up: -1 when its date is unknown)
+  int day = 0;  ///< days from the plan's first RFA (the follow-up: -1 when its date is unknown)
   std::string date;  ///< yyyy-mm-dd or DICOM yyyymmdd; "" when unknown
   std::string kind;  ///< the plan's kinds ("rfa", "systemic-cycle", ...) or "follow-up"
   int session = 0;
@@ -107,8 +107,9 @@ FollowupReview reviewFollowup(const FollowupReviewRequest& request, const Progre
 std::vector<FollowupLesionRow> followupRows(const planning::TreatmentPlan& plan,
                                             const followup::TimepointResult& timepoint);
 
-/// \brief The plan's timeline with the follow-up placed after the sessions done (by date when
-/// both have one) and the next session's targets and budget as the last entry.
+/// \brief The plan's timeline with the follow-up placed in it (by date when both have one; for a
+/// plan in days, after the technical-success imaging of the sessions done, before any later
+/// imaging or RFA) and the next session's targets and budget as the last entry.
 std::vector<TimelineEntry> timelineEntries(const planning::TreatmentPlan& plan,
                                            const followup::TimepointResult& timepoint,
                                            const followup::NextSession& next);
@@ -117,9 +118,9 @@ std::vector<TimelineEntry> timelineEntries(const planning::TreatmentPlan& plan,
 /// threshold, the last label = at or above it.
 struct MarginBins {
   double threshold_mm = 5;
-  [[nodiscard]] int count() const;                     ///< number of labels (>= 3)
-  [[nodiscard]] int labelOf(double margin_mm) const;   ///< 1..count()
-  [[nodiscard]] double valueOf(int label) const;       ///< a margin inside the bin (its centre)
+  [[nodiscard]] int count() const;                      ///< number of labels (>= 3)
+  [[nodiscard]] int labelOf(double margin_mm) const;    ///< 1..count()
+  [[nodiscard]] double valueOf(int label) const;        ///< a margin inside the bin (its centre)
   [[nodiscard]] SceneColour colourOf(int label) const;  ///< report::marginColour(valueOf(label))
 };
 

@@ -21,8 +21,8 @@ std::filesystem::path retrieveSeries(const pacs::DicomNode& node, const std::str
                                      const std::string& series_uid,
                                      const std::filesystem::path& cache_dir);
 
-/// \brief retrieveSeries(), then openCase() on that folder. \throws what pacs::getSeries() and openCase() throw; NoDataError
-/// when the peer sent no instance.
+/// \brief retrieveSeries(), then openCase() on that folder. \throws what pacs::getSeries() and
+/// openCase() throw; NoDataError when the peer sent no instance.
 CaseState openFromPacs(const pacs::DicomNode& node, const std::string& study_uid,
                        const std::string& series_uid, const std::filesystem::path& cache_dir);
 
