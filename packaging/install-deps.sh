@@ -17,6 +17,8 @@ packages=(
   # libraries
   libdcmtk-dev libinsighttoolkit5-dev libgdcm-dev libopenjp2-7-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
   zlib1g-dev libdeflate-dev libgtest-dev googletest libbenchmark-dev libcairo2-dev libopenigtlink-dev libsqlite3-dev
+  # DICOM TLS (rfa::pacs links OpenSSL 3 next to DCMTK's dcmtls)
+  libssl-dev
   # the workstation (rfaplan-gui): Qt6 widgets/OpenGL and VTK 9.1 (its Qt module is Qt5: unused).
   # libqt6opengl6-dev (Qt6OpenGL, Qt6OpenGLWidgets) is only a Recommends of qt6-base-dev.
   qt6-base-dev libqt6opengl6-dev libvtk9-dev
@@ -24,8 +26,9 @@ packages=(
   libegl-dev libopengl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
   # the GUI tests and screenshots run on a virtual X display (Xvfb + llvmpipe)
   xvfb xauth
-  # tools used by the tests and packaging: DCMTK and GDCM command lines, dciodvfy, dpkg-shlibdeps
-  dcmtk libgdcm-tools dicom3tools dpkg-dev file
+  # tools used by the tests and packaging: DCMTK and GDCM command lines, dciodvfy, dpkg-shlibdeps;
+  # openssl makes the DICOM TLS tests' certificates (CA, server, expired, other CA, client)
+  dcmtk libgdcm-tools dicom3tools dpkg-dev file openssl
   # peers of the tests: plastimatch (RTSTRUCT rasterisation check), Orthanc (a real PACS on
   # loopback), poppler-utils (pdftoppm/pdftotext read the report's pages back)
   plastimatch orthanc poppler-utils

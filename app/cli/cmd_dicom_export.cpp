@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli_audit.h"
 #include "cli_common.h"
 #include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
 #include "rfa/dicomexport/rtstruct.h"
 #include "rfa/io/input.h"
 #include "rfa/io/volume_file.h"
+#include "rfa/workflow/audit_events.h"
 #include "rfa/workflow/exports.h"
 
 namespace rfa::cli {
@@ -76,6 +78,10 @@ void addDicomExportCommands(CLI::App& app, int& exit_code) {
     cmd->callback([&exit_code]() {
       const workflow::ExportSummary w = workflow::exportRtstruct(a.plan, a.out, exportOptionsOf(a));
       printWriterNotes(w);
+      audit::Event e = workflow::planFileEvent("export", kProgram, a.plan);
+      e.details["kind"] = "rtstruct";
+      workflow::addOutput(e, w.file, w.sop_instance_uid);
+      auditRecord(e);
       std::cout << "RT Structure Set " << a.out << ": " << w.rois << " ROIs, " << w.contours
                 << " contours, " << w.points << " points; SOP Instance UID " << w.sop_instance_uid
                 << "\n  references series " << w.series_instance_uid << "\n"
@@ -93,6 +99,10 @@ void addDicomExportCommands(CLI::App& app, int& exit_code) {
     cmd->callback([&exit_code]() {
       const workflow::ExportSummary w = workflow::exportSeg(a.plan, a.out, exportOptionsOf(a));
       printWriterNotes(w);
+      audit::Event e = workflow::planFileEvent("export", kProgram, a.plan);
+      e.details["kind"] = "seg";
+      workflow::addOutput(e, w.file);
+      auditRecord(e);
       std::cout << "DICOM SEG " << a.out << ": " << w.segments << " segments, " << w.frames
                 << " frames\n  references series " << w.series_instance_uid << "\n"
                 << kResearchBanner << "\n";

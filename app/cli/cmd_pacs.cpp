@@ -1,6 +1,7 @@
 // rfaplan pacs echo|find|get|store: a DICOM network client for one node (C-ECHO, C-FIND,
-// C-GET, C-STORE). Options are checked before any network work (exit 2); network and peer
-// failures exit 11.
+// C-GET, C-STORE), plain or over DICOM TLS (--tls). Options are checked before any network work
+// (exit 2; a missing or unreadable TLS file exits 3, one that holds no PEM certificate or key 5);
+// network and peer failures, TLS ones included (certificate refused, handshake failed), exit 11.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -23,6 +24,8 @@ pacs::DicomNode& node() {
   return n;
 }
 
+// The node options of every pacs subcommand, DICOM TLS included (the one place they are
+// parsed).
 void addNodeOptions(CLI::App* cmd) {
   pacs::DicomNode& n = node();
   cmd->add_option("--aet", n.calling_ae, "Our (calling) AE title")->capture_default_str();
@@ -32,6 +35,29 @@ void addNodeOptions(CLI::App* cmd) {
   cmd->add_option("--timeout", n.timeout_s,
                   "Seconds for connecting, negotiating and each awaited DIMSE message (1-3600)")
       ->capture_default_str();
+  auto* tls = cmd->add_flag("--tls", n.tls.enabled,
+                            "DICOM TLS (TLS 1.2 or newer, BCP 195 profile); needs --tls-ca");
+  auto* ca = cmd->add_option("--tls-ca", n.tls.ca_file,
+                             "PEM file of the CA certificate(s) that the peer's certificate must "
+                             "chain to")
+                 ->type_name("FILE")
+                 ->needs(tls);
+  auto* cert = cmd->add_option("--tls-cert", n.tls.cert_file,
+                               "Our client certificate (PEM), for peers that require one")
+                   ->type_name("FILE")
+                   ->needs(tls);
+  auto* key = cmd->add_option("--tls-key", n.tls.key_file,
+                              "The client certificate's private key (PEM, unencrypted)")
+                  ->type_name("FILE")
+                  ->needs(tls);
+  cert->needs(key);
+  key->needs(cert);
+  tls->needs(ca);
+}
+
+// " over DICOM TLS" when TLS is on, for the result lines.
+std::string via() {
+  return node().tls.enabled ? " over DICOM TLS" : "";
 }
 
 std::string optionalInt(const std::optional<int>& v) {
@@ -100,8 +126,8 @@ void addEcho(CLI::App* pacs_cmd, int& exit_code) {
     pacs::validateNode(node());
     std::cerr << kResearchBanner << "\n";
     const double s = pacs::echo(node());
-    std::cout << "C-ECHO " << pacs::describeNode(node()) << " (calling AE " << node().calling_ae
-              << "): ok in " << fixed(s * 1000, 0) << " ms\n";
+    std::cout << "C-ECHO " << pacs::describeNode(node()) << via() << " (calling AE "
+              << node().calling_ae << "): ok in " << fixed(s * 1000, 0) << " ms\n";
     exit_code = 0;
   });
 }
@@ -137,7 +163,7 @@ void addFind(CLI::App* pacs_cmd, int& exit_code) {
         pacs::find(node(), series ? pacs::QueryLevel::kSeries : pacs::QueryLevel::kStudy, keys);
     if (json_file != "-") {
       std::cout << results.size() << (series ? " series" : " study(ies)") << " on "
-                << pacs::describeNode(node()) << "\n";
+                << pacs::describeNode(node()) << via() << "\n";
       if (!results.empty()) {
         std::vector<std::vector<std::string>> rows;
         for (const pacs::FindResult& r : results) {
@@ -194,7 +220,8 @@ void addGet(CLI::App* pacs_cmd, int& exit_code) {
     std::cerr << kResearchBanner << "\n";
     const auto t0 = std::chrono::steady_clock::now();
     const pacs::GetResult r = pacs::getSeries(node(), study_uid, series_uid, out_dir);
-    std::cout << "C-GET " << pacs::describeNode(node()) << ": " << r.received << " instance(s)"
+    std::cout << "C-GET " << pacs::describeNode(node()) << via() << ": " << r.received
+              << " instance(s)"
               << (r.expected ? " of " + std::to_string(*r.expected) : std::string())
               << " written to " << out_dir << " in " << fixed(secondsSince(t0), 1) << " s"
               << (r.failed ? ", " + std::to_string(r.failed) + " failed" : std::string())
@@ -222,8 +249,8 @@ void addStore(CLI::App* pacs_cmd, int& exit_code) {
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<fs::path> paths(inputs.begin(), inputs.end());
     const pacs::StoreResult r = pacs::store(node(), paths);
-    std::cout << "C-STORE " << pacs::describeNode(node()) << ": " << r.sent << " sent, " << r.failed
-              << " failed, " << r.skipped.size() << " file(s) skipped, in "
+    std::cout << "C-STORE " << pacs::describeNode(node()) << via() << ": " << r.sent << " sent, "
+              << r.failed << " failed, " << r.skipped.size() << " file(s) skipped, in "
               << fixed(secondsSince(t0), 1) << " s\n";
     for (const std::string& s : r.skipped) std::cout << "  skipped " << s << "\n";
     for (const std::string& s : r.warnings) std::cout << "  warning " << s << "\n";
@@ -247,8 +274,11 @@ void addPacsCommand(CLI::App& app, int& exit_code) {
   cmd->require_subcommand(1);
   cmd->footer(
       "Common options: --aet (calling AE, default RFAPLAN), --aec (called AE, default ORTHANC), "
-      "--host, --port, --timeout S. Exit codes: 2 bad option, 3 path or series not found, "
-      "4 no DICOM file to send, 8 output not writable, 11 network or peer failure.");
+      "--host, --port, --timeout S; DICOM TLS: --tls --tls-ca FILE [--tls-cert FILE --tls-key "
+      "FILE]. Exit codes: 2 bad option, 3 path or series not found or TLS file missing, "
+      "4 no DICOM file to send, 5 TLS file without a PEM certificate/key, 8 output not writable, "
+      "11 network or peer failure (TLS: certificate refused, handshake failed, plain/TLS "
+      "mismatch).");
   addEcho(cmd, exit_code);
   addFind(cmd, exit_code);
   addGet(cmd, exit_code);

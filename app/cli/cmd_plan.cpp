@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli_audit.h"
 #include "cli_common.h"
 #include "rfa/core/error.h"
 #include "rfa/planning/plan_builder.h"
@@ -15,6 +16,7 @@
 #include "rfa/thermal/heat_backend.h"
 #include "rfa/thermal/zone_calibration.h"
 #include "rfa/ultrasound/probe.h"
+#include "rfa/workflow/audit_events.h"
 #include "rfa/workflow/case_state.h"
 #include "tissue_options.h"
 
@@ -225,6 +227,10 @@ void addPlanCommand(CLI::App& app, int& exit_code) {
 
     const planning::PlanWriteResult w = workflow::savePlan(state, out_path);
     const planning::TreatmentPlan& plan = *state.plan;
+    if (!w.unchanged) {
+      auditRecord(workflow::imageEvent("open", kProgram, state.image));
+      auditRecord(workflow::planEvent("save", kProgram, plan, out_path));
+    }
     printSummary(plan, out_path);
     if (w.unchanged) std::cout << "  (same content as the plan already there: not rewritten)\n";
     if (w.previous_kept) {

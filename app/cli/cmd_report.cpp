@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli_audit.h"
 #include "cli_common.h"
 #include "rfa/core/error.h"
+#include "rfa/workflow/audit_events.h"
 #include "rfa/workflow/exports.h"
 
 namespace rfa::cli {
@@ -46,6 +48,10 @@ void addReportCommand(CLI::App& app, int& exit_code) {
     o.software = std::string("rfaplan ") + RFAPLAN_VERSION;
     o.on_loader_note = [](const std::string& n) { std::cerr << "warning: " << n << "\n"; };
     const workflow::ExportSummary r = workflow::exportReport(plan_file, out, o);
+    audit::Event e = workflow::planFileEvent("export", kProgram, plan_file);
+    e.details["kind"] = "report";
+    workflow::addOutput(e, r.file);
+    auditRecord(e);
     std::cout << "report " << r.file.string() << ": " << r.pages << " pages (" << r.session_sections
               << " session section(s), " << (r.bytes + 512) / 1024 << " KiB) in "
               << fixed(secondsSince(t0), 1) << " s\n";

@@ -3,8 +3,10 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QEventLoop>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -25,6 +27,7 @@
 #include "rfa/planning/plan_io.h"
 #include "rfa/ultrasound/probe.h"
 #include "rfa/workflow/atlas_liver_step.h"
+#include "rfa/workflow/audit_events.h"
 #include "rfa/workflow/autosave.h"
 #include "rfa/workflow/exports.h"
 
@@ -86,6 +89,12 @@ void recordedEdit(workflow::LesionEditHistory& history, workflow::CaseState& sta
 }
 
 }  // namespace
+
+QString recordAudit(audit::Event event) {
+  event.program = "rfaplan-gui";
+  const std::optional<std::string> why = audit::record(event);
+  return why ? qs(*why) : QString();
+}
 
 CaseController::CaseController(QObject* parent) : QObject(parent) {
   pool_.setMaxThreadCount(1);  // one job at a time; its libraries parallelise inside
@@ -155,6 +164,12 @@ void CaseController::finish() {
     history_.clear();
     followup_.reset();  // a follow-up belongs to the case it was reviewed against
     followup_scene_.reset();
+    QString audit_warning = recordAudit(workflow::imageEvent("open", {}, state_->image));
+    if (state_->plan && !state_->plan_file.empty()) {
+      const QString w = recordAudit(workflow::planFileEvent("open", {}, state_->plan_file));
+      if (!w.isEmpty()) audit_warning = w;
+    }
+    if (!audit_warning.isEmpty()) emit message(audit_warning);
     const std::optional<QString> autosaved = autosavedPlan();
     // The CT is never changed after loading: the scene shares it with the state (no copy).
     scene_ = std::make_shared<render::Scene>(
@@ -408,6 +423,11 @@ bool CaseController::savePlan(const QString& path) {
   try {
     const planning::PlanWriteResult w = workflow::savePlan(*state_, path.toStdString());
     dirty_ = false;
+    if (!w.unchanged) {
+      const QString a =
+          recordAudit(workflow::planEvent("save", {}, *state_->plan, state_->plan_file));
+      if (!a.isEmpty()) emit message(a);
+    }
     emit message(
         w.unchanged
             ? tr("Saved: same content as %1, not rewritten").arg(qs(state_->plan_file.string()))
@@ -454,8 +474,12 @@ void CaseController::exportPlan(workflow::ExportKind kind, const QString& out, i
     eo.session = session;
     eo.software = software();
     const workflow::ExportSummary s = workflow::exportPlan(kind, plan_file, o, eo);
+    audit::Event e = workflow::planFileEvent("export", {}, plan_file);
+    e.details["kind"] = workflow::exportKindName(kind);
+    workflow::addOutput(e, s.file, s.sop_instance_uid);
     JobResult r;
     r.message = qs(s.file.string()) + ": " + qs(s.text);
+    if (const QString a = recordAudit(std::move(e)); !a.isEmpty()) r.message += "; " + a;
     return r;
   });
 }
@@ -478,13 +502,17 @@ void CaseController::exportNavigation(const QString& dir) {
     progress("export", 0.0);
     const navigation::NavigationExport e =
         navigation::exportNavigation(navigation::loadNavigationPlan(plan_file), out);
+    audit::Event ae = workflow::planFileEvent("export", {}, plan_file);
+    ae.details["kind"] = "navigation";
+    workflow::addOutput(ae, e.markups_file);
     JobResult r;
-    r.message = tr("Navigation export: %1 and %2 (%3 needle(s), %4 target(s), %5 surface(s), LPS)")
-                    .arg(qs(e.markups_file.string()))
-                    .arg(qs(e.igtl_file.string()))
-                    .arg(e.needles)
-                    .arg(e.targets)
-                    .arg(e.structures);
+    if (const QString a = recordAudit(std::move(ae)); !a.isEmpty()) r.message = a + "; ";
+    r.message += tr("Navigation export: %1 and %2 (%3 needle(s), %4 target(s), %5 surface(s), LPS)")
+                     .arg(qs(e.markups_file.string()))
+                     .arg(qs(e.igtl_file.string()))
+                     .arg(e.needles)
+                     .arg(e.targets)
+                     .arg(e.structures);
     return r;
   });
 }
@@ -492,21 +520,25 @@ void CaseController::exportNavigation(const QString& dir) {
 void CaseController::openFromPacs(const pacs::DicomNode& node, const QString& study_uid,
                                   const QString& series_uid) {
   if (refuseWhenBusy(tr("Open from PACS"))) return;
-  const std::string cache =
-      (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/pacs").toStdString();
-  start(tr("Retrieving from PACS"), [node, study = study_uid.toStdString(),
+  const std::string cache = pacsCacheDir().toStdString();
+  const workflow::CacheRetention retention = cacheRetention();
+  start(tr("Retrieving from PACS"), [node, study = study_uid.toStdString(), retention,
                                      series = series_uid.toStdString(),
                                      cache](const auto& progress) {
     progress("retrieving", 0.0);
     auto state =
         std::make_shared<workflow::CaseState>(workflow::openFromPacs(node, study, series, cache));
     progress("retrieving", 1.0);
+    (void)workflow::prunePatientCache(cache, retention, std::chrono::system_clock::now());
+    audit::Event e = workflow::imageEvent("retrieve", {}, state->image);
+    e.details["peer_ae"] = node.called_ae;
     JobResult r;
+    if (const QString a = recordAudit(std::move(e)); !a.isEmpty()) r.message = a + "; ";
     sceneContentOf(*state, r.layers, r.needles);
     r.has_scene_update = true;
-    r.message = tr("Retrieved from %1 and opened %2")
-                    .arg(qs(pacs::describeNode(node)))
-                    .arg(qs(state->image.source));
+    r.message += tr("Retrieved from %1 and opened %2")
+                     .arg(qs(pacs::describeNode(node)))
+                     .arg(qs(state->image.source));
     r.new_state = std::move(state);
     return r;
   });
@@ -520,18 +552,23 @@ void CaseController::sendToPacs(const pacs::DicomNode& node, workflow::ExportKin
     return;
   }
   const std::filesystem::path plan_file = state_->plan_file;
-  const std::string work =
-      (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/outgoing").toStdString();
+  const std::string work = outgoingDir().toStdString();
   start(tr("Sending to PACS"), [plan_file, node, kind, work](const auto& progress) {
     progress("sending", 0.0);
     workflow::ExportOptions eo;
     eo.software = software();
     const workflow::PacsSendSummary s = workflow::sendPlanToPacs(plan_file, kind, node, work, eo);
+    audit::Event e = workflow::planFileEvent("send", {}, plan_file);
+    e.details["kind"] = workflow::exportKindName(kind);
+    e.details["peer_ae"] = node.called_ae;
+    e.details["stored"] = s.stored.sent;
+    workflow::addOutput(e, s.exported.file, s.exported.sop_instance_uid);
     JobResult r;
-    r.message = tr("Sent to %1: %2 instance(s) stored (%3)")
-                    .arg(qs(pacs::describeNode(node)))
-                    .arg(s.stored.sent)
-                    .arg(qs(s.exported.text));
+    if (const QString a = recordAudit(std::move(e)); !a.isEmpty()) r.message = a + "; ";
+    r.message += tr("Sent to %1: %2 instance(s) stored (%3)")
+                     .arg(qs(pacs::describeNode(node)))
+                     .arg(s.stored.sent)
+                     .arg(qs(s.exported.text));
     return r;
   });
 }
@@ -555,6 +592,48 @@ std::optional<QString> CaseController::autosavedPlan() {
 
 void CaseController::clearAutosave() {
   workflow::clearAutosave(autosaveDir().toStdString());
+}
+
+QString CaseController::pacsCacheDir() {
+  return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/pacs";
+}
+
+QString CaseController::outgoingDir() {
+  return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/outgoing";
+}
+
+workflow::CacheRetention CaseController::cacheRetention() {
+  const QSettings settings;
+  workflow::CacheRetention r;
+  const int days = std::max(1, settings.value(QStringLiteral("cache/retention_days"), 7).toInt());
+  const double gb =
+      std::max(0.1, settings.value(QStringLiteral("cache/retention_gb"), 20.0).toDouble());
+  r.max_age = std::chrono::hours(24 * days);
+  r.max_bytes = static_cast<std::uintmax_t>(gb * 1024.0 * 1024.0 * 1024.0);
+  return r;
+}
+
+workflow::CachePruneResult CaseController::prunePacsCache(
+    std::chrono::system_clock::time_point now) {
+  return workflow::prunePatientCache(pacsCacheDir().toStdString(), cacheRetention(), now);
+}
+
+std::optional<workflow::CachePruneResult> CaseController::clearCachedPatientData() {
+  if (refuseWhenBusy(tr("Clear cached patient data"))) return std::nullopt;
+  workflow::CachePruneResult r =
+      workflow::clearPatientCache({pacsCacheDir().toStdString(), outgoingDir().toStdString()});
+  audit::Event e;
+  e.action = "clear-cache";
+  e.details["removed"] = r.removed;
+  e.details["removed_bytes"] = r.removed_bytes;
+  if (const QString a = recordAudit(std::move(e)); !a.isEmpty()) emit message(a);
+  return r;
+}
+
+void CaseController::cleanExit() {
+  clearAutosave();
+  (void)workflow::clearPatientCache({outgoingDir().toStdString()});
+  (void)prunePacsCache();
 }
 
 }  // namespace rfa::gui

@@ -16,11 +16,13 @@
 #include <QStringList>
 #include <QThreadPool>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 
+#include "rfa/audit/audit_log.h"
 #include "rfa/core/geometry.h"
 #include "rfa/render/scene.h"
 #include "rfa/workflow/board_images.h"
@@ -29,6 +31,7 @@
 #include "rfa/workflow/lesion_edit.h"
 #include "rfa/workflow/needle_edit.h"
 #include "rfa/workflow/pacs_case.h"
+#include "rfa/workflow/patient_cache.h"
 
 namespace rfa::gui {
 
@@ -86,6 +89,21 @@ class CaseController : public QObject {
   static std::optional<QString> autosavedPlan();
   /// Removes the autosave (on a clean exit).
   static void clearAutosave();
+  /// The workstation's own cache of patient data (owner only: 0700 folders, 0600 files): the
+  /// series retrieved from a PACS and the exports on their way to one.
+  static QString pacsCacheDir();
+  static QString outgoingDir();
+  /// The retention of the retrieved series (QSettings "cache/retention_days", default 7, and
+  /// "cache/retention_gb", default 20).
+  static workflow::CacheRetention cacheRetention();
+  /// Applies cacheRetention() to the retrieved series at `now` (a clock for tests).
+  static workflow::CachePruneResult prunePacsCache(
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+  /// Removes every retrieved series and outgoing export ("Clear cached patient data"); refused
+  /// (nullopt) while a job runs, as it may be writing there.
+  std::optional<workflow::CachePruneResult> clearCachedPatientData();
+  /// On a clean exit: the autosave and the outgoing exports removed, the retention applied.
+  static void cleanExit();
 
   /// The follow-up reviewed against the open (saved) plan; null before openFollowup() succeeds and
   /// after another case is opened.
@@ -228,6 +246,11 @@ class CaseController : public QObject {
   std::shared_ptr<render::Scene> followup_scene_;
   std::map<int, std::pair<QString, QString>> pending_reviews_;  ///< session -> status, comment
 };
+
+/// Records an event of the workstation ("rfaplan-gui") in the audit log (audit::record()): "" or
+/// the reason it could not be written (shown as a status message; the work itself stands). Any
+/// thread.
+QString recordAudit(audit::Event event);
 
 /// The render layers and needles of a case (workflow::caseScene(): liver, vessels, lesions,
 /// margins, zones by session and needles of the plan), with their 3D surfaces extracted. Pure;

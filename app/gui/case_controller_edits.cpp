@@ -1,6 +1,7 @@
 // The interactive edits of CaseController, on the UI thread (case_controller.h): sessions and
 // reviews of the plan, brush/eraser strokes, undo/redo, needle drags, and what follows a manual
 // plan edit. The background jobs are in case_controller.cpp.
+#include <QDateTime>
 #include <exception>
 
 #include "case_controller.h"
@@ -9,6 +10,7 @@
 #include "rfa/planning/plan_io.h"
 #include "rfa/planning/profile.h"
 #include "rfa/planning/session_edit.h"
+#include "rfa/workflow/audit_events.h"
 #include "rfa/workflow/case_scene.h"
 
 namespace rfa::gui {
@@ -54,9 +56,22 @@ void CaseController::setReview(int session, const QString& status, const QString
   for (planning::PlanSession& s : state_->plan->sessions) {
     if (s.index != session) continue;
     if (s.review_status == *review && s.review_comment == comment.toStdString()) return;
+    const bool status_changed = s.review_status != *review;
     s.review_status = *review;
     s.review_comment = comment.toStdString();
+    // Who reviewed and when: this account, now (UTC).
+    s.review_by = audit::currentUser();
+    s.review_at = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
     dirty_ = true;
+    audit::Event e =
+        workflow::planEvent(!status_changed                                ? "review-comment"
+                            : *review == planning::ReviewStatus::kApproved ? "approve"
+                            : *review == planning::ReviewStatus::kRejected ? "reject"
+                                                                           : "review-cleared",
+                            {}, *state_->plan, state_->plan_file);
+    e.details["session"] = session;
+    e.details["comment_given"] = !s.review_comment.empty();  // the text itself may name people
+    if (const QString a = recordAudit(std::move(e)); !a.isEmpty()) emit message(a);
     autosave();
     return;
   }

@@ -10,6 +10,7 @@
 
 #include "case_controller.h"
 #include "gui_convert.h"
+#include "rfa/workflow/audit_events.h"
 #include "rfa/workflow/pacs_case.h"
 #include "rfa/workflow/replan.h"
 
@@ -32,6 +33,13 @@ JobResult reviewJob(const workflow::FollowupReviewRequest& request,
                   .arg(qs(tp.response.mrecist.category))
                   .arg(review->registration_poor ? QObject::tr("POOR: check the alignment")
                                                  : QObject::tr("acceptable"));
+  audit::Event e = workflow::imageEvent("follow-up", {}, review->followup);
+  const audit::Event plan = workflow::planFileEvent("follow-up", {}, request.plan_file);
+  for (const auto& [role, uid] : plan.uids) e.uids["plan_" + role] = uid;
+  for (const auto& [role, hash] : plan.sha256) e.sha256[role] = hash;
+  e.details["sessions_done"] = request.sessions_done;
+  e.details["registration_poor"] = review->registration_poor;
+  if (const QString a = recordAudit(std::move(e)); !a.isEmpty()) r.message += "; " + a;
   r.followup = std::move(review);
   return r;
 }
@@ -69,8 +77,7 @@ void CaseController::openFollowupFromPacs(const pacs::DicomNode& node, const QSt
   request.followup_series = series_uid.toStdString();
   request.sessions_done = sessions_done;
   request.force = force;
-  const std::string cache =
-      (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/pacs").toStdString();
+  const std::string cache = pacsCacheDir().toStdString();
   start(tr("Follow-up"),
         [request, node, study = study_uid.toStdString(), cache](const auto& progress) mutable {
           progress("retrieving", 0.0);

@@ -21,6 +21,7 @@
 #include <QSlider>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QTreeWidget>
@@ -35,6 +36,7 @@
 #include "reactions/edit_reactions.h"
 #include "reactions/file_reactions.h"
 #include "reactions/view_reactions.h"
+#include "rfa/core/private_files.h"
 #include "rfa/planning/profile.h"
 #include "rfa/workflow/board_images.h"
 #include "sessions_widget.h"
@@ -158,6 +160,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   buildMenus();
   resize(1600, 1000);
+  // The workstation's cache holds patient data: owner only, and the retrieved series pruned.
+  try {
+    createPrivateFolder(
+        QStandardPaths::writableLocation(QStandardPaths::CacheLocation).toStdString());
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("cache folder: %1").arg(qs(e.what())), 15000);
+  }
+  (void)CaseController::prunePacsCache();
 }
 
 MainWindow::~MainWindow() = default;
@@ -176,6 +186,18 @@ void MainWindow::buildMenus() {
   QAction* cases = file->addAction(tr("Cases (&worklist)…"));
   cases->setObjectName(QStringLiteral("cases"));
   connect(cases, &QAction::triggered, this, [this] { (void)showCases(); });
+  QAction* clear_cache = file->addAction(tr("Clear cached patient data…"));
+  clear_cache->setObjectName(QStringLiteral("clear-cache"));
+  connect(clear_cache, &QAction::triggered, this, [this] {
+    if (QMessageBox::question(
+            this, tr("Clear cached patient data"),
+            tr("Remove every series retrieved from a PACS and every export waiting in %1?\n\n"
+               "Saved plans and their segmentations are not touched.")
+                .arg(QFileInfo(CaseController::pacsCacheDir()).path())) != QMessageBox::Yes) {
+      return;
+    }
+    clearCachedPatientData();
+  });
   QAction* followup = file->addAction(tr("Open f&ollow-up of the plan…"));
   followup->setObjectName(QStringLiteral("open-followup"));
   addReaction<OpenFollowupReaction>(followup, *this);
@@ -634,6 +656,17 @@ void MainWindow::openFollowupFromPacs(int sessions_done) {
                                    sessions_done);
 }
 
+void MainWindow::clearCachedPatientData() {
+  const std::optional<workflow::CachePruneResult> r = controller_.clearCachedPatientData();
+  if (!r) return;
+  statusBar()->showMessage(
+      tr("Cached patient data cleared: %1 item(s), %2 MB%3")
+          .arg(r->removed)
+          .arg(static_cast<double>(r->removed_bytes) / 1e6, 0, 'f', 1)
+          .arg(r->errors.empty() ? QString() : tr("; not removed: %1").arg(qs(r->errors.front()))),
+      15000);
+}
+
 CaseListDialog* MainWindow::showCases() {
   auto* d = new CaseListDialog(this);
   d->setAttribute(Qt::WA_DeleteOnClose);
@@ -724,7 +757,8 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     return;
   }
   controller_.waitIdle();
-  CaseController::clearAutosave();  // a clean exit: nothing to recover
+  // A clean exit: nothing to recover, no outgoing export left, the retrieved series pruned.
+  CaseController::cleanExit();
   e->accept();
 }
 

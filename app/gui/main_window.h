@@ -62,6 +62,9 @@ class MainWindow : public QMainWindow {
   void openFollowupFolder(int sessions_done);
   /// Asks for a follow-up series on a PACS, then CaseController::openFollowupFromPacs().
   void openFollowupFromPacs(int sessions_done);
+  /// Removes the retrieved series and outgoing exports (File > Clear cached patient data, after
+  /// asking), says how much in the status bar.
+  void clearCachedPatientData();
   /// The case worklist (case_list_dialog.h); opening a case there opens its plan here. Returns the
   /// dialog (owned by the window, deleted on close).
   CaseListDialog* showCases();

@@ -1,13 +1,17 @@
 #include "pacs_dialog.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -17,6 +21,25 @@ namespace rfa::gui {
 namespace {
 QString qs(const std::string& s) {
   return QString::fromStdString(s);
+}
+
+// A file field: the line edit (named `name`) and a "…" button that picks a file into it.
+QWidget* fileField(QLineEdit* edit, const QString& name, const QString& title,
+                   const QString& filter, QWidget* parent) {
+  edit->setObjectName(name);
+  auto* row = new QWidget;
+  auto* h = new QHBoxLayout(row);
+  h->setContentsMargins(0, 0, 0, 0);
+  h->addWidget(edit, 1);
+  auto* browse = new QToolButton;
+  browse->setText(QStringLiteral("…"));
+  browse->setToolTip(title);
+  h->addWidget(browse);
+  QObject::connect(browse, &QToolButton::clicked, parent, [edit, title, filter, parent] {
+    const QString f = QFileDialog::getOpenFileName(parent, title, edit->text(), filter);
+    if (!f.isEmpty()) edit->setText(f);
+  });
+  return row;
 }
 }  // namespace
 
@@ -37,6 +60,38 @@ PacsDialog::PacsDialog(Mode mode, QWidget* parent) : QDialog(parent), mode_(mode
   form->addRow(tr("Port"), port_);
   form->addRow(tr("PACS AE title"), called_);
   form->addRow(tr("Our AE title"), calling_);
+  // DICOM TLS: TLS 1.2 or newer (BCP 195), the PACS certificate checked against the CA file; a
+  // client certificate and key only for PACS that require one.
+  tls_ = new QCheckBox(tr("Use DICOM TLS"));
+  tls_->setObjectName(QStringLiteral("pacs-tls"));
+  tls_->setToolTip(
+      tr("Encrypt every association (TLS 1.2 or newer, BCP 195 profile); the PACS "
+         "certificate must be signed by a CA in the CA file"));
+  tls_->setChecked(settings.value("pacs/tls", false).toBool());
+  tls_ca_ = new QLineEdit(settings.value("pacs/tls_ca").toString());
+  tls_ca_->setPlaceholderText(tr("PEM file of the CA that signed the PACS certificate"));
+  tls_cert_ = new QLineEdit(settings.value("pacs/tls_cert").toString());
+  tls_cert_->setPlaceholderText(tr("optional, PEM"));
+  tls_key_ = new QLineEdit(settings.value("pacs/tls_key").toString());
+  tls_key_->setPlaceholderText(tr("with the certificate, PEM, unencrypted"));
+  const QString pem = tr("PEM files (*.pem *.crt *.cer *.key);;All files (*)");
+  QWidget* ca_row =
+      fileField(tls_ca_, QStringLiteral("pacs-tls-ca"), tr("CA certificate file"), pem, this);
+  QWidget* cert_row = fileField(tls_cert_, QStringLiteral("pacs-tls-cert"),
+                                tr("Client certificate file"), pem, this);
+  QWidget* key_row =
+      fileField(tls_key_, QStringLiteral("pacs-tls-key"), tr("Client private key file"), pem, this);
+  form->addRow(QString(), tls_);
+  form->addRow(tr("CA certificate"), ca_row);
+  form->addRow(tr("Client certificate"), cert_row);
+  form->addRow(tr("Client key"), key_row);
+  auto enable_tls_fields = [ca_row, cert_row, key_row](bool on) {
+    ca_row->setEnabled(on);
+    cert_row->setEnabled(on);
+    key_row->setEnabled(on);
+  };
+  enable_tls_fields(tls_->isChecked());
+  connect(tls_, &QCheckBox::toggled, this, enable_tls_fields);
   layout->addLayout(form);
   if (mode_ == Mode::kOpen) {
     auto* filter = new QFormLayout;
@@ -60,6 +115,7 @@ PacsDialog::PacsDialog(Mode mode, QWidget* parent) : QDialog(parent), mode_(mode
     connect(&watcher_, &QFutureWatcher<SearchResult>::finished, this, &PacsDialog::searchDone);
   }
   status_ = new QLabel;
+  status_->setObjectName(QStringLiteral("pacs-status"));
   status_->setWordWrap(true);
   layout->addWidget(status_);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
@@ -72,10 +128,14 @@ PacsDialog::PacsDialog(Mode mode, QWidget* parent) : QDialog(parent), mode_(mode
     s.setValue("pacs/port", port_->value());
     s.setValue("pacs/called_ae", called_->text());
     s.setValue("pacs/calling_ae", calling_->text());
+    s.setValue("pacs/tls", tls_->isChecked());
+    s.setValue("pacs/tls_ca", tls_ca_->text().trimmed());
+    s.setValue("pacs/tls_cert", tls_cert_->text().trimmed());
+    s.setValue("pacs/tls_key", tls_key_->text().trimmed());
     accept();
   });
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-  resize(mode_ == Mode::kOpen ? 900 : 420, mode_ == Mode::kOpen ? 520 : 220);
+  resize(mode_ == Mode::kOpen ? 900 : 480, mode_ == Mode::kOpen ? 620 : 330);
 }
 
 PacsDialog::~PacsDialog() {
@@ -88,6 +148,12 @@ pacs::DicomNode PacsDialog::node() const {
   n.port = port_->value();
   n.called_ae = called_->text().trimmed().toStdString();
   n.calling_ae = calling_->text().trimmed().toStdString();
+  n.tls.enabled = tls_->isChecked();
+  if (n.tls.enabled) {
+    n.tls.ca_file = tls_ca_->text().trimmed().toStdString();
+    n.tls.cert_file = tls_cert_->text().trimmed().toStdString();
+    n.tls.key_file = tls_key_->text().trimmed().toStdString();
+  }
   return n;
 }
 

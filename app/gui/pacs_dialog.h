@@ -1,7 +1,10 @@
 #pragma once
 /// \file pacs_dialog.h
-/// \brief The PACS node (host, port, AE titles, remembered in the settings) and, for opening, a
-/// series search (C-FIND, run off the UI thread) whose chosen series the caller retrieves.
+/// \brief The PACS node (host, port, AE titles, DICOM TLS: "Use DICOM TLS", CA file, client
+/// certificate and key; all remembered in the settings under pacs/) and, for opening, a series
+/// search (C-FIND, run off the UI thread) whose chosen series the caller retrieves. File errors
+/// and refused TLS connections show in the status line (the search) or come back from the
+/// operations the caller runs with node().
 
 #include <QDialog>
 #include <QFutureWatcher>
@@ -9,6 +12,7 @@
 
 #include "rfa/pacs/pacs.h"
 
+class QCheckBox;
 class QLineEdit;
 class QSpinBox;
 class QTreeWidget;
@@ -23,6 +27,8 @@ class PacsDialog : public QDialog {
   enum class Mode { kOpen, kSend };
   explicit PacsDialog(Mode mode, QWidget* parent = nullptr);
   ~PacsDialog() override;
+  /// The node as the fields give it; TLS files only when "Use DICOM TLS" is checked (they are
+  /// kept in the settings either way).
   pacs::DicomNode node() const;
   /// The chosen series (open mode): study and series UIDs; empty when none.
   QString studyUid() const;
@@ -41,6 +47,10 @@ class PacsDialog : public QDialog {
   QSpinBox* port_ = nullptr;
   QLineEdit* called_ = nullptr;
   QLineEdit* calling_ = nullptr;
+  QCheckBox* tls_ = nullptr;
+  QLineEdit* tls_ca_ = nullptr;
+  QLineEdit* tls_cert_ = nullptr;
+  QLineEdit* tls_key_ = nullptr;
   QLineEdit* patient_id_ = nullptr;
   QLineEdit* patient_name_ = nullptr;
   QTreeWidget* results_ = nullptr;

@@ -1,4 +1,5 @@
-// `rfaplan pacs echo|find|get|store` through the real binary against a real Orthanc on loopback.
+// `rfaplan pacs echo|find|get|store` through the real binary against a real Orthanc on loopback,
+// plain and over DICOM TLS (certificates made at run time by the openssl command line).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -17,6 +18,7 @@ using test::OrthancServer;
 using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
+using test::TestCertificates;
 
 constexpr const char* kStudyUid = "1.2.826.0.1.3680043.10.1234.2";
 constexpr const char* kSeriesUid = "1.2.826.0.1.3680043.10.1234.2.1";
@@ -131,6 +133,103 @@ TEST(CliPacs, EchoStoreFindGetAgainstOrthanc) {
       rfaplan({"pacs", "find", "--port", std::to_string(server.dicomPort()), "--aet", "STRANGER"});
   EXPECT_EQ(f.exit_code, 11) << f.err;
   EXPECT_NE(f.err.find("STRANGER"), std::string::npos) << f.err;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+OrthancServer::Options tlsOrthanc(const TestCertificates& c, const fs::path& cert) {
+  OrthancServer::Options o;
+  o.tls.enabled = true;
+  o.tls.certificate = cert;
+  o.tls.private_key = c.server_key;
+  o.tls.trusted = c.ca_cert;
+  return o;
+}
+
+TEST(CliPacs, TlsOptionsAreCheckedBeforeAnyNetworkWork) {
+  RFA_SKIP_IF_NO_OPENSSL();
+  const TestCertificates c;
+  // Nothing listens on this port: an attempt to connect would exit 11.
+  const std::string port = std::to_string(OrthancServer::freePort());
+  const std::string ca = c.ca_cert.string();
+  EXPECT_EQ(rfaplan({"pacs", "echo", "--port", port, "--tls"}).exit_code, 2);         // no --tls-ca
+  EXPECT_EQ(rfaplan({"pacs", "echo", "--port", port, "--tls-ca", ca}).exit_code, 2);  // no --tls
+  EXPECT_EQ(rfaplan({"pacs", "find", "--port", port, "--tls", "--tls-ca", ca, "--tls-cert",
+                     c.client_cert.string()})
+                .exit_code,
+            2);  // no --tls-key
+  const RunResult missing = rfaplan(
+      {"pacs", "echo", "--port", port, "--tls", "--tls-ca", (c.dir->path() / "no.pem").string()});
+  EXPECT_EQ(missing.exit_code, 3) << missing.err;
+  EXPECT_TRUE(
+      has(missing.err, "TLS CA file '" + (c.dir->path() / "no.pem").string() + "' does not exist"))
+      << missing.err;
+  const fs::path junk = c.dir->path() / "junk.pem";
+  std::ofstream(junk) << "junk\n";
+  const RunResult bad = rfaplan({"pacs", "get", "--port", port, "--tls", "--tls-ca", junk.string(),
+                                 "--series-uid", "1.2.3", "-o", (c.dir->path() / "o").string()});
+  EXPECT_EQ(bad.exit_code, 5) << bad.err;
+  EXPECT_TRUE(has(bad.err, "holds no PEM certificate")) << bad.err;
+  const RunResult help = rfaplan({"pacs", "--help"});
+  EXPECT_TRUE(has(help.out, "--tls --tls-ca FILE")) << help.out;
+}
+
+TEST(CliPacs, EchoStoreFindGetOverTlsAndItsRefusals) {
+  RFA_SKIP_IF_NO_ORTHANC();
+  RFA_SKIP_IF_NO_OPENSSL();
+  const TestCertificates c;
+  TempDir tmp;
+  writeSeries(tmp / "ct");
+  OrthancServer server(tlsOrthanc(c, c.server_cert));
+  const std::vector<std::string> tls = {"--tls", "--tls-ca", c.ca_cert.string()};
+
+  const RunResult e = pacs("echo", server, tls);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_TRUE(has(e.out, "over DICOM TLS")) << e.out;
+  std::vector<std::string> args = tls;
+  args.push_back((tmp / "ct").string());
+  const RunResult s = pacs("store", server, args);
+  ASSERT_EQ(s.exit_code, 0) << s.out << s.err;
+  EXPECT_TRUE(has(s.out, "6 sent, 0 failed")) << s.out;
+  EXPECT_EQ(server.statistic("CountInstances"), 6);
+  args = tls;
+  for (const char* a : {"--level", "series", "--patient-id", "RFA-CLI-PACS"}) args.emplace_back(a);
+  const RunResult f = pacs("find", server, args);
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_TRUE(has(f.out, kSeriesUid)) << f.out;
+  args = tls;
+  for (const std::string& a : {std::string("--series-uid"), std::string(kSeriesUid),
+                               std::string("-o"), (tmp / "got").string()}) {
+    args.push_back(a);
+  }
+  const RunResult g = pacs("get", server, args);
+  ASSERT_EQ(g.exit_code, 0) << g.out << g.err;
+  EXPECT_TRUE(has(g.out, "6 instance(s) of 6 written")) << g.out;
+
+  // Plain DICOM to the TLS-only port: exit 11, saying the peer wants TLS.
+  const RunResult plain = pacs("echo", server, {});
+  EXPECT_EQ(plain.exit_code, 11) << plain.err;
+  EXPECT_TRUE(has(plain.err, "expects DICOM TLS on this port")) << plain.err;
+  // A CA file that did not sign the server's certificate: exit 11, certificate refused.
+  const RunResult untrusted = pacs("find", server, {"--tls", "--tls-ca", c.other_ca_cert.string()});
+  EXPECT_EQ(untrusted.exit_code, 11) << untrusted.err;
+  EXPECT_TRUE(has(untrusted.err, "certificate verify failed")) << untrusted.err;
+  EXPECT_TRUE(has(untrusted.err, "which is not a CA in the TLS CA file")) << untrusted.err;
+}
+
+TEST(CliPacs, ExpiredServerCertificateExitsEleven) {
+  RFA_SKIP_IF_NO_ORTHANC();
+  RFA_SKIP_IF_NO_OPENSSL();
+  const TestCertificates c;
+  OrthancServer server(tlsOrthanc(c, c.expired_cert));
+  const RunResult r = pacs("echo", server, {"--tls", "--tls-ca", c.ca_cert.string()});
+  EXPECT_EQ(r.exit_code, 11) << r.err;
+  EXPECT_TRUE(has(r.err, "rfaplan: error: C-ECHO: TLS handshake with ORTHANC@127.0.0.1:" +
+                             std::to_string(server.dicomPort()) +
+                             " failed: certificate verify failed: certificate has expired"))
+      << r.err;
 }
 
 }  // namespace

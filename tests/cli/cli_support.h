@@ -1,6 +1,7 @@
 #pragma once
 // Helpers of the CLI suites: run the real rfaplan binary (RFAPLAN_EXE, set by CMake), read a JSON
 // file it wrote, look for a phrase in its output.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +15,8 @@ namespace rfa::test {
 
 /// \brief Runs rfaplan with `args` (no shell), capturing its exit code and output.
 inline RunResult rfaplan(std::vector<std::string> args) {
+  // The audit log of the tests' commands: in the build tree unless a test chose one.
+  ::setenv("RFA_AUDIT_LOG", RFA_TEST_AUDIT_LOG, 0);
   args.insert(args.begin(), RFAPLAN_EXE);
   return run(args);
 }

@@ -7,6 +7,7 @@
 // and that "Plan next session" gives the plan `rfaplan followup --next-plan` writes. Without an X
 // display the program exits 77 (ctest: skipped) saying so.
 #include <QApplication>
+#include <QFile>
 #include <QLabel>
 #include <QListWidget>
 #include <QProcess>
@@ -15,6 +16,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +27,7 @@
 #include "followup_panel.h"
 #include "gui_test_support.h"
 #include "main_window.h"
+#include "rfa/audit/audit_log.h"
 #include "rfa/followup/confirm.h"
 #include "rfa/io/segmentation_folder.h"
 #include "rfa/planning/plan_io.h"
@@ -149,12 +152,15 @@ class FollowupGuiTest : public QObject {
 
  private:  // NOLINT(readability-redundant-access-specifiers): after the Qt slots
   QTemporaryDir tmp_;
-  QString ph_, plan_, fu_;
+  QString ph_, plan_, fu_, audit_;
   int shifted_ = 0;
 };
 
 void FollowupGuiTest::initTestCase() {
   QVERIFY(tmp_.isValid());
+  // The audit trail of this test (the workstation and the command lines it starts).
+  audit_ = tmp_.filePath(QStringLiteral("audit/audit.jsonl"));
+  qputenv("RFA_AUDIT_LOG", audit_.toLocal8Bit());
   ph_ = tmp_.filePath(QStringLiteral("ph"));
   plan_ = tmp_.filePath(QStringLiteral("plan.json"));
   fu_ = tmp_.filePath(QStringLiteral("fu"));
@@ -378,6 +384,25 @@ void FollowupGuiTest::followupViewEqualsTheCommandLine() {
   QVERIFY(std::abs(a.cumulative_volume_ml - b.cumulative_volume_ml) < 1e-3);
   std::printf("next plan: %zu lesion(s), %zu session(s), identical to the command line's\n",
               a.lesions.size(), a.sessions.size());
+
+  // The workstation's audit lines: open (image and plan), follow-up, save; no path, no name.
+  const rfa::audit::LogContents log = rfa::audit::readLog(audit_.toStdString());
+  QCOMPARE(log.torn_lines, 0);
+  std::vector<std::string> gui_actions;
+  for (const auto& e : log.events) {
+    if (e["program"] == "rfaplan-gui") gui_actions.push_back(e["action"].get<std::string>());
+  }
+  std::string listed;
+  for (const std::string& a2 : gui_actions) listed += a2 + " ";
+  std::printf("audit (rfaplan-gui): %s\n", listed.c_str());
+  for (const char* want : {"open", "follow-up", "save"}) {
+    QVERIFY2(std::find(gui_actions.begin(), gui_actions.end(), want) != gui_actions.end(), want);
+  }
+  QFile f(audit_);
+  QVERIFY(f.open(QIODevice::ReadOnly));
+  const QByteArray all = f.readAll();
+  QVERIFY(!all.contains(tmp_.path().toUtf8()));
+  QVERIFY(!all.contains("RFA^Phantom"));
 }
 
 int main(int argc, char** argv) {

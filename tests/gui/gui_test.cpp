@@ -7,17 +7,21 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
+#include <QDialogButtonBox>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QPointer>
 #include <QProcess>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
@@ -34,6 +38,7 @@
 #include "gui_test_support.h"
 #include "lesion_table.h"
 #include "main_window.h"
+#include "rfa/audit/audit_log.h"
 #include "orthanc_server.h"
 #include "pacs_dialog.h"
 #include "rfa/dicomexport/rtstruct.h"
@@ -61,6 +66,7 @@ class GuiTest : public QObject {
   void errorsKeepTheAppRunning();
   void seriesBrowser();
   void pacsOpenAndSend();
+  void pacsOverTls();
   void crashRecovery();
   void screenshotCommand();
   void replanSessionNumbering();
@@ -456,6 +462,7 @@ void GuiTest::pacsOpenAndSend() {
   settings.setValue("pacs/host", QStringLiteral("127.0.0.1"));
   settings.setValue("pacs/port", node.port);
   settings.setValue("pacs/called_ae", QString::fromStdString(node.called_ae));
+  settings.setValue("pacs/tls", false);
   MainWindow w;
   w.show();
   QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -485,6 +492,86 @@ void GuiTest::pacsOpenAndSend() {
   const auto found = rfa::pacs::find(node, rfa::pacs::QueryLevel::kSeries, keys);
   std::printf("RTSTRUCT series on the PACS after sending: %zu\n", found.size());
   QCOMPARE(found.size(), std::size_t{1});
+}
+
+// The dialog's DICOM TLS fields against an Orthanc whose port speaks TLS only: remembered in
+// the settings, passed into the node; a search and a retrieval over TLS; a CA that did not sign
+// the PACS certificate shows the verification failure in the status line.
+void GuiTest::pacsOverTls() {
+  if (!rfa::test::OrthancServer::available()) {
+    QSKIP("Orthanc not installed (/usr/sbin/Orthanc): packaging/install-deps.sh installs it");
+  }
+  if (!rfa::test::TestCertificates::available()) {
+    QSKIP("openssl command line not installed: packaging/install-deps.sh installs it");
+  }
+  const rfa::test::TestCertificates certs;
+  rfa::test::OrthancServer::Options o;
+  o.tls.enabled = true;
+  o.tls.certificate = certs.server_cert;
+  o.tls.private_key = certs.server_key;
+  o.tls.trusted = certs.ca_cert;
+  rfa::test::OrthancServer server(o);
+  rfa::pacs::DicomNode node;
+  node.port = server.dicomPort();
+  node.called_ae = server.aet();
+  node.tls.enabled = true;
+  node.tls.ca_file = certs.ca_cert;
+  const auto stored = rfa::pacs::store(node, {(phantom_dir_ + "/ct").toStdString()});
+  QCOMPARE(stored.sent, static_cast<int>(phantom_.ct.geometry().size()[2]));
+  QSettings settings;
+  settings.setValue("pacs/host", QStringLiteral("127.0.0.1"));
+  settings.setValue("pacs/port", node.port);
+  settings.setValue("pacs/called_ae", QString::fromStdString(node.called_ae));
+  settings.setValue("pacs/tls", true);
+  settings.setValue("pacs/tls_ca", QString::fromStdString(certs.ca_cert.string()));
+  settings.setValue("pacs/tls_cert", QString());
+  settings.setValue("pacs/tls_key", QString());
+  MainWindow w;
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  {
+    rfa::gui::PacsDialog dialog(rfa::gui::PacsDialog::Mode::kOpen, &w);
+    auto* tls = dialog.findChild<QCheckBox*>(QStringLiteral("pacs-tls"));
+    auto* ca = dialog.findChild<QLineEdit*>(QStringLiteral("pacs-tls-ca"));
+    QVERIFY(tls != nullptr && ca != nullptr);
+    QVERIFY(tls->isChecked());
+    QVERIFY(ca->isEnabled());
+    QCOMPARE(ca->text(), QString::fromStdString(certs.ca_cert.string()));
+    const rfa::pacs::DicomNode n = dialog.node();
+    QVERIFY(n.tls.enabled);
+    QCOMPARE(n.tls.ca_file, certs.ca_cert);
+    dialog.search();
+    QVERIFY(waitFor([&] { return !dialog.searching(); }, 30000));
+    QApplication::processEvents();
+    std::printf("PACS search over TLS: %d image series\n", dialog.resultCount());
+    QCOMPARE(dialog.resultCount(), 1);
+    rfa::gui::CaseController& c = w.controller();
+    c.openFromPacs(dialog.node(), dialog.studyUid(), dialog.seriesUid());
+    QVERIFY(waitFor([&] { return !c.busy(); }));
+    QVERIFY2(c.hasCase(), qPrintable(w.lastError()));
+    QCOMPARE(c.state()->image.image.geometry().size(), phantom_.ct.geometry().size());
+    // Another CA: the search fails and says why.
+    ca->setText(QString::fromStdString(certs.other_ca_cert.string()));
+    dialog.search();
+    QVERIFY(waitFor([&] { return !dialog.searching(); }, 30000));
+    QApplication::processEvents();
+    const QString status = dialog.findChild<QLabel*>(QStringLiteral("pacs-status"))->text();
+    std::printf("PACS search with another CA: %s\n", qPrintable(status));
+    QCOMPARE(dialog.resultCount(), 0);
+    QVERIFY2(status.contains(QStringLiteral("certificate verify failed")), qPrintable(status));
+    // Unchecked: the TLS fields are disabled and not in the node; OK remembers the choice.
+    tls->setChecked(false);
+    QVERIFY(!ca->isEnabled());
+    QVERIFY(!dialog.node().tls.enabled);
+    QVERIFY(dialog.node().tls.ca_file.empty());
+    auto* buttons = dialog.findChild<QDialogButtonBox*>();
+    QVERIFY(buttons != nullptr);
+    buttons->button(QDialogButtonBox::Ok)->click();
+  }
+  QCOMPARE(QSettings().value("pacs/tls").toBool(), false);
+  QCOMPARE(QSettings().value("pacs/tls_ca").toString(),
+           QString::fromStdString(certs.other_ca_cert.string()));
+  QSettings().setValue("pacs/tls", false);
 }
 
 void GuiTest::crashRecovery() {
@@ -910,6 +997,12 @@ void GuiTest::boardScreen() {
   status->setCurrentIndex(status->findData(QStringLiteral("approved")));
   QVERIFY(c.state()->plan->sessions.front().review_status ==
           rfa::planning::ReviewStatus::kApproved);
+  // Who approved and when, in the plan.
+  QCOMPARE(QString::fromStdString(c.state()->plan->sessions.front().review_by),
+           QString::fromStdString(rfa::audit::currentUser()));
+  QVERIFY(QDateTime::fromString(
+              QString::fromStdString(c.state()->plan->sessions.front().review_at), Qt::ISODate)
+              .isValid());
   // Presentation mode: one slide per lesion, arrows step, Esc closes.
   rfa::gui::PresentationDialog* p = w.present();
   QVERIFY(p != nullptr);

@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "rfa/cases/case_db.h"
 #include "rfa/core/error.h"
+#include "rfa/core/private_files.h"
 
 namespace rfa::cases {
 
@@ -37,23 +37,8 @@ namespace detail {
 
 void prepareDatabaseFile(const fs::path& file) {
   const fs::path abs = fs::absolute(file);
-  // Missing folders, outermost first.
-  std::vector<fs::path> missing;
-  for (fs::path d = abs.parent_path(); !d.empty(); d = d.parent_path()) {
-    std::error_code ec;
-    if (fs::exists(d, ec)) break;
-    missing.push_back(d);
-    if (d == d.parent_path()) break;
-  }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
-      throw WriteError("cannot create the folder " + it->string() +
-                       " of the case database: " + std::strerror(errno));
-    }
-    if (::chmod(it->c_str(), 0700) != 0) {
-      throw WriteError("cannot set mode 0700 on " + it->string() + ": " + std::strerror(errno));
-    }
-  }
+  // Missing folders 0700; an existing one (the user's choice) is left as it is.
+  createPrivateFolder(abs.parent_path(), ExistingFolder::kKeep);
   struct stat st {};
   if (::stat(abs.c_str(), &st) == 0) {
     if (!S_ISREG(st.st_mode)) {

@@ -168,7 +168,7 @@ TEST(CaseDb, OpenCaseGivesPlanSeriesSegmentationSessionsAndFollowups) {
   EXPECT_EQ(d.series, "/data/series/PAT-O");
   EXPECT_EQ(d.segmentation, "automatic (written to plan-segmentation/)");
   EXPECT_EQ(d.segmentation_folder, fs::canonical(file).parent_path() / "plan-segmentation");
-  EXPECT_EQ(d.format_version, 1);
+  EXPECT_EQ(d.format_version, planning::kPlanFormatVersion);
   EXPECT_EQ(d.sha256.size(), 64U);
   ASSERT_EQ(d.sessions.size(), 2U);
   EXPECT_EQ(d.sessions[0].lesion_ids, (std::vector<int>{1, 3}));

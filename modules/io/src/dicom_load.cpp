@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -84,18 +85,51 @@ void checkPixelDataLength(DcmFileFormat& ff, const fs::path& file) {
   DcmElement* px = nullptr;
   if (ds.findAndGetElement(DCM_PixelData, px).bad() || px == nullptr) return;
   const Uint32 declared = px->getLengthField();
-  if (declared == DCM_UndefinedLength) return;  // encapsulated: checked when decoded
   std::uint16_t rows = 0, cols = 0, bits = 0, spp = 1;
   detail::getU16(ds, DCM_Rows, rows);
   detail::getU16(ds, DCM_Columns, cols);
   getU16(ds, DCM_BitsAllocated, bits);
   getU16(ds, DCM_SamplesPerPixel, spp);
   const int frames = getInt(ds, DCM_NumberOfFrames).value_or(1);
-  const unsigned long long expected = (static_cast<unsigned long long>(rows) * cols *
-                                           static_cast<unsigned long long>(std::max(1, frames)) *
-                                           std::max<std::uint16_t>(1, spp) * bits +
-                                       7) /
-                                      8;
+  // Bits of all frames, saturating (NumberOfFrames and the 16-bit fields can overflow 64 bits).
+  unsigned long long expected_bits = 1;
+  for (const unsigned long long f :
+       {static_cast<unsigned long long>(rows), static_cast<unsigned long long>(cols),
+        static_cast<unsigned long long>(std::max(1, frames)),
+        static_cast<unsigned long long>(std::max<std::uint16_t>(1, spp)),
+        static_cast<unsigned long long>(bits)}) {
+    if (__builtin_mul_overflow(expected_bits, f, &expected_bits)) {
+      expected_bits = std::numeric_limits<unsigned long long>::max();
+    }
+  }
+  const unsigned long long expected = expected_bits / 8 + (expected_bits % 8 != 0 ? 1 : 0);
+  if (declared == DCM_UndefinedLength) {
+    // Encapsulated: the frames are decoded later, into buffers of Rows x Columns x frames; no
+    // codec expands its data more than kMaxCodecRatio-fold on real images, so a header claiming
+    // more than that of its fragments is refused before anything is allocated (a 2 KB file
+    // claiming 65535 x 65535 would otherwise take 25 GB).
+    auto* pixel_data = dynamic_cast<DcmPixelData*>(px);
+    DcmPixelSequence* seq = nullptr;
+    if (pixel_data == nullptr ||
+        pixel_data->getEncapsulatedRepresentation(ds.getOriginalXfer(), nullptr, seq).bad() ||
+        seq == nullptr) {
+      return;  // decoding reports it
+    }
+    unsigned long long fragment_bytes = 0;
+    for (unsigned long i = 1; i < seq->card(); ++i) {  // item 0: the basic offset table
+      DcmPixelItem* item = nullptr;
+      if (seq->getItem(item, i).good() && item != nullptr) fragment_bytes += item->getLength();
+    }
+    constexpr unsigned long long kMaxCodecRatio = 65536;
+    if (expected / kMaxCodecRatio > fragment_bytes) {
+      throw CorruptDataError(file.string() + ": PixelData (7FE0,0010) holds " +
+                             std::to_string(fragment_bytes) +
+                             " compressed bytes, Rows x Columns x frames x BitsAllocated needs " +
+                             std::to_string(expected) + " (more than " +
+                             std::to_string(kMaxCodecRatio) + " times as many)");
+    }
+    return;
+  }
   if (declared < expected) {
     throw CorruptDataError(
         file.string() + ": PixelData (7FE0,0010) holds " + std::to_string(declared) +

@@ -3,6 +3,7 @@
 
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/oflog/oflog.h>
 
@@ -14,6 +15,7 @@
 #include <sstream>
 
 #include "rfa/core/error.h"
+#include "tls.h"
 
 namespace rfa::pacs {
 namespace detail {
@@ -88,13 +90,18 @@ void initNetworking() {
 namespace {
 
 // DcmSCU keeps the reject parameters to itself: a second, minimal association request
-// (Verification only) reads the result/source/reason the peer gives.
-std::string probeRejectReason(const DicomNode& node) {
+// (Verification only, over `tls` when given) reads the result/source/reason the peer gives.
+std::string probeRejectReason(const DicomNode& node, DcmTransportLayer* tls) {
   T_ASC_Network* net = nullptr;
   if (ASC_initializeNetwork(NET_REQUESTOR, 0, node.timeout_s, &net).bad()) return {};
   T_ASC_Parameters* params = nullptr;
   std::string reason;
+  if (tls != nullptr && ASC_setTransportLayer(net, tls, OFFalse).bad()) {
+    ASC_dropNetwork(&net);
+    return {};
+  }
   if (ASC_createAssociationParameters(&params, ASC_DEFAULTMAXPDU).good()) {
+    if (tls != nullptr) ASC_setTransportLayerType(params, OFTrue);
     ASC_setAPTitles(params, node.calling_ae.c_str(), node.called_ae.c_str(), nullptr);
     const std::string peer = node.host + ":" + std::to_string(node.port);
     ASC_setPresentationAddresses(params, OFStandard::getHostName().c_str(), peer.c_str());
@@ -130,15 +137,23 @@ std::string probeRejectReason(const DicomNode& node) {
 
 }  // namespace
 
+TlsHolder::TlsHolder() = default;
+TlsHolder::~TlsHolder() = default;
+
 Association::Association(const DicomNode& node, std::string operation)
     : node_(node), operation_(std::move(operation)) {
   initNetworking();
   validateNode(node_);
+  if (node_.tls.enabled) tls_ = std::make_unique<TlsLayer>(node_);
   setAETitle(node_.calling_ae.c_str());
   setPeerAETitle(node_.called_ae.c_str());
   setPeerHostName(node_.host.c_str());
   setPeerPort(static_cast<Uint16>(node_.port));
   setConnectionTimeout(node_.timeout_s);
+  // Each socket read/write (process-wide in DCMTK, default 60 s): bounds the TLS handshake, which
+  // the connection and ACSE timeouts do not cover.
+  dcmSocketReceiveTimeout.set(node_.timeout_s);
+  dcmSocketSendTimeout.set(node_.timeout_s);
   setACSETimeout(static_cast<Uint32>(node_.timeout_s));
   setDIMSEBlockingMode(DIMSE_NONBLOCKING);
   setDIMSETimeout(static_cast<Uint32>(node_.timeout_s));
@@ -162,10 +177,22 @@ void Association::open(const std::vector<Context>& contexts) {
     throw NetworkError(operation_ + ": cannot prepare the network for " + who + ": " +
                        conditionText(cond));
   }
+  if (tls_) {
+    cond = useSecureConnection(tls_->layer());
+    if (cond.bad()) {
+      throw NetworkError(operation_ + ": cannot set up DICOM TLS for " + who + ": " +
+                         conditionText(cond));
+    }
+    TlsLayer::resetVerifyFailure();
+  }
   cond = negotiateAssociation();
   if (cond.good()) return;
+  if (tls_) {
+    const std::string text = tls_->explain(cond);
+    if (!text.empty()) throw NetworkError(operation_ + ": " + text);
+  }
   if (cond == DUL_ASSOCIATIONREJECTED) {
-    const std::string reason = probeRejectReason(node_);
+    const std::string reason = probeRejectReason(node_, tls_ ? tls_->layer() : nullptr);
     throw NetworkError(operation_ + ": association rejected by " + who + " (" +
                        (reason.empty() ? std::string("no reason given") : reason) +
                        "); check the called AE title '" + node_.called_ae +
@@ -181,11 +208,18 @@ void Association::open(const std::vector<Context>& contexts) {
     throw NetworkError(operation_ + ": " + who +
                        " accepted none of the proposed presentation contexts (" + list + ")");
   }
+  std::string text = conditionText(cond);
+  const bool unrecognized = text.find("Unrecognized PDU type") != std::string::npos;
+  if (!tls_ && (cond == DUL_PEERABORTEDASSOCIATION || unrecognized) && peerSpeaksTls(node_)) {
+    throw NetworkError(operation_ + ": " + who +
+                       " expects DICOM TLS on this port (it answered a TLS handshake, and closed "
+                       "the plain DICOM association): enable TLS and give the CA file that "
+                       "signed its certificate");
+  }
   if (cond == DUL_PEERABORTEDASSOCIATION) {
     throw NetworkError(operation_ + ": " + who + " aborted the association request");
   }
-  std::string text = conditionText(cond);
-  if (text.find("Unrecognized PDU type") != std::string::npos) {
+  if (unrecognized) {
     text += " (something answered that does not speak DICOM: check host and port)";
   }
   throw NetworkError(operation_ + ": cannot associate with " + who + " (timeout " +
@@ -270,6 +304,18 @@ void validateNode(const DicomNode& node) {
   }
   if (node.timeout_s < 1 || node.timeout_s > 3600) {
     throw UsageError("timeout " + std::to_string(node.timeout_s) + " s is outside 1-3600 s");
+  }
+  if (node.tls.enabled) {
+    if (node.tls.ca_file.empty()) {
+      throw UsageError("DICOM TLS needs a CA file (PEM) to verify the server's certificate");
+    }
+    if (node.tls.cert_file.empty() != node.tls.key_file.empty()) {
+      throw UsageError(node.tls.cert_file.empty()
+                           ? "TLS private key '" + node.tls.key_file.string() +
+                                 "' given without a client certificate"
+                           : "TLS client certificate '" + node.tls.cert_file.string() +
+                                 "' given without its private key");
+    }
   }
 }
 

@@ -14,6 +14,8 @@
 
 namespace rfa::pacs::detail {
 
+class TlsLayer;
+
 /// One presentation context to propose.
 struct Context {
   std::string abstract_syntax;
@@ -43,18 +45,31 @@ std::string getString(DcmItem& ds, const DcmTagKey& tag);
 /// Once per process: DCMTK logging off, SIGPIPE ignored when still at its default action.
 void initNetworking();
 
-/// A DcmSCU configured for `node` and opened with `contexts`. The destructor aborts an
-/// association that is still open. Overrides the C-GET storage handler so that received
-/// instances go through `onStore` (set by getSeries).
-class Association : public DcmSCU {
+/// Holds the TLS layer of an Association. A base class listed before DcmSCU, so that the layer
+/// is built before and destroyed after DcmSCU's network, which keeps a pointer to it.
+struct TlsHolder {
+  TlsHolder();
+  ~TlsHolder();
+  TlsHolder(const TlsHolder&) = delete;
+  TlsHolder& operator=(const TlsHolder&) = delete;
+  std::unique_ptr<TlsLayer> tls_;
+};
+
+/// A DcmSCU configured for `node` and opened with `contexts`, over DICOM TLS when
+/// node.tls.enabled. The destructor aborts an association that is still open. Overrides the
+/// C-GET storage handler so that received instances go through `onStore` (set by getSeries).
+class Association : private TlsHolder, public DcmSCU {
  public:
+  /// \throws UsageError (invalid node), NotFoundError/CorruptDataError/UsageError (TLS files,
+  /// see TlsLayer).
   Association(const DicomNode& node, std::string operation);
   ~Association() override;
   Association(const Association&) = delete;
   Association& operator=(const Association&) = delete;
 
   /// Negotiates. \throws NetworkError (refused, timed out, rejected with the peer's reason, no
-  /// accepted context).
+  /// accepted context; TLS: certificate verification or handshake failed, a plain peer; plain:
+  /// a peer that only speaks TLS).
   void open(const std::vector<Context>& contexts);
 
   /// Accepted presentation context for `abstract_syntax` (any transfer syntax), or

@@ -61,7 +61,169 @@ std::string jsonString(const std::string& s) {
   return out + "\"";
 }
 
+std::string tlsConfig(const OrthancServer::Options::Tls& tls) {
+  if (!tls.enabled) return {};
+  return "  \"DicomTlsEnabled\": true,\n  \"DicomTlsCertificate\": " +
+         jsonString(tls.certificate.string()) +
+         ",\n  \"DicomTlsPrivateKey\": " + jsonString(tls.private_key.string()) +
+         ",\n  \"DicomTlsTrustedCertificates\": " + jsonString(tls.trusted.string()) +
+         ",\n  \"DicomTlsRemoteCertificateRequired\": " +
+         (tls.remote_certificate_required ? "true" : "false") + ",\n";
+}
+
+// Runs openssl with `args` in `dir`. \throws std::runtime_error with its messages.
+void openssl(const fs::path& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {TestCertificates::executable()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  // Relative paths in `args` name files in `dir`: openssl runs with absolute ones instead.
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    if (argv[i].rfind('@', 0) == 0) argv[i] = (dir / argv[i].substr(1)).string();
+  }
+  const RunResult r = run(argv);
+  if (r.exit_code != 0) {
+    std::string cmd;
+    for (const std::string& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+    throw std::runtime_error("openssl failed (exit " + std::to_string(r.exit_code) + "): " + cmd +
+                             "\n" + r.err + r.out);
+  }
+}
+
 }  // namespace
+
+std::string TestCertificates::executable() {
+  if (const char* env = std::getenv("RFA_OPENSSL")) {
+    if (*env) return env;
+  }
+  return "openssl";
+}
+
+bool TestCertificates::available() {
+  const std::string exe = executable();
+  if (exe.find('/') != std::string::npos) return ::access(exe.c_str(), X_OK) == 0;
+  return haveProgram(exe);
+}
+
+TestCertificates::TestCertificates() : dir(std::make_unique<TempDir>()) {
+  const fs::path& d = dir->path();
+  auto key = [&](const std::string& name, bool rsa) {
+    if (rsa) {
+      openssl(d, {"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+                  "@" + name});
+    } else {
+      openssl(d, {"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                  "@" + name});
+    }
+  };
+  // Four keys: the CAs and the client ECDSA P-256 (fast to make), the servers' RSA 2048, which
+  // TLS 1.2 peers need for the BCP 195 cipher suites (ECDHE/DHE with RSA).
+  key("ca.key", false);
+  key("other-ca.key", false);
+  key("server.key", true);
+  key("client.key", false);
+  auto selfSignedCa = [&](const std::string& name, const std::string& cn) {
+    openssl(d, {"req", "-x509", "-new", "-key", "@" + name + ".key", "-out", "@" + name + ".crt",
+                "-days", "2", "-sha256", "-subj", "/CN=" + cn, "-addext",
+                "basicConstraints=critical,CA:TRUE", "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign"});
+  };
+  auto request = [&](const std::string& name, const std::string& key_name, const std::string& cn) {
+    openssl(d, {"req", "-new", "-key", "@" + key_name + ".key", "-out", "@" + name + ".csr",
+                "-subj", "/CN=" + cn});
+  };
+  // Signs name.csr with ca, valid from now for 2 days.
+  auto sign = [&](const std::string& name, const std::string& ca, int serial) {
+    openssl(d, {"x509", "-req", "-in", "@" + name + ".csr", "-CA", "@" + ca + ".crt", "-CAkey",
+                "@" + ca + ".key", "-set_serial", std::to_string(serial), "-days", "2", "-sha256",
+                "-out", "@" + name + ".crt"});
+  };
+  selfSignedCa("ca", "rfaplan test CA");
+  selfSignedCa("other-ca", "rfaplan other test CA");
+  request("server", "server", "127.0.0.1");
+  sign("server", "ca", 1001);
+  request("client", "client", "RFAPLAN");
+  sign("client", "ca", 1002);
+  request("foreign", "server", "127.0.0.1");
+  sign("foreign", "other-ca", 2001);
+  // Expired: "openssl ca" sets explicit dates (x509 -req cannot in OpenSSL 3.0).
+  request("expired", "server", "127.0.0.1");
+  fs::create_directories(d / "ca-db");
+  std::ofstream(d / "ca-db" / "index.txt").flush();
+  std::ofstream(d / "ca-db" / "serial") << "1003\n";
+  std::ofstream(d / "ca.cnf") << "[ca]\ndefault_ca = test\n[test]\ndatabase = "
+                              << (d / "ca-db" / "index.txt").string()
+                              << "\nnew_certs_dir = " << (d / "ca-db").string()
+                              << "\nserial = " << (d / "ca-db" / "serial").string()
+                              << "\ndefault_md = sha256\npolicy = any\nunique_subject = no\n"
+                                 "[any]\ncommonName = supplied\n";
+  openssl(d, {"ca", "-batch", "-config", "@ca.cnf", "-cert", "@ca.crt", "-keyfile", "@ca.key",
+              "-in", "@expired.csr", "-out", "@expired.crt", "-startdate", "20200101000000Z",
+              "-enddate", "20200102000000Z", "-notext"});
+  ca_cert = d / "ca.crt";
+  other_ca_cert = d / "other-ca.crt";
+  server_cert = d / "server.crt";
+  server_key = d / "server.key";
+  expired_cert = d / "expired.crt";
+  expired_key = d / "server.key";
+  foreign_cert = d / "foreign.crt";
+  foreign_key = d / "server.key";
+  client_cert = d / "client.crt";
+  client_key = d / "client.key";
+}
+
+OpensslServer::OpensslServer(const fs::path& cert, const fs::path& key,
+                             const std::vector<std::string>& extra_args) {
+  port_ = OrthancServer::freePort();
+  std::vector<std::string> args = {TestCertificates::executable(),
+                                   "s_server",
+                                   "-quiet",
+                                   "-accept",
+                                   "127.0.0.1:" + std::to_string(port_),
+                                   "-cert",
+                                   cert.string(),
+                                   "-key",
+                                   key.string()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork() failed");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);
+    const int null_fd = ::open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, 0);
+      ::dup2(null_fd, 1);
+      ::dup2(null_fd, 2);
+    }
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!accepts(port_)) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("openssl s_server exited during start-up");
+    }
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > 10) {
+      throw std::runtime_error("openssl s_server did not listen within 10 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+OpensslServer::~OpensslServer() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+}
 
 fs::path OrthancServer::executable() {
   if (const char* env = std::getenv("RFA_ORTHANC")) {
@@ -111,7 +273,7 @@ OrthancServer::OrthancServer(const Options& options) : options_(options) {
         << "  \"DicomCheckCalledAet\": " << (options_.check_called_aet ? "true" : "false") << ",\n"
         << "  \"DicomModalities\": { \"rfaplan\": [" << jsonString(options_.client_aet)
         << ", \"127.0.0.1\", " << options_.client_port << "] },\n"
-        << "  \"Plugins\": [],\n"
+        << tlsConfig(options_.tls) << "  \"Plugins\": [],\n"
         << "  \"SaveJobs\": false\n"
         << "}\n";
       if (!f) throw std::runtime_error("cannot write " + config.string());

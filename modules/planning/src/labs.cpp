@@ -139,7 +139,14 @@ std::string toString(LabDecision decision) {
 }
 
 std::vector<LabResults> readLabsFile(const std::filesystem::path& file) {
-  const json root = json_io::parseJsonFile(file, "lab results");
+  json root;
+  try {
+    root = json_io::parseJsonFile(file, "lab results");
+  } catch (const json::exception& e) {
+    // parseJsonFile turns json::parse_error into CorruptDataError, not the out_of_range of a
+    // number beyond double (found by fuzz_labs).
+    throw CorruptDataError(file.filename().string() + ": not valid JSON: " + e.what());
+  }
   const FieldReader r(file.filename().string());
   std::vector<LabResults> out;
   if (root.is_object() && root.contains("sessions")) {

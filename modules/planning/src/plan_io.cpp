@@ -325,6 +325,8 @@ ojson writeSession(const PlanSession& s, const std::string& p) {
   j["decision"] = toString(s.decision);
   j["review_status"] = toString(s.review_status);
   j["review_comment"] = s.review_comment;
+  j["review_by"] = s.review_by;
+  j["review_at"] = s.review_at;
   return j;
 }
 
@@ -802,10 +804,16 @@ std::optional<LabReport> readLabs(const PlanReader& r, const json& obj, const st
   return report;
 }
 
-PlanSession readSession(const PlanReader& r, const json& j, const std::string& p) {
-  r.object(j, p,
-           {"index", "lesion_ids", "ablated_volume_ml", "liver_fraction", "reasons", "labs",
-            "lab_date", "decision", "review_status", "review_comment"});
+PlanSession readSession(const PlanReader& r, const json& j, const std::string& p, int version) {
+  if (version >= 2) {
+    r.object(j, p,
+             {"index", "lesion_ids", "ablated_volume_ml", "liver_fraction", "reasons", "labs",
+              "lab_date", "decision", "review_status", "review_comment", "review_by", "review_at"});
+  } else {  // format_version 1: no reviewer, no review time
+    r.object(j, p,
+             {"index", "lesion_ids", "ablated_volume_ml", "liver_fraction", "reasons", "labs",
+              "lab_date", "decision", "review_status", "review_comment"});
+  }
   PlanSession s;
   s.index = r.integer(j, p, "index", 1);
   const json& ids = r.list(j, p, "lesion_ids");
@@ -825,6 +833,10 @@ PlanSession readSession(const PlanReader& r, const json& j, const std::string& p
   s.decision = r.word(j, p, "decision", kSessionDecisions);
   s.review_status = r.word(j, p, "review_status", kReviewStatuses);
   s.review_comment = r.text(j, p, "review_comment");
+  if (version >= 2) {
+    s.review_by = r.text(j, p, "review_by");
+    s.review_at = r.text(j, p, "review_at");
+  }
   return s;
 }
 
@@ -921,7 +933,7 @@ TreatmentPlan parsePlan(const std::string& text, const std::string& file_name) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error; out_of_range for a number beyond double
     r.fail("", std::string("not valid JSON: ") + e.what());
   }
   TreatmentPlan plan;
@@ -948,7 +960,8 @@ TreatmentPlan parsePlan(const std::string& text, const std::string& file_name) {
   }
   const json& sessions = r.list(root, "", "sessions");
   for (std::size_t i = 0; i < sessions.size(); ++i) {
-    plan.sessions.push_back(readSession(r, sessions[i], element("sessions", i)));
+    plan.sessions.push_back(
+        readSession(r, sessions[i], element("sessions", i), plan.format_version));
   }
   const json& unplaced = r.list(root, "", "unplaced");
   for (std::size_t i = 0; i < unplaced.size(); ++i) {

@@ -232,7 +232,14 @@ std::string toString(LimitKind kind) {
 }
 
 ProtocolProfile readProfileFile(const std::filesystem::path& file) {
-  const json root = json_io::parseJsonFile(file, "protocol profile");
+  json root;
+  try {
+    root = json_io::parseJsonFile(file, "protocol profile");
+  } catch (const json::exception& e) {
+    // parseJsonFile turns json::parse_error into CorruptDataError, not the out_of_range of a
+    // number beyond double (found by fuzz_profile).
+    throw CorruptDataError(file.filename().string() + ": not valid JSON: " + e.what());
+  }
   return parseProfile(FieldReader(file.filename().string()), root);
 }
 

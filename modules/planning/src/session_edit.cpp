@@ -184,6 +184,8 @@ void updateSessionVolume(PlanSession& s, const TreatmentPlan& plan,
     s.reasons.push_back(reason);
   }
   s.review_status = ReviewStatus::kNotReviewed;
+  s.review_by.clear();
+  s.review_at.clear();
 }
 
 void finishManualEdit(TreatmentPlan& plan, const ProtocolProfile& profile,

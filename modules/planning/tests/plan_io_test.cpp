@@ -104,6 +104,36 @@ TEST(PlanIo, RoundTripIsByteIdentical) {
   EXPECT_EQ(back.format_version, kPlanFormatVersion);
 }
 
+TEST(PlanIo, ReviewerAndTimeRoundTripAndVersion1PlansStillRead) {
+  TreatmentPlan plan = richPlan();
+  plan.sessions[0].review_by = "drlee";
+  plan.sessions[0].review_at = "2027-01-05T10:20:30Z";
+  const TreatmentPlan back = parsePlan(serializePlan(plan), "plan.json");
+  EXPECT_EQ(back.sessions[0].review_by, "drlee");
+  EXPECT_EQ(back.sessions[0].review_at, "2027-01-05T10:20:30Z");
+  // A format_version 1 file: no reviewer members; read with them empty.
+  json v1 = json::parse(serializePlan(plan));
+  v1["format_version"] = 1;
+  for (json& s : v1["sessions"]) {
+    s.erase("review_by");
+    s.erase("review_at");
+  }
+  const TreatmentPlan old = parsePlan(v1.dump(), "old.json");
+  EXPECT_EQ(old.format_version, 1);
+  EXPECT_EQ(old.sessions[0].review_status, back.sessions[0].review_status);
+  EXPECT_TRUE(old.sessions[0].review_by.empty());
+  EXPECT_TRUE(old.sessions[0].review_at.empty());
+  // Saved again, it is written as the current version with the members.
+  EXPECT_NE(serializePlan(old).find("\"review_by\": \"\""), std::string::npos);
+  // Version 1 never had them: a version 1 file with them is malformed; version 2 needs them.
+  json bad = v1;
+  bad["sessions"][0]["review_by"] = "x";
+  expectCorrupt(bad, "review_by");
+  json missing = json::parse(serializePlan(plan));
+  missing["sessions"][0].erase("review_at");
+  expectCorrupt(missing, "review_at");
+}
+
 TEST(PlanIo, EverythingAbsentRoundTrips) {
   TreatmentPlan plan;  // defaults: no lesions, no sessions, empty strings
   const std::string text = serializePlan(plan);
@@ -117,7 +147,7 @@ TEST(PlanIo, SerialisationIsDeterministicAndRounded) {
   EXPECT_EQ(serializePlan(copy), a);
   EXPECT_EQ(serializePlan(plan), a);
   EXPECT_EQ(a.back(), '\n');
-  EXPECT_EQ(a.rfind("{\n  \"format\": \"rfaplan-plan\",\n  \"format_version\": 1,", 0), 0U) << a;
+  EXPECT_EQ(a.rfind("{\n  \"format\": \"rfaplan-plan\",\n  \"format_version\": 2,", 0), 0U) << a;
 
   const json doc = json::parse(a);
   EXPECT_EQ(doc["research_use_only"], true);
@@ -259,17 +289,17 @@ TEST(PlanIo, FormatAndVersion) {
   expectCorrupt(doc, "format must be \"rfaplan-plan\"");
   doc = richJson();
   doc["format_version"] = 0;
-  expectCorrupt(doc, "format_version must be in 1..1");
+  expectCorrupt(doc, "format_version must be in 1..2");
   doc = richJson();
-  doc["format_version"] = 2;
+  doc["format_version"] = 3;
   doc["new_member"] = true;  // a newer format may have members this version does not know
   try {
     parsePlan(doc.dump(), "plan.json");
     FAIL() << "no UnsupportedError";
   } catch (const UnsupportedError& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("plan.json: format_version 2"), std::string::npos) << what;
-    EXPECT_NE(what.find("(format_version 1)"), std::string::npos) << what;
+    EXPECT_NE(what.find("plan.json: format_version 3"), std::string::npos) << what;
+    EXPECT_NE(what.find("(format_version 2)"), std::string::npos) << what;
     EXPECT_EQ(e.code(), ExitCode::kUnsupported);
   }
   try {
@@ -407,7 +437,7 @@ TEST_F(PlanFile, InvalidExistingFileIsNeverOverwritten) {
 
   // A plan of a newer format is not overwritten either.
   json doc = richJson();
-  doc["format_version"] = 2;
+  doc["format_version"] = 3;
   writeBytes(f, doc.dump());
   EXPECT_THROW(writePlanFile(f, plan), CorruptDataError);
   EXPECT_EQ(readBytes(f), doc.dump());

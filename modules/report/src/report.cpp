@@ -191,6 +191,10 @@ class ReportWriter {
                         ? std::string("not reviewed")
                         : planning::toString(s.review_status);
     if (!s.review_comment.empty()) t += ": " + s.review_comment;
+    if (!s.review_by.empty() || !s.review_at.empty()) {
+      t += " (" + (s.review_by.empty() ? std::string() : "by " + s.review_by) +
+           (s.review_by.empty() || s.review_at.empty() ? "" : ", ") + s.review_at + ")";
+    }
     return t;
   }
 

@@ -194,7 +194,7 @@ Electrode readElectrodeFile(const std::filesystem::path& file) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error; out_of_range for a number beyond double
     reader.fail("", std::string("not valid JSON: ") + e.what());
   }
   return parseElectrode(reader, root);

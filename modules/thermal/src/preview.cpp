@@ -249,7 +249,7 @@ std::vector<PreviewCalibration> readPreviewCalibrations(const std::filesystem::p
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error; out_of_range for a number beyond double
     reader.fail("", std::string("not valid JSON: ") + e.what());
   }
   reader.object(root, "", {"calibrations"});

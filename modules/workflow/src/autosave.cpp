@@ -1,6 +1,7 @@
 #include "rfa/workflow/autosave.h"
 
 #include "rfa/core/atomic_file.h"
+#include "rfa/core/private_files.h"
 #include "rfa/io/segmentation_folder.h"
 #include "rfa/planning/plan_io.h"
 
@@ -15,7 +16,7 @@ constexpr const char* kSegmentationName = "autosave-plan-segmentation";
 
 bool autosaveCase(const CaseState& state, const fs::path& dir, bool with_segmentation) {
   if (!state.plan) return false;
-  fs::create_directories(dir);
+  createPrivateFolder(dir);  // patient data: owner only
   planning::TreatmentPlan plan = *state.plan;
   // The recovered plan must find its series from anywhere: an absolute input path.
   std::error_code ec;
@@ -27,6 +28,7 @@ bool autosaveCase(const CaseState& state, const fs::path& dir, bool with_segment
   }
   plan.source.segmentation = std::string("automatic (written to ") + kSegmentationName + "/)";
   writeFileAtomically(dir / kPlanName, planning::serializePlan(plan));
+  restrictToOwner(dir);
   return true;
 }
 

@@ -9,10 +9,17 @@
 /// - UsageError (exit 2): an invalid DicomNode or query value (checked before any network work);
 /// - NetworkError (exit 11): no connection within the timeout, association rejected or aborted,
 ///   no accepted presentation context, a DIMSE failure status, no response within the timeout;
+///   with DICOM TLS also: the server's certificate not trusted, expired or otherwise failing
+///   verification ("certificate verify failed: certificate has expired"), a failed TLS handshake
+///   (e.g. a plain DICOM port, no common TLS version), the peer refusing our client certificate;
+///   without TLS: a peer that only speaks DICOM TLS on that port (detected and said so);
+/// - NotFoundError (3) / CorruptDataError (5): a TLS CA, certificate or key file that does not
+///   exist or cannot be read / holds no PEM certificate or unencrypted PEM private key (checked
+///   before any network work, named in the message);
 /// - NotFoundError (3) / NoDataError (4) / WriteError (8) as documented per function.
 ///
-/// Threading: DCMTK's connection timeout is a process-wide setting that each call sets, so calls
-/// with different `timeout_s` must not run concurrently. The first call sets SIGPIPE to "ignore"
+/// Threading: DCMTK's connection and socket read/write timeouts are process-wide settings that
+/// each call sets, so calls with different `timeout_s` must not run concurrently. The first call sets SIGPIPE to "ignore"
 /// when it still has its default action (a write to a peer that closed would otherwise end the
 /// process), sets the environment variable TCP_NODELAY=1 unless it is set (DCMTK 3.6.7 otherwise
 /// keeps Nagle's algorithm, and each DIMSE round trip waits about 40 ms for a delayed ACK) and
@@ -25,23 +32,44 @@
 
 namespace rfa::pacs {
 
+/// \brief DICOM TLS (DICOM PS3.15 Annex B, "Secure Transport Connection Profiles") for every
+/// association with a node: DCMTK dcmtls over OpenSSL 3 with the DICOM "Non-downgrading BCP 195"
+/// profile: TLS 1.2 or newer only (TLS 1.3 where the peer has it), no fallback to TLS 1.0/1.1 or
+/// to plain DICOM. The server's certificate must chain to a CA in `ca_file` and be valid now
+/// (DCMTK DCV_requireCertificate: a server without a certificate is refused too). The server's
+/// host name is not compared with its certificate (DCMTK does not do it; DICOM TLS peers are
+/// usually identified by the CA). A client certificate is sent only when `cert_file` and
+/// `key_file` are given (peers such as Orthanc with DicomTlsRemoteCertificateRequired need one).
+/// All files are PEM; the private key must not be encrypted (no pass phrase prompt).
+struct TlsOptions {
+  bool enabled = false;  ///< use TLS; when false the other fields are ignored
+  /// Trusted CA certificate(s), PEM, one or more concatenated. Required when enabled.
+  std::filesystem::path ca_file;
+  std::filesystem::path cert_file;  ///< our client certificate (PEM, optional; needs key_file)
+  std::filesystem::path key_file;   ///< its private key (PEM, unencrypted; needs cert_file)
+};
+
 /// \brief The remote node (SCP) and how we present ourselves to it.
 struct DicomNode {
   std::string called_ae = "ORTHANC";   ///< the peer's AE title (1-16 characters)
   std::string host = "127.0.0.1";      ///< host name or IPv4 address
   int port = 4242;                     ///< TCP port, 1-65535
   std::string calling_ae = "RFAPLAN";  ///< our AE title (1-16 characters)
-  /// Seconds (1-3600) allowed for the TCP connection, for the association negotiation and for
-  /// each DIMSE message awaited from the peer.
+  /// Seconds (1-3600) allowed for the TCP connection, for the association negotiation (the TLS
+  /// handshake included: for each of its reads and writes), for each DIMSE message awaited from
+  /// the peer and for each socket read or write.
   int timeout_s = 10;
+  TlsOptions tls;  ///< DICOM TLS for every association (off by default: plain DICOM)
 };
 
-/// \brief "ORTHANC@127.0.0.1:4242": how messages name a node.
+/// \brief "ORTHANC@127.0.0.1:4242": how messages name a node (the same with or without TLS).
 std::string describeNode(const DicomNode& node);
 
 /// \brief Checks the node without contacting it: AE titles of 1-16 characters of the DICOM AE
 /// repertoire (no backslash or control characters, not only spaces), a host without spaces,
-/// port 1-65535, timeout 1-3600 s. \throws UsageError naming the field and the value.
+/// port 1-65535, timeout 1-3600 s; with TLS enabled a CA file, and a client certificate and key
+/// given together (the files are read when an association is made, not here).
+/// \throws UsageError naming the field and the value.
 void validateNode(const DicomNode& node);
 
 /// \brief C-ECHO (Verification). Returns the round-trip time in seconds (association included).

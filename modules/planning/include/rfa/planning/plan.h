@@ -23,7 +23,7 @@ namespace rfa::planning {
 
 /// The "format" member of every plan file and its schema version (plan_io.h).
 inline constexpr const char* kPlanFormatName = "rfaplan-plan";
-inline constexpr int kPlanFormatVersion = 1;
+inline constexpr int kPlanFormatVersion = 2;
 
 /// The image series the plan was made on.
 struct PlanSource {
@@ -177,6 +177,10 @@ struct PlanSession {
   SessionDecision decision = SessionDecision::kLabsNotGiven;  ///< from the lab check
   ReviewStatus review_status = ReviewStatus::kNotReviewed;    ///< tumour board; free comment:
   std::string review_comment;
+  /// Who set the review status or comment last (the account or name given) and when (ISO 8601
+  /// UTC, "2027-01-05T10:20:30Z"); "" when never reviewed, and in plans of format_version 1.
+  std::string review_by;
+  std::string review_at;
 };
 
 /// A lesion left out of every session.

@@ -16,7 +16,8 @@
 namespace rfa::workflow {
 
 /// \brief Writes the case's plan (when it has one) and, when `with_segmentation`, its
-/// segmentation into `dir` (created). The state is not changed. Returns false when there is no
+/// segmentation into `dir` (created; owner only: the folder 0700, its files 0600, whatever the
+/// umask). The state is not changed. Returns false when there is no
 /// plan (nothing written). \throws WriteError naming the file.
 bool autosaveCase(const CaseState& state, const std::filesystem::path& dir, bool with_segmentation);
 

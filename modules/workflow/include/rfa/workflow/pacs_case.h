@@ -14,7 +14,8 @@
 
 namespace rfa::workflow {
 
-/// \brief C-GET of the series into `cache_dir/<series UID>/` (replaced when it exists).
+/// \brief C-GET of the series into `cache_dir/<series UID>/` (replaced when it exists), owner only
+/// (folders 0700, files 0600).
 /// \returns that folder. \throws what pacs::getSeries() throws; NoDataError when the peer sent no
 /// instance.
 std::filesystem::path retrieveSeries(const pacs::DicomNode& node, const std::string& study_uid,
@@ -32,7 +33,8 @@ struct PacsSendSummary {
   pacs::StoreResult stored;
 };
 
-/// \brief Exports the saved plan (`kind` kRtstruct or kSeg, as exportPlan()) into `work_dir` and
+/// \brief Exports the saved plan (`kind` kRtstruct or kSeg, as exportPlan()) into `work_dir`
+/// (created 0700, the file 0600) and
 /// C-STOREs the file to `node`. \throws UsageError for the report (a PDF, not a DICOM object);
 /// what the export and pacs::store() throw; NetworkError when the peer stored nothing.
 PacsSendSummary sendPlanToPacs(const std::filesystem::path& plan_file, ExportKind kind,
