@@ -7,7 +7,9 @@
 // and that "Plan next session" gives the plan `rfaplan followup --next-plan` writes. Without an X
 // display the program exits 77 (ctest: skipped) saying so.
 #include <QApplication>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QListWidget>
 #include <QProcess>
@@ -403,6 +405,19 @@ void FollowupGuiTest::followupViewEqualsTheCommandLine() {
   const QByteArray all = f.readAll();
   QVERIFY(!all.contains(tmp_.path().toUtf8()));
   QVERIFY(!all.contains("RFA^Phantom"));
+
+  // The workstation's cache is owner only; a clean exit leaves no outgoing export, no autosave.
+  const QString cache = QFileInfo(rfa::gui::CaseController::pacsCacheDir()).path();
+  QCOMPARE(QFile::permissions(cache) & (QFileDevice::ReadGroup | QFileDevice::ReadOther |
+                                        QFileDevice::ExeGroup | QFileDevice::ExeOther),
+           QFileDevice::Permissions());
+  QVERIFY(QDir().mkpath(rfa::gui::CaseController::outgoingDir()));
+  QFile left(rfa::gui::CaseController::outgoingDir() + "/plan-rtstruct.dcm");
+  QVERIFY(left.open(QIODevice::WriteOnly));
+  left.close();
+  QVERIFY(w.close());
+  QVERIFY(QDir(rfa::gui::CaseController::outgoingDir()).isEmpty());
+  QVERIFY(!rfa::gui::CaseController::autosavedPlan().has_value());
 }
 
 int main(int argc, char** argv) {

@@ -10,6 +10,7 @@
 #include <QDialogButtonBox>
 #include <QDateTime>
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -492,6 +493,23 @@ void GuiTest::pacsOpenAndSend() {
   const auto found = rfa::pacs::find(node, rfa::pacs::QueryLevel::kSeries, keys);
   std::printf("RTSTRUCT series on the PACS after sending: %zu\n", found.size());
   QCOMPARE(found.size(), std::size_t{1});
+  // The retrieved series and the outgoing export: owner only (folders 0700, files 0600).
+  const QFileDevice::Permissions others =
+      QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup |
+      QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+  int checked = 0;
+  for (const QString& root :
+       {rfa::gui::CaseController::pacsCacheDir(), rfa::gui::CaseController::outgoingDir()}) {
+    QVERIFY((QFile::permissions(root) & others) == QFileDevice::Permissions());
+    QDirIterator it(root, QDir::AllEntries | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+      const QString f = it.next();
+      QVERIFY2((QFile::permissions(f) & others) == QFileDevice::Permissions(), qPrintable(f));
+      ++checked;
+    }
+  }
+  std::printf("owner-only entries in the PACS cache and outgoing: %d\n", checked);
+  QVERIFY(checked >= 3);  // a series folder, its instances, the RTSTRUCT sent
 }
 
 // The dialog's DICOM TLS fields against an Orthanc whose port speaks TLS only: remembered in

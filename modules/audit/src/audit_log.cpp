@@ -66,7 +66,7 @@ std::string currentUser() {
       found->pw_name != nullptr) {
     return found->pw_name;
   }
-  if (const std::string user = env("USER"); !user.empty()) return user;
+  if (std::string user = env("USER"); !user.empty()) return user;
   return "uid " + std::to_string(uid);
 }
 
