@@ -220,6 +220,10 @@ class CaseController : public QObject {
   void planEdited();
   /// Undo (back) or redo one lesion edit.
   void stepHistory(bool back);
+  /// The request of a follow-up review of the open plan (its saved file); none, having said why,
+  /// while busy or when the plan is not saved.
+  std::optional<workflow::FollowupReviewRequest> followupRequest(const QString& series_id,
+                                                                 int sessions_done, bool force);
 
   std::shared_ptr<workflow::CaseState> state_;
   std::shared_ptr<render::Scene> scene_;

@@ -46,44 +46,45 @@ JobResult reviewJob(const workflow::FollowupReviewRequest& request,
 
 }  // namespace
 
-void CaseController::openFollowup(const QString& path, int sessions_done, const QString& series_id,
-                                  bool force) {
-  if (!state_ || refuseWhenBusy(tr("Follow-up"))) return;
+std::optional<workflow::FollowupReviewRequest> CaseController::followupRequest(
+    const QString& series_id, int sessions_done, bool force) {
+  if (!state_ || refuseWhenBusy(tr("Follow-up"))) return std::nullopt;
   if (!state_->plan || dirty_ || state_->plan_file.empty()) {
     emit failed(tr("Follow-up"),
                 tr("Save the plan first: a follow-up is assessed against the saved plan file."));
-    return;
+    return std::nullopt;
   }
   workflow::FollowupReviewRequest request;
   request.plan_file = state_->plan_file;
-  request.followup = path.toStdString();
   request.followup_series = series_id.toStdString();
   request.sessions_done = sessions_done;
   request.force = force;
-  start(tr("Follow-up"), [request](const auto& progress) { return reviewJob(request, progress); });
+  return request;
+}
+
+void CaseController::openFollowup(const QString& path, int sessions_done, const QString& series_id,
+                                  bool force) {
+  std::optional<workflow::FollowupReviewRequest> request =
+      followupRequest(series_id, sessions_done, force);
+  if (!request) return;
+  request->followup = path.toStdString();
+  start(tr("Follow-up"),
+        [request = *request](const auto& progress) { return reviewJob(request, progress); });
 }
 
 void CaseController::openFollowupFromPacs(const pacs::DicomNode& node, const QString& study_uid,
                                           const QString& series_uid, int sessions_done,
                                           bool force) {
-  if (!state_ || refuseWhenBusy(tr("Follow-up"))) return;
-  if (!state_->plan || dirty_ || state_->plan_file.empty()) {
-    emit failed(tr("Follow-up"),
-                tr("Save the plan first: a follow-up is assessed against the saved plan file."));
-    return;
-  }
-  workflow::FollowupReviewRequest request;
-  request.plan_file = state_->plan_file;
-  request.followup_series = series_uid.toStdString();
-  request.sessions_done = sessions_done;
-  request.force = force;
+  const std::optional<workflow::FollowupReviewRequest> checked =
+      followupRequest(series_uid, sessions_done, force);
+  if (!checked) return;
   const std::string cache = pacsCacheDir().toStdString();
-  start(tr("Follow-up"),
-        [request, node, study = study_uid.toStdString(), cache](const auto& progress) mutable {
-          progress("retrieving", 0.0);
-          request.followup = workflow::retrieveSeries(node, study, request.followup_series, cache);
-          return reviewJob(request, progress);
-        });
+  start(tr("Follow-up"), [request = *checked, node, study = study_uid.toStdString(),
+                          cache](const auto& progress) mutable {
+    progress("retrieving", 0.0);
+    request.followup = workflow::retrieveSeries(node, study, request.followup_series, cache);
+    return reviewJob(request, progress);
+  });
 }
 
 void CaseController::makeBoardImages() {

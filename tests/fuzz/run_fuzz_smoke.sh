@@ -34,10 +34,12 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 common=(-max_len="$max_len" -rss_limit_mb=2048 -timeout=10
   -artifact_prefix="$out/$(basename "$fuzzer")-")
 replay=${RFA_FUZZ_LEAK_REPLAY:-}
+leaks=1
+[[ -n $replay ]] && leaks=0
 set +e
-"$fuzzer" "${common[@]}" -max_total_time="$seconds" -print_final_stats=1 \
-  -detect_leaks="$([[ -n $replay ]] && echo 0 || echo 1)" corpus seeds "${extra[@]}" \
-  >"$work/log" 2>&1
+# detect_leaks twice: libFuzzer's per-input check, and LeakSanitizer's own at exit.
+ASAN_OPTIONS="detect_leaks=$leaks" "$fuzzer" "${common[@]}" -max_total_time="$seconds" \
+  -print_final_stats=1 -detect_leaks="$leaks" corpus seeds "${extra[@]}" >"$work/log" 2>&1
 rc=$?
 if [[ $rc -eq 0 && -n $replay ]]; then
   echo "replaying the corpus with leak detection" >>"$work/log"

@@ -421,17 +421,7 @@ void FollowupGuiTest::followupViewEqualsTheCommandLine() {
 }
 
 int main(int argc, char** argv) {
-  if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
-    std::printf(
-        "SKIPPED: no display for OpenGL; run under xvfb-run -a -s \"-screen 0 "
-        "1280x1024x24\" (ctest does this when xvfb-run is installed)\n");
-    return 77;
-  }
-  QSurfaceFormat::setDefaultFormat(rfa::gui::defaultSurfaceFormat());
-  QApplication app(argc, argv);
-  QApplication::setApplicationName(QStringLiteral("rfaplan-followup-gui-test"));
-  FollowupGuiTest test;
-  return QTest::qExec(&test, argc, argv);
+  return guiTestMain<FollowupGuiTest>(argc, argv, "rfaplan-followup-gui-test");
 }
 
 #include "followup_test.moc"

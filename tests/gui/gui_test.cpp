@@ -6,9 +6,9 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
-#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QElapsedTimer>
@@ -39,9 +39,9 @@
 #include "gui_test_support.h"
 #include "lesion_table.h"
 #include "main_window.h"
-#include "rfa/audit/audit_log.h"
 #include "orthanc_server.h"
 #include "pacs_dialog.h"
+#include "rfa/audit/audit_log.h"
 #include "rfa/dicomexport/rtstruct.h"
 #include "rfa/pacs/pacs.h"
 #include "rfa/phantom/ct_writer.h"
@@ -494,9 +494,9 @@ void GuiTest::pacsOpenAndSend() {
   std::printf("RTSTRUCT series on the PACS after sending: %zu\n", found.size());
   QCOMPARE(found.size(), std::size_t{1});
   // The retrieved series and the outgoing export: owner only (folders 0700, files 0600).
-  const QFileDevice::Permissions others =
-      QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup |
-      QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+  const QFileDevice::Permissions others = QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                                          QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                                          QFileDevice::WriteOther | QFileDevice::ExeOther;
   int checked = 0;
   for (const QString& root :
        {rfa::gui::CaseController::pacsCacheDir(), rfa::gui::CaseController::outgoingDir()}) {
@@ -1018,8 +1018,8 @@ void GuiTest::boardScreen() {
   // Who approved and when, in the plan.
   QCOMPARE(QString::fromStdString(c.state()->plan->sessions.front().review_by),
            QString::fromStdString(rfa::audit::currentUser()));
-  QVERIFY(QDateTime::fromString(
-              QString::fromStdString(c.state()->plan->sessions.front().review_at), Qt::ISODate)
+  QVERIFY(QDateTime::fromString(QString::fromStdString(c.state()->plan->sessions.front().review_at),
+                                Qt::ISODate)
               .isValid());
   // Presentation mode: one slide per lesion, arrows step, Esc closes.
   rfa::gui::PresentationDialog* p = w.present();
@@ -1040,17 +1040,7 @@ void GuiTest::boardScreen() {
 }
 
 int main(int argc, char** argv) {
-  if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
-    std::printf(
-        "SKIPPED: no display for OpenGL; run under xvfb-run -a -s \"-screen 0 "
-        "1280x1024x24\" (ctest does this when xvfb-run is installed)\n");
-    return 77;
-  }
-  QSurfaceFormat::setDefaultFormat(rfa::gui::defaultSurfaceFormat());
-  QApplication app(argc, argv);
-  QApplication::setApplicationName(QStringLiteral("rfaplan-gui-test"));
-  GuiTest test;
-  return QTest::qExec(&test, argc, argv);
+  return guiTestMain<GuiTest>(argc, argv, "rfaplan-gui-test");
 }
 
 #include "gui_test.moc"

@@ -9,6 +9,8 @@
 #include <QImage>
 #include <QObject>
 #include <QPoint>
+#include <QSurfaceFormat>
+#include <QTest>
 #include <QTimer>
 #include <algorithm>
 #include <array>
@@ -18,6 +20,7 @@
 #include "case_controller.h"
 #include "main_window.h"
 #include "rfa/core/volume.h"
+#include "screenshot.h"
 #include "vtk_view_widget.h"
 
 namespace rfa::gui::test {
@@ -145,6 +148,24 @@ inline int voxelLabel(const rfa::LabelMap& labels, const rfa::Vec3& p_lps) {
   const auto j = static_cast<std::size_t>(std::lround(idx.y()));
   const auto k = static_cast<std::size_t>(std::lround(idx.z()));
   return labels.data()[i + n[0] * (j + n[1] * k)];
+}
+
+/// The main() of a workstation Qt Test: exits 77 (ctest: skipped) saying so without a display,
+/// else makes the QApplication (OpenGL surface format of the workstation when `gl`), the test
+/// object `T` and runs it.
+template <class T>
+int guiTestMain(int argc, char** argv, const char* application_name, bool gl = true) {
+  if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+    std::printf(
+        "SKIPPED: no display; run under xvfb-run -a -s \"-screen 0 1280x1024x24\" (ctest does "
+        "this when xvfb-run is installed)\n");
+    return 77;
+  }
+  if (gl) QSurfaceFormat::setDefaultFormat(rfa::gui::defaultSurfaceFormat());
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QString::fromUtf8(application_name));
+  T test;
+  return QTest::qExec(&test, argc, argv);
 }
 
 }  // namespace rfa::gui::test

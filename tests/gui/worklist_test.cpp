@@ -30,6 +30,7 @@
 #include "case_controller.h"
 #include "case_list_dialog.h"
 #include "case_test_support.h"
+#include "gui_test_support.h"
 #include "rfa/cases/case_db.h"
 #include "rfa/phantom/ct_writer.h"
 #include "rfa/phantom/phantom.h"
@@ -517,16 +518,7 @@ void WorklistTest::savePlanRegistersThePlanInTheWorklist() {
 }
 
 int main(int argc, char** argv) {
-  if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
-    std::printf(
-        "SKIPPED: no display; run under xvfb-run -a -s \"-screen 0 1280x1024x24\" (ctest does "
-        "this when xvfb-run is installed)\n");
-    return 77;
-  }
-  QApplication app(argc, argv);
-  QApplication::setApplicationName(QStringLiteral("rfaplan-worklist-test"));
-  WorklistTest test;
-  return QTest::qExec(&test, argc, argv);
+  return rfa::gui::test::guiTestMain<WorklistTest>(argc, argv, "rfaplan-worklist-test", false);
 }
 
 #include "worklist_test.moc"

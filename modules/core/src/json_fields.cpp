@@ -43,7 +43,7 @@ json parseJsonFile(const std::filesystem::path& file, const std::string& what) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, and numbers out of range (out_of_range)
     throw CorruptDataError(file.filename().string() + ": not valid JSON: " + e.what());
   }
 }
