@@ -106,7 +106,7 @@ TEST_F(CliPlan, PlansAPhantomWithAutomaticSegmentation) {
 
   const json plan = readJson(out);
   EXPECT_EQ(plan["format"], "rfaplan-plan");
-  EXPECT_EQ(plan["format_version"], 1);
+  EXPECT_EQ(plan["format_version"], 2);
   EXPECT_EQ(plan["research_use_only"], true);
   EXPECT_EQ(plan["frame"], "DICOM patient LPS, mm");
   EXPECT_EQ(plan["revision"], 1);
