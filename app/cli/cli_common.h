@@ -45,6 +45,7 @@ void addPlanCheckCommand(CLI::App& app, int& exit_code);
 void addDicomExportCommands(CLI::App& app, int& exit_code);
 void addPacsCommand(CLI::App& app, int& exit_code);
 void addReportCommand(CLI::App& app, int& exit_code);
+void addDeidentifyCommand(CLI::App& app, int& exit_code);
 void addUltrasoundCommand(CLI::App& app, int& exit_code);
 /// register and confirm (follow-up: registration, ablation zones, margins).
 void addRegisterCommand(CLI::App& app, int& exit_code);

@@ -8,6 +8,7 @@
 
 #include "cli_audit.h"
 #include "cli_common.h"
+#include "cli_deid.h"
 #include "rfa/core/atomic_file.h"
 #include "rfa/core/error.h"
 #include "rfa/dicomexport/rtstruct.h"
@@ -28,6 +29,7 @@ struct ExportArgs {
   std::string series;
   std::string segmentation;
   int session = 0;
+  DeidArgs deid;
 };
 
 void addExportOptions(CLI::App* cmd, ExportArgs& a, const char* out_help) {
@@ -39,6 +41,7 @@ void addExportOptions(CLI::App* cmd, ExportArgs& a, const char* out_help) {
                   "Segmentation folder (default: the one recorded in the plan)");
   cmd->add_option("--session", a.session, "Only the lesions of session N (default: all)")
       ->check(CLI::Range(1, 3));
+  addDeidOptions(cmd, a.deid, true);
 }
 
 // The workflow's options of `a`; the loader's warnings are printed as soon as the plan is loaded.
@@ -49,11 +52,16 @@ workflow::ExportOptions exportOptionsOf(const ExportArgs& a) {
   o.segmentation = a.segmentation;
   o.give_series = "--series DICOMDIR";
   o.on_loader_note = [](const std::string& w) { std::cerr << "warning: " << w << "\n"; };
+  o.deidentify = deidSettingsOf(a.deid, false);
   return o;
 }
 
 void printWriterNotes(const workflow::ExportSummary& s) {
   for (const auto& n : s.writer_notes) std::cerr << "note: " << n << "\n";
+  if (!s.pseudonym.empty()) {
+    std::cout << "de-identified (DICOM PS3.15 E.1 Basic Profile): patient " << s.pseudonym
+              << "; mapping kept locally in " << s.mapping_file.string() << "\n";
+  }
 }
 
 // A file name from an ROI name: letters, digits, '-' and '_' kept, the rest '_'.
@@ -80,6 +88,7 @@ void addDicomExportCommands(CLI::App& app, int& exit_code) {
       printWriterNotes(w);
       audit::Event e = workflow::planFileEvent("export", kProgram, a.plan);
       e.details["kind"] = "rtstruct";
+      if (a.deid.on) e.details["deidentified"] = true;
       workflow::addOutput(e, w.file, w.sop_instance_uid);
       auditRecord(e);
       std::cout << "RT Structure Set " << a.out << ": " << w.rois << " ROIs, " << w.contours
@@ -101,6 +110,7 @@ void addDicomExportCommands(CLI::App& app, int& exit_code) {
       printWriterNotes(w);
       audit::Event e = workflow::planFileEvent("export", kProgram, a.plan);
       e.details["kind"] = "seg";
+      if (a.deid.on) e.details["deidentified"] = true;
       workflow::addOutput(e, w.file);
       auditRecord(e);
       std::cout << "DICOM SEG " << a.out << ": " << w.segments << " segments, " << w.frames

@@ -8,6 +8,7 @@
 
 #include "cli_audit.h"
 #include "cli_common.h"
+#include "cli_deid.h"
 #include "rfa/core/error.h"
 #include "rfa/workflow/audit_events.h"
 #include "rfa/workflow/exports.h"
@@ -25,6 +26,7 @@ void addReportCommand(CLI::App& app, int& exit_code) {
   static std::string segmentation;
   static int session = 0;
   static std::string out;
+  static DeidArgs deid;
   cmd->add_option("PLAN", plan_file, "Plan JSON written by 'rfaplan plan'")->required();
   cmd->add_option("-o,--output", out, "Report file (PDF)")->required();
   cmd->add_option("--series", series,
@@ -34,6 +36,7 @@ void addReportCommand(CLI::App& app, int& exit_code) {
                   "Its segmentation folder (default: the one recorded in the plan)");
   cmd->add_option("--session", session, "Only this session (1..); default: every session")
       ->capture_default_str();
+  addDeidOptions(cmd, deid, true);
   cmd->footer(
       "Exit codes: 0 written, 2 bad option (e.g. a session the plan does not have), 3 plan, "
       "series or segmentation not found, 5 malformed plan, 6 segmentation on another grid, "
@@ -47,14 +50,20 @@ void addReportCommand(CLI::App& app, int& exit_code) {
     o.segmentation = segmentation;
     o.software = std::string("rfaplan ") + RFAPLAN_VERSION;
     o.on_loader_note = [](const std::string& n) { std::cerr << "warning: " << n << "\n"; };
+    o.deidentify = deidSettingsOf(deid, false);
     const workflow::ExportSummary r = workflow::exportReport(plan_file, out, o);
     audit::Event e = workflow::planFileEvent("export", kProgram, plan_file);
     e.details["kind"] = "report";
+    if (deid.on) e.details["deidentified"] = true;
     workflow::addOutput(e, r.file);
     auditRecord(e);
     std::cout << "report " << r.file.string() << ": " << r.pages << " pages (" << r.session_sections
               << " session section(s), " << (r.bytes + 512) / 1024 << " KiB) in "
               << fixed(secondsSince(t0), 1) << " s\n";
+    if (!r.pseudonym.empty()) {
+      std::cout << "de-identified: patient " << r.pseudonym << "; mapping kept locally in "
+                << r.mapping_file.string() << "\n";
+    }
     std::cout << kResearchBanner << "\n";
     exit_code = 0;
   });

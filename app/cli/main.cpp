@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   rfa::cli::addDicomExportCommands(app, exit_code);
   rfa::cli::addPacsCommand(app, exit_code);
   rfa::cli::addReportCommand(app, exit_code);
+  rfa::cli::addDeidentifyCommand(app, exit_code);
   rfa::cli::addUltrasoundCommand(app, exit_code);
   rfa::cli::addRegisterCommand(app, exit_code);
   rfa::cli::addConfirmCommand(app, exit_code);

@@ -38,6 +38,10 @@ std::string uidFromBits(std::uint64_t hi, std::uint64_t lo) {
 
 }  // namespace
 
+std::string makeUidFromBits(std::uint64_t hi, std::uint64_t lo) {
+  return uidFromBits(hi, lo);
+}
+
 std::string makeUid() {
   static thread_local std::mt19937_64 rng = [] {
     std::random_device rd;

@@ -1,11 +1,17 @@
 #include "rfa/workflow/exports.h"
 
+#include <unistd.h>
+
 #include "rfa/core/error.h"
+#include "rfa/core/private_files.h"
+#include "rfa/deid/deidentify.h"
 #include "rfa/dicomexport/plan_rois.h"
 #include "rfa/dicomexport/rtstruct.h"
 #include "rfa/dicomexport/seg.h"
 #include "rfa/planning/plan_case.h"
 #include "rfa/report/report.h"
+
+#include <set>
 
 namespace rfa::workflow {
 namespace {
@@ -55,6 +61,52 @@ std::string describe(const planning::PlanCase& c, int session) {
          (session > 0 ? ", session " + std::to_string(session) : std::string(", all sessions"));
 }
 
+// De-identification of a written DICOM object (deidentified_export.h): `write` writes it to a
+// file in a private temporary folder; it is de-identified into `out`. Returns the written
+// object's replacement SOP Instance UID.
+template <typename Write>
+std::string writeDeidentified(const std::filesystem::path& out, const DeidSettings& d,
+                              std::set<std::string> known, ExportSummary& s, const Write& write) {
+  namespace fs = std::filesystem;
+  s.mapping_file = mappingFileOf(d);
+  deid::checkMappingOutside(s.mapping_file, out);
+  deid::Mapping m = deid::Mapping::openOrCreate(s.mapping_file);
+  const fs::path tmp_dir =
+      out.parent_path().empty()
+          ? fs::path(".rfaplan-deid-" + std::to_string(::getpid()))
+          : out.parent_path() / (".rfaplan-deid-" + std::to_string(::getpid()));
+  createPrivateFolder(tmp_dir, ExistingFolder::kNarrow);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{tmp_dir};
+  const fs::path identified = tmp_dir / "object.dcm";
+  write(identified);
+  deid::DeidOptions o;
+  o.retain_dates = d.retain_dates;
+  o.software = d.software;
+  o.known_descriptors = std::move(known);
+  const deid::DeidFileResult r = deid::deidentifyFile(identified, out, m, o);
+  m.save();
+  s.pseudonym = m.pseudonym(s.pseudonym);
+  s.series_instance_uid = m.uid(s.series_instance_uid);
+  return r.sop_instance_uid;
+}
+
+// The descriptors rfaplan generated for `rois` (kept under the Clean Descriptors Option).
+std::set<std::string> descriptorsOf(const std::vector<dicomexport::Roi>& rois) {
+  std::set<std::string> k;
+  for (const dicomexport::Roi& r : rois) {
+    k.insert(r.name);
+    k.insert(r.description);
+  }
+  k.erase("");
+  return k;
+}
+
 }  // namespace
 
 ExportSummary exportRtstruct(const std::filesystem::path& plan_file,
@@ -64,14 +116,30 @@ ExportSummary exportRtstruct(const std::filesystem::path& plan_file,
   o.label = options.session > 0 ? "RFA S" + std::to_string(options.session) : "RFA PLAN";
   o.name = describe(p.plan_case, options.session);
   o.description = o.name + " (" + p.plan_case.plan.software + "). RESEARCH USE ONLY.";
-  const auto w = dicomexport::writeRtstructFile(out, p.rois, *p.plan_case.image.series, o);
   ExportSummary s;
+  s.series_instance_uid = p.plan_case.image.series->series_instance_uid;
+  dicomexport::RtstructWriteResult w;
+  if (options.deidentify) {
+    o.name = "rfaplan plan revision " + std::to_string(p.plan_case.plan.revision) +
+             (options.session > 0 ? ", session " + std::to_string(options.session)
+                                  : std::string(", all sessions"));
+    o.description = o.name + ". RESEARCH USE ONLY.";
+    std::set<std::string> known = descriptorsOf(p.rois);
+    known.insert({o.label, o.name, o.description, o.series_description});
+    s.pseudonym = p.plan_case.plan.source.patient_id;
+    const std::string sop =
+        writeDeidentified(out, *options.deidentify, known, s, [&](const std::filesystem::path& f) {
+          w = dicomexport::writeRtstructFile(f, p.rois, *p.plan_case.image.series, o);
+        });
+    w.sop_instance_uid = sop;
+  } else {
+    w = dicomexport::writeRtstructFile(out, p.rois, *p.plan_case.image.series, o);
+  }
   s.file = out;
   s.rois = w.rois;
   s.contours = w.contours;
   s.points = w.points;
   s.sop_instance_uid = w.sop_instance_uid;
-  s.series_instance_uid = p.plan_case.image.series->series_instance_uid;
   s.text = "RT Structure Set: " + std::to_string(s.rois) + " ROIs, " + std::to_string(s.contours) +
            " contours, " + std::to_string(s.points) + " points; SOP Instance UID " +
            s.sop_instance_uid + "; references series " + s.series_instance_uid;
@@ -84,12 +152,26 @@ ExportSummary exportSeg(const std::filesystem::path& plan_file, const std::files
   const Prepared p = prepare(plan_file, options);
   dicomexport::SegWriteOptions o;
   o.series_description = describe(p.plan_case, options.session);
-  const auto w = dicomexport::writeSegFile(out, p.rois, *p.plan_case.image.series, o);
   ExportSummary s;
+  s.series_instance_uid = p.plan_case.image.series->series_instance_uid;
+  dicomexport::SegWriteResult w;
+  if (options.deidentify) {
+    o.series_description = "rfaplan plan revision " + std::to_string(p.plan_case.plan.revision) +
+                           (options.session > 0 ? ", session " + std::to_string(options.session)
+                                                : std::string(", all sessions"));
+    std::set<std::string> known = descriptorsOf(p.rois);
+    known.insert(o.series_description);
+    s.pseudonym = p.plan_case.plan.source.patient_id;
+    s.sop_instance_uid =
+        writeDeidentified(out, *options.deidentify, known, s, [&](const std::filesystem::path& f) {
+          w = dicomexport::writeSegFile(f, p.rois, *p.plan_case.image.series, o);
+        });
+  } else {
+    w = dicomexport::writeSegFile(out, p.rois, *p.plan_case.image.series, o);
+  }
   s.file = out;
   s.segments = w.segments;
   s.frames = w.frames;
-  s.series_instance_uid = p.plan_case.image.series->series_instance_uid;
   s.text = "DICOM SEG: " + std::to_string(s.segments) + " segments, " + std::to_string(s.frames) +
            " frames; references series " + s.series_instance_uid;
   setNotes(s, p.plan_case.notes, w.notes);
@@ -99,12 +181,21 @@ ExportSummary exportSeg(const std::filesystem::path& plan_file, const std::files
 ExportSummary exportReport(const std::filesystem::path& plan_file, const std::filesystem::path& out,
                            const ExportOptions& options) {
   if (options.session < 0) throw UsageError("session must be >= 1 (0: every session)");
-  const planning::PlanCase c = loadCase(plan_file, options);
+  planning::PlanCase c = loadCase(plan_file, options);
+  ExportSummary s;
+  if (options.deidentify) {
+    s.mapping_file = mappingFileOf(*options.deidentify);
+    deid::checkMappingOutside(s.mapping_file, out);
+    deid::Mapping m = deid::Mapping::openOrCreate(s.mapping_file);
+    deidentifyCase(c, m, options.deidentify->retain_dates);
+    m.save();
+    s.pseudonym = c.plan.source.patient_id;
+  }
   report::ReportOptions ro;
   ro.session = options.session;
   ro.software = options.software;
   const report::ReportResult r = report::writeReport(c, out, ro);
-  ExportSummary s;
+  if (options.deidentify) restrictToOwner(r.file);  // as the de-identified DICOM objects
   s.file = r.file;
   s.pages = r.pages;
   s.bytes = r.bytes;

@@ -11,9 +11,12 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "rfa/workflow/deidentified_export.h"
 
 namespace rfa::workflow {
 
@@ -36,6 +39,9 @@ struct ExportSummary {
   int frames = 0;
   // RTSTRUCT and SEG: the SeriesInstanceUID of the planned series they reference.
   std::string series_instance_uid;
+  /// De-identified exports: the mapping file used and the patient's pseudonym.
+  std::filesystem::path mapping_file;
+  std::string pseudonym;
   // Report (report::ReportResult).
   int pages = 0;
   std::size_t bytes = 0;
@@ -55,6 +61,12 @@ struct ExportOptions {
   /// written (so that a caller prints them even when the export then fails). They are also in
   /// ExportSummary::loader_notes.
   std::function<void(const std::string&)> on_loader_note;
+  /// Set: a de-identified export for research (deidentified_export.h). RTSTRUCT and SEG are
+  /// written, then de-identified with the mapping's key (their references then name the
+  /// de-identified CT that `rfaplan deidentify` writes with the same mapping), keeping the
+  /// descriptors rfaplan generated (Clean Descriptors Option); the report shows deidentifyCase().
+  /// The mapping file must not lie inside the output's folder.
+  std::optional<DeidSettings> deidentify;
 };
 
 /// \brief DICOM RT Structure Set of the plan's ROIs (dicomexport::planRois) at `out`.
