@@ -26,9 +26,13 @@ void addDeidentifyCommand(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("-o,--output", out,
                   "Output folder: the de-identified files (<new SOP Instance UID>.dcm); for a plan "
-                  "OUT/ct/, OUT/segmentation/ and OUT/plan.json")
+                  "a research package: OUT/ct/, OUT/segmentation/, OUT/plan.json, OUT/rtss.dcm, "
+                  "OUT/seg.dcm and OUT/report.pdf")
       ->required();
   cmd->add_option("--series", series, "Plans: the series planned on (default: as recorded)");
+  static bool no_exports = false;
+  cmd->add_flag("--no-exports", no_exports,
+                "Plans: the CT, segmentation and plan only (no RTSTRUCT, SEG or report)");
   addDeidOptions(cmd, a, false);
   cmd->footer(
       "Exit codes: 0 written, 2 bad option (e.g. the mapping file inside OUTDIR), 3 input not "
@@ -42,7 +46,7 @@ void addDeidentifyCommand(CLI::App& app, int& exit_code) {
     if (plan) {
       planning::PlanCaseOptions po;
       po.series = series;
-      r = workflow::deidentifyPlanBundle(input, out, s, po);
+      r = workflow::deidentifyPlanBundle(input, out, s, po, !no_exports);
     } else {
       r = workflow::deidentifySeries(input, out, s);
     }
@@ -59,6 +63,7 @@ void addDeidentifyCommand(CLI::App& app, int& exit_code) {
     if (plan) {
       std::cout << "  plan " << r.plan.string() << " (patient " << r.pseudonym << ", series "
                 << r.series_instance_uid << ")\n";
+      for (const auto& f : r.exports) std::cout << "  " << f.string() << "\n";
     }
     std::cout << "  profile: DICOM PS3.15 E.1 Basic Application Level Confidentiality Profile"
               << (s.retain_dates ? " + Retain Longitudinal Full Dates" : "") << "\n"

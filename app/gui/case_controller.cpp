@@ -517,6 +517,44 @@ void CaseController::exportNavigation(const QString& dir) {
   });
 }
 
+void CaseController::exportResearchPackage(const QString& dir) {
+  const QString what = tr("De-identified research export");
+  if (!state_ || refuseWhenBusy(what)) return;
+  if (!state_->plan) {
+    emit failed(what, tr("There is no plan to export: plan the case first."));
+    return;
+  }
+  if (dirty_ || state_->plan_file.empty()) {
+    emit failed(what, tr("Save the plan first: exports are made from the saved plan."));
+    return;
+  }
+  const QSettings settings;
+  workflow::DeidSettings d;
+  d.mapping_file = settings.value(QStringLiteral("deid/mapping_file")).toString().toStdString();
+  d.retain_dates = settings.value(QStringLiteral("deid/retain_dates"), false).toBool();
+  d.software = software();
+  const std::filesystem::path plan_file = state_->plan_file;
+  const std::filesystem::path out = dir.toStdString();
+  start(what, [plan_file, out, d](const auto& progress) {
+    progress("de-identify", 0.0);
+    const workflow::DeidBundleSummary s = workflow::deidentifyPlanBundle(plan_file, out, d);
+    audit::Event ae = workflow::planFileEvent("export", {}, plan_file);
+    ae.details["kind"] = "deidentified plan";
+    ae.details["images"] = s.images;
+    ae.uids["deidentified_series"] = s.series_instance_uid;
+    workflow::addOutput(ae, s.plan);
+    JobResult r;
+    if (const QString a = recordAudit(std::move(ae)); !a.isEmpty()) r.message = a + "; ";
+    r.message += tr("De-identified research package %1: patient %2, %3 CT file(s), plan, RTSTRUCT, "
+                    "SEG and report (DICOM PS3.15 E.1 Basic Profile%4); the mapping stays in %5")
+                     .arg(qs(out.string()), qs(s.pseudonym))
+                     .arg(s.images)
+                     .arg(d.retain_dates ? tr(", dates kept") : QString())
+                     .arg(qs(s.mapping_file.string()));
+    return r;
+  });
+}
+
 void CaseController::openFromPacs(const pacs::DicomNode& node, const QString& study_uid,
                                   const QString& series_uid) {
   if (refuseWhenBusy(tr("Open from PACS"))) return;

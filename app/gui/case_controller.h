@@ -170,6 +170,11 @@ class CaseController : public QObject {
   /// The saved plan for navigation systems into `dir`: plan.mrk.json (3D Slicer Markups, LPS) and
   /// plan.igtl (OpenIGTLink TRAJ + POLYDATA, LPS), as `rfaplan export-igt`; in the background.
   void exportNavigation(const QString& dir);
+  /// The saved plan as a de-identified research package in `dir` (workflow::deidentifyPlanBundle,
+  /// as `rfaplan deidentify PLAN`: ct/, segmentation/, plan.json, rtss.dcm, seg.dcm, report.pdf),
+  /// with the mapping file of the settings (deid/mapping_file, default
+  /// deid::defaultMappingFile()) and deid/retain_dates; in the background, audited.
+  void exportResearchPackage(const QString& dir);
   /// Reviews a follow-up image (DICOM folder/file, phantom folder, volume) of the open plan, which
   /// must be saved: workflow::reviewFollowup() in the background (registration with progress and
   /// Cancel), as `rfaplan followup PLAN PATH@sessions_done` assesses it. followupReady() on

@@ -219,6 +219,9 @@ void MainWindow::buildMenus() {
                               ExportKind::kReport);
   addReaction<NavigationExportReaction>(
       exports->addAction(tr("For &navigation (3D Slicer markups + OpenIGTLink)…")), *this);
+  QAction* research = exports->addAction(tr("&De-identified research package…"));
+  research->setObjectName(QStringLiteral("export-research"));
+  addReaction<ResearchExportReaction>(research, *this);
   exports->addSeparator();
   addReaction<ExportReaction>(exports->addAction(tr("Send RT Structure Set to PACS…")), *this,
                               ExportKind::kRtstruct, ExportReaction::Destination::kPacs);

@@ -957,6 +957,27 @@ void GuiTest::ultrasoundLayout() {
   QCOMPARE(static_cast<std::size_t>(text.count("\"type\": \"Line\"")), needles);
   QVERIFY(text.contains("\"coordinateSystem\": \"LPS\""));
   QVERIFY(QFileInfo(nav + QStringLiteral("/plan.igtl")).size() > 1000);
+  // De-identified research package from the saved plan (File > Export), the mapping kept apart.
+  const QByteArray state = tmp_.filePath(QStringLiteral("state")).toUtf8();
+  ::setenv("XDG_STATE_HOME", state.constData(), 1);
+  const QString research = tmp_.filePath(QStringLiteral("research"));
+  auto* research_action = w.findChild<QAction*>(QStringLiteral("export-research"));
+  QVERIFY(research_action != nullptr && research_action->isEnabled());
+  c.exportResearchPackage(research);
+  QVERIFY(waitFor([&] { return !c.busy(); }));
+  QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+  for (const char* f :
+       {"plan.json", "rtss.dcm", "seg.dcm", "report.pdf", "segmentation/liver.nrrd"}) {
+    QVERIFY2(QFileInfo::exists(research + "/" + f), f);
+  }
+  const rfa::planning::TreatmentPlan deid =
+      rfa::planning::readPlanFile((research + QStringLiteral("/plan.json")).toStdString());
+  QVERIFY(deid.source.patient_id.rfind("RFA", 0) == 0);
+  QVERIFY(deid.source.series_instance_uid != c.state()->plan->source.series_instance_uid);
+  QVERIFY(QFileInfo::exists(QString::fromUtf8(state) + "/rfaplan/deid-mapping.json"));
+  QVERIFY(!QFileInfo::exists(research + "/deid-mapping.json"));
+  std::printf("research package: patient %s, %lld CT file(s)\n", deid.source.patient_id.c_str(),
+              static_cast<long long>(QDir(research + "/ct").entryList(QDir::Files).size()));
 
   w.setLayoutMode(MainWindow::Layout::kMpr);
   QVERIFY(!panel->isVisible());

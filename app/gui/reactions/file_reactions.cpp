@@ -83,4 +83,14 @@ bool NavigationExportReaction::enabledNow() const {
   return planIdle();
 }
 
+void ResearchExportReaction::onTriggered(bool /*checked*/) {
+  const QString dir = QFileDialog::getExistingDirectory(
+      &window(), tr("De-identified research package: choose an empty folder"));
+  if (!dir.isEmpty()) controller().exportResearchPackage(dir);
+}
+
+bool ResearchExportReaction::enabledNow() const {
+  return planIdle();
+}
+
 }  // namespace rfa::gui

@@ -101,4 +101,16 @@ class NavigationExportReaction : public Reaction {
   bool enabledNow() const override;
 };
 
+/// File > Export > De-identified research package: a folder for the saved plan, its CT,
+/// segmentation, RTSTRUCT, SEG and report, de-identified (CaseController::exportResearchPackage).
+class ResearchExportReaction : public Reaction {
+  Q_OBJECT
+ public:
+  using Reaction::Reaction;
+
+ protected:
+  void onTriggered(bool checked) override;
+  bool enabledNow() const override;
+};
+
 }  // namespace rfa::gui

@@ -8,6 +8,7 @@
 #include "rfa/core/private_files.h"
 #include "rfa/io/segmentation_folder.h"
 #include "rfa/planning/plan_io.h"
+#include "rfa/workflow/exports.h"
 
 namespace rfa::workflow {
 namespace {
@@ -122,7 +123,7 @@ DeidBundleSummary deidentifySeries(const fs::path& in, const fs::path& out, cons
 
 DeidBundleSummary deidentifyPlanBundle(const fs::path& plan_file, const fs::path& out,
                                        const DeidSettings& s,
-                                       const planning::PlanCaseOptions& inputs) {
+                                       const planning::PlanCaseOptions& inputs, bool with_exports) {
   DeidBundleSummary sum;
   sum.out = out;
   sum.mapping_file = mappingFileOf(s);
@@ -156,6 +157,19 @@ DeidBundleSummary deidentifyPlanBundle(const fs::path& plan_file, const fs::path
   m.save();
   sum.pseudonym = p.source.patient_id;
   sum.series_instance_uid = p.source.series_instance_uid;
+  if (with_exports) {
+    ExportOptions eo;
+    eo.series = inputs.series;
+    eo.segmentation = inputs.segmentation;
+    eo.software = s.software;
+    eo.deidentify = s;
+    eo.deidentify->mapping_file = sum.mapping_file;
+    for (const auto& [kind, name] :
+         {std::pair{ExportKind::kRtstruct, "rtss.dcm"}, std::pair{ExportKind::kSeg, "seg.dcm"},
+          std::pair{ExportKind::kReport, "report.pdf"}}) {
+      sum.exports.push_back(exportPlan(kind, plan_file, out / name, eo).file);
+    }
+  }
   return sum;
 }
 

@@ -53,19 +53,23 @@ struct DeidBundleSummary {
   std::filesystem::path plan;        ///< OUT/plan.json ("" for a series only)
   std::string pseudonym;             ///< the patient's
   std::string series_instance_uid;   ///< the de-identified series' (plans only)
+  /// Plans: the de-identified exports written beside them (rtss.dcm, seg.dcm, report.pdf).
+  std::vector<std::filesystem::path> exports;
 };
 
 /// \brief De-identifies a DICOM series folder (or file) into `out` (flat, "<new SOP UID>.dcm").
 DeidBundleSummary deidentifySeries(const std::filesystem::path& in,
                                    const std::filesystem::path& out, const DeidSettings& s);
 
-/// \brief De-identifies a saved plan with what it needs into `out`: OUT/ct/ (its DICOM series),
-/// OUT/segmentation/ (its label maps), OUT/plan.json (deidentifiedPlan(), naming ct and
-/// segmentation): `rfaplan export-rtstruct OUT/plan.json` etc. run on it.
+/// \brief De-identifies a saved plan with what it needs into `out` (a research package): OUT/ct/
+/// (its DICOM series), OUT/segmentation/ (its label maps), OUT/plan.json (deidentifiedPlan(),
+/// naming ct and segmentation: `rfaplan export-rtstruct OUT/plan.json` etc. run on it) and, when
+/// `with_exports`, OUT/rtss.dcm, OUT/seg.dcm and OUT/report.pdf (exports.h with `deidentify`).
 /// \throws as planning::loadPlanCase; UnsupportedError when the plan's image is not a DICOM
 /// series; UsageError when the mapping file would be inside `out`; what deid throws.
 DeidBundleSummary deidentifyPlanBundle(const std::filesystem::path& plan_file,
                                        const std::filesystem::path& out, const DeidSettings& s,
-                                       const planning::PlanCaseOptions& inputs = {});
+                                       const planning::PlanCaseOptions& inputs = {},
+                                       bool with_exports = true);
 
 }  // namespace rfa::workflow
