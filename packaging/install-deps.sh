@@ -32,6 +32,8 @@ packages=(
   # peers of the tests: plastimatch (RTSTRUCT rasterisation check), Orthanc (a real PACS on
   # loopback), poppler-utils (pdftoppm/pdftotext read the report's pages back)
   plastimatch orthanc poppler-utils
+  # peer of the survival statistics (trial endpoints): R's survival package
+  r-base-core r-cran-survival
   # peers of the benchmarks (tests/bench/bench_convert.sh): dcm2niix with pigz, the converter users pick
   dcm2niix pigz
   # the report's font (cairo toy text API: DejaVu Sans)

@@ -48,5 +48,7 @@ if [[ $rc -eq 0 && -n $replay ]]; then
   rc=$?
 fi
 set -e
+# The last progress line (executions, coverage, features, corpus), then the end of the log.
+grep -E '^#[0-9]+' "$work/log" | tail -n 1 || true
 tail -n 25 "$work/log"
 exit $rc
