@@ -56,5 +56,6 @@ void addZoneCommands(CLI::App& app, int& exit_code);
 void addNavigationCommands(CLI::App& app, int& exit_code);
 /// cases add|list|due|show|followup (the case worklist database, rfa::cases).
 void addCasesCommand(CLI::App& app, int& exit_code);
+void addCohortCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rfa::cli

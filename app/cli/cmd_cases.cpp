@@ -1,12 +1,16 @@
-// rfaplan cases add PLAN... | list | due | show ID | followup ID FILE --session N [--db FILE]
+// rfaplan cases add PLAN... | list | due | show ID | followup ID FILE --session N |
+// outcome PATIENT_KEY [--arm NAME] [--event KIND --date D ...] [--db FILE]
 // The case worklist: a thin shell over rfa::cases::CaseDatabase. RESEARCH USE ONLY.
 #include <cstdint>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli_common.h"
 #include "rfa/cases/case_db.h"
+#include "rfa/core/error.h"
 
 namespace rfa::cli {
 namespace {
@@ -54,6 +58,22 @@ json caseJson(const cases::CaseSummary& c) {
 // "2027-03-01 rfa: RFA session 1 of 2" or "day 51 rfa: ..." for an undated plan.
 std::string eventText(const cases::CaseEvent& e) {
   return (e.date.empty() ? "day " + std::to_string(e.day) : e.date) + " " + e.kind + ": " + e.text;
+}
+
+// "2027-09-01 ltp lesion 2", "2027-03-05 adverse-event Pain grade 3 (probable, session 1)".
+std::string outcomeText(const cases::OutcomeRecord& r) {
+  std::string t = r.date + " " + r.kind;
+  if (r.kind == "ltp") t += " lesion " + std::to_string(r.lesion);
+  if (r.kind == "response") t += " " + r.response + " (mRECIST)";
+  if (r.kind == "adverse-event") {
+    t += " " + r.term + " grade " + std::to_string(r.grade) + " (" + r.relation +
+         (r.session > 0 ? ", session " + std::to_string(r.session) : std::string()) + ")";
+  }
+  if (r.kind == "qlq-c30") {
+    const json q = json::parse(r.qlq, nullptr, false);
+    t += " " + (q.is_discarded() ? r.qlq : q.dump());
+  }
+  return t;
 }
 
 void addAdd(CLI::App* parent, int& exit_code) {
@@ -204,6 +224,13 @@ void addShow(CLI::App* parent, int& exit_code) {
       }
     }
     if (shown == 0) std::cout << "  none in the next 365 days\n";
+    const cases::PatientOutcomes o = d.outcomesOf(s.patient);
+    std::cout << "trial arm:     " << (o.arm.empty() ? "not set" : o.arm) << "\n"
+              << "outcomes of patient " << s.patient << ":"
+              << (o.events.empty() ? " none recorded" : "") << "\n";
+    for (const cases::OutcomeRecord& r : o.events) {
+      std::cout << "  " << outcomeText(r) << "\n";
+    }
     exit_code = 0;
   });
 }
@@ -231,21 +258,76 @@ void addFollowupRecord(CLI::App* parent, int& exit_code) {
   });
 }
 
+void addOutcome(CLI::App* parent, int& exit_code) {
+  auto* cmd = parent->add_subcommand(
+      "outcome", "Record a patient's trial arm (--arm) or an outcome event (--event, --date)");
+  static std::string patient;
+  static std::string arm;
+  static cases::OutcomeRecord rec;
+  static std::string qlq_file;
+  static DbOption db;
+  cmd->add_option("PATIENT_KEY", patient, "The patient key (as `cases list` shows it)")->required();
+  cmd->add_option("--arm", arm, "Set the patient's trial arm (a name)");
+  cmd->add_option("--event", rec.kind,
+                  "Outcome event: death, last-contact, ltp, new-intrahepatic, new-extrahepatic, "
+                  "response, adverse-event, qlq-c30");
+  cmd->add_option("--date", rec.date, "Date of the event YYYY-MM-DD");
+  cmd->add_option("--lesion", rec.lesion, "ltp: the lesion id");
+  cmd->add_option("--response", rec.response, "response: mRECIST CR, PR, SD or PD");
+  cmd->add_option("--term", rec.term, "adverse-event: CTCAE term");
+  cmd->add_option("--grade", rec.grade, "adverse-event: CTCAE grade 1-5");
+  cmd->add_option("--relation", rec.relation,
+                  "adverse-event: relation to the procedure: unrelated, unlikely, possible, "
+                  "probable, definite");
+  cmd->add_option("--session", rec.session, "adverse-event: the session it followed");
+  cmd->add_option("--qlq", qlq_file,
+                  "qlq-c30: JSON file of scale scores 0-100 (QL2 global health status required)");
+  addDbOption(cmd, db);
+  cmd->callback([&exit_code] {
+    if (arm.empty() && rec.kind.empty()) {
+      throw UsageError("cases outcome: give --arm NAME and/or --event KIND --date YYYY-MM-DD");
+    }
+    if (!qlq_file.empty()) {
+      std::ifstream in(qlq_file, std::ios::binary);
+      if (!in) throw NotFoundError("cannot open QLQ-C30 scores file " + qlq_file);
+      std::ostringstream text;
+      text << in.rdbuf();
+      rec.qlq = text.str();
+    }
+    if (!rec.kind.empty()) cases::validateOutcome(rec);
+    cases::CaseDatabase d = db.open();
+    if (!arm.empty()) {
+      d.setArm(patient, arm);
+      std::cout << "patient " << patient << ": trial arm " << arm << "\n";
+    }
+    if (!rec.kind.empty()) {
+      const std::int64_t id = d.addOutcome(patient, rec);
+      std::cout << "outcome " << id << " of patient " << patient
+                << " recorded: " << outcomeText(rec) << "\n";
+    }
+    exit_code = 0;
+  });
+}
+
 }  // namespace
 
 void addCasesCommand(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
-      "cases", "Case worklist (local database): add plans, list cases, events due, show a case");
+      "cases",
+      "Case worklist (local database): add plans, list cases, events due, show a case, trial "
+      "outcomes");
   cmd->require_subcommand(1);
   cmd->footer(
-      "The database holds what the plan files hold (patient id, never names), in the user's data "
-      "folder (mode 0600). Exit codes: 2 bad option, 3 plan or case not found, 5 corrupt plan or "
+      "The database holds what the plan files hold (patient id, never names) and the outcomes "
+      "recorded (trial arm, dated events), in the user's data folder (mode 0600). Exit codes: 2 "
+      "bad option or outcome value, 3 plan, case or patient not found, 5 corrupt plan or "
       "database, 7 newer plan or database version, 8 database not writable.");
   addAdd(cmd, exit_code);
   addList(cmd, exit_code);
   addDue(cmd, exit_code);
   addShow(cmd, exit_code);
   addFollowupRecord(cmd, exit_code);
+  addOutcome(cmd, exit_code);
 }
 
 }  // namespace rfa::cli

@@ -36,6 +36,7 @@ int run(int argc, char** argv) {
   rfa::cli::addZoneCommands(app, exit_code);
   rfa::cli::addNavigationCommands(app, exit_code);
   rfa::cli::addCasesCommand(app, exit_code);
+  rfa::cli::addCohortCommand(app, exit_code);
   app.footer(
       "Exit codes: 0 ok, 1 internal error, 2 usage, 3 input not found, 4 no usable data, 5 corrupt "
       "file, 6 bad geometry, 7 unsupported, 8 write failed, 9 series selection, 10 plan rule "

@@ -81,8 +81,35 @@ CREATE TABLE followups (
 CREATE INDEX events_date ON events(date);
 )sql";
 
+// Version 3: trial outcomes per patient (keyed by the patient key, so that they outlive a plan
+// re-added under another file): the patient's trial arm and dated outcome events. Unused columns
+// of an event kind hold 0 or ""; qlq is a JSON object of scale -> score (0-100).
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE patient_arms (
+  patient TEXT PRIMARY KEY,
+  arm TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE outcomes (
+  id INTEGER PRIMARY KEY,
+  patient TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('death', 'last-contact', 'ltp', 'new-intrahepatic',
+    'new-extrahepatic', 'response', 'adverse-event', 'qlq-c30')),
+  date TEXT NOT NULL,
+  lesion INTEGER NOT NULL DEFAULT 0,
+  response TEXT NOT NULL DEFAULT '',
+  term TEXT NOT NULL DEFAULT '',
+  grade INTEGER NOT NULL DEFAULT 0,
+  relation TEXT NOT NULL DEFAULT '',
+  session INTEGER NOT NULL DEFAULT 0,
+  qlq TEXT NOT NULL DEFAULT '',
+  added_at TEXT NOT NULL
+);
+CREATE INDEX outcomes_patient ON outcomes(patient, date);
+)sql";
+
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {{1, kVersion1}, {2, kVersion2}};
+  static const std::vector<Migration> all = {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}};
   return all;
 }
 
@@ -107,7 +134,7 @@ void requireKnownVersion(const Connection& c) {
 }
 
 void migrate(const Connection& c) {
-  static_assert(kSchemaVersion == 2, "add the migration step of the new schema version");
+  static_assert(kSchemaVersion == 3, "add the migration step of the new schema version");
   int version = userVersion(c);
   if (version > kSchemaVersion) refuseNewer(c, version);
   if (version == 0 && c.queryInt("SELECT count(*) FROM sqlite_master", "reading the schema") > 0) {

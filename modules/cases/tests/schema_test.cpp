@@ -122,7 +122,7 @@ TEST(CaseDbSchema, VersionOneFileIsMigratedWithItsCases) {
   const fs::path file = tmp / "old.sqlite";
   ASSERT_NO_FATAL_FAILURE(execRaw(file, kVersion1Schema));
   CaseDatabase db(file);
-  EXPECT_EQ(db.schemaVersion(), 2);
+  EXPECT_EQ(db.schemaVersion(), kSchemaVersion);
   EXPECT_EQ(db.integrityCheck(), "ok");
   const std::vector<CaseSummary> cases = db.listCases();
   ASSERT_EQ(cases.size(), 1U);
@@ -144,19 +144,58 @@ TEST(CaseDbSchema, VersionOneFileIsMigratedWithItsCases) {
   EXPECT_EQ(due.dated[1].date, "2026-12-23");
 }
 
+// Version 2 as it shipped: version 1 plus follow-ups and the done flag, with one follow-up.
+constexpr const char* kVersion2Additions = R"sql(
+ALTER TABLE sessions ADD COLUMN done INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE followups (id INTEGER PRIMARY KEY,
+  plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE, session INTEGER NOT NULL,
+  date TEXT NOT NULL, path TEXT NOT NULL, added_at TEXT NOT NULL, UNIQUE (plan, path));
+CREATE INDEX events_date ON events(date);
+INSERT INTO followups VALUES (1, 7, 1, '2026-12-02', '/old/margins.json', '2026-12-02T09:00:00Z');
+UPDATE sessions SET done = 1 WHERE plan = 7 AND idx = 1;
+PRAGMA user_version = 2;
+)sql";
+
+TEST(CaseDbSchema, VersionTwoFileIsMigratedToOutcomeRecords) {
+  TempDir tmp;
+  const fs::path file = tmp / "v2.sqlite";
+  ASSERT_NO_FATAL_FAILURE(execRaw(file, std::string(kVersion1Schema) + kVersion2Additions));
+  CaseDatabase db(file);
+  EXPECT_EQ(db.schemaVersion(), 3);
+  EXPECT_EQ(db.integrityCheck(), "ok");
+  // Version 2's records are kept.
+  const CaseDetail d = db.openCase(7);
+  ASSERT_EQ(d.followups.size(), 1U);
+  EXPECT_EQ(d.followups[0].date, "2026-12-02");
+  ASSERT_EQ(d.sessions.size(), 2U);
+  EXPECT_TRUE(d.sessions[0].done);
+  // Version 3's outcome records work on the migrated patient.
+  db.setArm("OLD-1", "control");
+  OutcomeRecord death;
+  death.kind = "death";
+  death.date = "2028-05-01";
+  EXPECT_GT(db.addOutcome("OLD-1", death), 0);
+  const PatientOutcomes o = db.outcomesOf("OLD-1");
+  EXPECT_EQ(o.arm, "control");
+  EXPECT_EQ(o.rfa_dates, (std::vector<std::string>{"2026-11-02", "2026-12-23"}));
+  EXPECT_EQ(o.followup_dates, (std::vector<std::string>{"2026-12-02"}));
+  ASSERT_EQ(o.events.size(), 1U);
+  EXPECT_EQ(o.events[0].kind, "death");
+}
+
 TEST(CaseDbSchema, NewerVersionIsRefusedNamingFileAndVersions) {
   TempDir tmp;
   const fs::path file = tmp / "future.sqlite";
   { CaseDatabase db(file); }
-  ASSERT_NO_FATAL_FAILURE(execRaw(file, "PRAGMA user_version = 3"));
+  ASSERT_NO_FATAL_FAILURE(execRaw(file, "PRAGMA user_version = 4"));
   try {
     CaseDatabase db(file);
     FAIL() << "a newer schema was opened";
   } catch (const UnsupportedError& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find(file.string()), std::string::npos) << m;
-    EXPECT_NE(m.find("version 3"), std::string::npos) << m;
-    EXPECT_NE(m.find("(2)"), std::string::npos) << m;
+    EXPECT_NE(m.find("version 4"), std::string::npos) << m;
+    EXPECT_NE(m.find("(3)"), std::string::npos) << m;
   }
 }
 

@@ -11,7 +11,10 @@
 /// (source.patient_id, never a name; when the plan has none, keyed by its study or series UID);
 /// the sessions (index, lesion ids, lab decision and date, review status, done); the plan's
 /// timeline as written (day, date, kind, session, cycle, text); follow-ups (result file path,
-/// date, session). Times the database itself records (added/updated) are UTC.
+/// date, session); since schema version 3, per patient key the trial arm and dated outcome events
+/// (death, last contact, local tumour progression, new lesions, mRECIST response, adverse events,
+/// EORTC QLQ-C30 scores: OutcomeRecord). Times the database itself records (added/updated) are
+/// UTC.
 ///
 /// Units and formats: dates are "yyyy-mm-dd" (proleptic Gregorian) or "" where the plan has none;
 /// days are counted from the plan's first RFA (day 0); timestamps are ISO 8601 UTC
@@ -30,7 +33,7 @@
 namespace rfa::cases {
 
 /// The schema version this program writes (PRAGMA user_version); older files are migrated.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 /// \brief Where the worklist lives by default: $RFA_CASES_DB when set and not empty, else
 /// $XDG_DATA_HOME/rfaplan/cases.sqlite (XDG_DATA_HOME absolute), else
@@ -151,6 +154,50 @@ struct CaseDetail {
   std::vector<CaseEvent> events;  ///< the whole timeline (with labs reminders), open or not
 };
 
+/// One outcome event of a patient (trial endpoints), recorded with addOutcome().
+struct OutcomeRecord {
+  std::int64_t id = 0;  ///< assigned by addOutcome()
+  /// "death", "last-contact", "ltp" (local tumour progression of `lesion`), "new-intrahepatic",
+  /// "new-extrahepatic", "response" (mRECIST `response`), "adverse-event" (`term`, `grade`,
+  /// `relation`, `session`) or "qlq-c30" (`qlq`).
+  std::string kind;
+  std::string date;      ///< yyyy-mm-dd (required)
+  int lesion = 0;        ///< ltp: the plan's lesion id (>= 1); 0 for other kinds
+  std::string response;  ///< response: "CR", "PR", "SD" or "PD"; "" for other kinds
+  std::string term;      ///< adverse-event: the CTCAE term (not empty); "" for other kinds
+  int grade = 0;         ///< adverse-event: CTCAE grade 1-5; 0 for other kinds
+  /// adverse-event: relation to the procedure: "unrelated", "unlikely", "possible", "probable" or
+  /// "definite"; "" for other kinds.
+  std::string relation;
+  int session = 0;  ///< adverse-event: the session (>= 1) it followed; 0 = not stated
+  /// qlq-c30: a JSON object of EORTC QLQ-C30 scale scores 0-100 (keys among kQlqC30Scales, "QL2"
+  /// the global health status, required), stored compact (nlohmann dump()); "" for other kinds.
+  std::string qlq;
+  std::string added_at;  ///< UTC, set by the database
+};
+
+/// The 15 EORTC QLQ-C30 scale keys (scoring manual abbreviations): QL2 global health status;
+/// PF2, RF2, EF, CF, SF functional scales; FA, NV, PA, DY, SL, AP, CO, DI, FI symptom scales.
+inline constexpr const char* kQlqC30Scales[] = {"QL2", "PF2", "RF2", "EF", "CF", "SF", "FA", "NV",
+                                                "PA",  "DY",  "SL",  "AP", "CO", "DI", "FI"};
+
+/// The outcome record of one patient, from outcomesOf() / listOutcomes().
+struct PatientOutcomes {
+  std::string patient;  ///< the patient key (CaseSummary::patient)
+  std::string arm;      ///< the trial arm ("" when none set)
+  /// Dates (yyyy-mm-dd, ascending, distinct) of the RFA events of the patient's plans' timelines;
+  /// the first one is the first ablation. Plans without a start date contribute none.
+  std::vector<std::string> rfa_dates;
+  /// Dates (ascending, distinct) of the follow-ups recorded for the patient's plans.
+  std::vector<std::string> followup_dates;
+  std::vector<OutcomeRecord> events;  ///< by date, then id
+};
+
+/// \brief Checks an outcome record before it is written: kind known, date yyyy-mm-dd, and the
+/// fields of its kind (and only those) set as OutcomeRecord documents.
+/// \throws UsageError naming the field and the value at fault.
+void validateOutcome(const OutcomeRecord& record);
+
 /// \brief The case database. One object holds one SQLite connection (not thread-safe: one thread at
 /// a time); several processes may use the same file (a busy timeout waits for the other writer).
 class CaseDatabase {
@@ -204,6 +251,25 @@ class CaseDatabase {
 
   /// \brief Everything recorded for case `id`. \throws NotFoundError for an unknown id.
   [[nodiscard]] CaseDetail openCase(std::int64_t id) const;
+
+  /// \brief Sets the trial arm of `patient` (a patient key, CaseSummary::patient), replacing the
+  /// one set before. One transaction.
+  /// \throws NotFoundError for a patient key with no plan; UsageError for an empty arm or one
+  /// with control characters; WriteError when the database cannot be written.
+  void setArm(const std::string& patient, const std::string& arm);
+
+  /// \brief Records an outcome event of `patient` (validateOutcome() first; the qlq JSON stored
+  /// compact). One transaction. \returns its id.
+  /// \throws NotFoundError for a patient key with no plan; UsageError as validateOutcome();
+  /// WriteError when the database cannot be written.
+  std::int64_t addOutcome(const std::string& patient, const OutcomeRecord& record);
+
+  /// \brief The arm, RFA dates, follow-up dates and outcome events of `patient`.
+  /// \throws NotFoundError for a patient key with no plan and no outcome record.
+  [[nodiscard]] PatientOutcomes outcomesOf(const std::string& patient) const;
+
+  /// \brief outcomesOf() of every patient with a plan, an arm or an outcome event, by patient key.
+  [[nodiscard]] std::vector<PatientOutcomes> listOutcomes() const;
 
  private:
   struct Impl;
