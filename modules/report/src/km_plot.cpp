@@ -173,7 +173,22 @@ void draw(cairo_t* cr, const std::vector<KmSeries>& series, const KmPlotOptions&
   for (std::size_t i = 0; i < series.size(); ++i) {
     const double y = l.table_top + l.row_height * static_cast<double>(i + 1);
     detail::setColour(cr, colourOf(i));
-    text(cr, 10, y, series[i].label);
+    // The arm's name in the margin left of the first column (half of a 2-digit number wide):
+    // a smaller font for a long name, down to 7 pt, then cut with an ellipsis.
+    const double room = l.left - 10 - 14;
+    double size = 12;
+    detail::setFont(cr, size);
+    while (size > 7 && detail::textWidth(cr, series[i].label) > room) {
+      size -= 0.5;
+      detail::setFont(cr, size);
+    }
+    std::string label = series[i].label;
+    if (detail::textWidth(cr, label) > room) {
+      while (label.size() > 1 && detail::textWidth(cr, label + "\u2026") > room) label.pop_back();
+      label += "\u2026";
+    }
+    text(cr, 10, y, label);
+    detail::setFont(cr, 12);
     const std::vector<int> at_risk = numbersAtRisk(series[i].km, days);
     for (std::size_t k = 0; k < at_risk.size(); ++k) {
       text(cr, l.pointOf(l.tick_months[k], 0)[0], y, std::to_string(at_risk[k]), 0.5);
@@ -208,7 +223,11 @@ KmPlotLayout kmPlotLayout(const std::vector<KmSeries>& series, const KmPlotOptio
   }
   l.row_height = 18;
   const double table_height = l.row_height * static_cast<double>(series.size() + 1) + 10;
-  l.left = 80;
+  // Room left of the plot for the at-risk table's arm names (about 6.5 px per character at
+  // 12 pt), 80 to 200 px; draw() shrinks or cuts a name that still does not fit.
+  std::size_t longest = 0;
+  for (const KmSeries& s : series) longest = std::max(longest, s.label.size());
+  l.left = std::clamp(24.0 + 6.5 * static_cast<double>(longest), 80.0, 200.0);
   l.top = 75;
   l.width = o.width - l.left - 30;
   l.height = o.height - l.top - 60 - table_height;
