@@ -1,8 +1,8 @@
 // De-identified research exports of a saved plan (deidentified_export.h).
 #include "rfa/workflow/deidentified_export.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "rfa/core/error.h"
 #include "rfa/core/private_files.h"
@@ -30,6 +30,33 @@ void eachString(nlohmann::json& j, const F& f) {
   } else if (j.is_array() || j.is_object()) {
     for (auto& v : j) eachString(v, f);
   }
+}
+
+bool digitAt(const std::string& s, std::size_t i) {
+  return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) != 0;
+}
+
+// Every yyyy-mm-dd (years 1900-2099, not inside a longer run of digits or letters) replaced by
+// "(date removed)". (A scanner, not std::regex: GCC 12's regex trips -Wmaybe-uninitialized
+// under the sanitizers.)
+std::string withoutDates(const std::string& s) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const bool starts =
+        (i == 0 || std::isalnum(static_cast<unsigned char>(s[i - 1])) == 0) && i + 10 <= s.size() &&
+        ((s[i] == '1' && s[i + 1] == '9') || (s[i] == '2' && s[i + 1] == '0')) &&
+        digitAt(s, i + 2) && digitAt(s, i + 3) && s[i + 4] == '-' && digitAt(s, i + 5) &&
+        digitAt(s, i + 6) && s[i + 7] == '-' && digitAt(s, i + 8) && digitAt(s, i + 9) &&
+        (i + 10 == s.size() || std::isalnum(static_cast<unsigned char>(s[i + 10])) == 0);
+    if (starts) {
+      out += "(date removed)";
+      i += 10;
+    } else {
+      out += s[i++];
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -62,7 +89,6 @@ planning::TreatmentPlan deidentifiedPlan(const planning::TreatmentPlan& plan,
   }
   // Free texts: the original paths, patient ID and UIDs replaced; dates removed.
   nlohmann::json j = nlohmann::json::parse(planning::serializePlan(p));
-  static const std::regex kDate(R"(\b(19|20)\d\d-\d\d-\d\d\b)");
   eachString(j, [&](std::string& s) {
     replaceAll(s, src.input, "the series");
     replaceAll(s, src.segmentation, "the segmentation");
@@ -71,7 +97,7 @@ planning::TreatmentPlan deidentifiedPlan(const planning::TreatmentPlan& plan,
          {&src.study_instance_uid, &src.series_instance_uid, &src.frame_of_reference_uid}) {
       replaceAll(s, *u, mapping.uid(*u));
     }
-    if (!retain_dates) s = std::regex_replace(s, kDate, "(date removed)");
+    if (!retain_dates) s = withoutDates(s);
   });
   return planning::parsePlan(j.dump(), "de-identified plan");
 }
