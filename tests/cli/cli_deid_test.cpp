@@ -22,6 +22,7 @@ namespace rfa {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::alnum;
 using test::contains;
 using test::rfaplan;
 using test::RunResult;
@@ -32,23 +33,6 @@ std::string bytesOf(const fs::path& f) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::vector<std::string> dciodvfyErrors(const fs::path& f) {
-  const RunResult r = test::run({"dciodvfy", f.string()});
-  std::vector<std::string> errors;
-  std::istringstream in(r.out + r.err);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("Error", 0) == 0) errors.push_back(line);
-  }
-  return errors;
-}
-
-std::string alnum(std::string s) {
-  s.erase(std::remove_if(s.begin(), s.end(),
-                         [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0; }),
-          s.end());
-  return s;
 }
 
 // plastimatch's masks of `rtss` on `ct`, by ROI name (letters and digits only).
@@ -143,7 +127,8 @@ TEST(CliDeidentify, PlanCtRtstructSegAndReportCarryNoIdentityAndStillMatch) {
   // dciodvfy: no error in the de-identified CT, RTSTRUCT and SEG.
   for (const fs::path& f :
        {out / "rtss.dcm", out / "seg.dcm", fs::directory_iterator(out / "ct")->path()}) {
-    const auto errors = dciodvfyErrors(f);
+    std::string all;
+    const auto errors = test::dciodvfyErrors(f, all);
     EXPECT_TRUE(errors.empty()) << f << ": " << errors.front();
   }
 

@@ -20,7 +20,9 @@ namespace rfa {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::alnum;
 using test::contains;
+using test::dciodvfyErrors;
 using test::rfaplan;
 using test::RunResult;
 using test::TempDir;
@@ -49,24 +51,6 @@ double dice(const Mask& a, const Mask& b) {
   for (std::size_t v = 0; v < a.voxelCount(); ++v) both += (a.data()[v] != 0) && (b.data()[v] != 0);
   const std::size_t n = count(a) + count(b);
   return n == 0 ? 1.0 : 2.0 * static_cast<double>(both) / static_cast<double>(n);
-}
-
-std::vector<std::string> dciodvfyErrors(const fs::path& f, std::string& all) {
-  const RunResult r = test::run({"dciodvfy", f.string()});
-  all = r.out + r.err;
-  std::vector<std::string> errors;
-  std::istringstream in(all);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("Error", 0) == 0) errors.push_back(line);
-  }
-  return errors;
-}
-
-std::string alnum(std::string s) {
-  s.erase(std::remove_if(s.begin(), s.end(),
-                         [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0; }),
-          s.end());
-  return s;
 }
 
 // A planned phantom: DIR/ph (phantom), DIR/plan.json (+ plan-segmentation/).

@@ -1,11 +1,14 @@
 #pragma once
 // Helpers of the CLI suites: run the real rfaplan binary (RFAPLAN_EXE, set by CMake), read a JSON
 // file it wrote, look for a phrase in its output.
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,26 @@ inline std::map<int, double> readTrueMargins(const std::filesystem::path& follow
     m[x["label"].get<int>()] = x["minimal_margin_mm"].get<double>();
   }
   return m;
+}
+
+/// \brief dciodvfy's "Error" lines on `f`; its whole output in `all`.
+inline std::vector<std::string> dciodvfyErrors(const std::filesystem::path& f, std::string& all) {
+  const RunResult r = run({"dciodvfy", f.string()});
+  all = r.out + r.err;
+  std::vector<std::string> errors;
+  std::istringstream in(all);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Error", 0) == 0) errors.push_back(line);
+  }
+  return errors;
+}
+
+/// \brief `s` with its letters and digits only (to match ROI names with plastimatch's file names).
+inline std::string alnum(std::string s) {
+  s.erase(std::remove_if(s.begin(), s.end(),
+                         [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0; }),
+          s.end());
+  return s;
 }
 
 }  // namespace rfa::test
